@@ -1,0 +1,45 @@
+// Shared test utilities: where ../shared is, and a way to register data-backed tests that skip with a reason.
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'uvu';
+
+/** The repository root (tests run from dist/test/...). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHARED = process.env.HWQ_SHARED ?? join(REPO_ROOT, '..', 'shared');
+
+/** Path inside ../shared, or undefined when that file or folder is absent. */
+export function sharedPath(...parts: string[]): string | undefined {
+  const p = join(SHARED, ...parts);
+  return existsSync(p) ? p : undefined;
+}
+
+/** Registers `fn` when every path exists; otherwise a skipped test that says which path was missing. */
+export function withShared(t: Test, name: string, paths: string[][], fn: (p: string[]) => unknown | Promise<unknown>): void {
+  const found = paths.map((p) => sharedPath(...p));
+  const missing = paths.filter((_, i) => !found[i]).map((p) => join(SHARED, ...p));
+  if (missing.length) {
+    console.log(`  skip '${name}': missing ${missing.join(', ')}`);
+    t.skip(name, () => {});
+    return;
+  }
+  t(name, async () => {
+    await fn(found as string[]);
+  });
+}
+
+/** Deterministic PRNG (mulberry32) so property tests are repeatable. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randInt(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
