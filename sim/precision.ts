@@ -1,0 +1,94 @@
+// Which precision each compute layer runs at: a uniform setting (--a4w4), the first/last-layer rule
+// (--first-last 8), per-layer overrides from a JSON file, or the precisions a network or quantized model
+// carries. One function decides, so the simulator, sweeps and reports agree.
+import { readFileSync } from 'node:fs';
+import { ComputeLayer, Network, Precision, computeLayers } from '../src/model/ir.js';
+import { UserError } from '../src/errors.js';
+
+export const DEFAULT_PRECISION: Precision = { a: 8, w: 8 };
+
+/** 'a4w4', 'A8W4', 'a8w8' -> {a, w}; widths 1..8. */
+export function parsePrecision(text: string, what = 'precision'): Precision {
+  const m = /^a(\d+)w(\d+)$/i.exec(text.trim());
+  if (!m) throw new UserError(`${what} '${text}' is not of the form a<A>w<W> (e.g. a8w8, a8w4, a4w4, a2w2)`);
+  const p = { a: Number(m[1]), w: Number(m[2]) };
+  for (const [k, v] of Object.entries(p)) {
+    if (v < 1 || v > 8) throw new UserError(`${what} '${text}': ${k === 'a' ? 'activation' : 'weight'} width ${v} is outside 1..8`);
+  }
+  return p;
+}
+
+export function precisionLabel(p: Precision): string {
+  return `a${p.a}w${p.w}`;
+}
+
+export interface PrecisionOptions {
+  /** Every compute layer at this precision (overrides what the network carries). */
+  uniform?: Precision;
+  /** First and last compute layer at this many bits (activations and weights). */
+  firstLast?: number;
+  /** Layer name -> precision, applied last. */
+  overrides?: Record<string, Precision>;
+}
+
+export interface PrecisionPlan {
+  /** 'a4w4' when every compute layer agrees, else 'mixed'. */
+  label: string;
+  of: (layer: ComputeLayer, index: number) => Precision;
+  /** Per compute layer, in order. */
+  list: Precision[];
+}
+
+export function planPrecisions(net: Network, opts: PrecisionOptions): PrecisionPlan {
+  const layers = computeLayers(net);
+  if (opts.overrides) {
+    const names = new Set(layers.map((l) => l.name));
+    for (const name of Object.keys(opts.overrides)) {
+      if (!names.has(name)) {
+        const some = layers.slice(0, 6).map((l) => l.name).join(', ');
+        throw new UserError(`precision override names layer '${name}', which is not a compute layer of ${net.name} (its compute layers: ${some}${layers.length > 6 ? ', ...' : ''})`);
+      }
+    }
+  }
+  if (opts.firstLast !== undefined && (!Number.isInteger(opts.firstLast) || opts.firstLast < 1 || opts.firstLast > 8)) {
+    throw new UserError(`--first-last ${opts.firstLast} is outside 1..8`);
+  }
+  const list = layers.map((l, i) => {
+    let p = opts.uniform ?? l.precision ?? DEFAULT_PRECISION;
+    if (opts.firstLast !== undefined && (i === 0 || i === layers.length - 1)) p = { a: opts.firstLast, w: opts.firstLast };
+    return { ...(opts.overrides?.[l.name] ?? p) };
+  });
+  const index = new Map(layers.map((l, i) => [l, i]));
+  const same = list.every((p) => p.a === list[0].a && p.w === list[0].w);
+  return {
+    label: list.length && same ? precisionLabel(list[0]) : 'mixed',
+    list,
+    of: (layer) => {
+      const i = index.get(layer);
+      if (i === undefined) throw new Error(`internal: layer ${layer.name} is not in the plan`);
+      return list[i];
+    },
+  };
+}
+
+/** Reads {"layer": "a4w4" | {"a": 4, "w": 4}, ...}. */
+export function readOverrides(path: string): Record<string, Precision> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UserError(`cannot read precision file '${path}': ${err.code ?? err.message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UserError(`precision file '${path}' must hold an object {"layer name": "a4w4" | {"a": 4, "w": 4}}`);
+  }
+  const out: Record<string, Precision> = {};
+  for (const [name, v] of Object.entries(raw)) {
+    if (typeof v === 'string') out[name] = parsePrecision(v, `${path}: layer '${name}'`);
+    else if (v && typeof v === 'object' && Number.isInteger((v as any).a) && Number.isInteger((v as any).w)) {
+      out[name] = parsePrecision(`a${(v as any).a}w${(v as any).w}`, `${path}: layer '${name}'`);
+    } else throw new UserError(`${path}: layer '${name}' must map to "a<A>w<W>" or {"a": A, "w": W}`);
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+// Whole-network simulation with the cycle-accurate model: each compute layer through the layer model at
+// its precision, pooling and elementwise layers folded into the output path (no array cycles, see
+// reports/simulator/README.md).
+import { HwConfig } from '../hw/config.js';
+import { fuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
+import { ComputeLayer, Network, Precision, computeLayers, layerMacs } from '../src/model/ir.js';
+import { layerEnergy } from './energy.js';
+import { loopNest } from './loop-nest.js';
+import { bestLayerTiming, describeMapping } from './layer-model.js';
+import { LayerSimResult, NetworkSimResult } from './types.js';
+import { UserError } from '../src/errors.js';
+
+export interface SimOptions {
+  batch: number;
+  precisionOf: (layer: ComputeLayer, index: number) => Precision;
+  /** Label of the precision setting for the result ('a4w4', 'mixed'). */
+  precisionLabel: string;
+}
+
+export function hwPrecision(p: Precision, cfg: HwConfig): Precision {
+  const a = fuWidth(p.a), w = fuWidth(p.w);
+  if (a > cfg.maxBits || w > cfg.maxBits) throw new UserError(`precision a${p.a}w${p.w} needs ${Math.max(a, w)}-bit Fusion Units; ${cfg.name} has ${cfg.maxBits}-bit units`);
+  return { a, w };
+}
+
+export function simulateLayer(l: ComputeLayer, cfg: HwConfig, p: Precision, batch: number): LayerSimResult {
+  const hp = hwPrecision(p, cfg);
+  const mode = { a: hp.a as 2 | 4 | 8, w: hp.w as 2 | 4 | 8 };
+  const nest = loopNest(l, batch);
+  // Operands live in memory at their real width; the output is written at this layer's activation width.
+  const t = bestLayerTiming({ nest, cfg, mode, aBits: p.a, wBits: p.w, outBits: Math.max(p.a, 2), layerName: l.name });
+  const macs = layerMacs(l) * batch;
+  const units = cfg.rows * cfg.cols;
+  const energy = layerEnergy(cfg.energy, {
+    unitWords: t.unitWords,
+    bricksPerUnit: cfg.bitBricksPerUnit,
+    ibufBytes: t.ibufReadBytes + t.dram.input,
+    wbufBytes: t.wbufReadBytes + t.dram.weight,
+    obufBytes: t.obufAccessBytes + t.dram.outputRead,
+    dram: t.dram,
+    cycles: t.totalCycles,
+  });
+  return {
+    name: l.name,
+    kind: l.kind,
+    precision: { ...p },
+    hwPrecision: hp,
+    macs,
+    computeCycles: t.computeCycles,
+    stallCycles: t.totalCycles - t.computeCycles,
+    totalCycles: t.totalCycles,
+    utilization: macs / (t.totalCycles * units * pairsPerCycle(mode)),
+    dram: t.dram,
+    bufferBytes: { ibuf: t.ibufReadBytes + t.dram.input, wbuf: t.wbufReadBytes + t.dram.weight, obuf: t.obufAccessBytes + t.dram.outputRead },
+    energy,
+    mapping: describeMapping(t.mapping),
+  };
+}
+
+export function summarize(simulator: NetworkSimResult['simulator'], net: Network, cfg: HwConfig, label: string, batch: number, layers: LayerSimResult[]): NetworkSimResult {
+  const sum = (f: (l: LayerSimResult) => number) => layers.reduce((s, l) => s + f(l), 0);
+  const totalCycles = sum((l) => l.totalCycles);
+  const latencyMs = totalCycles / (cfg.clockMHz * 1e3);
+  const macs = sum((l) => l.macs);
+  return {
+    simulator,
+    model: net.name,
+    config: cfg.name,
+    precision: label,
+    batch,
+    macs,
+    totalCycles,
+    computeCycles: sum((l) => l.computeCycles),
+    stallCycles: sum((l) => l.stallCycles),
+    latencyMs,
+    energyUJ: sum((l) => l.energy.totalPJ) / 1e6,
+    opsPerSecond: latencyMs > 0 ? (2 * macs) / (latencyMs / 1e3) : 0,
+    layers,
+  };
+}
+
+export function simulateNetwork(net: Network, cfg: HwConfig, opts: SimOptions): NetworkSimResult {
+  if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UserError(`batch ${opts.batch} must be a positive integer`);
+  const layers = computeLayers(net).map((l, i) => simulateLayer(l, cfg, opts.precisionOf(l, i), opts.batch));
+  return summarize('cycle', net, cfg, opts.precisionLabel, opts.batch, layers);
+}

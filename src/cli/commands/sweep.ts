@@ -1,0 +1,85 @@
+// `hwq sweep <networks...>`: networks x configs x array sizes x precisions -> CSV, Markdown and an SVG chart
+// of speedup over the first precision.
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { stringify } from 'csv-stringify/sync';
+import { loadConfig } from '../../../hw/presets.js';
+import { SweepPoint, parseArrays, runSweep, sweepPointCount } from '../../../sim/sweep.js';
+import { loadNetwork } from '../network-source.js';
+import { CommonSimArgs, commonSimOptions, parsePrecisionList, precisionOptions, runSimulation } from '../sim-options.js';
+import { progress } from '../progress.js';
+import { groupedBarSpec, renderSvg } from '../../report/chart.js';
+import { writeFilesAtomic } from '../../fsutil.js';
+import { UserError } from '../../errors.js';
+
+interface SweepArgs extends CommonSimArgs {
+  networks: string[];
+  precisions: string;
+  configs: string;
+  arrays?: string;
+  out?: string;
+  json: boolean;
+  csv: boolean;
+}
+
+export function sweepCsv(points: SweepPoint[]): string {
+  return stringify(points.map((p) => ({ ...p, latencyMs: p.latencyMs.toFixed(4), energyUJ: p.energyUJ.toFixed(2), gopsPerSecond: p.gopsPerSecond.toFixed(2), speedup: p.speedup.toFixed(3), energyReduction: p.energyReduction.toFixed(3) })), { header: true });
+}
+
+export function sweepMarkdown(points: SweepPoint[], title: string): string {
+  const rows = points.map((p) => `| ${p.model} | ${p.config} | ${p.rows}x${p.cols} | ${p.precision} | ${p.totalCycles.toLocaleString('en-US')} | ${p.latencyMs.toFixed(3)} | ${p.speedup.toFixed(2)}x | ${p.energyUJ.toFixed(1)} | ${p.energyReduction.toFixed(2)}x |`);
+  return [`# ${title}`, '', '| model | config | array | precision | cycles | latency ms | speedup | energy uJ | energy reduction |', '|---|---|---|---|---:|---:|---:|---:|---:|', ...rows, ''].join('\n');
+}
+
+export async function sweepSvg(points: SweepPoint[], title: string): Promise<string> {
+  const order = [...new Set(points.map((p) => p.precision))];
+  const multiArray = new Set(points.map((p) => `${p.rows}x${p.cols}`)).size > 1;
+  return renderSvg(groupedBarSpec(title, points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })), 'precision', `speedup over ${order[0]}`, order));
+}
+
+export const command: CommandModule<{}, SweepArgs> = {
+  command: 'sweep <networks..>',
+  describe: 'Sweep networks x precisions x configs (x array sizes): CSV, Markdown table and SVG chart',
+  builder: (y: Argv) =>
+    commonSimOptions(y)
+      .positional('networks', { type: 'string', array: true, demandOption: true, describe: 'Zoo names or .onnx files' })
+      .option('precisions', { type: 'string', default: 'a8w8,a8w4,a4w4', describe: 'Comma-separated a<A>w<W> list; speedups are over the first' })
+      .option('configs', { type: 'string', default: 'bitfusion-8x8', describe: 'Comma-separated presets or .json files' })
+      .option('arrays', { type: 'string', describe: 'Comma-separated array sizes <rows>x<cols> tried on every config (e.g. 8x8,16x16,16x32)' })
+      .option('out', { type: 'string', describe: 'Directory for sweep.csv, sweep.md and sweep.svg (default: Markdown to stdout)' })
+      .option('json', { type: 'boolean', describe: 'Print the points as JSON' })
+      .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
+      .conflicts('json', 'csv')
+      .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs') as unknown as Argv<SweepArgs>,
+  handler: async (argv) => {
+    const networks = argv.networks.map(loadNetwork);
+    const configs = argv.configs.split(',').map((s) => s.trim()).filter(Boolean).map(loadConfig);
+    if (configs.length === 0) throw new UserError('--configs is empty: give presets such as vc709,bitfusion-asic');
+    const spec = {
+      networks,
+      configs,
+      arrays: argv.arrays ? parseArrays(argv.arrays) : [],
+      precisions: parsePrecisionList(argv.precisions),
+      batch: argv.batch,
+      base: precisionOptions(argv, undefined),
+    };
+    const bar = progress(`sweep ${sweepPointCount(spec)} points`);
+    let points: SweepPoint[];
+    try {
+      points = runSweep(spec, (net, cfg, popts) => runSimulation(net, cfg, argv.model, argv.batch, popts), (d, t) => bar.update(d, t));
+    } finally {
+      bar.stop();
+    }
+    const title = `Speedup over ${spec.precisions.length ? argv.precisions.split(',')[0] : ''} (${argv.model} model, batch ${argv.batch})`;
+    if (argv.out) {
+      const svg = await sweepSvg(points, title);
+      writeFilesAtomic({ [join(argv.out, 'sweep.csv')]: sweepCsv(points), [join(argv.out, 'sweep.md')]: sweepMarkdown(points, title), [join(argv.out, 'sweep.svg')]: svg });
+      process.stderr.write(`wrote ${join(argv.out, 'sweep.csv')}, sweep.md, sweep.svg (${points.length} points)\n`);
+    }
+    if (argv.json) process.stdout.write(JSON.stringify(points, null, 2) + '\n');
+    else if (argv.csv) process.stdout.write(sweepCsv(points));
+    else if (!argv.out) process.stdout.write(sweepMarkdown(points, title));
+  },
+};
+
+export default command;

@@ -1,0 +1,52 @@
+// The CLI contract: every `hwq` command is registered here; each lives in src/cli/commands/<name>.ts.
+// User errors (UserError, ConfigError) print one line and exit 2; anything else is a bug and shows its stack.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../errors.js';
+import { ConfigError } from '../../hw/config.js';
+import { commands } from './commands/index.js';
+
+export const EXIT_USAGE = 2;
+
+function isUserError(e: unknown): e is Error {
+  return e instanceof UserError || e instanceof ConfigError;
+}
+
+/**
+ * Precision shorthands: `--a4w4` (any `--a<A>w<W>`) means `--precision a4w4`, and `--w4` (weights only,
+ * float activations) means `--precision w4`, so users type what the papers write.
+ */
+export function expandPrecisionFlags(argv: string[]): string[] {
+  return argv.flatMap((t) => (/^--(a\d+)?w\d+$/i.test(t) ? ['--precision', t.slice(2).toLowerCase()] : [t]));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(expandPrecisionFlags(argv))
+    .scriptName('hwq')
+    .usage('hwq <command> [options]\n\nHardware/quantization co-design for Bit Fusion accelerators.')
+    .strict()
+    .demandCommand(1, 'Name a command (see the list above).')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`hwq: ${msg}\nRun 'hwq --help' (or 'hwq <command> --help') for usage.\n`);
+      process.exit(EXIT_USAGE);
+    });
+  for (const c of commands) cli = cli.command(c as any);
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(`hwq: ${e.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    throw e;
+  }
+}
+
+await main(hideBin(process.argv));
