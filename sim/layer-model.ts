@@ -48,7 +48,7 @@ function bytesOf(elems: number, bits: number): number {
 }
 
 /** Tile sizes of a dimension of size n cut into tiles of t: full tiles and one remainder. */
-function cuts(n: number, t: number): { size: number; count: number }[] {
+export function cuts(n: number, t: number): { size: number; count: number }[] {
   const full = Math.floor(n / t);
   const rem = n - full * t;
   const out = [];
@@ -148,6 +148,7 @@ function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (order: Lo
   const sumSteps = sum(iC, (ic) => Math.ceil((m.gt * ic * n.kh * n.kw) / ctx.lanes));
   const sumCol = sum(oC, (oc) => Math.ceil((oc * m.gt) / cols));
   const compute = sumCol * (sumPix * sumSteps + np * ni * ovh);
+  const groupTiles = Math.ceil(n.groups / m.gt);
   const trips = { p: np, o: no, i: ni };
   const inputOnce = bytesOf(m.gt * n.icg * sumFoot, ctx.aBits);
   const weightOnce = bytesOf(m.gt * n.icg * n.ocg * n.kh * n.kw, ctx.wBits);
@@ -159,7 +160,7 @@ function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (order: Lo
     const inputB = inputOnce * (reloadsAcross(order, ['p', 'i'], 'o', trips) ? no : 1);
     const weightB = weightOnce * (reloadsAcross(order, ['o', 'i'], 'p', trips) ? np : 1);
     const spill = reloadsAcross(order, ['p', 'o'], 'i', trips) ? spillOnce : 0;
-    out(order, Math.max(compute, transferCycles(ctx, inputB + weightB + outFinal + 2 * spill)) + first);
+    out(order, groupTiles * (Math.max(compute, transferCycles(ctx, inputB + weightB + outFinal + 2 * spill)) + first));
   }
 }
 
@@ -167,7 +168,7 @@ function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (order: Lo
  * Runs the tile schedule: loads of tile j+1 overlap compute of tile j (the other buffer half), stores of a
  * finished output tile go out after its compute, all transfers share one DRAM channel in issue order.
  */
-export function schedule(ctx: Context, m: Mapping): LayerTiming {
+function scheduleGroupTile(ctx: Context, m: Mapping): LayerTiming {
   const t = makeTiles(ctx, m);
   const n = ctx.nest;
   const { rows, cols } = ctx.cfg;
@@ -252,19 +253,47 @@ export function schedule(ctx: Context, m: Mapping): LayerTiming {
     if (next) cur = next;
   }
   const total = Math.max(compEnd[T - 1], chan);
-  const rep = n.repeat * Math.ceil(n.groups / m.gt);
-  const scale = (v: number) => v * rep;
   return {
     mapping: m,
-    computeCycles: scale(computeSum),
-    totalCycles: scale(total),
-    arrayTiles: scale(arrayTiles),
-    words: scale(words),
-    unitWords: scale(unitWords),
-    dram: { input: scale(traffic.input), weight: scale(traffic.weight), outputWrite: scale(traffic.outputWrite), outputRead: scale(traffic.outputRead) },
-    ibufReadBytes: scale(ibufRead),
-    wbufReadBytes: scale(wbufRead),
-    obufAccessBytes: scale(obufAcc),
+    computeCycles: computeSum,
+    totalCycles: total,
+    arrayTiles,
+    words,
+    unitWords,
+    dram: traffic,
+    ibufReadBytes: ibufRead,
+    wbufReadBytes: wbufRead,
+    obufAccessBytes: obufAcc,
+  };
+}
+
+/**
+ * The whole layer: the schedule of one group tile, repeated for every full group tile, plus the schedule of
+ * the smaller last group tile when gt does not divide the groups, all repeated for recurrent time steps.
+ */
+function schedule(ctx: Context, m: Mapping): LayerTiming {
+  const n = ctx.nest;
+  const full = Math.floor(n.groups / m.gt);
+  const rem = n.groups - full * m.gt;
+  const parts: Array<[LayerTiming, number]> = [[scheduleGroupTile(ctx, m), full * n.repeat]];
+  if (rem) parts.push([scheduleGroupTile(ctx, { ...m, gt: rem }), n.repeat]);
+  const add = (f: (t: LayerTiming) => number) => parts.reduce((s, [t, k]) => s + k * f(t), 0);
+  return {
+    mapping: m,
+    computeCycles: add((t) => t.computeCycles),
+    totalCycles: add((t) => t.totalCycles),
+    arrayTiles: add((t) => t.arrayTiles),
+    words: add((t) => t.words),
+    unitWords: add((t) => t.unitWords),
+    dram: {
+      input: add((t) => t.dram.input),
+      weight: add((t) => t.dram.weight),
+      outputWrite: add((t) => t.dram.outputWrite),
+      outputRead: add((t) => t.dram.outputRead),
+    },
+    ibufReadBytes: add((t) => t.ibufReadBytes),
+    wbufReadBytes: add((t) => t.wbufReadBytes),
+    obufAccessBytes: add((t) => t.obufAccessBytes),
   };
 }
 
@@ -281,6 +310,11 @@ export interface LayerModelInput {
 
 function contextOf(x: LayerModelInput): Context {
   return { nest: x.nest, cfg: x.cfg, mode: x.mode, aBits: x.aBits, wBits: x.wBits, outBits: x.outBits, lanes: x.cfg.rows * pairsPerCycle(x.mode), bw: dramBitsPerCycle(x.cfg) };
+}
+
+/** The schedule of one given mapping (the search's choice or any other that fits). */
+export function scheduleMapping(x: LayerModelInput, m: Mapping): LayerTiming {
+  return schedule(contextOf(x), m);
 }
 
 /** All tile-size sets that fit the buffers (each is tried under every loop order). */
