@@ -340,6 +340,11 @@ const SCHEDULED = 6;
 
 const cache = new Map<string, LayerTiming>();
 
+/** Forgets the memoized layer timings (benchmarks time the full search). */
+export function clearLayerCache(): void {
+  cache.clear();
+}
+
 /** Searches the mappings and returns the fastest schedule (less DRAM traffic breaks ties). */
 export function bestLayerTiming(x: LayerModelInput): LayerTiming {
   const key = JSON.stringify([x.nest, x.cfg.rows, x.cfg.cols, x.cfg.ibuf, x.cfg.wbuf, x.cfg.obuf, x.cfg.dram.bitsPerCycle, x.cfg.dram.efficiency, x.mode, x.aBits, x.wBits, x.outBits]);
