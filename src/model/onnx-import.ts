@@ -5,10 +5,10 @@
 // padding. Shapes come from static shape inference with the batch dim fixed to 1.
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
-import { type GraphView as GraphViewT, GraphView, type OnnxNode, attrFloat, attrInt, nodeLabel } from '../onnx/graph.js';
+import { GraphView, type OnnxNode, attrFloat, attrInt, nodeLabel } from '../onnx/graph.js';
 import { type IModelProto, decodeModel, int64ToNumber, loadModel } from '../onnx/proto.js';
 import { type ShapeInfo, inferShapes, padAmounts, padModeValue, windowOf } from '../onnx/shapes.js';
-import { numel } from '../onnx/tensor.js';
+import { DataType, numel } from '../onnx/tensor.js';
 import {
   type Activation,
   type AddLayer,
@@ -19,6 +19,7 @@ import {
   type Network,
   type Pad4,
   type PoolLayer,
+  type Precision,
   type Shape3,
   windowOut,
 } from './ir.js';
@@ -36,8 +37,9 @@ const PASS_OPS = [
   'Softplus', 'Softsign', 'Mish', 'Erf', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Pow', 'Mul', 'Sub',
   'Div', 'Max', 'Min', 'Mean', 'BatchNormalization', 'InstanceNormalization', 'LRN', 'Dropout', 'Identity',
   'Cast', 'Pad', 'Slice', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Split', 'Gather',
-  'Expand', 'Tile', 'Resize', 'Upsample', 'Softmax', 'LogSoftmax', 'ReduceMean', 'ReduceMax', 'ReduceSum',
-  'QuantizeLinear', 'DequantizeLinear', 'Shape', 'Size',
+  'Expand', 'Tile', 'Resize', 'Upsample', 'Softmax', 'LogSoftmax', 'ReduceMean', 'ReduceMax', 'ReduceMin',
+  'ReduceSum', 'ReduceL2', 'ArgMax', 'ArgMin', 'LayerNormalization', 'QuantizeLinear', 'DequantizeLinear', 'Shape',
+  'Size',
 ];
 export const IMPORT_OPS: readonly string[] = [...LAYER_OPS, ...PASS_OPS].sort();
 /** Ops that only re-index an activation (used to find the un-flattened shape an fc layer reads). */
@@ -60,7 +62,7 @@ export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX
   }
   const dataInput = g.inputs[0].name;
   const order = g.topoOrder();
-  const act = activationTensors(g, order, dataInput);
+  const act = activationTensors(order, dataInput);
   for (const n of order) {
     if (!onPath(n, act)) continue;
     if (!IMPORT_OPS.includes(n.opType) || (n.domain && n.domain !== 'ai.onnx')) {
@@ -76,20 +78,31 @@ export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX
   const producer = model.producerName ? `, from ${model.producerName}` : '';
   return {
     name,
-    description: `imported from ${source} (opset ${g.opset}, IR version ${int64ToNumber(model.irVersion as number)}${producer})`,
-    input: toShape3(info.dims.get(dataInput) as number[], dataInput),
+    description: `imported from ${source} (opset ${g.opset}, IR version ${int64ToNumber(model.irVersion)}${producer})`,
+    input: networkInput(g, info, dataInput),
     layers: b.layers,
   };
 }
 
+/**
+ * The input as the network sees it: an NHWC input (TensorFlow exports) that goes straight into a Transpose
+ * to NCHW is described by its transposed dims.
+ */
+function networkInput(g: GraphView, info: ShapeInfo, input: string): Shape3 {
+  const cs = g.consumers(input);
+  const t = cs.length === 1 && cs[0].opType === 'Transpose' ? cs[0] : undefined;
+  const perm = t?.attrs.get('perm');
+  if (t && perm?.kind === 'ints' && perm.value.join() === '0,3,1,2') return toShape3(info.dims.get(t.outputs[0]) as number[], t.outputs[0]);
+  return toShape3(info.dims.get(input) as number[], input);
+}
+
 /** Tensors derived from the data input (Shape/Size outputs excepted: those are constants once shapes are known). */
-function activationTensors(g: GraphViewT, order: OnnxNode[], input: string): Set<string> {
+function activationTensors(order: OnnxNode[], input: string): Set<string> {
   const act = new Set([input]);
   for (const n of order) {
     if (SHAPE_ONLY.has(n.opType)) continue;
     if (n.inputs.some((i) => act.has(i))) for (const o of n.outputs) if (o) act.add(o);
   }
-  void g;
   return act;
 }
 
@@ -122,7 +135,7 @@ class Importer {
   private readonly names = new Set<string>(['input']);
 
   constructor(
-    private readonly g: GraphViewT,
+    private readonly g: GraphView,
     private readonly info: ShapeInfo,
     private readonly act: Set<string>,
     input: string,
@@ -293,7 +306,7 @@ class Importer {
       dilation: [win.dilations[0], win.dilations[1]], groups, bias: Boolean(bias) || ep.bias, activation: ep.activation,
     };
     this.checkWindow(n, layer.input, layer.output, layer.kernel, layer.stride, pad, layer.dilation);
-    this.emit(n, layer);
+    this.emit(n, this.withPrecision(layer, [x, from], w));
   }
 
   private checkWindow(n: OnnxNode, i: Shape3, o: Shape3, k: [number, number], s: [number, number], p: Pad4, d: [number, number]): void {
@@ -331,7 +344,7 @@ class Importer {
         kind: 'fc', name, inputs, input: this.flatSource(a, k), output: { c: nOut, h: 1, w: 1 },
         inFeatures: k, outFeatures: nOut, bias, activation: ep.activation,
       };
-      this.emit(n, layer);
+      this.emit(n, this.withPrecision(layer, [a], bw));
       return;
     }
     // Shapes are those of one step, as the IR's matmul states them.
@@ -339,7 +352,41 @@ class Importer {
       kind: 'matmul', name, inputs, input: { c: k, h: rows, w: 1 }, output: { c: nOut, h: rows, w: 1 },
       m: rows, k, n: nOut, steps, bias, activation: ep.activation,
     };
-    this.emit(n, layer);
+    this.emit(n, this.withPrecision(layer, [a], bw));
+  }
+
+  /**
+   * In a QDQ model the operand bit widths are stated by the quantized types feeding DequantizeLinear: the
+   * layer gets a precision when both its data (any of `data`, the tensors it reads before and after a folded
+   * Pad) and its weight come out of DequantizeLinear nodes.
+   */
+  private withPrecision<T extends ConvLayer | FcLayer | MatMulLayer>(layer: T, data: string[], weight: string): T {
+    const w = this.dequantBits(weight);
+    const a = data.map((t) => this.dequantBits(t)).find((b) => b !== undefined);
+    if (w === undefined || a === undefined) return layer;
+    const precision: Precision = { a, w };
+    return { ...layer, precision };
+  }
+
+  /** Bits of the quantized tensor a DequantizeLinear producing `t` reads, if one does. */
+  private dequantBits(t: string): number | undefined {
+    const dq = this.g.producer(t);
+    if (!dq || dq.opType !== 'DequantizeLinear') return undefined;
+    const [x, , zp] = dq.inputs;
+    let type = zp ? this.g.initializerType(zp) ?? this.info.value(zp)?.dataType : undefined;
+    type ??= this.g.initializerType(x);
+    if (type === undefined) {
+      const q = this.g.producer(x);
+      if (q?.opType === 'QuantizeLinear') {
+        const qzp = q.inputs[2];
+        type = (qzp ? this.g.initializerType(qzp) ?? this.info.value(qzp)?.dataType : undefined) ?? attrInt(q, 'output_dtype', 0);
+        // QuantizeLinear without a zero point or output_dtype produces uint8.
+        if (!type) type = DataType.UINT8;
+      } else {
+        type = this.info.value(x)?.dataType;
+      }
+    }
+    return type === undefined ? undefined : BITS[type];
   }
 
   /** The shape an fc layer reads before Flatten/Reshape made it a vector (e.g. 512 x 7 x 7), if sizes agree. */
@@ -404,6 +451,11 @@ class Importer {
     this.emit(n, layer);
   }
 }
+
+const BITS: Partial<Record<number, number>> = {
+  [DataType.INT4]: 4, [DataType.UINT4]: 4, [DataType.INT8]: 8, [DataType.UINT8]: 8, [DataType.INT16]: 16,
+  [DataType.UINT16]: 16, [DataType.INT32]: 32,
+};
 
 function attrIntsReq(n: OnnxNode, name: string): number[] {
   const a = n.attrs.get(name);

@@ -2,8 +2,7 @@
 // pads of PyTorch's F.pad, Constant nodes) on known input values. It is not a runtime: it returns undefined
 // for anything it does not know, and the shape-broadcasting/slicing helpers here are shared with shapes.ts.
 import { UserError } from '../errors.js';
-import type { OnnxNode } from './graph.js';
-import { attrFloat, attrInt, attrInts, attrString, attrTensor, nodeLabel } from './graph.js';
+import { type OnnxNode, attrInt, attrInts, attrTensor, nodeLabel } from './node.js';
 import { DataType, type DataTypeCode, type Tensor, allocData, makeTensor, numel } from './tensor.js';
 
 export function normAxis(axis: number, rank: number, n?: OnnxNode): number {
@@ -429,13 +428,3 @@ export function sliceArgs(n: OnnxNode, inp: Inputs, opset: number): { starts: nu
   if (n.inputs[4] && !inp[4]) return undefined;
   return { starts, ends, axes: vals(3), steps: vals(4) };
 }
-
-/** Reads a float attribute or, for opsets that moved it to an input, that input's scalar value. */
-export function scalarArg(n: OnnxNode, inp: Inputs, attrName: string, inputIndex: number, dflt: number): number | undefined {
-  if (n.attrs.has(attrName)) return attrFloat(n, attrName, dflt);
-  if (!n.inputs[inputIndex]) return dflt;
-  const t = inp[inputIndex];
-  return t ? t.data[0] : undefined;
-}
-
-export { attrString };

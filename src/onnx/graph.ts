@@ -2,23 +2,13 @@
 // tensor, initializers decoded on demand, and a topological order. Shape and value analysis live in
 // shapes.ts and eval.ts; this module only describes the graph as stored.
 import { UserError } from '../errors.js';
-import { type AttrValue, decodeAttribute } from './attr.js';
+import { decodeAttribute } from './attr.js';
+import { type OnnxNode, nodeLabel } from './node.js';
 import { type IModelProto, type IValueInfoProto, type Int64, defaultOpset, int64ToNumber, type ITensorProto } from './proto.js';
 import { type Tensor, tensorFromProto } from './tensor.js';
 import { evalConstOp } from './eval.js';
 
-export interface OnnxNode {
-  /** Position in the stored node list (stable, used for default names). */
-  index: number;
-  /** The stored name, possibly empty. */
-  name: string;
-  opType: string;
-  domain: string;
-  /** Input tensor names; '' marks an omitted optional input. */
-  inputs: string[];
-  outputs: string[];
-  attrs: Map<string, AttrValue>;
-}
+export { type OnnxNode, attrFloat, attrInt, attrInts, attrString, attrTensor, nodeLabel } from './node.js';
 
 /** A graph input or output: element type and dims (a number, a symbolic name, or undefined when unknown). */
 export interface ValueInfo {
@@ -29,13 +19,13 @@ export interface ValueInfo {
 
 export function decodeValueInfo(v: IValueInfoProto): ValueInfo {
   const tt = v.type?.tensorType;
-  const dims = tt?.shape ? (tt.shape.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && int64ToNumber(d.dimValue as Int64) > 0 ? int64ToNumber(d.dimValue as Int64) : d.dimParam || undefined)) : undefined;
+  // dim_value and dim_param are a oneof; an unset dim_value reads as 0, so 0 means "not a fixed size".
+  const dim = (d: { dimValue?: Int64 | null; dimParam?: string | null }): number | string | undefined => {
+    const n = int64ToNumber(d.dimValue);
+    return n > 0 ? n : d.dimParam || undefined;
+  };
+  const dims = tt?.shape ? (tt.shape.dim ?? []).map(dim) : undefined;
   return { name: v.name ?? '', elemType: tt?.elemType ?? 0, dims };
-}
-
-/** `<OpType>_<index>` for unnamed nodes, as the IR and error messages call them. */
-export function nodeLabel(n: OnnxNode): string {
-  return n.name || `${n.opType}_${n.index}`;
 }
 
 export class GraphView {
@@ -96,6 +86,11 @@ export class GraphView {
   initializerDims(name: string): number[] | undefined {
     const p = this.initProtos.get(name);
     return p ? (p.dims ?? []).map((d) => int64ToNumber(d as Int64)) : undefined;
+  }
+
+  /** Data type code of an initializer without decoding its values. */
+  initializerType(name: string): number | undefined {
+    return this.initProtos.get(name)?.dataType ?? undefined;
   }
 
   initializerNames(): string[] {
@@ -168,40 +163,4 @@ export class GraphView {
     }
     return values;
   }
-}
-
-export function attrInt(n: OnnxNode, name: string, dflt: number): number {
-  const a = n.attrs.get(name);
-  if (!a) return dflt;
-  if (a.kind !== 'int') throw new UserError(`node ${nodeLabel(n)}: attribute '${name}' should be an int`);
-  return a.value;
-}
-
-export function attrFloat(n: OnnxNode, name: string, dflt: number): number {
-  const a = n.attrs.get(name);
-  if (!a) return dflt;
-  if (a.kind !== 'float' && a.kind !== 'int') throw new UserError(`node ${nodeLabel(n)}: attribute '${name}' should be a float`);
-  return a.value;
-}
-
-export function attrInts(n: OnnxNode, name: string): number[] | undefined {
-  const a = n.attrs.get(name);
-  if (!a) return undefined;
-  if (a.kind === 'ints') return a.value;
-  if (a.kind === 'int') return [a.value];
-  throw new UserError(`node ${nodeLabel(n)}: attribute '${name}' should be a list of ints`);
-}
-
-export function attrString(n: OnnxNode, name: string, dflt: string): string {
-  const a = n.attrs.get(name);
-  if (!a) return dflt;
-  if (a.kind !== 'string') throw new UserError(`node ${nodeLabel(n)}: attribute '${name}' should be a string`);
-  return a.value;
-}
-
-export function attrTensor(n: OnnxNode, name: string): Tensor | undefined {
-  const a = n.attrs.get(name);
-  if (!a) return undefined;
-  if (a.kind !== 'tensor') throw new UserError(`node ${nodeLabel(n)}: attribute '${name}' should be a tensor`);
-  return a.value;
 }

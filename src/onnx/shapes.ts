@@ -3,8 +3,8 @@
 // Shape -> Gather -> Unsqueeze -> Concat chains exporters build Reshape targets and pads with), because
 // those values decide the shapes of later nodes.
 import { UserError } from '../errors.js';
-import { CONST_EVAL_OPS, broadcastDims, evalConstOp, flattenDims, normAxis, reshapeDims, scalarArg, sliceArgs, sliceAxes, squeezeDims, unsqueezeDims } from './eval.js';
-import { type GraphView, type OnnxNode, attrInt, attrInts, attrString, nodeLabel } from './graph.js';
+import { CONST_EVAL_OPS, broadcastDims, evalConstOp, flattenDims, normAxis, reshapeDims, sliceArgs, sliceAxes, squeezeDims, unsqueezeDims } from './eval.js';
+import { type GraphView, type OnnxNode, attrFloat, attrInt, attrInts, attrString, nodeLabel } from './graph.js';
 import { DataType, type Tensor, numel } from './tensor.js';
 
 export interface ShapeOptions {
@@ -328,7 +328,8 @@ export function padAmounts(n: OnnxNode, rank: number, inp: (Tensor | undefined)[
 /** Pad mode and constant value (attribute before opset 11, input after). */
 export function padModeValue(n: OnnxNode, inp: (Tensor | undefined)[]): { mode: string; value: number | undefined } {
   const mode = attrString(n, 'mode', 'constant');
-  const value = n.attrs.has('value') ? scalarArg(n, inp, 'value', 2, 0) : n.inputs[2] ? inp[2]?.data[0] : 0;
+  // The value is an attribute before opset 11 and an optional input after; undefined when not a constant.
+  const value = n.attrs.has('value') ? attrFloat(n, 'value', 0) : n.inputs[2] ? inp[2]?.data[0] : 0;
   return { mode, value };
 }
 
