@@ -5,19 +5,12 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../errors.js';
 import { ConfigError } from '../../hw/config.js';
 import { commands } from './commands/index.js';
+import { expandPrecisionFlags } from './argv.js';
 
 export const EXIT_USAGE = 2;
 
 function isUserError(e: unknown): e is Error {
   return e instanceof UserError || e instanceof ConfigError;
-}
-
-/**
- * Precision shorthands: `--a4w4` (any `--a<A>w<W>`) means `--precision a4w4`, and `--w4` (weights only,
- * float activations) means `--precision w4`, so users type what the papers write.
- */
-export function expandPrecisionFlags(argv: string[]): string[] {
-  return argv.flatMap((t) => (/^--(a\d+)?w\d+$/i.test(t) ? ['--precision', t.slice(2).toLowerCase()] : [t]));
 }
 
 export async function main(argv: string[]): Promise<void> {

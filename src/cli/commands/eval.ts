@@ -1,0 +1,110 @@
+// `hwq eval model.onnx --data DIR`: float (or quantized) top-1/top-5 accuracy and throughput of an ONNX model.
+import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../../errors.js';
+import { openDataSet, type DataSet } from '../../data/dataset.js';
+import { CHANNEL_ORDERS, PRESET_NAMES, resolvePreprocess, type ChannelOrder } from '../../data/preprocess.js';
+import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
+import { openModel, presetForModel } from '../../eval/session.js';
+
+interface EvalArgs {
+  model: string;
+  data: string;
+  labels?: string;
+  preprocess?: string;
+  limit?: number;
+  seed?: number;
+  batch?: number;
+  json: boolean;
+  resize?: number;
+  crop?: number;
+  mean?: number[];
+  std?: number[];
+  channels?: string;
+  workers?: number;
+  progress?: boolean;
+  'per-class': boolean;
+}
+
+function builder(y: Argv): Argv<EvalArgs> {
+  return y
+    .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
+    .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
+    .option('labels', { type: 'string', describe: 'labels: a file,class CSV, a synset list (line i = class i), or an IDX labels file' })
+    .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset (default: the one matching the model input size)' })
+    .option('limit', { type: 'number', describe: 'evaluate only N images' })
+    .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
+    .option('batch', { type: 'number', describe: 'inference batch size (default 32; models with a fixed batch use theirs)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
+    .option('resize', { type: 'number', describe: 'resize the shorter side to N pixels (bilinear) before cropping' })
+    .option('crop', { type: 'number', describe: 'center-crop N x N pixels' })
+    .option('mean', { type: 'array', number: true, describe: 'per-channel mean on the [0, 1] scale, in output channel order' })
+    .option('std', { type: 'array', number: true, describe: 'per-channel std on the [0, 1] scale, in output channel order' })
+    .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
+    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: one per core)' })
+    .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
+    .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
+}
+
+function checkCount(what: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
+}
+
+export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: DataSet }> {
+  checkCount('limit', a.limit, 1);
+  checkCount('seed', a.seed, 0);
+  checkCount('batch', a.batch, 1);
+  checkCount('workers', a.workers, 0);
+  const model = await openModel(a.model);
+  try {
+    const preset = a.preprocess ?? presetForModel(model);
+    if (!preset) {
+      throw new UserError(`no preprocessing preset matches model input ${model.inputShape.slice(1).join('x')}; pass --preprocess (${PRESET_NAMES.join(', ')}) with --crop/--mean/--std as needed`);
+    }
+    const spec = resolvePreprocess(preset, { resize: a.resize, crop: a.crop, mean: a.mean, std: a.std, channels: a.channels as ChannelOrder | undefined });
+    const data = openDataSet(a.data, { labels: a.labels, limit: a.limit, seed: a.seed });
+    const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: a.progress });
+    return { result, data };
+  } finally {
+    await model.session.release();
+  }
+}
+
+export function formatResult(r: EvalResult, data: DataSet): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+  return [
+    `model       ${r.model}`,
+    `data        ${r.data} (${data.layout}, ${r.images} of ${data.total} images, preprocess ${r.preprocess})`,
+    `top-1       ${pct(r.top1)} (${r.top1Correct}/${r.images})`,
+    `top-5       ${pct(r.top5)} (${r.top5Correct}/${r.images})`,
+    `throughput  ${r.imagesPerSecond.toFixed(1)} images/s (${r.seconds.toFixed(2)} s, batch ${r.batchSize})`,
+  ].join('\n');
+}
+
+function formatPerClass(r: EvalResult, data: DataSet): string {
+  const rows = [...r.perClass.entries()].sort((x, y) => x[0] - y[0]);
+  return ['class  top-1     images  name', ...rows.map(([c, v]) =>
+    `${String(c).padStart(5)}  ${(100 * v.top1 / v.total).toFixed(2).padStart(6)} %  ${String(v.total).padStart(6)}  ${data.classes?.[c] ?? ''}`)].join('\n');
+}
+
+export const command: CommandModule<object, EvalArgs> = {
+  command: 'eval <model>',
+  describe: 'Measure top-1/top-5 accuracy and images/s of an ONNX classifier on a labelled image set',
+  builder,
+  handler: async (a) => {
+    const { result: r, data } = await runEval(a);
+    if (a.json) {
+      const out: Record<string, unknown> = {
+        model: r.model, data: r.data, images: r.images, top1: r.top1, top5: r.top5,
+        imagesPerSecond: r.imagesPerSecond, seconds: r.seconds,
+        top1Correct: r.top1Correct, top5Correct: r.top5Correct, preprocess: r.preprocess, batchSize: r.batchSize,
+      };
+      if (a['per-class']) out.perClass = Object.fromEntries([...r.perClass.entries()].sort((x, y) => x[0] - y[0]).map(([c, v]) => [c, v]));
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${formatResult(r, data)}\n`);
+    if (a['per-class']) process.stdout.write(`${formatPerClass(r, data)}\n`);
+  },
+};
+
+export default command;
