@@ -1,6 +1,7 @@
 // The named hardware configurations. Numbers with a source say so; energy figures are 45 nm estimates
 // (see reports/simulator/energy-model.md) and scale every layer alike, so speedups do not depend on them.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ConfigError, HwConfig, validateConfig } from './config.js';
 
 /**
@@ -106,7 +107,8 @@ export function loadConfig(nameOrFile: string): HwConfig {
     const base = getPreset((raw as any).base);
     if (!base) throw new ConfigError(`${nameOrFile}: base '${(raw as any).base}' is not a preset (valid: ${presetNames().join(', ')})`);
     const { base: _b, ...over } = raw as any;
-    raw = deepMerge(base, over);
+    // A derived design gets its own name (the file's) unless it gives one, so sweeps tell them apart.
+    raw = deepMerge({ ...base, name: basename(nameOrFile, '.json') }, over);
   }
   return validateConfig(raw, nameOrFile);
 }

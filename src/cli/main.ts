@@ -8,6 +8,7 @@ import { commands } from './commands/index.js';
 import { expandPrecisionFlags } from './argv.js';
 
 export const EXIT_USAGE = 2;
+const COMMAND_NAMES = commands.map((c) => String(c.command).split(' ')[0]);
 
 function isUserError(e: unknown): e is Error {
   return e instanceof UserError || e instanceof ConfigError;
@@ -26,7 +27,10 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(120, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`hwq: ${msg}\nRun 'hwq --help' (or 'hwq <command> --help') for usage.\n`);
+      // yargs spreads some messages over lines; the contract is one line naming the input and the choices.
+      let line = msg.replace(/\s*\n\s*/g, ' ').trim();
+      if (/^Unknown argument/.test(line) && !argv.some((a) => COMMAND_NAMES.includes(a))) line += ` (commands: ${COMMAND_NAMES.join(', ')})`;
+      process.stderr.write(`hwq: ${line}\nRun 'hwq --help' (or 'hwq <command> --help') for usage.\n`);
       process.exit(EXIT_USAGE);
     });
   for (const c of commands) cli = cli.command(c as any);
