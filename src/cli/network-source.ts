@@ -1,16 +1,38 @@
-// Resolves the model argument of `hwq sim`/`hwq sweep`: a zoo name or an ONNX file.
+// Resolves the model argument of `hwq sim`/`hwq sweep`: a zoo name, an ONNX file (a quantized one brings the
+// bit widths the quantizer recorded), or a quantized integer model (.hwq) with its per-layer precisions.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Network } from '../model/ir.js';
+import { Network, isComputeLayer } from '../model/ir.js';
 import { getNetwork, zooNames } from '../model/zoo.js';
-import { importOnnx } from '../model/onnx-import.js';
+import { importOnnxModel } from '../model/onnx-import.js';
+import { loadModel } from '../onnx/proto.js';
+import { loadHwq } from '../quant/hwq-format.js';
 import { UserError } from '../errors.js';
 
+/** Per-layer bit widths a QDQ model written by `hwq quantize` records in its metadata. */
+function recordedBits(meta: Array<{ key?: string | null; value?: string | null }>): Map<string, { a: number; w: number }> {
+  const entry = meta.find((m) => m.key === 'hwq.layers');
+  const out = new Map<string, { a: number; w: number }>();
+  if (!entry?.value) return out;
+  try {
+    for (const r of JSON.parse(entry.value) as Array<{ name: string; wBits: number; aBits: number | null }>) out.set(r.name, { a: r.aBits ?? 8, w: r.wBits });
+  } catch {
+    // metadata written by another tool: the quantized types in the graph still give the widths
+  }
+  return out;
+}
+
 export function loadNetwork(spec: string): Network {
-  if (spec.toLowerCase().endsWith('.onnx')) {
+  const lower = spec.toLowerCase();
+  if (lower.endsWith('.onnx') || lower.endsWith('.hwq')) {
     if (!existsSync(spec)) throw new UserError(`model file '${spec}' does not exist`);
-    return importOnnx(spec, basename(spec, '.onnx'));
+    if (lower.endsWith('.hwq')) return loadHwq(spec).network;
+    const model = loadModel(spec);
+    const net = importOnnxModel(model, basename(spec, '.onnx'), spec);
+    const bits = recordedBits(model.metadataProps ?? []);
+    for (const l of net.layers) if (isComputeLayer(l) && bits.has(l.name)) l.precision = bits.get(l.name);
+    return net;
   }
   if (zooNames().includes(spec)) return getNetwork(spec);
-  throw new UserError(`unknown model '${spec}': give a zoo name (${zooNames().join(', ')}) or a path to an .onnx file`);
+  throw new UserError(`unknown model '${spec}': give a zoo name (${zooNames().join(', ')}), an .onnx file or a .hwq quantized model`);
 }

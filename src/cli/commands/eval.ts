@@ -33,7 +33,7 @@ function builder(y: Argv): Argv<EvalArgs> {
     .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset (default: the one matching the model input size)' })
     .option('limit', { type: 'number', describe: 'evaluate only N images' })
     .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
-    .option('batch', { type: 'number', describe: 'inference batch size (default 32; models with a fixed batch use theirs)' })
+    .option('batch', { type: 'number', describe: 'inference batch size (default 8; models with a fixed batch use theirs)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
     .option('resize', { type: 'number', describe: 'resize the shorter side to N pixels (bilinear) before cropping' })
     .option('crop', { type: 'number', describe: 'center-crop N x N pixels' })

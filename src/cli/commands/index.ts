@@ -2,5 +2,7 @@
 import { command as sim } from './sim.js';
 import { command as sweep } from './sweep.js';
 import { command as zoo } from './zoo.js';
+import { command as quantize } from './quantize.js';
+import { command as evalCommand } from './eval.js';
 
-export const commands = [sim, sweep, zoo];
+export const commands = [sim, sweep, zoo, quantize, evalCommand];

@@ -1,0 +1,155 @@
+// `hwq quantize model.onnx --a4w4 --calib DIR --out q.onnx [--hwq q.hwq]`: post-training quantization of a
+// float ONNX CNN to a QDQ model onnxruntime runs and the project's integer model.
+import { basename } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadModel, saveModel } from '../../onnx/proto.js';
+import { GraphView } from '../../onnx/graph.js';
+import { openDataSet } from '../../data/dataset.js';
+import { batches } from '../../data/batches.js';
+import type { PreprocessSpec } from '../../data/preprocess.js';
+import { quantizeModel, LayerReport } from '../../quant/quantize.js';
+import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
+import { toQdqModel } from '../../quant/qdq.js';
+import { writeHwq } from '../../quant/hwq-format.js';
+import { outputSqnr } from '../../quant/output-sqnr.js';
+import { writeFileAtomic } from '../../fsutil.js';
+import { UserError } from '../../errors.js';
+import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { progress } from '../progress.js';
+import { formatTable } from '../table.js';
+
+interface QuantizeArgs extends PreprocessArgs {
+  model: string;
+  precision?: string;
+  method: string;
+  'weight-method'?: string;
+  'act-method'?: string;
+  calib?: string;
+  labels?: string;
+  'calib-size': number;
+  seed: number;
+  out: string;
+  hwq?: string;
+  'first-last': string;
+  p: number;
+  int4: boolean;
+  'sqnr-images': number;
+  batch: number;
+  json?: boolean;
+}
+
+/** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only. */
+export function parseQuantPrecision(text: string | undefined): { a: number | null; w: number } {
+  const m = /^(?:a(\d+))?w(\d+)$/i.exec(text ?? '');
+  if (!m) throw new UserError(`give the bit widths as --a<A>w<W> (e.g. --a4w4) or --w<W> for weights only (got ${text === undefined ? 'none' : `'${text}'`})`);
+  return { a: m[1] === undefined ? null : Number(m[1]), w: Number(m[2]) };
+}
+
+function parseFirstLast(s: string): number | null {
+  if (s === 'none' || s === 'off') return null;
+  const n = Number(s);
+  if (!Number.isInteger(n)) throw new UserError(`--first-last '${s}' must be a bit width 2..8 or 'none'`);
+  return n;
+}
+
+const dB = (x: number | undefined) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(1) : 'inf');
+
+export function formatQuantReport(rows: Array<LayerReport & { outputSqnrDb?: number }>): string {
+  return formatTable(
+    [{ header: 'layer' }, { header: 'kind' }, { header: 'bits', numeric: true }, { header: 'act', numeric: true }, { header: 'act scale', numeric: true }, { header: 'w scale range', numeric: true }, { header: 'weight SQNR dB', numeric: true }, { header: 'output SQNR dB', numeric: true }],
+    rows.map((r) => [
+      r.name, r.kind, `a${r.aBits ?? 'f'}w${r.wBits}`, r.aSigned === null ? 'float' : r.aSigned ? 'signed' : 'unsigned',
+      r.aScale === null ? '' : r.aScale.toPrecision(4), `${r.wScaleMin.toPrecision(3)}..${r.wScaleMax.toPrecision(3)}`, dB(r.weightSqnrDb), dB(r.outputSqnrDb),
+    ]),
+  );
+}
+
+export const command: CommandModule<{}, QuantizeArgs> = {
+  command: 'quantize <model>',
+  describe: 'Post-training quantization of a float ONNX CNN: QDQ ONNX for onnxruntime and a .hwq integer model',
+  builder: (y: Argv) =>
+    preprocessOptions(y)
+      .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
+      .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
+      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')})` })
+      .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
+      .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
+      .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX)' })
+      .option('labels', { type: 'string', describe: 'labels file for --calib when it needs one' })
+      .option('calib-size', { type: 'number', default: 256, describe: 'calibration images (a seeded sample)' })
+      .option('seed', { type: 'number', default: 0, describe: 'seed of the calibration sample' })
+      .option('out', { type: 'string', demandOption: true, describe: 'QDQ ONNX output file' })
+      .option('hwq', { type: 'string', describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
+      .option('first-last', { type: 'string', default: '8', describe: "first and last layer bits, or 'none'" })
+      .option('p', { type: 'number', default: 2.4, describe: 'exponent of the lp method' })
+      .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
+      .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
+      .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
+      .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
+      .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
+      .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)') as unknown as Argv<QuantizeArgs>,
+  handler: async (a) => {
+    const bits = parseQuantPrecision(a.precision);
+    checkCount('calib-size', a['calib-size'], 1);
+    checkCount('seed', a.seed, 0);
+    checkCount('batch', a.batch, 1);
+    checkCount('sqnr-images', a['sqnr-images'], 0);
+    if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
+    if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
+    const model = loadModel(a.model);
+    const input = new GraphView(model).inputs[0];
+    if (!input) throw new UserError(`${a.model} has no graph input`);
+    const chw = (input.dims ?? []).slice(1);
+    const needData = bits.a !== null || a['sqnr-images'] > 0;
+    if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
+    let spec: PreprocessSpec | undefined;
+    let samples: ReturnType<typeof openDataSet>['samples'] = [];
+    if (a.calib && needData) {
+      spec = resolvePreprocessArgs(a, chw, a.model);
+      samples = openDataSet(a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }).samples;
+    }
+    const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
+    const showProgress = process.stderr.isTTY || !a.json;
+    let bar = progress('', false);
+    let stage = '';
+    const t0 = Date.now();
+    const { model: q, report } = await quantizeModel(model, a.model, basename(a.model, '.onnx'), {
+      aBits: bits.a,
+      wBits: bits.w,
+      firstLast: parseFirstLast(a['first-last']),
+      weightMethod: a['weight-method'] ?? a.method,
+      actMethod: a['act-method'] ?? a.method,
+      methodOptions: { p: a.p },
+      calibration: spec ? { batches: () => batches(samples, spec!, { batchSize: a.batch, workers: a.workers }), count: Math.ceil(samples.length / a.batch), inputDims: (b) => dims(b.count) } : undefined,
+      progress: (s, d, t) => {
+        if (s !== stage) {
+          bar.stop();
+          bar = progress(s, showProgress);
+          stage = s;
+        }
+        bar.update(d, t);
+      },
+    });
+    bar.stop();
+    const qdq = toQdqModel(q, { int4: a.int4 });
+    const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
+    if (spec && a['sqnr-images'] > 0) {
+      const part = samples.slice(0, a['sqnr-images']);
+      const sq = await outputSqnr(q.prepared, qdq, q.layers.map((l) => l.outputTensor), batches(part, spec, { batchSize: a.batch, workers: a.workers }), (b) => dims(b.count));
+      q.layers.forEach((l, i) => (rows[i].outputSqnrDb = sq.get(l.outputTensor)));
+    }
+    // Everything is computed before the first byte is written: a failure leaves no file behind.
+    const hwqBytes = a.hwq ? writeHwq(q) : undefined;
+    saveModel(a.out, qdq);
+    if (a.hwq && hwqBytes) writeFileAtomic(a.hwq, hwqBytes);
+    const seconds = (Date.now() - t0) / 1000;
+    if (a.json) {
+      process.stdout.write(JSON.stringify({ model: a.model, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds, layers: rows }, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatQuantReport(rows));
+      process.stdout.write(`\nwrote ${a.out}${a.hwq ? ` and ${a.hwq}` : ''} (${q.layers.length} layers, weights ${q.weightMethod}, activations ${q.actMethod}, ${samples.length} calibration images, ${seconds.toFixed(1)} s)\n`);
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,277 @@
+// Labelled image data sets found on disk. The layout is detected from the path:
+//   idx           an IDX images file (or a folder holding one), labels from the matching *-labels-idx1 file
+//   labels-file   a folder of images plus a `file,class` CSV (given, or `labels.csv` inside the folder)
+//   class-folders `<root>/<class>/*.jpg|jpeg|png`, class i = i-th folder name in sorted order
+//   synset-names  ImageNet training-style `n01440764_*.JPEG`, class = line of the wnid in a synset list
+// Samples come back in a canonical sorted order (relative path, or IDX index) before limit/seed apply.
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { isImageName, type RawImage } from './image.js';
+import { idxLabelsPathFor, isIdxImagesName, readIdxFile } from './idx.js';
+import { sample, validateSampling, type SamplingOptions } from './sampling.js';
+
+export type SampleSource = { kind: 'file'; path: string } | { kind: 'pixels'; id: string; image: RawImage };
+
+export interface Sample {
+  source: SampleSource;
+  label: number;
+}
+
+export type Layout = 'idx' | 'labels-file' | 'class-folders' | 'synset-names';
+
+export interface DataSet {
+  /** The path the data set was opened from. */
+  path: string;
+  layout: Layout;
+  /** Class names by index, when the layout names them (folders, synset list, or CSV class names). */
+  classes?: string[];
+  samples: Sample[];
+  /** How many samples the full data set has before limit/seed. */
+  total: number;
+}
+
+export interface OpenOptions extends SamplingOptions {
+  /** A `file,class` CSV, a synset list (line i = wnid of class i), or an IDX labels file. */
+  labels?: string;
+}
+
+/** Names looked for (in the folder, then its parent) when wnid-named images need a synset list. */
+const SYNSET_FILES = ['synset_words.txt', 'synsets.txt', 'LOC_synset_mapping.txt'];
+const WNID_RE = /^(n\d{8})(?:[_.\-]|$)/;
+const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function openDataSet(path: string, opts: OpenOptions = {}): DataSet {
+  validateSampling(opts);
+  const full = openFull(resolve(path), opts.labels === undefined ? undefined : resolve(opts.labels));
+  return { ...full, path, total: full.samples.length, samples: sample(full.samples, opts) };
+}
+
+type FullSet = Omit<DataSet, 'path' | 'total'>;
+
+function openFull(path: string, labels: string | undefined): FullSet {
+  if (!existsSync(path)) throw new UserError(`data path '${path}' does not exist`);
+  if (labels !== undefined && !existsSync(labels)) throw new UserError(`labels file '${labels}' does not exist`);
+  if (statSync(path).isFile()) {
+    if (isIdxImagesName(basename(path)) || looksLikeIdx(path)) return openIdx(path, labels);
+    throw new UserError(`data path '${path}' is a file but not an IDX images file; give a folder of images or an IDX file`);
+  }
+  const entries = listDir(path);
+  const files = entries.filter((e) => !isDir(path, e)).map((e) => e.name);
+  const images = files.filter(isImageName);
+  if (labels !== undefined) {
+    if (isIdxImagesName(basename(labels)) || /labels-idx1/.test(basename(labels))) {
+      const idx = files.filter(isIdxImagesName);
+      if (idx.length !== 1) throw new UserError(`'${path}' must hold exactly one IDX images file to pair with '${labels}' (found ${idx.length})`);
+      return openIdx(join(path, idx[0]), labels);
+    }
+    if (isSynsetList(labels)) {
+      const dirs = entries.filter((e) => isDir(path, e) && !e.name.startsWith('.')).map((e) => e.name).sort(byCodepoint);
+      return images.length === 0 && dirs.length > 0 ? openClassFolders(path, dirs, labels) : openSynsetNames(path, images, labels);
+    }
+    return openLabelsFile(path, labels);
+  }
+  if (files.includes('labels.csv')) return openLabelsFile(path, join(path, 'labels.csv'));
+  const idxFiles = files.filter(isIdxImagesName).sort(byCodepoint);
+  if (idxFiles.length > 0) {
+    // A distribution folder holds both splits; evaluation wants the test split.
+    const test = idxFiles.filter((f) => f.startsWith('t10k') || /test/i.test(f));
+    const pick = idxFiles.length === 1 ? idxFiles : test;
+    if (pick.length !== 1) throw new UserError(`'${path}' holds several IDX images files (${idxFiles.join(', ')}); name one of them as the data path`);
+    return openIdx(join(path, pick[0]), undefined);
+  }
+  const classDirs = entries.filter((e) => isDir(path, e) && !e.name.startsWith('.')).map((e) => e.name).sort(byCodepoint);
+  if (classDirs.length > 0 && images.length === 0) {
+    // wnid-named class folders (ImageNet train layout, possibly a subset) keep their 1000-class indices.
+    const synsets = classDirs.every((d) => /^n\d{8}$/.test(d)) ? findSynsetList(path) : undefined;
+    return openClassFolders(path, classDirs, synsets);
+  }
+  if (images.length > 0 && images.every((f) => WNID_RE.test(f))) {
+    const synsets = findSynsetList(path);
+    if (!synsets) throw new UserError(`images in '${path}' are named by ImageNet wnid but no synset list (${SYNSET_FILES.join(', ')}) was found there or in its parent; pass one with --labels`);
+    return openSynsetNames(path, images, synsets);
+  }
+  if (images.length > 0) throw new UserError(`'${path}' holds images but no labels: add class subfolders, a labels.csv (file,class), or pass --labels`);
+  throw new UserError(`no images in '${path}' (looked for ${['.jpg', '.jpeg', '.png'].join(', ')} files, class subfolders, labels.csv, or IDX files)`);
+}
+
+function listDir(path: string): Dirent[] {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    throw new UserError(`cannot read folder '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function isDir(parent: string, e: Dirent): boolean {
+  if (e.isDirectory()) return true;
+  return e.isSymbolicLink() && statSync(join(parent, e.name), { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+function looksLikeIdx(path: string): boolean {
+  return /\.(idx\d?|ubyte)(\.gz)?$/.test(path);
+}
+
+/** Class i = i-th folder in sorted order, or, with a synset list, the folder's wnid line in the list. */
+function openClassFolders(root: string, classDirs: string[], synsetsPath?: string): FullSet {
+  const wnids = synsetsPath === undefined ? undefined : readSynsetList(synsetsPath);
+  const index = new Map((wnids ?? classDirs).map((c, i) => [c, i]));
+  const samples: Sample[] = [];
+  classDirs.forEach((cls) => {
+    const label = index.get(cls);
+    if (label === undefined) throw new UserError(`class folder '${join(root, cls)}' is not a wnid listed in '${synsetsPath}'`);
+    const names = listDir(join(root, cls)).filter((e) => !isDir(join(root, cls), e) && isImageName(e.name)).map((e) => e.name).sort(byCodepoint);
+    for (const n of names) samples.push({ source: { kind: 'file', path: join(root, cls, n) }, label });
+  });
+  if (samples.length === 0) throw new UserError(`no images in the class folders of '${root}' (${classDirs.join(', ')})`);
+  return { layout: 'class-folders', classes: wnids ?? classDirs, samples };
+}
+
+/** Splits one CSV line into fields, honouring double quotes (file names may contain commas). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.push(cur.trim()); cur = ''; }
+    else cur += c;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+export interface LabelRow {
+  file: string;
+  cls: string;
+}
+
+/** Rows of a `file,class` CSV; a first row whose file is not an image name is taken as the header. */
+export function parseLabelsCsv(text: string, name: string): LabelRow[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const rows: LabelRow[] = [];
+  lines.forEach((line, i) => {
+    const f = csvFields(line);
+    if (i === 0 && !isImageName(f[0] ?? '')) return;
+    if (f.length < 2 || f[0] === '' || f[1] === '') throw new UserError(`labels file '${name}' line ${i + 1}: expected 'file,class', got '${line}'`);
+    rows.push({ file: f[0], cls: f[1] });
+  });
+  if (rows.length === 0) throw new UserError(`labels file '${name}' has no rows`);
+  return rows;
+}
+
+function openLabelsFile(root: string, labelsPath: string): FullSet {
+  const rows = parseLabelsCsv(readText(labelsPath), labelsPath);
+  const present = new Set(listDir(root).map((e) => e.name));
+  const missing = rows.filter((r) => !(r.file.includes('/') ? existsSync(join(root, r.file)) : present.has(r.file)));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 3).map((r) => r.file).join(', ');
+    throw new UserError(`labels file '${labelsPath}' names ${missing.length} file(s) missing from '${root}': ${shown}${missing.length > 3 ? ', ...' : ''}`);
+  }
+  const { labels, classes } = classIndices(rows.map((r) => r.cls), labelsPath);
+  const samples = rows
+    .map((r, i) => ({ source: { kind: 'file', path: join(root, r.file) } as SampleSource, label: labels[i], file: r.file }))
+    .sort((a, b) => byCodepoint(a.file, b.file))
+    .map(({ source, label }) => ({ source, label }));
+  return { layout: 'labels-file', classes, samples };
+}
+
+/**
+ * Integer classes are indices already. Wnids map through a synset list next to the labels file; any other
+ * names get indices in sorted order, like class folders.
+ */
+function classIndices(cls: string[], labelsPath: string): { labels: number[]; classes?: string[] } {
+  if (cls.every((c) => /^\d+$/.test(c))) {
+    const synsets = findSynsetList(dirname(labelsPath));
+    return { labels: cls.map(Number), classes: synsets ? readSynsetList(synsets) : undefined };
+  }
+  if (cls.every((c) => WNID_RE.test(c))) {
+    const synsets = findSynsetList(dirname(labelsPath));
+    if (synsets) {
+      const wnids = readSynsetList(synsets);
+      const index = new Map(wnids.map((w, i) => [w, i]));
+      const unknown = cls.find((c) => !index.has(c));
+      if (unknown) throw new UserError(`labels file '${labelsPath}' names class '${unknown}', which is not in the synset list '${synsets}'`);
+      return { labels: cls.map((c) => index.get(c)!), classes: wnids };
+    }
+  }
+  const classes = [...new Set(cls)].sort(byCodepoint);
+  const index = new Map(classes.map((c, i) => [c, i]));
+  return { labels: cls.map((c) => index.get(c)!), classes };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function findSynsetList(folder: string): string | undefined {
+  for (const dir of [folder, dirname(folder)]) {
+    for (const n of SYNSET_FILES) if (existsSync(join(dir, n))) return join(dir, n);
+  }
+  return undefined;
+}
+
+function isSynsetList(path: string): boolean {
+  const first = readText(path).split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return /^n\d{8}(\s|$)/.test(first);
+}
+
+/** wnids by class index: line i of the list starts with the wnid of class i. */
+export function parseSynsetList(text: string, name: string): string[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  return lines.map((l, i) => {
+    const m = /^(n\d{8})(\s|$)/.exec(l.trim());
+    if (!m) throw new UserError(`synset list '${name}' line ${i + 1} does not start with a wnid (nXXXXXXXX): '${l}'`);
+    return m[1];
+  });
+}
+
+function readSynsetList(path: string): string[] {
+  return parseSynsetList(readText(path), path);
+}
+
+function openSynsetNames(root: string, images: string[], synsetsPath: string): FullSet {
+  const wnids = readSynsetList(synsetsPath);
+  const index = new Map(wnids.map((w, i) => [w, i]));
+  if (images.length === 0) throw new UserError(`no images in '${root}'`);
+  const samples = images.sort(byCodepoint).map((f) => {
+    const wnid = WNID_RE.exec(f)?.[1];
+    const label = wnid === undefined ? undefined : index.get(wnid);
+    if (label === undefined) throw new UserError(`image '${join(root, f)}' does not start with a wnid listed in '${synsetsPath}'`);
+    return { source: { kind: 'file', path: join(root, f) } as SampleSource, label };
+  });
+  return { layout: 'synset-names', classes: wnids, samples };
+}
+
+function openIdx(imagesPath: string, labelsPath: string | undefined): FullSet {
+  const lp = labelsPath ?? idxLabelsPathFor(imagesPath);
+  if (!lp || !existsSync(lp)) throw new UserError(`no IDX labels file for '${imagesPath}'${lp ? ` (expected '${lp}')` : ''}; pass one with --labels`);
+  const images = readIdxFile(imagesPath);
+  const labels = readIdxFile(lp);
+  if (images.dims.length !== 3) throw new UserError(`'${imagesPath}' has IDX shape ${images.dims.join('x')}; expected count x rows x cols`);
+  if (labels.dims.length !== 1) throw new UserError(`'${lp}' has IDX shape ${labels.dims.join('x')}; expected one label per image`);
+  const [count, height, width] = images.dims;
+  if (labels.dims[0] !== count) throw new UserError(`'${imagesPath}' holds ${count} images but '${lp}' holds ${labels.dims[0]} labels`);
+  const size = height * width;
+  const samples: Sample[] = [];
+  for (let i = 0; i < count; i++) {
+    const image: RawImage = { width, height, channels: 1, data: images.data.subarray(i * size, (i + 1) * size) };
+    samples.push({ source: { kind: 'pixels', id: `${imagesPath}#${i}`, image }, label: labels.data[i] });
+  }
+  if (samples.length === 0) throw new UserError(`no images in '${imagesPath}'`);
+  return { layout: 'idx', samples };
+}
+
+/** A short name for a sample in messages and reports. */
+export function sampleName(s: Sample): string {
+  return s.source.kind === 'file' ? s.source.path : s.source.id;
+}

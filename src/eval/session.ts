@@ -1,0 +1,77 @@
+// Opening an ONNX model for evaluation: the input/output names, and a check that the model's input size is what
+// the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error).
+import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors.js';
+import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
+
+export interface SessionTuning {
+  intraOpNumThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Busy-waiting intra-op threads steal the cores the decode workers need; off unless asked for. */
+  spinning?: boolean;
+}
+
+/** Measured fastest on the 2-core machine (see reports/quantization/float-accuracy.md). */
+export const DEFAULT_TUNING: SessionTuning = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' };
+
+export type Dim = number | string;
+
+export interface OpenModel {
+  path: string;
+  session: ort.InferenceSession;
+  inputName: string;
+  outputName: string;
+  /** N x C x H x W as the model declares it; strings are symbolic (free) dimensions. */
+  inputShape: Dim[];
+}
+
+export async function openModel(path: string, tuning: SessionTuning = DEFAULT_TUNING): Promise<OpenModel> {
+  if (!existsSync(path)) throw new UserError(`model file '${path}' does not exist`);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, {
+      intraOpNumThreads: tuning.intraOpNumThreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: tuning.graphOptimizationLevel,
+      executionMode: 'sequential',
+      extra: { session: { intra_op: { allow_spinning: tuning.spinning ? '1' : '0' } } },
+    });
+  } catch (e) {
+    throw new UserError(`cannot load model '${path}': ${(e as Error).message.split('\n')[0]}`);
+  }
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  if (!inputName || !outputName) throw new UserError(`model '${path}' has no inputs or no outputs`);
+  const meta = session.inputMetadata.find((m) => m.name === inputName);
+  const shape: Dim[] = meta && meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) : [];
+  if (shape.length !== 4) throw new UserError(`model '${path}' input '${inputName}' has shape [${shape.join(', ')}]; evaluation needs an N x C x H x W image input`);
+  return { path, session, inputName, outputName, inputShape: shape };
+}
+
+/** The fixed batch size the model demands, or undefined when the batch dimension is free. */
+export function fixedBatch(m: OpenModel): number | undefined {
+  const n = m.inputShape[0];
+  return typeof n === 'number' && n > 0 ? n : undefined;
+}
+
+export function checkInputMatches(m: OpenModel, spec: PreprocessSpec): void {
+  const want = [outputChannels(spec), spec.height, spec.width];
+  const have = m.inputShape.slice(1);
+  const clash = have.some((d, i) => typeof d === 'number' && d !== want[i]);
+  if (clash) {
+    throw new UserError(
+      `model '${m.path}' expects input ${have.join('x')} (CxHxW) but preprocessing '${spec.name}' produces ${want.join('x')}; choose a matching --preprocess`,
+    );
+  }
+}
+
+/** The preset whose output size matches the model input, when exactly one does. */
+export function presetForModel(m: OpenModel): PresetName | undefined {
+  const have = m.inputShape.slice(1);
+  const fits = (Object.keys(PRESETS) as PresetName[]).filter((p) => {
+    const s = PRESETS[p];
+    return have[0] === outputChannels(s) && have[1] === s.height && have[2] === s.width;
+  });
+  return fits.length === 1 ? fits[0] : undefined;
+}

@@ -1,0 +1,71 @@
+// Activation statistics gathered on the calibration set: exact extremes and a deterministic strided
+// subsample of the values, from which histograms for the clipping searches are built.
+export interface ActStats {
+  min: number;
+  max: number;
+  /** Values seen in total and the subsample kept. */
+  count: number;
+  sample: Float32Array;
+}
+
+/** Collects one tensor's statistics over batches, keeping at most `cap` values. */
+export class ActStatsCollector {
+  private min = Infinity;
+  private max = -Infinity;
+  private count = 0;
+  private readonly kept: Float32Array[] = [];
+  private keptCount = 0;
+
+  /** `expectedBatches` spreads the sample evenly over the calibration set. */
+  constructor(private readonly cap: number, private readonly expectedBatches: number) {}
+
+  add(values: Float32Array): void {
+    let mn = this.min, mx = this.max;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+    this.min = mn;
+    this.max = mx;
+    this.count += values.length;
+    const want = Math.ceil(this.cap / Math.max(1, this.expectedBatches));
+    const stride = Math.max(1, Math.floor(values.length / want));
+    const room = this.cap - this.keptCount;
+    const n = Math.min(room, Math.ceil(values.length / stride));
+    if (n <= 0) return;
+    const part = new Float32Array(n);
+    // An odd offset keeps the stride from always landing on the same channel position.
+    for (let i = 0, j = stride >> 1; i < n && j < values.length; i++, j += stride) part[i] = values[j];
+    this.kept.push(part);
+    this.keptCount += n;
+  }
+
+  result(): ActStats {
+    const sample = new Float32Array(this.keptCount);
+    let o = 0;
+    for (const p of this.kept) {
+      sample.set(p, o);
+      o += p.length;
+    }
+    return { min: this.min, max: this.max, count: this.count, sample };
+  }
+}
+
+export interface Histogram {
+  /** Bin i covers [i*width, (i+1)*width) of the magnitude axis. */
+  counts: Float64Array;
+  width: number;
+}
+
+/** Histogram of |x| (signed) or x clamped at 0 (unsigned) over [0, top]. */
+export function magnitudeHistogram(s: ActStats, signed: boolean, bins = 2048): Histogram {
+  const top = signed ? Math.max(Math.abs(s.min), Math.abs(s.max)) : Math.max(s.max, 0);
+  const counts = new Float64Array(bins);
+  const width = top > 0 ? top / bins : 1;
+  for (let i = 0; i < s.sample.length; i++) {
+    const v = signed ? Math.abs(s.sample[i]) : Math.max(0, s.sample[i]);
+    counts[Math.min(bins - 1, Math.floor(v / width))]++;
+  }
+  return { counts, width };
+}

@@ -1,0 +1,101 @@
+// The pluggable quantization methods: a weight quantizer turns one layer's float weights into integers with
+// per-output-channel scales; an activation quantizer picks one layer input's (scale, zero point) from its
+// calibration statistics. New methods (Bit-split, log, LAPQ) register here without touching the pipeline.
+import { UserError, unknownChoice } from '../errors.js';
+import { ActStats, magnitudeHistogram } from './act-stats.js';
+import { bestClipHistogram, bestClipValues, klClip, positiveLevels } from './clip-search.js';
+import type { LayerSite } from './prepare.js';
+
+export interface WeightQuantResult {
+  /** Integers in the initializer's layout. */
+  q: Int8Array;
+  scales: Float32Array;
+}
+
+export interface WeightQuantizer {
+  name: string;
+  describe: string;
+  quantize(site: LayerSite, bits: number): WeightQuantResult | Promise<WeightQuantResult>;
+}
+
+export interface ActQuantizer {
+  name: string;
+  describe: string;
+  /** Returns the clip value (the largest representable magnitude). */
+  clip(stats: ActStats, bits: number, signed: boolean): number;
+}
+
+export interface MethodOptions {
+  /** Exponent of the Lp-norm clipping method. */
+  p: number;
+}
+
+/** Views a layer's weights per output channel: [outC][per] order, and back. */
+export function toChannels(w: Float32Array, shape: number[], axis: number): { oc: number; per: number; data: Float32Array } {
+  const oc = shape[axis];
+  const per = w.length / oc;
+  if (axis === 0) return { oc, per, data: w };
+  if (shape.length !== 2 || axis !== 1) throw new Error(`internal: channel axis ${axis} of a ${shape.length}-D weight`);
+  const [k, n] = shape;
+  const data = new Float32Array(w.length);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) data[j * k + i] = w[i * n + j];
+  return { oc, per, data };
+}
+
+export function fromChannels<T extends Int8Array | Float32Array>(data: T, shape: number[], axis: number, make: (n: number) => T): T {
+  if (axis === 0) return data;
+  const [k, n] = shape;
+  const out = make(data.length);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) out[i * n + j] = data[j * k + i];
+  return out;
+}
+
+/** Symmetric per-channel quantization with one clip per channel chosen by `clipOf`. */
+export function quantizePerChannel(site: LayerSite, bits: number, clipOf: (channel: Float32Array, levels: number) => number): WeightQuantResult {
+  const { oc, per, data } = toChannels(site.weights, site.weightShape, site.channelAxis);
+  const levels = positiveLevels(bits, true);
+  const q = new Int8Array(data.length);
+  const scales = new Float32Array(oc);
+  for (let c = 0; c < oc; c++) {
+    const ch = data.subarray(c * per, (c + 1) * per);
+    const clip = clipOf(ch, levels);
+    const s = clip > 0 ? clip / levels : 1;
+    scales[c] = s;
+    for (let j = 0; j < per; j++) q[c * per + j] = Math.max(-levels, Math.min(levels, Math.round(ch[j] / s)));
+  }
+  return { q: fromChannels(q, site.weightShape, site.channelAxis, (n) => new Int8Array(n)), scales };
+}
+
+function maxAbs(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  return m;
+}
+
+export function weightQuantizers(o: MethodOptions): WeightQuantizer[] {
+  return [
+    { name: 'tflite', describe: 'scale maps max |w| of each channel to the top integer (TF-Lite)', quantize: (s, b) => quantizePerChannel(s, b, (ch) => maxAbs(ch)) },
+    { name: 'mse', describe: 'per-channel clip minimizing the mean squared error', quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, 2)) },
+    { name: 'lp', describe: `per-channel clip minimizing the Lp error (p = ${o.p})`, quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, o.p)) },
+  ];
+}
+
+export function actQuantizers(o: MethodOptions): ActQuantizer[] {
+  const top = (s: ActStats, signed: boolean) => (signed ? Math.max(Math.abs(s.min), Math.abs(s.max)) : Math.max(0, s.max));
+  return [
+    { name: 'tflite', describe: 'clip at the calibrated maximum (TF-Lite)', clip: (s, _b, signed) => top(s, signed) },
+    { name: 'mse', describe: 'clip minimizing the mean squared error', clip: (s, b, signed) => bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), 2) },
+    { name: 'lp', describe: `clip minimizing the Lp error (p = ${o.p})`, clip: (s, b, signed) => bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), o.p) },
+    { name: 'kl', describe: 'TensorRT entropy calibration: minimal KL divergence over a 2048-bin histogram', clip: (s, b, signed) => klClip(magnitudeHistogram(s, signed), positiveLevels(b, signed)) },
+  ];
+}
+
+export function findMethod<T extends { name: string }>(list: T[], name: string, what: string): T {
+  const m = list.find((x) => x.name === name);
+  if (!m) throw unknownChoice(what, name, list.map((x) => x.name));
+  return m;
+}
+
+export function checkP(p: number): void {
+  if (!(p > 0 && p <= 10)) throw new UserError(`--p ${p} must be in (0, 10]`);
+}

@@ -1,0 +1,119 @@
+// The post-training quantization pipeline: prepare (fold BatchNorm, find layers) -> calibrate activations
+// -> quantize each layer's weights and input activation with the chosen methods -> a QuantModel that the
+// QDQ and .hwq writers turn into files.
+import type { ModelProto } from '../onnx/proto.js';
+import type { Batch } from '../data/batches.js';
+import { UserError } from '../errors.js';
+import { ActStats } from './act-stats.js';
+import { calibrate } from './calibrate.js';
+import { MethodOptions, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
+import { prepareModel, LayerSite } from './prepare.js';
+import type { ActQuant, QuantLayer, QuantModel } from './types.js';
+
+export interface QuantizeOptions {
+  /** Activation bits, or null for weight-only quantization (float activations). */
+  aBits: number | null;
+  wBits: number;
+  /** First and last layer at this many bits (null: no exception). */
+  firstLast: number | null;
+  weightMethod: string;
+  actMethod: string;
+  methodOptions: MethodOptions;
+  /** Calibration batches (only needed when activations are quantized), how many, and their input dims. */
+  calibration?: { batches: () => AsyncIterable<Batch>; count: number; inputDims: (b: Batch) => number[] };
+  sampleCap?: number;
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface LayerReport {
+  name: string;
+  kind: string;
+  wBits: number;
+  aBits: number | null;
+  aSigned: boolean | null;
+  aScale: number | null;
+  aClip: number | null;
+  /** Range of the per-channel weight scales. */
+  wScaleMin: number;
+  wScaleMax: number;
+  /** 10 log10(|w|^2 / |w - Q(w)|^2) over the whole layer. */
+  weightSqnrDb: number;
+}
+
+export function checkBits(bits: number, what: string): void {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`${what} ${bits} is outside 2..8`);
+}
+
+export function sqnrDb(ref: ArrayLike<number>, approx: (i: number) => number): number {
+  let s = 0, n = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = ref[i] - approx(i);
+    s += ref[i] * ref[i];
+    n += d * d;
+  }
+  return n === 0 ? Infinity : 10 * Math.log10(s / n);
+}
+
+export function actQuantFor(clip: number, bits: number, signed: boolean): ActQuant {
+  const levels = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const scale = clip > 0 ? clip / levels : 1;
+  return { bits, signed, scale, zeroPoint: 0 };
+}
+
+export async function quantizeModel(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  checkBits(o.wBits, 'weight bit width');
+  if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
+  if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
+  checkP(o.methodOptions.p);
+  const wq = findMethod(weightQuantizers(o.methodOptions), o.weightMethod, 'weight method');
+  const aq = findMethod(actQuantizers(o.methodOptions), o.actMethod, 'activation method');
+  const prep = prepareModel(source, what);
+  const sites = prep.layers;
+  const bitsOf = (i: number): { a: number | null; w: number } => {
+    const edge = o.firstLast !== null && (i === 0 || i === sites.length - 1);
+    return { w: edge ? o.firstLast! : o.wBits, a: o.aBits === null ? null : edge ? o.firstLast! : o.aBits };
+  };
+
+  let stats = new Map<string, ActStats>();
+  if (o.aBits !== null) {
+    if (!o.calibration) throw new UserError('activation quantization needs calibration images (--calib DIR)');
+    const cal = o.calibration;
+    stats = await calibrate(prep.model, sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
+      sampleCap: o.sampleCap ?? 1 << 20,
+      batches: cal.count,
+      onBatch: (d) => o.progress?.('calibrate', d, cal.count),
+    });
+  }
+
+  const layers: QuantLayer[] = [];
+  const report: LayerReport[] = [];
+  for (let i = 0; i < sites.length; i++) {
+    const s: LayerSite = sites[i];
+    const bits = bitsOf(i);
+    const { q, scales } = await wq.quantize(s, bits.w);
+    let act: ActQuant | undefined;
+    let clip: number | null = null;
+    if (bits.a !== null) {
+      const st = stats.get(s.inputTensor)!;
+      const signed = !s.unsignedInput;
+      clip = aq.clip(st, bits.a, signed);
+      act = actQuantFor(clip, bits.a, signed);
+    }
+    const per = s.weights.length / s.weightShape[s.channelAxis];
+    const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
+    layers.push({
+      name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
+      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: q, wScales: scales, act, bias: s.bias,
+    });
+    report.push({
+      name: s.name, kind: s.kind, wBits: bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
+      wScaleMin: Math.min(...scales), wScaleMax: Math.max(...scales),
+      weightSqnrDb: sqnrDb(s.weights, (j) => q[j] * scales[chanOf(j)]),
+    });
+    o.progress?.('quantize', i + 1, sites.length);
+  }
+  return {
+    model: { source: what, name, weightMethod: wq.name, actMethod: o.aBits === null ? 'none' : aq.name, layers, prepared: prep.model },
+    report,
+  };
+}
