@@ -19,11 +19,17 @@ const TYPE_OF = (d: RunTensor['data']): 'float32' | 'int32' | 'int64' | 'uint8' 
   d instanceof Float32Array ? 'float32' : d instanceof Int32Array ? 'int32' : d instanceof BigInt64Array ? 'int64'
     : d instanceof Uint8Array ? 'uint8' : d instanceof Int8Array ? 'int8' : 'float64';
 
-/** Opens a model from its bytes; a model onnxruntime rejects becomes a UserError with its message. */
-export async function openModel(bytes: Uint8Array, threads = 1): Promise<OrtModel> {
+export type Optimization = 'disabled' | 'basic' | 'extended' | 'all';
+
+/**
+ * Opens a model from its bytes; a model onnxruntime rejects becomes a UserError with its message.
+ * QDQ models want 'basic': at 'extended'/'all' onnxruntime fuses Q/DQ pairs into integer kernels whose
+ * results differ from the fake-quantized graph (and quantizes float inputs of weight-only layers on the fly).
+ */
+export async function openModel(bytes: Uint8Array, threads = 1, optimization: Optimization = 'all'): Promise<OrtModel> {
   let s: ort.InferenceSession;
   try {
-    s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: optimization });
   } catch (e) {
     throw new UserError(`onnxruntime cannot load the model: ${(e as Error).message}`);
   }

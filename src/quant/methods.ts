@@ -5,6 +5,7 @@ import { UserError, unknownChoice } from '../errors.js';
 import { ActStats, magnitudeHistogram } from './act-stats.js';
 import { bestClipHistogram, bestClipValues, klClip, positiveLevels } from './clip-search.js';
 import type { LayerSite } from './prepare.js';
+import type { LayerData } from './layer-data.js';
 
 export interface WeightQuantResult {
   /** Integers in the initializer's layout. */
@@ -15,7 +16,9 @@ export interface WeightQuantResult {
 export interface WeightQuantizer {
   name: string;
   describe: string;
-  quantize(site: LayerSite, bits: number): WeightQuantResult | Promise<WeightQuantResult>;
+  /** Reconstruction methods need the layer's sampled inputs and float outputs (run layer by layer). */
+  needsData?: boolean;
+  quantize(site: LayerSite, bits: number, data?: LayerData): WeightQuantResult | Promise<WeightQuantResult>;
 }
 
 export interface ActQuantizer {

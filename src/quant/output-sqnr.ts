@@ -7,7 +7,7 @@ import type { Batch } from '../data/batches.js';
 
 export async function outputSqnr(floatModel: IModelProto, quantModel: IModelProto, tensors: string[], data: AsyncIterable<Batch>, inputDims: (b: Batch) => number[]): Promise<Map<string, number>> {
   const unique = [...new Set(tensors)];
-  const [f, q] = await Promise.all([openModel(withOutputs(floatModel, unique), 2), openModel(withOutputs(quantModel, unique), 2)]);
+  const [f, q] = await Promise.all([openModel(withOutputs(floatModel, unique), 2), openModel(withOutputs(quantModel, unique), 2, 'basic')]);
   const signal = new Map(unique.map((t) => [t, 0]));
   const noise = new Map(unique.map((t) => [t, 0]));
   try {

@@ -6,7 +6,9 @@ import type { Batch } from '../data/batches.js';
 import { UserError } from '../errors.js';
 import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
-import { MethodOptions, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
+import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
+import { reconstructLayers } from './reconstruct.js';
+import { fakeQuantizeInPlace } from './fake-quant.js';
 import { prepareModel, LayerSite } from './prepare.js';
 import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 
@@ -22,6 +24,10 @@ export interface QuantizeOptions {
   /** Calibration batches (only needed when activations are quantized), how many, and their input dims. */
   calibration?: { batches: () => AsyncIterable<Batch>; count: number; inputDims: (b: Batch) => number[] };
   sampleCap?: number;
+  /** Layer-wise reconstruction (methods that need data): positions sampled per layer, and whether each
+   *  layer's inputs come from the float network (as the Bit-split paper's code) instead of the partly
+   *  quantized one. */
+  reconstruction?: { positions: number; floatInputs: boolean; seed: number };
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -65,7 +71,8 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
   if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
   checkP(o.methodOptions.p);
-  const wq = findMethod(weightQuantizers(o.methodOptions), o.weightMethod, 'weight method');
+  // KL divergence calibrates activations; its weights are max-abs per channel, as in TensorRT.
+  const wq = findMethod(weightQuantizers(o.methodOptions), o.weightMethod === 'kl' ? 'tflite' : o.weightMethod, 'weight method');
   const aq = findMethod(actQuantizers(o.methodOptions), o.actMethod, 'activation method');
   const prep = prepareModel(source, what);
   const sites = prep.layers;
@@ -74,43 +81,60 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
     return { w: edge ? o.firstLast! : o.wBits, a: o.aBits === null ? null : edge ? o.firstLast! : o.aBits };
   };
 
-  let stats = new Map<string, ActStats>();
-  if (o.aBits !== null) {
-    if (!o.calibration) throw new UserError('activation quantization needs calibration images (--calib DIR)');
-    const cal = o.calibration;
-    stats = await calibrate(prep.model, sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
-      sampleCap: o.sampleCap ?? 1 << 20,
-      batches: cal.count,
-      onBatch: (d) => o.progress?.('calibrate', d, cal.count),
-    });
-  }
-
   const layers: QuantLayer[] = [];
   const report: LayerReport[] = [];
-  for (let i = 0; i < sites.length; i++) {
-    const s: LayerSite = sites[i];
-    const bits = bitsOf(i);
-    const { q, scales } = await wq.quantize(s, bits.w);
-    let act: ActQuant | undefined;
-    let clip: number | null = null;
-    if (bits.a !== null) {
-      const st = stats.get(s.inputTensor)!;
-      const signed = !s.unsignedInput;
-      clip = aq.clip(st, bits.a, signed);
-      act = actQuantFor(clip, bits.a, signed);
-    }
+  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null) => {
     const per = s.weights.length / s.weightShape[s.channelAxis];
     const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
     layers.push({
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
-      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: q, wScales: scales, act, bias: s.bias,
+      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: r.q, wScales: r.scales, act, bias: s.bias,
     });
     report.push({
       name: s.name, kind: s.kind, wBits: bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
-      wScaleMin: Math.min(...scales), wScaleMax: Math.max(...scales),
-      weightSqnrDb: sqnrDb(s.weights, (j) => q[j] * scales[chanOf(j)]),
+      wScaleMin: Math.min(...r.scales), wScaleMax: Math.max(...r.scales),
+      weightSqnrDb: sqnrDb(s.weights, (j) => r.q[j] * r.scales[chanOf(j)]),
     });
     o.progress?.('quantize', i + 1, sites.length);
+  };
+  const chooseAct = (s: LayerSite, st: ActStats, bits: number) => {
+    const signed = !s.unsignedInput;
+    const clip = aq.clip(st, bits, signed);
+    return { act: actQuantFor(clip, bits, signed), clip };
+  };
+
+  if (wq.needsData) {
+    if (!o.calibration) throw new UserError(`weight method '${wq.name}' reconstructs each layer's output: it needs calibration images (--calib DIR)`);
+    await reconstructLayers({
+      prepared: prep.model, sites, calibration: o.calibration, rec: o.reconstruction ?? { positions: 12000, floatInputs: false, seed: 0 },
+      sampleCap: o.sampleCap ?? 1 << 20, progress: o.progress,
+      quantizedSoFar: () => ({ source: what, name, weightMethod: wq.name, actMethod: aq.name, layers, prepared: prep.model }),
+      layer: async (i, s, stats, data) => {
+        const bits = bitsOf(i);
+        const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
+        if (chosen) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
+        finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null);
+        return chosen?.act;
+      },
+      needStats: o.aBits !== null,
+    });
+  } else {
+    let stats = new Map<string, ActStats>();
+    if (o.aBits !== null) {
+      if (!o.calibration) throw new UserError('activation quantization needs calibration images (--calib DIR)');
+      const cal = o.calibration;
+      stats = await calibrate(prep.model, sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
+        sampleCap: o.sampleCap ?? 1 << 20,
+        batches: cal.count,
+        onBatch: (d) => o.progress?.('calibrate', d, cal.count),
+      });
+    }
+    for (let i = 0; i < sites.length; i++) {
+      const s = sites[i];
+      const bits = bitsOf(i);
+      const chosen = bits.a !== null ? chooseAct(s, stats.get(s.inputTensor)!, bits.a) : undefined;
+      finish(i, s, bits, await wq.quantize(s, bits.w), chosen?.act, chosen?.clip ?? null);
+    }
   }
   return {
     model: { source: what, name, weightMethod: wq.name, actMethod: o.aBits === null ? 'none' : aq.name, layers, prepared: prep.model },
