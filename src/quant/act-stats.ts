@@ -6,6 +6,8 @@ export interface ActStats {
   /** Values seen in total and the subsample kept. */
   count: number;
   sample: Float32Array;
+  /** Mean of each channel (axis 1) when the tensors' dims were given. */
+  channelMeans?: Float64Array;
 }
 
 /** Collects one tensor's statistics over batches, keeping at most `cap` values. */
@@ -15,11 +17,26 @@ export class ActStatsCollector {
   private count = 0;
   private readonly kept: Float32Array[] = [];
   private keptCount = 0;
+  private channelSums?: Float64Array;
+  private channelCount = 0;
 
   /** `expectedBatches` spreads the sample evenly over the calibration set. */
   constructor(private readonly cap: number, private readonly expectedBatches: number) {}
 
-  add(values: Float32Array): void {
+  /** `dims` (N x C x ...) enables per-channel means. */
+  add(values: Float32Array, dims?: readonly number[]): void {
+    if (dims && dims.length >= 2) {
+      const [n, c] = dims;
+      const inner = values.length / (n * c);
+      this.channelSums ??= new Float64Array(c);
+      for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        const o = (b * c + ch) * inner;
+        for (let i = 0; i < inner; i++) s += values[o + i];
+        this.channelSums[ch] += s;
+      }
+      this.channelCount += n * inner;
+    }
     let mn = this.min, mx = this.max;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -48,7 +65,8 @@ export class ActStatsCollector {
       sample.set(p, o);
       o += p.length;
     }
-    return { min: this.min, max: this.max, count: this.count, sample };
+    const channelMeans = this.channelSums?.map((v) => v / this.channelCount);
+    return { min: this.min, max: this.max, count: this.count, sample, channelMeans };
   }
 }
 

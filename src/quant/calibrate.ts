@@ -27,7 +27,7 @@ export async function calibrate(model: ModelProto, tensors: string[], data: Asyn
       for (const t of unique) {
         const v = t === inputName ? b.data : out.get(t)?.data;
         if (!(v instanceof Float32Array)) throw new UserError(`calibration: tensor '${t}' is not float32`);
-        collectors.get(t)!.add(v);
+        collectors.get(t)!.add(v, t === inputName ? inputDims(b) : out.get(t)!.dims);
       }
       opts.onBatch?.(++done);
     }

@@ -1,6 +1,7 @@
 // QuantModel -> QDQ ONNX: the prepared float graph with integer weight initializers behind DequantizeLinear and
 // every quantized layer's input fake-quantized ([Clip ->] QuantizeLinear -> DequantizeLinear), so onnxruntime
 // computes exactly what the integer model computes, up to float32 rounding of the products and sums.
+import { tensorFromProto } from '../onnx/tensor.js';
 import { UserError } from '../errors.js';
 import { attr } from '../onnx/attr.js';
 import { makeInitializer, makeNode } from '../onnx/build.js';
@@ -165,6 +166,17 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
     }));
     node.input[wIdx] = wdq;
     replacedWeights.add(l.weightName);
+    // A bias the quantizer changed (bias correction) or added replaces the graph's; Conv and Gemm take it
+    // as their third input. MatMul has none, so its layers never carry a changed bias.
+    if (l.bias && (node.opType === 'Conv' || node.opType === 'Gemm')) {
+      const old = node.input[2] ? inits.find((t) => t.name === node.input[2]) : undefined;
+      const same = old && tensorFromProto(old).data.every((v, i) => v === l.bias![i]);
+      if (!same) {
+        const bName = unique(`${base}_bias`);
+        inits.push(makeInitializer(bName, floatTensor([l.bias.length], l.bias)));
+        node.input[2] = bName;
+      }
+    }
 
     if (!l.act) continue;
     const reader = readerOf(node, l, producer, outsOf(l.inputTensor));

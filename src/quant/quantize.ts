@@ -9,6 +9,18 @@ import { calibrate } from './calibrate.js';
 import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
+import { channelMeanOf, correctedBias } from './bias-correction.js';
+import type { LayerData } from './layer-data.js';
+
+/** E[x] of each reduction element from the sampled patches, per group. */
+function patchMeanOf(data: LayerData): (c: number, d: number) => number {
+  const means = data.groups.map((g) => {
+    const m = new Float64Array(data.D);
+    for (let n = 0; n < data.N; n++) for (let d = 0; d < data.D; d++) m[d] += g.X[n * data.D + d];
+    return m.map((v) => v / Math.max(1, data.N));
+  });
+  return (c, d) => means[Math.floor(c / data.OC)][d];
+}
 import { prepareModel, LayerSite } from './prepare.js';
 import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 
@@ -28,6 +40,8 @@ export interface QuantizeOptions {
    *  layer's inputs come from the float network (as the Bit-split paper's code) instead of the partly
    *  quantized one. */
   reconstruction?: { positions: number; floatInputs: boolean; seed: number };
+  /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
+  biasCorrection?: boolean;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -83,12 +97,13 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
 
   const layers: QuantLayer[] = [];
   const report: LayerReport[] = [];
-  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null) => {
+  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: (c: number, d: number) => number) => {
+    const bias = o.biasCorrection && meanOf && s.kind !== 'matmul' ? correctedBias(s, r.q, r.scales, meanOf) : s.bias;
     const per = s.weights.length / s.weightShape[s.channelAxis];
     const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
     layers.push({
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
-      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: r.q, wScales: r.scales, act, bias: s.bias,
+      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: r.q, wScales: r.scales, act, bias,
     });
     report.push({
       name: s.name, kind: s.kind, wBits: bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
@@ -113,15 +128,15 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
         const bits = bitsOf(i);
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
         if (chosen) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
-        finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null);
+        finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data));
         return chosen?.act;
       },
-      needStats: o.aBits !== null,
+      needStats: true,
     });
   } else {
     let stats = new Map<string, ActStats>();
-    if (o.aBits !== null) {
-      if (!o.calibration) throw new UserError('activation quantization needs calibration images (--calib DIR)');
+    if (o.aBits !== null || o.biasCorrection) {
+      if (!o.calibration) throw new UserError(`${o.aBits !== null ? 'activation quantization' : 'bias correction'} needs calibration images (--calib DIR)`);
       const cal = o.calibration;
       stats = await calibrate(prep.model, sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
         sampleCap: o.sampleCap ?? 1 << 20,
@@ -132,8 +147,11 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
     for (let i = 0; i < sites.length; i++) {
       const s = sites[i];
       const bits = bitsOf(i);
-      const chosen = bits.a !== null ? chooseAct(s, stats.get(s.inputTensor)!, bits.a) : undefined;
-      finish(i, s, bits, await wq.quantize(s, bits.w), chosen?.act, chosen?.clip ?? null);
+      const st = stats.get(s.inputTensor);
+      const chosen = bits.a !== null ? chooseAct(s, st!, bits.a) : undefined;
+      const means = st?.channelMeans;
+      const groups = means && s.kind === 'conv' ? means.length / s.weightShape[1] : 1;
+      finish(i, s, bits, await wq.quantize(s, bits.w), chosen?.act, chosen?.clip ?? null, means ? channelMeanOf(s, groups, means) : undefined);
     }
   }
   return {

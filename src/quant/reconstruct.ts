@@ -78,8 +78,10 @@ export async function reconstructLayers(x: ReconstructInput): Promise<void> {
     try {
       for (const b of data) {
         const feed = { [m.inputNames[0]]: { dims: x.calibration.inputDims(b), data: b.data } };
-        const input = s.inputTensor === m.inputNames[0] ? b.data : ((await m.run(feed, [s.inputTensor])).get(s.inputTensor)!.data as Float32Array);
-        collector?.add(input);
+        const dims = x.calibration.inputDims(b);
+        const got = s.inputTensor === m.inputNames[0] ? { data: b.data, dims } : (await m.run(feed, [s.inputTensor])).get(s.inputTensor)!;
+        const input = got.data as Float32Array;
+        collector?.add(input, got.dims);
         cursor += fillPatches(geoms[i], input, first, b.count, positions[i], cursor, layerData[i], cursor);
         first += b.count;
       }

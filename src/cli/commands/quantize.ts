@@ -36,6 +36,9 @@ interface QuantizeArgs extends PreprocessArgs {
   'sqnr-images': number;
   batch: number;
   json?: boolean;
+  'bias-correction': boolean;
+  positions: number;
+  'float-inputs': boolean;
 }
 
 /** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only. */
@@ -85,6 +88,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
+      .option('bias-correction', { type: 'boolean', default: false, describe: 'correct each channel\'s mean output shift caused by weight quantization' })
+      .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
+      .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
       .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)') as unknown as Argv<QuantizeArgs>,
@@ -94,19 +100,26 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     checkCount('seed', a.seed, 0);
     checkCount('batch', a.batch, 1);
     checkCount('sqnr-images', a['sqnr-images'], 0);
+    checkCount('positions', a.positions, 1);
     if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
     if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
     const model = loadModel(a.model);
     const input = new GraphView(model).inputs[0];
     if (!input) throw new UserError(`${a.model} has no graph input`);
     const chw = (input.dims ?? []).slice(1);
-    const needData = bits.a !== null || a['sqnr-images'] > 0;
+    const needData = bits.a !== null || a['sqnr-images'] > 0 || a['bias-correction'];
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
+    if (a['bias-correction'] && !a.calib) throw new UserError('--bias-correction needs calibration images: pass --calib DIR');
     let spec: PreprocessSpec | undefined;
     let samples: ReturnType<typeof openDataSet>['samples'] = [];
+    // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.
+    const fixedBatch = typeof input.dims?.[0] === 'number' && input.dims[0] > 0 ? input.dims[0] : undefined;
+    const batchSize = fixedBatch ?? a.batch;
     if (a.calib && needData) {
       spec = resolvePreprocessArgs(a, chw, a.model);
       samples = openDataSet(a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }).samples;
+      if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
+      if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
     }
     const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
     const showProgress = process.stderr.isTTY || !a.json;
@@ -120,7 +133,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       weightMethod: a['weight-method'] ?? a.method,
       actMethod: a['act-method'] ?? a.method,
       methodOptions: { p: a.p },
-      calibration: spec ? { batches: () => batches(samples, spec!, { batchSize: a.batch, workers: a.workers }), count: Math.ceil(samples.length / a.batch), inputDims: (b) => dims(b.count) } : undefined,
+      biasCorrection: a['bias-correction'],
+      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed },
+      calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
       progress: (s, d, t) => {
         if (s !== stage) {
           bar.stop();
@@ -134,8 +149,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const qdq = toQdqModel(q, { int4: a.int4 });
     const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
     if (spec && a['sqnr-images'] > 0) {
-      const part = samples.slice(0, a['sqnr-images']);
-      const sq = await outputSqnr(q.prepared, qdq, q.layers.map((l) => l.outputTensor), batches(part, spec, { batchSize: a.batch, workers: a.workers }), (b) => dims(b.count));
+      const n = Math.min(a['sqnr-images'], samples.length);
+      const part = samples.slice(0, n - (n % (fixedBatch ?? 1)));
+      const sq = await outputSqnr(q.prepared, qdq, q.layers.map((l) => l.outputTensor), batches(part, spec, { batchSize, workers: a.workers }), (b) => dims(b.count));
       q.layers.forEach((l, i) => (rows[i].outputSqnrDb = sq.get(l.outputTensor)));
     }
     // Everything is computed before the first byte is written: a failure leaves no file behind.
