@@ -95,7 +95,7 @@ export function checkLayer(l: QuantLayer): void {
 type Node = INodeProto & { input: string[]; output: string[]; opType: string; name: string };
 
 function actKey(t: string, a: ActQuant): string {
-  return JSON.stringify([t, a.bits, a.signed, a.scale, a.zeroPoint]);
+  return JSON.stringify([t, a.bits, a.signed, a.scale, a.zeroPoint, a.channelScales ? Array.from(a.channelScales) : null]);
 }
 
 /** Ops between a layer's stored input tensor and its node that only move or pad values (0 stays 0). */
@@ -194,16 +194,26 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       inits.push(makeInitializer(zp, makeTensor(a.signed ? DataType.INT8 : DataType.UINT8, [], [a.zeroPoint])));
       const chainNodes: INodeProto[] = [];
       let qIn = l.inputTensor;
+      if (a.channelScales) {
+        // ECAQ: divide each channel by its beta first (a constant Mul broadcast over N x C x H x W or N x C).
+        const inv = unique(`${stem}_inverse_channel_scales`);
+        const rank4 = l.kind === 'conv';
+        inits.push(makeInitializer(inv, floatTensor(rank4 ? [1, a.channelScales.length, 1, 1] : [1, a.channelScales.length], a.channelScales.map((b) => 1 / b))));
+        const scaled = unique(`${stem}_channel_scaled`);
+        chainNodes.push(makeNode({ op: 'Mul', name: unique(`${stem}_ChannelScale`), inputs: [qIn, inv], outputs: [scaled] }));
+        qIn = scaled;
+      }
       // QuantizeLinear saturates at the 8-bit container's range, which is the whole range of 8-bit values, so
       // only narrower widths need the Clip. (A redundant Clip also trips an onnxruntime fusion: Conv -> Clip ->
       // Clip -> Q -> DQ -> Conv fails to load at 'extended' and 'all' with "two nodes with same node name".)
       if (a.bits < 8) {
         const cMin = unique(`${stem}_clip_min`);
         const cMax = unique(`${stem}_clip_max`);
-        qIn = unique(`${stem}_clipped`);
         inits.push(makeInitializer(cMin, floatTensor([], [lo])));
         inits.push(makeInitializer(cMax, floatTensor([], [hi])));
-        chainNodes.push(makeNode({ op: 'Clip', name: unique(`${stem}_Clip`), inputs: [l.inputTensor, cMin, cMax], outputs: [qIn] }));
+        const clipIn = qIn;
+        qIn = unique(`${stem}_clipped`);
+        chainNodes.push(makeNode({ op: 'Clip', name: unique(`${stem}_Clip`), inputs: [clipIn, cMin, cMax], outputs: [qIn] }));
       }
       chainNodes.push(
         makeNode({ op: 'QuantizeLinear', name: unique(`${stem}_QuantizeLinear`), inputs: [qIn, sc, zp], outputs: [quant] }),

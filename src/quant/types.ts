@@ -11,6 +11,13 @@ export interface ActQuant {
   signed: boolean;
   scale: number;
   zeroPoint: number;
+  /**
+   * ECAQ (Error Compensated Activation Quantization): per-input-channel scales beta. The input is divided by
+   * beta[c] before the per-layer quantizer (scale is then 1: the codes are the integers the layer sees), and the
+   * layer's weights already carry beta. In hardware the division folds into the producing layer's
+   * per-channel requantization, so the layer itself computes an ordinary integer convolution.
+   */
+  channelScales?: Float32Array;
 }
 
 export interface QuantLayer {

@@ -40,7 +40,7 @@ function builder(y: Argv): Argv<EvalArgs> {
     .option('mean', { type: 'array', number: true, describe: 'per-channel mean on the [0, 1] scale, in output channel order' })
     .option('std', { type: 'array', number: true, describe: 'per-channel std on the [0, 1] scale, in output channel order' })
     .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
-    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: one per core)' })
+    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: main thread for inputs up to 64x64, else one per core)' })
     .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
     .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
 }

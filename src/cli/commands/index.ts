@@ -4,5 +4,6 @@ import { command as sweep } from './sweep.js';
 import { command as zoo } from './zoo.js';
 import { command as quantize } from './quantize.js';
 import { command as evalCommand } from './eval.js';
+import { command as compare } from './compare.js';
 
-export const commands = [sim, sweep, zoo, quantize, evalCommand];
+export const commands = [sim, sweep, zoo, quantize, evalCommand, compare];

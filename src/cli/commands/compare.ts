@@ -1,0 +1,86 @@
+// `hwq compare float.onnx q.onnx --data DIR`: accuracy of a float model and its quantized version on the same
+// images, and the per-layer output SQNR of the quantized model against the float one.
+import type { Argv, CommandModule } from 'yargs';
+import { runCompare, type CompareResult } from '../../quant/compare.js';
+import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { formatTable } from '../table.js';
+
+interface CompareArgs extends PreprocessArgs {
+  float: string;
+  quantized: string;
+  data: string;
+  labels?: string;
+  limit?: number;
+  seed?: number;
+  'sqnr-images': number;
+  batch?: number;
+  progress?: boolean;
+  json: boolean;
+}
+
+const dB = (x: number): string => (Number.isNaN(x) ? '' : Number.isFinite(x) ? x.toFixed(1) : 'inf');
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+const pts = (x: number): string => `${x.toFixed(2)} pts`;
+
+export function formatCompare(r: CompareResult, floatPath: string, quantPath: string): string {
+  const acc = formatTable(
+    [{ header: 'model' }, { header: 'top-1', numeric: true }, { header: 'top-5', numeric: true }],
+    [
+      [`float      ${floatPath}`, pct(r.float.top1), pct(r.float.top5)],
+      [`quantized  ${quantPath}`, pct(r.quantized.top1), pct(r.quantized.top5)],
+      ['drop', pts(r.drop.top1), pts(r.drop.top5)],
+    ],
+  );
+  const parts = [`${r.images} images, preprocess ${r.preprocess}`, acc];
+  const rows = [...r.layers, ...(r.output ? [{ ...r.output, name: `(output) ${r.output.name}` }] : [])];
+  if (rows.length) {
+    parts.push(`output SQNR of the quantized model against the float model (${r.sqnrImages} images)`);
+    parts.push(formatTable([{ header: 'layer' }, { header: 'tensor' }, { header: 'output SQNR dB', numeric: true }], rows.map((l) => [l.name, l.tensor, dB(l.outputSqnrDb)])));
+  }
+  for (const n of r.notes) parts.push(`note: ${n}`);
+  return parts.join('\n').replace(/\n*$/, '\n');
+}
+
+/** The JSON document; non-finite SQNRs (identical outputs) become null, since JSON has no Infinity. */
+export function compareJson(r: CompareResult): unknown {
+  const num = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    float: r.float, quantized: r.quantized, drop: r.drop, images: r.images, sqnrImages: r.sqnrImages, preprocess: r.preprocess,
+    layers: r.layers.map((l) => ({ name: l.name, tensor: l.tensor, outputSqnrDb: num(l.outputSqnrDb) })),
+    output: r.output ? { name: r.output.name, outputSqnrDb: num(r.output.outputSqnrDb) } : null,
+    notes: r.notes,
+  };
+}
+
+export const command: CommandModule<{}, CompareArgs> = {
+  command: 'compare <float> <quantized>',
+  describe: 'Accuracy drop and per-layer output SQNR of a quantized ONNX model against its float model',
+  builder: (y: Argv) =>
+    preprocessOptions(y)
+      .positional('float', { type: 'string', demandOption: true, describe: 'float ONNX model' })
+      .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
+      .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
+      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one' })
+      .option('limit', { type: 'number', describe: 'evaluate only N images' })
+      .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
+      .option('sqnr-images', { type: 'number', default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' })
+      .option('batch', { type: 'number', describe: 'inference batch size (default 8)' })
+      .option('progress', { type: 'boolean', describe: 'progress bars on stderr (default: when stderr is a terminal)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop in percentage points)' })
+      .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images') as unknown as Argv<CompareArgs>,
+  handler: async (a) => {
+    checkCount('limit', a.limit, 1);
+    checkCount('seed', a.seed, 0);
+    checkCount('batch', a.batch, 1);
+    checkCount('workers', a.workers, 0);
+    checkCount('sqnr-images', a['sqnr-images'], 0);
+    const r = await runCompare({
+      floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, limit: a.limit, seed: a.seed,
+      sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: a.progress,
+      spec: (chw) => resolvePreprocessArgs(a, chw, a.float),
+    });
+    process.stdout.write(a.json ? `${JSON.stringify(compareJson(r), null, 2)}\n` : formatCompare(r, a.float, a.quantized));
+  },
+};
+
+export default command;

@@ -1,0 +1,233 @@
+// `hwq compare`: matching quantized layers to float tensors (BatchNorm-folded renames, missing nodes/tensors),
+// the accuracy drop, and the command itself run in-process through yargs on a small model and on ResNet-20.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { PNG } from 'pngjs';
+import { rng, withShared } from '../helpers.js';
+import { UserError } from '../../src/errors.js';
+import { command } from '../../src/cli/commands/compare.js';
+import type { Batch } from '../../src/data/batches.js';
+import { attr } from '../../src/onnx/attr.js';
+import { buildModel } from '../../src/onnx/build.js';
+import { loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
+import { floatTensor } from '../../src/onnx/tensor.js';
+import { accuracyDrop, layerRecords, matchLayers } from '../../src/quant/compare.js';
+import { quantizeModel } from '../../src/quant/quantize.js';
+import { toQdqModel, type QdqLayerRecord } from '../../src/quant/qdq.js';
+import { hwq } from './run-hwq.js';
+
+const T = mkdtempSync(join(tmpdir(), 'hwq-compare-'));
+
+/** Runs `hwq compare ...args` in-process (the command module through yargs); stdout and the exit code. */
+async function compare(...args: string[]): Promise<{ code: number; stdout: string; error: string }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (chunks.push(String(s)), true)) as typeof process.stdout.write;
+  try {
+    await yargs(['compare', ...args]).strict().command(command as never).fail((msg, err) => {
+      throw err ?? new UserError(msg);
+    }).parseAsync();
+    return { code: 0, stdout: chunks.join(''), error: '' };
+  } catch (e) {
+    if (e instanceof UserError) return { code: 2, stdout: chunks.join(''), error: e.message };
+    throw e;
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+const rec = (name: string, nodeName: string): QdqLayerRecord => ({ name, nodeName, wBits: 4, aBits: 4, signed: false, scale: 0.1, zeroPoint: 0 });
+
+test('matchLayers: a BN-folded conv output matches the float BN output; missing nodes and tensors are noted', () => {
+  const w = floatTensor([2, 1, 1, 1], [1, 2]);
+  const bn = { s: floatTensor([2], [1, 1]), b: floatTensor([2], [0, 0]), m: floatTensor([2], [0, 0]), v: floatTensor([2], [1, 1]) };
+  const f = buildModel({
+    inputs: [{ name: 'x', dims: [1, 1, 2, 2] }], outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
+    nodes: [
+      { op: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['c'] },
+      { op: 'BatchNormalization', name: 'bn', inputs: ['c', 's', 'b', 'm', 'v'], outputs: ['bn_out'] },
+      { op: 'Relu', name: 'relu', inputs: ['bn_out'], outputs: ['y'] },
+    ],
+    initializers: { w, ...bn },
+  });
+  const q = buildModel({
+    inputs: [{ name: 'x', dims: [1, 1, 2, 2] }], outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
+    nodes: [
+      { op: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['bn_out'] },
+      { op: 'Relu', name: 'relu', inputs: ['bn_out'], outputs: ['y'] },
+      { op: 'Conv', name: 'extra', inputs: ['y', 'w'], outputs: ['only_in_q'] },
+    ],
+    initializers: { w },
+  });
+  const m = matchLayers([rec('L0', 'conv'), rec('L1', 'gone'), rec('L2', 'extra')], f, q);
+  assert.equal(m.layers, [{ name: 'L0', tensor: 'bn_out' }]);
+  assert.is(m.notes.length, 2);
+  assert.match(m.notes[0], /'L1'.*no node 'gone'/);
+  assert.match(m.notes[1], /'L2'.*'only_in_q'.*float graph/);
+  assert.is(layerRecords(f, 'f'), null);
+});
+
+test('layerRecords reads hwq.layers and rejects malformed metadata; accuracyDrop is in points', () => {
+  const m = buildModel({ inputs: [{ name: 'x' }], outputs: [{ name: 'x' }], nodes: [] });
+  m.metadataProps = [onnx.StringStringEntryProto.create({ key: 'hwq.layers', value: JSON.stringify([rec('a', 'n')]) })];
+  assert.equal(layerRecords(m, 'm'), [rec('a', 'n')]);
+  m.metadataProps = [onnx.StringStringEntryProto.create({ key: 'hwq.layers', value: '{"name": 1}' })];
+  assert.throws(() => layerRecords(m, 'm.onnx'), (e: Error) => e instanceof UserError && /m\.onnx.*hwq\.layers/.test(e.message));
+  const d = accuracyDrop({ top1: 0.8, top5: 0.95 }, { top1: 0.775, top5: 0.96 });
+  assert.ok(Math.abs(d.top1 - 2.5) < 1e-9 && Math.abs(d.top5 + 1) < 1e-9, JSON.stringify(d));
+});
+
+// ---- the command on a small model built in code ----
+
+const r = rng(11);
+function tinyCnn(batch: number | string = 'N') {
+  return buildModel({
+    inputs: [{ name: 'x', dims: [batch, 3, 32, 32] }],
+    outputs: [{ name: 'y', dims: [batch, 10] }],
+    nodes: [
+      { op: 'Conv', name: 'conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) } },
+      { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'GlobalAveragePool', name: 'gap', inputs: ['r'], outputs: ['p'] },
+      { op: 'Flatten', name: 'flat', inputs: ['p'], outputs: ['f'] },
+      { op: 'Gemm', name: 'fc', inputs: ['f', 'fw', 'fb'], outputs: ['y'], attrs: { transB: attr.int(1) } },
+    ],
+    initializers: {
+      w: floatTensor([8, 3, 3, 3], Array.from({ length: 216 }, () => r() - 0.5)), b: floatTensor([8], Array.from({ length: 8 }, () => 0.1 * r())),
+      fw: floatTensor([10, 8], Array.from({ length: 80 }, () => r() - 0.5)), fb: floatTensor([10]),
+    },
+  });
+}
+
+/** Two class folders of 32x32 noise images. */
+function imageFolder(dir: string, perClass: number): void {
+  const g = rng(3);
+  for (const cls of ['c0', 'c1']) {
+    mkdirSync(join(dir, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const png = new PNG({ width: 32, height: 32 });
+      for (let k = 0; k < png.data.length; k++) png.data[k] = k % 4 === 3 ? 255 : Math.floor(256 * g());
+      writeFileSync(join(dir, cls, `img${i}.png`), PNG.sync.write(png));
+    }
+  }
+}
+
+async function quantizeTiny(floatPath: string, qPath: string, n = 4): Promise<void> {
+  const g = rng(8);
+  async function* cal(): AsyncGenerator<Batch> {
+    for (let i = 0; i < 2; i++) yield { start: n * i, count: n, data: Float32Array.from({ length: n * 3 * 32 * 32 }, () => 4 * g() - 2), labels: new Int32Array(n) };
+  }
+  const { model } = await quantizeModel(loadModel(floatPath), floatPath, 'tiny', {
+    aBits: 4, wBits: 4, firstLast: null, weightMethod: 'tflite', actMethod: 'tflite', methodOptions: { p: 2 },
+    calibration: { batches: cal, count: 2, inputDims: (b) => [b.count, 3, 32, 32] },
+  });
+  saveModel(qPath, toQdqModel(model));
+}
+
+interface CompareJson {
+  float: { top1: number; top5: number };
+  quantized: { top1: number; top5: number };
+  drop: { top1: number; top5: number };
+  images: number;
+  sqnrImages: number;
+  layers: { name: string; outputSqnrDb: number | null }[];
+  output: { name: string; outputSqnrDb: number | null } | null;
+  notes: string[];
+}
+
+test('compare on a small model: both accuracies, the drop, per-layer SQNR of the hwq.layers; plain q: outputs only', async () => {
+  const fp = join(T, 'tiny.onnx'), qp = join(T, 'tiny-q.onnx'), data = join(T, 'imgs');
+  saveModel(fp, tinyCnn());
+  await quantizeTiny(fp, qp);
+  imageFolder(data, 6);
+  const res = await compare(fp, qp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '5', '--batch', '2', '--workers', '0', '--json');
+  assert.is(res.code, 0, res.error);
+  const j = JSON.parse(res.stdout) as CompareJson;
+  assert.is(j.images, 12);
+  assert.is(j.sqnrImages, 5);
+  assert.equal(j.layers.map((l) => l.name), ['conv', 'fc']);
+  // 4-bit everywhere: a real but bounded error.
+  for (const l of j.layers) assert.ok(l.outputSqnrDb !== null && l.outputSqnrDb > 3 && l.outputSqnrDb < 40, `${l.name}: ${l.outputSqnrDb} dB`);
+  assert.is(j.output?.name, 'y');
+  assert.is(j.output?.outputSqnrDb, j.layers[1].outputSqnrDb, 'the fc output is the model output');
+  for (const k of ['top1', 'top5'] as const) {
+    assert.ok(Math.abs(j.drop[k] - 100 * (j.float[k] - j.quantized[k])) < 1e-9, `${k} drop`);
+    for (const v of [j.float[k], j.quantized[k]]) assert.ok(v >= 0 && v <= 1 && Math.abs(v * 12 - Math.round(v * 12)) < 1e-9, `${k} ${v}: a count out of 12`);
+  }
+  assert.equal(j.notes, []);
+
+  // Text output: the accuracy table and the layer table.
+  const text = await compare(fp, qp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '4', '--workers', '0');
+  assert.is(text.code, 0, text.error);
+  assert.match(text.stdout, /^float .*%.*%$/m);
+  assert.match(text.stdout, /^drop .* pts .* pts$/m);
+  assert.match(text.stdout, /^conv\s+c\s+\d+\.\d$/m);
+
+  // The float model against itself, as a "quantized" model without metadata: only the final output, identical.
+  const same = await compare(fp, fp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '2', '--workers', '0', '--json');
+  assert.is(same.code, 0, same.error);
+  const s = JSON.parse(same.stdout) as CompareJson;
+  assert.equal(s.layers, []);
+  // Same model, same inputs: equal up to float32 rounding of two sessions (or exactly: null, infinite SQNR).
+  assert.is(s.output?.name, 'y');
+  const self = s.output?.outputSqnrDb;
+  assert.ok(self === null || (self !== undefined && self > 100), `self-SQNR ${self}`);
+  assert.equal(s.drop, { top1: 0, top5: 0 });
+  assert.is(s.notes.length, 1);
+  assert.match(s.notes[0], /no 'hwq\.layers' metadata.*only the final outputs/);
+});
+
+test('compare a model with a fixed batch of 2: SQNR on whole batches only', async () => {
+  const fp = join(T, 'tiny2.onnx'), qp = join(T, 'tiny2-q.onnx'), data = join(T, 'imgs3');
+  saveModel(fp, tinyCnn(2));
+  await quantizeTiny(fp, qp, 2);
+  imageFolder(data, 3);
+  const res = await compare(fp, qp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '5', '--workers', '0', '--json');
+  assert.is(res.code, 0, res.error);
+  const j = JSON.parse(res.stdout) as CompareJson;
+  assert.is(j.images, 6);
+  assert.is(j.sqnrImages, 4);
+  assert.equal(j.layers.map((l) => l.name), ['conv', 'fc']);
+  const one = await compare(fp, qp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '1', '--workers', '0', '--json');
+  assert.is(one.code, 0, one.error);
+  const o = JSON.parse(one.stdout) as CompareJson;
+  assert.equal([o.sqnrImages, o.layers, o.output], [0, [], null]);
+  assert.match(o.notes.join(' '), /fixed batch of 2/);
+});
+
+test('compare: bad input is a user error naming it', async () => {
+  const fp = join(T, 'tiny.onnx');
+  saveModel(fp, tinyCnn());
+  const data = join(T, 'imgs2');
+  imageFolder(data, 1);
+  const missing = await compare(fp, join(T, 'nope.onnx'), '--data', data);
+  assert.is(missing.code, 2);
+  assert.match(missing.error, /nope\.onnx/);
+  const wrongSize = await compare(fp, fp, '--data', data, '--preprocess', 'imagenet');
+  assert.is(wrongSize.code, 2);
+  assert.match(wrongSize.error, /3x32x32.*imagenet/);
+  const neg = await compare(fp, fp, '--data', data, '--sqnr-images', '-1');
+  assert.is(neg.code, 2);
+  assert.match(neg.error, /--sqnr-images -1/);
+});
+
+withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small drop, high SQNR', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib'], ['data', 'cifar10', 'test']], async ([model, calib, data]) => {
+  const q = join(T, 'r20-q.onnx');
+  const run = await hwq('quantize', model, '--a8w8', '--calib', calib, '--calib-size', '32', '--sqnr-images', '0', '--out', q);
+  assert.is(run.code, 0, run.stderr);
+  const res = await compare(model, q, '--data', data, '--limit', '300', '--seed', '2', '--sqnr-images', '16', '--json');
+  assert.is(res.code, 0, res.error);
+  const j = JSON.parse(res.stdout) as CompareJson;
+  assert.is(j.images, 300);
+  assert.is(j.layers.length, 20);
+  assert.ok(j.layers.every((l) => l.outputSqnrDb !== null && l.outputSqnrDb > 20), j.layers.map((l) => l.outputSqnrDb).join(' '));
+  assert.ok(j.float.top1 > 0.7 && Math.abs(j.drop.top1) <= 3, JSON.stringify(j.drop));
+  assert.is(j.output?.name, 'logits');
+});
+
+test.after(() => rmSync(T, { recursive: true, force: true }));
+
+test.run();
