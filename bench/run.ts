@@ -1,79 +1,21 @@
-// `npm run bench`: times the simulator on this machine and writes reports/bench.md.
-// - a full ResNet-18 simulation per precision (cycle model and bitfusion-ref), cold (first in the process)
-//   and warm (median of repeated runs with the layer cache cleared, i.e. the full mapping search each time)
-// - a 1,000-point sweep: resnet18 x 4 precisions x 250 array sizes
-// Goals (issue 2): under 100 ms per network-precision, the sweep under 60 s.
+// `npm run bench`: times the simulator, the quantizer (when ../shared is present) and writes reports/bench.md.
 import { join } from 'node:path';
-import { cpus } from 'node:os';
-import { getPreset } from '../hw/presets.js';
-import { getNetwork } from '../src/model/zoo.js';
-import { planPrecisions, precisionLabel } from '../sim/precision.js';
-import { simulateNetwork } from '../sim/simulate.js';
-import { simulateRef } from '../sim/ref/bitfusion-ref.js';
-import { clearLayerCache } from '../sim/layer-model.js';
-import { runSweep } from '../sim/sweep.js';
-import { Precision } from '../src/model/ir.js';
+import { cpus, loadavg } from 'node:os';
 import { writeFileAtomic } from '../src/fsutil.js';
+import { benchSimulator } from './sim.js';
+import { benchQuantizer } from './quant.js';
 
-const net = getNetwork('resnet18');
-const cfg = getPreset('bitfusion-8x8')!;
-const precisions: Precision[] = [{ a: 8, w: 8 }, { a: 8, w: 4 }, { a: 4, w: 4 }];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn: () => unknown): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
-
-const lines: string[] = [
-  '# Simulator benchmark',
+const lines = [
+  '# Benchmarks',
   '',
-  `Measured by \`npm run bench\` (bench/run.ts) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  `Measured by \`npm run bench\` (bench/) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the start ${loadavg()[0].toFixed(1)}.`,
   '',
-  '## One ResNet-18 simulation per precision (bitfusion-8x8, batch 1)',
-  '',
-  'Warm = median of 7 runs, each with the mapping cache cleared (the full search every time).',
-  '',
-  '| precision | model | cold ms | warm ms | total cycles |',
-  '|---|---|---:|---:|---:|',
+  ...benchSimulator(),
 ];
-for (const p of precisions) {
-  const plan = planPrecisions(net, { uniform: p });
-  const cycle = () => simulateNetwork(net, cfg, { batch: 1, precisionOf: plan.of, precisionLabel: plan.label });
-  const ref = () => simulateRef(net, cfg, { batch: 1, precisionOf: plan.of });
-  for (const [name, fn] of [['cycle', cycle], ['bitfusion-ref', ref]] as const) {
-    clearLayerCache();
-    const cold = time(fn);
-    const warm = median(Array.from({ length: 7 }, () => { clearLayerCache(); return time(fn); }));
-    lines.push(`| ${precisionLabel(p)} | ${name} | ${cold.toFixed(1)} | ${warm.toFixed(1)} | ${fn().totalCycles.toLocaleString('en-US')} |`);
-    process.stderr.write(`resnet18 ${precisionLabel(p)} ${name}: cold ${cold.toFixed(1)} ms, warm ${warm.toFixed(1)} ms\n`);
-  }
+try {
+  lines.push(...(await benchQuantizer()));
+} catch (e) {
+  lines.push('## Quantizer', '', `Not measured: ${(e as Error).message}`, '');
 }
-
-const arrays: Array<[number, number]> = [];
-for (let rows = 1; rows <= 25; rows++) for (let cols = 4; cols <= 40; cols += 4) arrays.push([rows, cols]);
-const sweepPrecisions: Precision[] = [{ a: 8, w: 8 }, { a: 8, w: 4 }, { a: 4, w: 4 }, { a: 2, w: 2 }];
-clearLayerCache();
-const t0 = performance.now();
-const points = runSweep(
-  { networks: [net], configs: [cfg], arrays, precisions: sweepPrecisions, batch: 1, base: {} },
-  (n, c, popts) => { const plan = planPrecisions(n, popts); return simulateNetwork(n, c, { batch: 1, precisionOf: plan.of, precisionLabel: plan.label }); },
-);
-const sweepS = (performance.now() - t0) / 1000;
-process.stderr.write(`sweep: ${points.length} points in ${sweepS.toFixed(1)} s\n`);
-lines.push(
-  '',
-  '## 1,000-point sweep',
-  '',
-  `resnet18 x ${sweepPrecisions.map(precisionLabel).join(', ')} x ${arrays.length} array sizes (1..25 rows x 4..40 columns) on the bitfusion-8x8 buffers: **${points.length} points in ${sweepS.toFixed(1)} s** (${((sweepS * 1000) / points.length).toFixed(1)} ms per point, goal: 60 s).`,
-  '',
-  'For scale (figures from design/bitfusion-reference.md): the published Bit Fusion simulator takes 3-6 s per ResNet-18 precision on this machine and SCALE-Sim v2 about 1,000 s.',
-  '',
-);
 writeFileAtomic(join(import.meta.dirname, '..', '..', 'reports', 'bench.md'), lines.join('\n'));
 process.stderr.write('wrote reports/bench.md\n');
