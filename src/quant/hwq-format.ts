@@ -258,7 +258,7 @@ export function writeHwq(q: QuantModel): Uint8Array {
     if (l.act && nq?.next.act) {
       const out = nq.next.act;
       const { qmin, qmax } = actRange(out);
-      const m = channelMultipliers(l.act.scale, l.wScales, out.scale);
+      const m = channelMultipliers(l.act.scale, l.wScales, out.channelScales && out.channelScales.length === l.wScales.length ? out.channelScales : out.scale);
       const min = Number.isFinite(nq.lo) ? Math.max(qmin, out.zeroPoint + Math.round(nq.lo / out.scale)) : qmin;
       const max = Number.isFinite(nq.hi) ? Math.min(qmax, out.zeroPoint + Math.round(nq.hi / out.scale)) : qmax;
       requant = {
@@ -275,7 +275,8 @@ export function writeHwq(q: QuantModel): Uint8Array {
     format: 'hwq', version: HWQ_VERSION, name: q.name, source: q.source, weightMethod: q.weightMethod, actMethod: q.actMethod,
     blobLength: blob.length, network, layers,
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Typed arrays (ECAQ channel scales) go into the JSON header as plain arrays.
+  const json = new TextEncoder().encode(JSON.stringify(header, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)));
   const blobStart = align8(PREFIX + json.length);
   const out = new Uint8Array(blobStart + blob.length);
   out.set(new TextEncoder().encode(HWQ_MAGIC), 0);
@@ -354,6 +355,8 @@ export function readHwq(bytes: Uint8Array, sourceName: string): HwqModel {
       if (m0.length !== s.length || sh.length !== s.length) throw bad(`${what}: requantization arrays do not have one entry per channel`);
       requant = { m0: view(blob, m0) as Int32Array, shift: view(blob, sh) as Int32Array };
     }
+    // JSON holds ECAQ channel scales as a plain array
+    if (h.act?.channelScales) h.act.channelScales = Float32Array.from(h.act.channelScales as ArrayLike<number>);
     return {
       header: h, weights: view(blob, w) as Int8Array, weightScales: view(blob, s) as Float32Array,
       bias: b ? (view(blob, b) as Int32Array | Float32Array) : null, requant,

@@ -10,6 +10,7 @@ import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, we
 import { reconstructLayers } from './reconstruct.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
+import { channelScales, ecaqAct, ecaqCodesInPlace, foldBeta } from './ecaq.js';
 import type { LayerData } from './layer-data.js';
 
 /** E[x] of each reduction element from the sampled patches, per group. */
@@ -42,6 +43,9 @@ export interface QuantizeOptions {
   reconstruction?: { positions: number; floatInputs: boolean; seed: number };
   /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
   biasCorrection?: boolean;
+  /** Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights
+   *  (every layer but the first; needs activation quantization). */
+  ecaq?: boolean;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -118,14 +122,25 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
     return { act: actQuantFor(clip, bits, signed), clip };
   };
 
-  if (wq.needsData) {
-    if (!o.calibration) throw new UserError(`weight method '${wq.name}' reconstructs each layer's output: it needs calibration images (--calib DIR)`);
+  if (o.ecaq && o.aBits === null) throw new UserError('--ecaq quantizes activations per input channel: it needs activation bits (--a<A>w<W>)');
+  if (wq.needsData || o.ecaq) {
+    if (!o.calibration) throw new UserError(`${o.ecaq ? '--ecaq' : `weight method '${wq.name}'`} works on each layer's sampled inputs: it needs calibration images (--calib DIR)`);
     await reconstructLayers({
       prepared: prep.model, sites, calibration: o.calibration, rec: o.reconstruction ?? { positions: 12000, floatInputs: false, seed: 0 },
       sampleCap: o.sampleCap ?? 1 << 20, progress: o.progress,
       quantizedSoFar: () => ({ source: what, name, weightMethod: wq.name, actMethod: aq.name, layers, prepared: prep.model }),
       layer: async (i, s, stats, data) => {
         const bits = bitsOf(i);
+        if (o.ecaq && i > 0 && bits.a !== null && s.kind !== 'matmul') {
+          const signed = !s.unsignedInput;
+          const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+          const act = ecaqAct(channelScales(data, inC, bits.a, signed), bits.a, signed);
+          ecaqCodesInPlace(data, act);
+          const beta = act.channelScales!;
+          const folded = foldBeta(s, beta);
+          finish(i, folded, bits, await wq.quantize(folded, bits.w, data), act, null, patchMeanOf(data));
+          return act;
+        }
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
         if (chosen) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
         finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data));

@@ -92,12 +92,15 @@ export function requantize(acc: number, m0: number, shift: number, zeroPointOut:
 }
 
 /** Per output channel multipliers sIn * sW[c] / sOut, as parallel M0 and shift arrays. */
-export function channelMultipliers(sIn: number, sW: ArrayLike<number>, sOut: number): { m0: Int32Array; shift: Int32Array } {
-  if (!(sOut > 0)) throw new Error(`output scale ${sOut} must be > 0`);
+/** sOut is one scale, or one per output channel (the next layer's ECAQ channel scales, which the
+ *  requantization absorbs). */
+export function channelMultipliers(sIn: number, sW: ArrayLike<number>, sOut: number | ArrayLike<number>): { m0: Int32Array; shift: Int32Array } {
+  const outOf = (c: number) => (typeof sOut === 'number' ? sOut : sOut[c]);
   const m0 = new Int32Array(sW.length);
   const shift = new Int32Array(sW.length);
   for (let c = 0; c < sW.length; c++) {
-    const q = quantizeMultiplier((sIn * sW[c]) / sOut);
+    if (!(outOf(c) > 0)) throw new Error(`output scale ${outOf(c)} must be > 0`);
+    const q = quantizeMultiplier((sIn * sW[c]) / outOf(c));
     m0[c] = q.m0;
     shift[c] = q.shift;
   }

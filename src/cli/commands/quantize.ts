@@ -37,6 +37,7 @@ interface QuantizeArgs extends PreprocessArgs {
   batch: number;
   json?: boolean;
   'bias-correction': boolean;
+  ecaq: boolean;
   positions: number;
   'float-inputs': boolean;
 }
@@ -89,6 +90,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
       .option('bias-correction', { type: 'boolean', default: false, describe: 'correct each channel\'s mean output shift caused by weight quantization' })
+      .option('ecaq', { type: 'boolean', default: false, describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights' })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
@@ -134,6 +136,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       actMethod: a['act-method'] ?? a.method,
       methodOptions: { p: a.p },
       biasCorrection: a['bias-correction'],
+      ecaq: a.ecaq,
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
       progress: (s, d, t) => {

@@ -1,0 +1,81 @@
+// Error Compensated Activation Quantization (Bit-split paper, section 3.4): each input channel c of a layer
+// gets its own scale beta[c] (the MSE clip of that channel's values / levels); the layer's float weights take
+// beta (W_beta[:, c] = beta[c] W[:, c]) and its sampled inputs become the integer codes round(x / beta[c]), so the
+// weight method then learns the mapping from the codes the layer will really see to the float output.
+import { bestClipHistogram, positiveLevels } from './clip-search.js';
+import type { Histogram } from './act-stats.js';
+import type { LayerData } from './layer-data.js';
+import type { LayerSite } from './prepare.js';
+import type { ActQuant } from './types.js';
+import { fakeQuantize } from './qdq.js';
+
+const BINS = 256;
+
+/** beta per input channel from the sampled patches (channel of element d in group g: g*icg + floor(d/window)). */
+export function channelScales(data: LayerData, inC: number, bits: number, signed: boolean): Float32Array {
+  const icg = inC / data.groups.length;
+  const window = data.D / icg;
+  const levels = positiveLevels(bits, signed);
+  const beta = new Float32Array(inC);
+  data.groups.forEach((g, gi) => {
+    for (let c = 0; c < icg; c++) {
+      let top = 0;
+      for (let n = 0; n < data.N; n++) for (let k = 0; k < window; k++) {
+        const v = g.X[n * data.D + c * window + k];
+        top = Math.max(top, signed ? Math.abs(v) : v);
+      }
+      if (top <= 0) {
+        beta[gi * icg + c] = 1; // a channel that is always zero: any scale represents it exactly
+        continue;
+      }
+      const h: Histogram = { counts: new Float64Array(BINS), width: top / BINS };
+      for (let n = 0; n < data.N; n++) for (let k = 0; k < window; k++) {
+        const v = g.X[n * data.D + c * window + k];
+        const m = signed ? Math.abs(v) : Math.max(0, v);
+        h.counts[Math.min(BINS - 1, Math.floor(m / h.width))]++;
+      }
+      beta[gi * icg + c] = bestClipHistogram(h, levels, 2) / levels;
+    }
+  });
+  return beta;
+}
+
+/** The ActQuant of an ECAQ layer input: codes of width `bits` after dividing by beta (scale 1). */
+export function ecaqAct(beta: Float32Array, bits: number, signed: boolean): ActQuant {
+  return { bits, signed, scale: 1, zeroPoint: 0, channelScales: beta };
+}
+
+/** The layer with beta folded into its float weights (input-channel axis). */
+export function foldBeta(site: LayerSite, beta: Float32Array): LayerSite {
+  const w = new Float32Array(site.weights.length);
+  const shape = site.weightShape;
+  if (site.kind === 'conv') {
+    const [oc, icg, kh, kw] = shape;
+    const groups = beta.length / icg;
+    const ocg = oc / groups;
+    for (let o = 0; o < oc; o++) for (let c = 0; c < icg; c++) {
+      const b = beta[Math.floor(o / ocg) * icg + c];
+      for (let k = 0; k < kh * kw; k++) w[(o * icg + c) * kh * kw + k] = site.weights[(o * icg + c) * kh * kw + k] * b;
+    }
+  } else {
+    // 2-D [out][in] (channel axis 0) or [in][out] (axis 1)
+    const [r, c] = shape;
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) w[i * c + j] = site.weights[i * c + j] * beta[site.channelAxis === 0 ? j : i];
+  }
+  return { ...site, weights: w };
+}
+
+/** The sampled patches as the codes the layer sees: x * (1/beta[c]) in float32, then the scale-1 quantizer,
+ *  exactly as the QDQ graph's Mul -> Clip -> QuantizeLinear computes it. */
+export function ecaqCodesInPlace(data: LayerData, act: ActQuant): void {
+  const beta = act.channelScales!;
+  const icg = beta.length / data.groups.length;
+  const window = data.D / icg;
+  const unit: ActQuant = { bits: act.bits, signed: act.signed, scale: 1, zeroPoint: 0 };
+  data.groups.forEach((g, gi) => {
+    for (let d = 0; d < data.D; d++) {
+      const inv = Math.fround(1 / beta[gi * icg + Math.floor(d / window)]);
+      for (let n = 0; n < data.N; n++) g.X[n * data.D + d] = fakeQuantize(Math.fround(g.X[n * data.D + d] * inv), unit);
+    }
+  });
+}
