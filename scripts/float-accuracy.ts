@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { batches } from '../src/data/batches.js';
 import { openDataSet, type DataSet } from '../src/data/dataset.js';
 import { PRESETS, type PreprocessSpec } from '../src/data/preprocess.js';
-import { evaluate, DEFAULT_BATCH, type EvalOptions, type EvalResult } from '../src/eval/evaluate.js';
+import { evaluate, defaultDecodeWorkers, DEFAULT_BATCH, type EvalOptions, type EvalResult } from '../src/eval/evaluate.js';
 import { DEFAULT_TUNING, type SessionTuning } from '../src/eval/session.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,20 +37,22 @@ const TARGETS: Target[] = [
 interface Trial {
   label: string;
   batch: number;
-  workers: number;
+  /** undefined: evaluate's default for the input size. */
+  workers?: number;
   tuning: SessionTuning;
 }
 
 const WORKERS = cpus().length;
 const TRIALS: Trial[] = [
-  { label: 'default', batch: DEFAULT_BATCH, workers: WORKERS, tuning: DEFAULT_TUNING },
-  { label: 'batch 1', batch: 1, workers: WORKERS, tuning: DEFAULT_TUNING },
-  { label: 'batch 16', batch: 16, workers: WORKERS, tuning: DEFAULT_TUNING },
-  { label: 'batch 32', batch: 32, workers: WORKERS, tuning: DEFAULT_TUNING },
-  { label: 'batch 64', batch: 64, workers: WORKERS, tuning: DEFAULT_TUNING },
-  { label: 'intra-op threads 1', batch: DEFAULT_BATCH, workers: WORKERS, tuning: { ...DEFAULT_TUNING, intraOpNumThreads: 1 } },
-  { label: 'spinning threads', batch: DEFAULT_BATCH, workers: WORKERS, tuning: { ...DEFAULT_TUNING, spinning: true } },
-  { label: 'graph opt basic', batch: DEFAULT_BATCH, workers: WORKERS, tuning: { ...DEFAULT_TUNING, graphOptimizationLevel: 'basic' } },
+  { label: 'default', batch: DEFAULT_BATCH, tuning: DEFAULT_TUNING },
+  { label: 'batch 1', batch: 1, tuning: DEFAULT_TUNING },
+  { label: 'batch 16', batch: 16, tuning: DEFAULT_TUNING },
+  { label: 'batch 32', batch: 32, tuning: DEFAULT_TUNING },
+  { label: 'batch 64', batch: 64, tuning: DEFAULT_TUNING },
+  { label: 'intra-op threads 1', batch: DEFAULT_BATCH, tuning: { ...DEFAULT_TUNING, intraOpNumThreads: 1 } },
+  { label: 'spinning threads', batch: DEFAULT_BATCH, tuning: { ...DEFAULT_TUNING, spinning: true } },
+  { label: 'graph opt basic', batch: DEFAULT_BATCH, tuning: { ...DEFAULT_TUNING, graphOptimizationLevel: 'basic' } },
+  { label: `decode workers ${WORKERS}`, batch: DEFAULT_BATCH, workers: WORKERS, tuning: DEFAULT_TUNING },
   { label: 'decode workers 1', batch: DEFAULT_BATCH, workers: 1, tuning: DEFAULT_TUNING },
   { label: 'decode on main thread', batch: DEFAULT_BATCH, workers: 0, tuning: DEFAULT_TUNING },
 ];
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   // Subsets keep the sweep to a few minutes. Other processes share the two cores, so the trials run in
   // interleaved rounds (a load spike then hits every setting alike) and each keeps its fastest round.
   const ROUNDS = 3;
-  const sweep: { model: string; images: number; trial: Trial; rate: number }[] = [];
+  const sweep: { model: string; preset: keyof typeof PRESETS; images: number; trial: Trial; rate: number }[] = [];
   for (const [t, n] of [[TARGETS[0], 2000], [TARGETS[2], 200]] as const) {
     const data = openDataSet(join(SHARED, t.data), { limit: n, seed: 1 });
     const best = TRIALS.map(() => 0);
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     }
     TRIALS.forEach((trial, i) => {
       process.stderr.write(`sweep ${t.model} ${trial.label}: ${best[i].toFixed(1)} images/s\n`);
-      sweep.push({ model: t.model, images: n, trial, rate: best[i] });
+      sweep.push({ model: t.model, preset: t.preset, images: n, trial, rate: best[i] });
     });
   }
   const load1 = loadavg()[0];
@@ -142,8 +144,8 @@ async function main(): Promise<void> {
       `| ${t.model} | ${t.data} | ${r.images} | ${pct(r.top1)} (${r.top1Correct}) | ${pct(r.top5)} (${r.top5Correct}) | ${t.refTop1 ?? '-'}${t.refTop5 ? ` / ${t.refTop5}` : ''} | ` +
         `${delta(r, t) || '-'} | ${t.refTop1 === undefined ? 'n/a' : within(r, t) ? 'yes' : 'NO'} | ${r.imagesPerSecond.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
     '',
-    'Images/s covers decoding + preprocessing + inference (decoding overlaps inference in worker threads), batch ' +
-      `${DEFAULT_BATCH}, intra-op threads ${DEFAULT_TUNING.intraOpNumThreads}, graph optimization '${DEFAULT_TUNING.graphOptimizationLevel}', no thread spinning.`,
+    'Images/s covers decoding + preprocessing + inference (for 224x224 inputs decoding runs in worker threads that ' +
+      `overlap inference; 32x32 inputs decode on the main thread), batch ${DEFAULT_BATCH}, intra-op threads ${DEFAULT_TUNING.intraOpNumThreads}, graph optimization '${DEFAULT_TUNING.graphOptimizationLevel}', no thread spinning.`,
     '',
     '## How the numbers line up with the README',
     '',
@@ -158,12 +160,17 @@ async function main(): Promise<void> {
     '',
     '## Decoding throughput (decode + center crop + normalize, no inference)',
     '',
-    'Faster of two interleaved runs. Worker threads pay off for the 227x227 JPEGs when a second core is free; for',
-    '32x32 images the per-batch messaging costs about as much as the decoding it moves.',
+    'Faster of two interleaved runs. Decode threads only help when a core is otherwise idle (during `hwq eval`',
+    'onnxruntime uses both cores, and other jobs may too), so read the ratio together with the load average above.',
     '',
     '| data | images | decode threads | images/s |',
     '| --- | ---: | ---: | ---: |',
     ...decode.map((d) => `| ${d.what} | ${d.images} | ${d.workers === 0 ? '0 (main thread)' : d.workers} | ${d.rate.toFixed(0)} |`),
+    '',
+    ...[...new Set(decode.map((d) => d.what))].map((what) => {
+      const [main, threads] = [0, WORKERS].map((w) => decode.find((d) => d.what === what && d.workers === w)!.rate);
+      return `- ${what}: ${WORKERS} decode threads run at ${(threads / main).toFixed(2)} x the main-thread rate.`;
+    }),
     '',
     '## Batch size and session options',
     '',
@@ -172,7 +179,7 @@ async function main(): Promise<void> {
     '| model | images | setting | batch | decode threads | intra-op threads | graph opt | spinning | images/s |',
     '| --- | ---: | --- | ---: | ---: | ---: | --- | --- | ---: |',
     ...sweep.map((s) =>
-      `| ${s.model} | ${s.images} | ${s.trial.label} | ${s.trial.batch} | ${s.trial.workers} | ${s.trial.tuning.intraOpNumThreads} | ${s.trial.tuning.graphOptimizationLevel} | ${s.trial.tuning.spinning ? 'on' : 'off'} | ${s.rate.toFixed(1)} |`),
+      `| ${s.model} | ${s.images} | ${s.trial.label} | ${s.trial.batch} | ${s.trial.workers ?? defaultDecodeWorkers(PRESETS[s.preset]) ?? WORKERS} | ${s.trial.tuning.intraOpNumThreads} | ${s.trial.tuning.graphOptimizationLevel} | ${s.trial.tuning.spinning ? 'on' : 'off'} | ${s.rate.toFixed(1)} |`),
     '',
     ...[...new Set(sweep.map((s) => s.model))].map((m) => {
       const rows = sweep.filter((s) => s.model === m);

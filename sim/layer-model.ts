@@ -3,7 +3,7 @@
 // with one DRAM channel. Compute cycles of each array tile come from hw/array-timing.ts, the same formula the
 // cycle-stepped array and the RTL are tested to take, so a layer's compute cycles are exact.
 import { HwConfig, ConfigError, dramBitsPerCycle, tileCapacity } from '../hw/config.js';
-import { tileCycles } from '../hw/array-timing.js';
+import { tileIssueCycles } from '../hw/array-timing.js';
 import { FuMode, pairsPerCycle } from '../hw/fusion-unit.js';
 import { LoopNest, inputExtent } from './loop-nest.js';
 
@@ -137,7 +137,7 @@ function reloadsAcross(order: LoopName[], indexed: [LoopName, LoopName], free: L
 function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (order: LoopName[], e: number) => void): void {
   const { rows, cols } = ctx.cfg;
   const n = ctx.nest;
-  const ovh = tileCycles(1, rows, cols) - 1;
+  const ovh = tileIssueCycles(1, rows, cols) - 1;
   const sum = (cs: { size: number; count: number }[], f: (x: number) => number) => cs.reduce((s, c) => s + c.count * f(c.size), 0);
   const one = () => 1;
   const hC = cuts(n.oh, m.oht), wC = cuts(n.ow, m.owt), oC = cuts(n.ocg, m.oct), iC = cuts(n.icg, m.ict);
@@ -227,7 +227,7 @@ function scheduleGroupTile(ctx: Context, m: Mapping): LayerTiming {
     const steps = t.steps(ic);
     const colTiles = t.colTiles(oc);
     const w = pix * steps;
-    const comp = colTiles * tileCycles(w, rows, cols);
+    const comp = colTiles * tileIssueCycles(w, rows, cols);
     computeSum += comp;
     arrayTiles += colTiles;
     words += colTiles * w;

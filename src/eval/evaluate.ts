@@ -15,9 +15,17 @@ import { checkInputMatches, fixedBatch, openModel, type OpenModel, type SessionT
  */
 export const DEFAULT_BATCH = 8;
 
+/**
+ * Small inputs (CIFAR-size) decode in a fraction of a millisecond, less than a worker round trip costs while
+ * onnxruntime holds both cores: the main thread was fastest in every sweep. Larger JPEGs use the worker pool.
+ */
+export function defaultDecodeWorkers(spec: PreprocessSpec): number | undefined {
+  return spec.height * spec.width <= 64 * 64 ? 0 : undefined;
+}
+
 export interface EvalOptions {
   batchSize?: number;
-  /** Decode threads (0 = decode on the main thread). */
+  /** Decode threads (0 = decode on the main thread). Default: see defaultDecodeWorkers. */
   workers?: number;
   /** Draw a progress bar on stderr; default: only when stderr is a terminal. */
   progress?: boolean;
@@ -72,7 +80,7 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
   const t0 = performance.now();
   bar?.start(data.samples.length, 0, { speed: '-' });
   try {
-    for await (const b of batches(data.samples, spec, { batchSize, workers: opts.workers })) {
+    for await (const b of batches(data.samples, spec, { batchSize, workers: opts.workers ?? defaultDecodeWorkers(spec) })) {
       let input = b.data;
       if (fixed !== undefined && b.count < fixed) {
         input = new Float32Array(fixed * per);

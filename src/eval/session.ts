@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
+import { loadModel, type IModelProto } from '../onnx/proto.js';
 import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
 
 export interface SessionTuning {
@@ -26,8 +27,21 @@ export interface OpenModel {
   inputShape: Dim[];
 }
 
-export async function openModel(path: string, tuning: SessionTuning = DEFAULT_TUNING): Promise<OpenModel> {
+/**
+ * QDQ graphs run at 'basic': at 'extended'/'all' onnxruntime fuses Q/DQ pairs into integer kernels (and
+ * quantizes the float inputs of weight-only layers on the fly), which is not the model the quantizer made.
+ */
+export const QDQ_TUNING: SessionTuning = { ...DEFAULT_TUNING, graphOptimizationLevel: 'basic' };
+
+/** Whether the graph has Q/DQ nodes (a fake-quantized model). */
+export function isQdq(model: IModelProto): boolean {
+  return (model.graph?.node ?? []).some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+}
+
+/** Without `tuning`, the default for the model's kind: QDQ_TUNING for a quantized graph, else DEFAULT_TUNING. */
+export async function openModel(path: string, tuning?: SessionTuning): Promise<OpenModel> {
   if (!existsSync(path)) throw new UserError(`model file '${path}' does not exist`);
+  tuning ??= isQdq(loadModel(path)) ? QDQ_TUNING : DEFAULT_TUNING;
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(path, {

@@ -8,7 +8,7 @@ import { batches } from '../data/batches.js';
 import { openDataSet, type DataSet } from '../data/dataset.js';
 import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
 import { evaluateOpen, type EvalResult } from '../eval/evaluate.js';
-import { DEFAULT_TUNING, fixedBatch, openModel as openEvalModel, type SessionTuning } from '../eval/session.js';
+import { fixedBatch, isQdq, openModel as openEvalModel } from '../eval/session.js';
 import { GraphView } from '../onnx/graph.js';
 import { type IModelProto, loadModel } from '../onnx/proto.js';
 import { outputSqnr } from './output-sqnr.js';
@@ -113,17 +113,8 @@ export interface CompareOptions {
   spec: (chw: (number | string | undefined)[]) => PreprocessSpec;
 }
 
-/** Whether the graph has Q/DQ nodes (a fake-quantized model). */
-export function isQdq(model: IModelProto): boolean {
-  return (model.graph?.node ?? []).some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
-}
-
-// QDQ graphs run at 'basic': at 'extended'/'all' onnxruntime fuses Q/DQ pairs into integer kernels (and
-// quantizes the float inputs of weight-only layers on the fly), which is not the model the quantizer made.
-const QDQ_TUNING: SessionTuning = { ...DEFAULT_TUNING, graphOptimizationLevel: 'basic' };
-
-async function accuracyOf(path: string, qdq: boolean, data: DataSet, spec: PreprocessSpec, o: CompareOptions): Promise<{ r: EvalResult; fixed?: number }> {
-  const m = await openEvalModel(path, qdq ? QDQ_TUNING : DEFAULT_TUNING);
+async function accuracyOf(path: string, data: DataSet, spec: PreprocessSpec, o: CompareOptions): Promise<{ r: EvalResult; fixed?: number }> {
+  const m = await openEvalModel(path);
   try {
     const r = await evaluateOpen(m, data, spec, { batchSize: o.batchSize, workers: o.workers, progress: o.progress });
     return { r, fixed: fixedBatch(m) };
@@ -145,8 +136,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const data = openDataSet(o.data, { labels: o.labels, limit: o.limit, seed: o.seed });
   if (data.samples.length === 0) throw new UserError(`data set '${o.data}' has no images`);
 
-  const f = await accuracyOf(o.floatPath, isQdq(fModel), data, spec, o);
-  const q = await accuracyOf(o.quantPath, isQdq(qModel), data, spec, o);
+  const f = await accuracyOf(o.floatPath, data, spec, o);
+  const q = await accuracyOf(o.quantPath, data, spec, o);
   const float = { top1: f.r.top1, top5: f.r.top5 };
   const quantized = { top1: q.r.top1, top5: q.r.top5 };
 

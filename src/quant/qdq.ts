@@ -4,7 +4,7 @@
 import { tensorFromProto } from '../onnx/tensor.js';
 import { UserError } from '../errors.js';
 import { attr } from '../onnx/attr.js';
-import { makeInitializer, makeNode } from '../onnx/build.js';
+import { makeInitializer, makeNode, makeValueInfo } from '../onnx/build.js';
 import { type INodeProto, type ITensorProto, type ModelProto, decodeModel, encodeModel, onnx } from '../onnx/proto.js';
 import { DataType, floatTensor, makeTensor, numel } from '../onnx/tensor.js';
 import { raiseOpset } from './opset.js';
@@ -13,6 +13,23 @@ import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 export interface QdqOptions {
   /** Store weights as INT4 initializers at opset 21; every layer must have wBits <= 4. */
   int4?: boolean;
+  /**
+   * Emit every quantized layer's integer weights and weight scales, and every activation's Q/DQ scale and
+   * Clip bounds, as graph inputs (fed per run) instead of initializers, so one onnxruntime session evaluates
+   * any clipping choice (LAPQ's loss search). Zero points stay initializers. Names are listed per layer in
+   * the `hwq.scaleInputs` metadata entry (ScaleInputNames); scaleInputFeeds builds the feeds of a QuantModel.
+   */
+  scaleInputs?: boolean;
+}
+
+/** The graph inputs a scaleInputs model reads for one quantized layer (two layers may share an act chain). */
+export interface ScaleInputNames {
+  layer: string;
+  /** int8 tensor in the initializer's layout, and the per-channel (or scalar) float scales. */
+  weight: string;
+  weightScale: string;
+  /** Scalar float inputs; clipMin/clipMax are absent at 8 bits, where QuantizeLinear saturates by itself. */
+  act?: { scale: string; clipMin?: string; clipMax?: string };
 }
 
 /** What the model metadata `hwq.layers` lists per quantized layer. */
@@ -133,7 +150,7 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
   const weightNodes: INodeProto[] = [];
   /** Activation chains, each to be placed before the earliest node that reads its output. */
   const actChains: { nodes: INodeProto[]; readers: Set<Node> }[] = [];
-  const actOut = new Map<string, { out: string; readers: Set<Node> }>();
+  const actOut = new Map<string, { out: string; readers: Set<Node>; inputs: NonNullable<ScaleInputNames['act']> }>();
   /** Fake-quantized outputs already made for a tensor: a reader rewired for one layer is found again by another. */
   const outsByTensor = new Map<string, Set<string>>();
   const outsOf = (t: string): Set<string> => {
@@ -143,6 +160,14 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
   };
   const replacedWeights = new Set<string>();
   const wType = opts.int4 ? DataType.INT4 : DataType.INT8;
+  if (opts.int4 && opts.scaleInputs) throw new UserError('scale inputs are fed as int8 tensors: they cannot be combined with int4 weight storage');
+  const fedInputs: ReturnType<typeof makeValueInfo>[] = [];
+  const fedNames: ScaleInputNames[] = [];
+  /** A constant, or (scaleInputs) a graph input of the same name, type and shape. */
+  const param = (name: string, t: ReturnType<typeof makeTensor>): void => {
+    if (opts.scaleInputs) fedInputs.push(makeValueInfo({ name, dims: [...t.dims], elemType: t.dataType }));
+    else inits.push(makeInitializer(name, t));
+  };
 
   for (const l of q.layers) {
     const node = nodes.find((n) => n.output[0] === l.outputTensor) ?? nodes.find((n) => n.name === l.nodeName);
@@ -157,8 +182,10 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
     const ws = unique(`${base}_scale`);
     const wz = unique(`${base}_zero_point`);
     const wdq = unique(`${base}_dequantized`);
-    inits.push(makeInitializer(wq, makeTensor(wType, [...l.weightShape], l.wInt)));
-    inits.push(makeInitializer(ws, floatTensor(sDims, l.wScales)));
+    param(wq, makeTensor(wType, [...l.weightShape], l.wInt));
+    param(ws, floatTensor(sDims, l.wScales));
+    const names: ScaleInputNames = { layer: l.name, weight: wq, weightScale: ws };
+    fedNames.push(names);
     inits.push(makeInitializer(wz, makeTensor(wType, sDims)));
     weightNodes.push(makeNode({
       op: 'DequantizeLinear', name: unique(`${base}_DequantizeLinear`), inputs: [wq, ws, wz], outputs: [wdq],
@@ -180,7 +207,8 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
 
     if (!l.act) continue;
     const reader = readerOf(node, l, producer, outsOf(l.inputTensor));
-    const key = actKey(l.inputTensor, l.act);
+    // With fed scales the chain's parameters are not known here: layers reading one tensor share one chain.
+    const key = opts.scaleInputs ? JSON.stringify([l.inputTensor, l.act.bits, l.act.signed, l.act.zeroPoint]) : actKey(l.inputTensor, l.act);
     let chain = actOut.get(key);
     if (!chain) {
       const a = l.act;
@@ -190,9 +218,10 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       const zp = unique(`${stem}_zero_point`);
       const quant = unique(`${stem}_quantized`);
       const out = unique(`${stem}_dequantized`);
-      inits.push(makeInitializer(sc, floatTensor([], [a.scale])));
+      param(sc, floatTensor([], [a.scale]));
       inits.push(makeInitializer(zp, makeTensor(a.signed ? DataType.INT8 : DataType.UINT8, [], [a.zeroPoint])));
       const chainNodes: INodeProto[] = [];
+      const chainInputs: NonNullable<ScaleInputNames['act']> = { scale: sc };
       let qIn = l.inputTensor;
       if (a.channelScales) {
         // ECAQ: divide each channel by its beta first (a constant Mul broadcast over N x C x H x W or N x C).
@@ -209,8 +238,10 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       if (a.bits < 8) {
         const cMin = unique(`${stem}_clip_min`);
         const cMax = unique(`${stem}_clip_max`);
-        inits.push(makeInitializer(cMin, floatTensor([], [lo])));
-        inits.push(makeInitializer(cMax, floatTensor([], [hi])));
+        param(cMin, floatTensor([], [lo]));
+        param(cMax, floatTensor([], [hi]));
+        chainInputs.clipMin = cMin;
+        chainInputs.clipMax = cMax;
         const clipIn = qIn;
         qIn = unique(`${stem}_clipped`);
         chainNodes.push(makeNode({ op: 'Clip', name: unique(`${stem}_Clip`), inputs: [clipIn, cMin, cMax], outputs: [qIn] }));
@@ -221,7 +252,7 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       );
       const readers = new Set<Node>();
       actChains.push({ readers, nodes: chainNodes });
-      chain = { out, readers };
+      chain = { out, readers, inputs: chainInputs };
       actOut.set(key, chain);
       outsOf(l.inputTensor).add(out);
     }
@@ -231,13 +262,14 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       throw new UserError(`quantized layer '${l.name}': input '${l.inputTensor}' is fake-quantized twice with different parameters on one path`);
     }
     chain.readers.add(reader);
+    names.act = chain.inputs;
   }
 
   // Float weights no node reads any more are dropped (old IR versions also list them as graph inputs).
   const stillRead = new Set(nodes.flatMap((n) => n.input));
   const dropped = new Set([...replacedWeights].filter((w) => !stillRead.has(w)));
   g.initializer = inits.filter((t) => !dropped.has(t.name ?? ''));
-  g.input = (g.input ?? []).filter((v) => !dropped.has(v.name ?? ''));
+  g.input = [...(g.input ?? []).filter((v) => !dropped.has(v.name ?? '')), ...fedInputs];
 
   const order: INodeProto[] = [...weightNodes];
   for (const n of nodes) {
@@ -260,12 +292,46 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       'hwq.weightMethod': q.weightMethod,
       'hwq.actMethod': q.actMethod,
       'hwq.weightStorage': opts.int4 ? 'int4' : 'int8',
+      ...(opts.scaleInputs ? { 'hwq.scaleInputs': JSON.stringify(fedNames) } : {}),
     }).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
   ];
   const bits = records.map((r) => `${r.name}: w${r.wBits}${r.aBits === null ? ' a-float' : ` a${r.aBits}${r.signed ? 's' : 'u'}`}`);
   model.docString = `hwq QDQ model of ${q.source} (weights: ${q.weightMethod}, activations: ${q.actMethod}); ${bits.join('; ')}`;
   model.producerName = 'hwq';
   return model;
+}
+
+/** The per-layer input names of a model written with scaleInputs. */
+export function scaleInputNames(model: ModelProto): ScaleInputNames[] {
+  const entry = (model.metadataProps ?? []).find((p) => p.key === 'hwq.scaleInputs');
+  if (!entry?.value) throw new Error('internal: the QDQ model was not written with scaleInputs');
+  return JSON.parse(entry.value) as ScaleInputNames[];
+}
+
+/**
+ * Feeds for a scaleInputs model from `q` (a QuantModel with the same layers, inputs and bit widths as the one
+ * the model was written from): exactly the values toQdqModel would have stored as initializers.
+ */
+export function scaleInputFeeds(q: QuantModel, names: ScaleInputNames[]): Record<string, { dims: number[]; data: Float32Array | Int8Array }> {
+  const feeds: Record<string, { dims: number[]; data: Float32Array | Int8Array }> = {};
+  const byName = new Map(q.layers.map((l) => [l.name, l]));
+  for (const n of names) {
+    const l = byName.get(n.layer);
+    if (!l) throw new Error(`internal: scale inputs name layer '${n.layer}', which the quantized model lacks`);
+    feeds[n.weight] = { dims: [...l.weightShape], data: l.wInt };
+    feeds[n.weightScale] = { dims: l.wScales.length > 1 ? [l.wScales.length] : [], data: l.wScales };
+    if (!n.act) continue;
+    if (!l.act) throw new Error(`internal: layer '${n.layer}' has an activation chain but no activation quantization`);
+    const { lo, hi } = actRange(l.act);
+    const shared = feeds[n.act.scale];
+    if (shared && shared.data[0] !== Math.fround(l.act.scale)) {
+      throw new Error(`internal: layers sharing the activation chain of '${l.inputTensor}' have different scales`);
+    }
+    feeds[n.act.scale] = { dims: [], data: Float32Array.of(l.act.scale) };
+    if (n.act.clipMin) feeds[n.act.clipMin] = { dims: [], data: Float32Array.of(lo) };
+    if (n.act.clipMax) feeds[n.act.clipMax] = { dims: [], data: Float32Array.of(hi) };
+  }
+  return feeds;
 }
 
 /** Encoded QDQ model bytes. */

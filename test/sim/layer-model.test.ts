@@ -8,6 +8,7 @@ import { loopNest } from '../../sim/loop-nest.js';
 import { LOOP_ORDERS, bestLayerTiming, candidateTiles, scheduleMapping, LayerModelInput } from '../../sim/layer-model.js';
 import { lowerConv } from '../../sim/lower.js';
 import { runTile } from '../../sim/stepped-array.js';
+import { TILE_ISSUE_OVERHEAD } from '../../hw/array-timing.js';
 import { rng, randInt } from '../helpers.js';
 
 function conv(inC: number, outC: number, h: number, k: number, stride: number, pad: number, groups: number, dil = 1): ConvLayer {
@@ -68,7 +69,7 @@ test('fast layer model = cycle-stepped array on real data: random convs, mapping
       const init = new Int32Array(lt.tile.M * cfg.cols);
       if (!lt.firstReduction) lt.pixels.forEach(([oy, ox], mm) => lt.colChannel.forEach((o, c) => { if (o >= 0) init[mm * cfg.cols + c] = got[(o * n.oh + oy) * n.ow + ox]; }));
       const run = runTile({ ...lt.tile, init });
-      cycles += run.cycles;
+      cycles += run.cycles + TILE_ISSUE_OVERHEAD;
       lt.pixels.forEach(([oy, ox], mm) => lt.colChannel.forEach((o, c) => { if (o >= 0) got[(o * n.oh + oy) * n.ow + ox] = run.out[mm * cfg.cols + c]; }));
     }
     const label = `trial ${trial} ${modeName(mode)} conv ${layer.inC}>${layer.outC} k${k}/${stride} g${groups} h${h} on ${cfg.rows}x${cfg.cols}, mapping ${JSON.stringify(m)}`;

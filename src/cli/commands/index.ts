@@ -5,5 +5,6 @@ import { command as zoo } from './zoo.js';
 import { command as quantize } from './quantize.js';
 import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
+import { command as rtl } from './rtl.js';
 
-export const commands = [sim, sweep, zoo, quantize, evalCommand, compare];
+export const commands = [sim, sweep, zoo, quantize, evalCommand, compare, rtl];

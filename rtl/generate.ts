@@ -1,0 +1,48 @@
+// The whole generated design for one HwConfig: every module as its own file, named after the module.
+import { HwConfig } from '../hw/config.js';
+import { bitbrickModule, fusionUnitModule } from './modules/fusion-unit.js';
+import { ibufModule, obufModule, sdpRamModule, wbufModule } from './modules/buffers.js';
+import { controllerModule } from './modules/controller.js';
+import { coreModule } from './modules/core.js';
+import { systolicArrayModule } from './modules/systolic-array.js';
+import { RtlParams, rtlParams, summary } from './params.js';
+import { Provenance, VerilogModule } from './verilog.js';
+
+export interface RtlDesign {
+  params: RtlParams;
+  modules: VerilogModule[];
+}
+
+export function provenance(p: RtlParams): Provenance {
+  return { configName: p.configName, configSummary: summary(p) };
+}
+
+export function generateRtl(cfg: HwConfig): RtlDesign {
+  const params = rtlParams(cfg);
+  const prov = provenance(params);
+  const modules = [
+    bitbrickModule({ configName: params.configName }),
+    fusionUnitModule({ configName: params.configName }),
+    systolicArrayModule(params, prov),
+    sdpRamModule(prov),
+    ibufModule(params, prov),
+    wbufModule(params, prov),
+    obufModule(params, prov),
+    controllerModule(params, prov),
+    coreModule(params, prov),
+  ];
+  return { params, modules };
+}
+
+/** File name -> text of the modules named (all when omitted), for the simulators. */
+export function sourcesOf(design: RtlDesign, names?: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of design.modules) if (!names || names.includes(m.name)) out.set(`${m.name}.v`, m.text);
+  return out;
+}
+
+export function moduleOf(design: RtlDesign, name: string): VerilogModule {
+  const m = design.modules.find((x) => x.name === name);
+  if (!m) throw new Error(`internal: no module ${name}`);
+  return m;
+}

@@ -1,0 +1,171 @@
+// The on-chip buffers: sdp_ram.v (one block-RAM bank) and ibuf.v, wbuf.v, obuf.v (banks of it). Every
+// bank is a simple dual-port RAM with a synchronous read (data the cycle after the address), the pattern
+// Vivado and Yosys infer as block RAM. Double buffering is the top address bit: the descriptor's half bit
+// selects the half a tile uses, and the host fills or drains the other half through the same banks'
+// other port meanwhile.
+import { RtlParams } from '../params.js';
+import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
+
+const tail = '\nendmodule\n\n`default_nettype wire\n';
+
+export function sdpRamModule(prov: Provenance): VerilogModule {
+  const params: VerilogParam[] = [
+    { name: 'WIDTH', value: 32 },
+    { name: 'DEPTH', value: 1024 },
+    { name: 'AW', value: 10, comment: 'clog2(DEPTH)' },
+  ];
+  const ports: Port[] = [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'we', dir: 'input', width: 1 },
+    { name: 'waddr', dir: 'input', width: 10, widthExpr: 'AW' },
+    { name: 'wdata', dir: 'input', width: 32, widthExpr: 'WIDTH' },
+    { name: 're', dir: 'input', width: 1 },
+    { name: 'raddr', dir: 'input', width: 10, widthExpr: 'AW' },
+    { name: 'rdata', dir: 'output', width: 32, widthExpr: 'WIDTH', reg: true, comment: 'mem[raddr] of the previous cycle (old data on a collision)' },
+  ];
+  const text = header('sdp_ram', ['One buffer bank: simple dual-port RAM, one write port, one registered read port (block RAM).'], prov) +
+    '`default_nettype none\n\n' + moduleHead('sdp_ram', params, ports) + `
+  reg [WIDTH-1:0] mem [0:DEPTH-1];
+
+  always @(posedge clk) begin
+    if (we) mem[waddr] <= wdata;
+    if (re) rdata <= mem[raddr];
+  end
+` + tail;
+  return { name: 'sdp_ram', text, ports, params };
+}
+
+function bankInst(indent: string, width: string, depth: string, aw: string, conn: Record<string, string>): string {
+  const names = Object.keys(conn);
+  const nw = Math.max(...names.map((n) => n.length));
+  return `${indent}sdp_ram #(.WIDTH(${width}), .DEPTH(${depth}), .AW(${aw})) u_bank (\n` +
+    names.map((n, i) => `${indent}  .${n.padEnd(nw)} (${conn[n]})${i < names.length - 1 ? ',' : ''}`).join('\n') + `\n${indent});\n`;
+}
+
+export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
+  const b = p.ibuf;
+  const params: VerilogParam[] = [
+    { name: 'ROWS', value: p.rows },
+    { name: 'WORD_W', value: p.wordBits },
+    { name: 'DEPTH', value: b.depth, comment: 'words per bank, both halves' },
+    { name: 'AW', value: b.addrBits },
+  ];
+  const ports: Port[] = [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'wr_en', dir: 'input', width: 1, comment: 'host write of one word' },
+    { name: 'wr_bank', dir: 'input', width: Math.ceil(Math.log2(p.rows)), widthExpr: '$clog2(ROWS)', comment: 'row' },
+    { name: 'wr_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
+    { name: 'wr_data', dir: 'input', width: p.wordBits, widthExpr: 'WORD_W' },
+    { name: 'rd_en', dir: 'input', width: 1, comment: 'controller: every bank reads the same word' },
+    { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
+    { name: 'rd_data', dir: 'output', width: p.rows * p.wordBits, widthExpr: 'ROWS*WORD_W', comment: 'row r at [r*WORD_W +: WORD_W], one cycle after rd_addr' },
+  ];
+  const text = header('ibuf', [
+    'Input (activation) buffer: one bank per array row. Word t = m*S + s of a tile sits at the same address in',
+    'every bank; bank r holds row r\'s packed activations. All banks read together; the array skews the rows.',
+  ], prov) + '`default_nettype none\n\n' + moduleHead('ibuf', params, ports) + `
+  genvar r;
+  generate
+    for (r = 0; r < ROWS; r = r + 1) begin : g_bank
+${bankInst('      ', 'WORD_W', 'DEPTH', 'AW', {
+    clk: 'clk', we: 'wr_en && wr_bank == r', waddr: 'wr_addr', wdata: 'wr_data', re: 'rd_en', raddr: 'rd_addr', rdata: 'rd_data[r*WORD_W +: WORD_W]',
+  })}    end
+  endgenerate
+` + tail;
+  return { name: 'ibuf', text, ports, params };
+}
+
+export function wbufModule(p: RtlParams, prov: Provenance): VerilogModule {
+  const b = p.wbuf;
+  const params: VerilogParam[] = [
+    { name: 'ROWS', value: p.rows },
+    { name: 'COLS', value: p.cols },
+    { name: 'WORD_W', value: p.wordBits },
+    { name: 'DEPTH', value: b.depth, comment: 'words per bank, both halves' },
+    { name: 'AW', value: b.addrBits },
+  ];
+  const ports: Port[] = [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'wr_en', dir: 'input', width: 1, comment: 'host write of one word' },
+    { name: 'wr_bank', dir: 'input', width: Math.ceil(Math.log2(p.rows * p.cols)), widthExpr: '$clog2(ROWS*COLS)', comment: 'unit r*COLS + c' },
+    { name: 'wr_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
+    { name: 'wr_data', dir: 'input', width: p.wordBits, widthExpr: 'WORD_W' },
+    { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW', comment: 'controller: the step of the word read from IBUF this cycle' },
+    { name: 'rd_data', dir: 'output', width: p.rows * p.cols * p.wordBits, widthExpr: 'ROWS*COLS*WORD_W', comment: 'unit (r,c) at [(r*COLS+c)*WORD_W +: WORD_W]' },
+  ];
+  const text = header('wbuf', [
+    'Weight buffer: one bank per Fusion Unit, so every unit reads its own weight word each cycle. Bank (r,c)',
+    'reads the controller\'s address r + c cycles late (a register chain down column 0 and along each row), so',
+    'its word arrives in the cycle the unit multiplies the matching activation.',
+  ], prov) + '`default_nettype none\n\n' + moduleHead('wbuf', params, ports) + `
+  // Read address of bank (r,c), delayed r + c cycles: u = r*COLS + c.
+  wire [ROWS*COLS*AW-1:0] bank_addr;
+
+  genvar r, c;
+  generate
+    for (r = 0; r < ROWS; r = r + 1) begin : g_row
+      for (c = 0; c < COLS; c = c + 1) begin : g_col
+        localparam U = r*COLS + c;
+        if (U == 0) begin : g_origin
+          assign bank_addr[0 +: AW] = rd_addr;
+        end else begin : g_delay
+          // from the left neighbour, or from the row above for column 0
+          localparam FROM = (c == 0) ? U - COLS : U - 1;
+          reg [AW-1:0] addr_q;
+          always @(posedge clk) addr_q <= bank_addr[FROM*AW +: AW];
+          assign bank_addr[U*AW +: AW] = addr_q;
+        end
+${bankInst('        ', 'WORD_W', 'DEPTH', 'AW', {
+    clk: 'clk', we: 'wr_en && wr_bank == U', waddr: 'wr_addr', wdata: 'wr_data', re: "1'b1", raddr: 'bank_addr[U*AW +: AW]', rdata: 'rd_data[U*WORD_W +: WORD_W]',
+  })}      end
+    end
+  endgenerate
+` + tail;
+  return { name: 'wbuf', text, ports, params };
+}
+
+export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
+  const b = p.obuf;
+  const params: VerilogParam[] = [
+    { name: 'COLS', value: p.cols },
+    { name: 'ACC_W', value: p.accBits },
+    { name: 'DEPTH', value: b.depth, comment: 'words per bank, both halves' },
+    { name: 'AW', value: b.addrBits },
+  ];
+  const ports: Port[] = [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'tile_start', dir: 'input', width: 1, comment: 'a tile begins: every column restarts at wr_base' },
+    { name: 'wr_base', dir: 'input', width: b.addrBits, widthExpr: 'AW', comment: 'address of output m = 0 (half bit included)' },
+    { name: 'wr_en', dir: 'input', width: p.cols, widthExpr: 'COLS', comment: 'column c finished an output' },
+    { name: 'wr_data', dir: 'input', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W' },
+    { name: 'rd_bank', dir: 'input', width: Math.ceil(Math.log2(p.cols)), widthExpr: '$clog2(COLS)', comment: 'host read: column' },
+    { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
+    { name: 'rd_data', dir: 'output', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after rd_bank/rd_addr' },
+  ];
+  const text = header('obuf', [
+    'Output buffer: one bank per array column. Column c writes its outputs m = 0, 1, ... of a tile to',
+    'consecutive words from wr_base; the host reads any bank through the read port (one cycle latency).',
+  ], prov) + '`default_nettype none\n\n' + moduleHead('obuf', params, ports) + `
+  wire [COLS*ACC_W-1:0]      bank_rdata;
+  reg  [$clog2(COLS)-1:0]    rd_bank_q;
+
+  always @(posedge clk) rd_bank_q <= rd_bank;
+  assign rd_data = bank_rdata[rd_bank_q*ACC_W +: ACC_W];
+
+  genvar c;
+  generate
+    for (c = 0; c < COLS; c = c + 1) begin : g_bank
+      reg [AW-1:0] next_addr;
+
+      always @(posedge clk) begin
+        if (tile_start)   next_addr <= wr_base;
+        else if (wr_en[c]) next_addr <= next_addr + 1'b1;
+      end
+
+${bankInst('      ', 'ACC_W', 'DEPTH', 'AW', {
+    clk: 'clk', we: 'wr_en[c]', waddr: 'next_addr', wdata: 'wr_data[c*ACC_W +: ACC_W]', re: "1'b1", raddr: 'rd_addr', rdata: 'bank_rdata[c*ACC_W +: ACC_W]',
+  })}    end
+  endgenerate
+` + tail;
+  return { name: 'obuf', text, ports, params };
+}

@@ -1,0 +1,148 @@
+// Bit-split and Stitching (Bit-split paper, Section 3.3.1) for M-bit symmetric uniform weights
+// q in {-(2^(M-1)-1) .. 2^(M-1)-1}, one scale alpha per output channel:
+//
+// 1. Initialize as TF-Lite (Eq. 12): alpha = max|w| / qmax, q = round(w / alpha) (half away from zero).
+// 2. Split (Eq. 13): q = sum_{m=1}^{M-1} 2^(m-1) q_m with ternary q_m = sign(q) * (bit m-1 of |q|), so each
+//    integer's bits share its sign at the start. The stitched q always stays in [-qmax, qmax].
+// 3. Repeat: for each bit m, one cyclic coordinate-descent sweep over q_m's D coordinates with alpha and the
+//    other bits fixed (Eqs. 15-18), then alpha in closed form (Eq. 14): alpha = b.q / q.Gq. Stop when a
+//    sweep lowers J by less than tol * J, changes nothing, or after maxSweeps sweeps.
+//
+// Eq. 16 of the paper has its exponents swapped. Holding alpha and the bits i != m fixed,
+//   alpha X q = alpha 2^(m-1) X q_m + alpha X sum_{i != m} 2^(i-1) q_i,
+// so bit m's subproblem is min ||y_m - alpha_m X q_m||^2 with
+//   y_m = y - alpha X sum_{i != m} 2^(i-1) q_i   and   alpha_m = alpha 2^(m-1)
+// (the paper prints 2^(m-1) inside the sum and 2^(m-2) for alpha_m). With A = alpha_m^2 G and
+// s = -2 alpha_m X^T y_m, Eq. 18 (q_m^(k) = -sign(r_k) if |r_k| > A_kk, else 0) is exactly "pick the
+// t in {-1, 0, 1} that minimizes J". That is what is evaluated here, from the change of the full objective
+// when q_k moves by d = 2^(m-1) (t - t0):  dJ = alpha (d g_k + alpha d^2 G_kk) with g_k = 2 (alpha (Gq)_k - b_k),
+// which needs no y_m: the maintained G q carries the other bits. Moves are taken only when they lower J, and
+// alpha is a least-squares fit, so J never increases. A negative fitted alpha is folded into q (q -> -q).
+import { type LayerProblem } from './gram.js';
+import { type SolveOptions, type SolveStats, MOVE_EPS, addRow, checkProblem, dot, initGq, objectiveAt, resolveOptions } from './core.js';
+
+export interface BitsplitOptions extends SolveOptions {
+  /** Total weight bits M (sign included), 2..8; M = 2 is ternary. */
+  bits: number;
+}
+
+export interface BitsplitResult extends SolveStats {
+  /** Integers, OC x D (same layout as wInit), |q| <= 2^(M-1) - 1. */
+  q: Int8Array;
+  /** Per-channel scale: the quantized weight is alpha[c] * q[c, k]. */
+  alpha: Float32Array;
+}
+
+/** Round half away from zero, as TF-Lite does. */
+function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/**
+ * Solves every output channel of one group. `wInit` is the float weights, OC x D in the im2col order of the
+ * problem's X (for a conv weight [OC, IC/groups, kh, kw] that is its natural layout, restricted to the group).
+ */
+export function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitOptions): BitsplitResult {
+  checkProblem(p, wInit);
+  const M = o.bits;
+  if (!(Number.isInteger(M) && M >= 2 && M <= 8)) throw new Error(`internal: Bit-split needs 2..8 bits, got ${M}`);
+  const { maxSweeps, tol } = resolveOptions(o);
+  const { D, OC, gram, xy, yy } = p;
+  const nb = M - 1;
+  const qmax = (1 << nb) - 1;
+
+  const q = new Int8Array(OC * D);
+  const alphaOut = new Float32Array(OC);
+  const objective = new Float64Array(OC);
+  const initialObjective = new Float64Array(OC);
+  const channelSweeps = new Uint16Array(OC);
+  const history: Float64Array[] | undefined = o.trace ? [] : undefined;
+  let sweepsMax = 0;
+
+  const qv = new Float64Array(D);
+  const g = new Float64Array(D);
+  const bits = new Int8Array(nb * D);
+  const diag = new Float64Array(D);
+  for (let k = 0; k < D; k++) diag[k] = gram[k * D + k];
+
+  for (let c = 0; c < OC; c++) {
+    const off = c * D;
+    const yyc = yy[c];
+    let maxAbs = 0;
+    for (let k = 0; k < D; k++) maxAbs = Math.max(maxAbs, Math.abs(wInit[off + k]));
+    const alpha0 = maxAbs > 0 ? maxAbs / qmax : 1;
+    for (let k = 0; k < D; k++) {
+      const v = Math.max(-qmax, Math.min(qmax, roundAway(wInit[off + k] / alpha0)));
+      qv[k] = v;
+      const mag = Math.abs(v), sg = v < 0 ? -1 : 1;
+      for (let m = 0; m < nb; m++) bits[m * D + k] = (mag >> m) & 1 ? sg : 0;
+    }
+    initGq(gram, D, qv, g);
+    let bq = dot(xy, off, qv, D);
+    let qGq = dot(g, 0, qv, D);
+    initialObjective[c] = objectiveAt(yyc, Math.fround(alpha0), bq, qGq);
+
+    // Closed-form scale; keeps the current one when q carries no signal (all zero, or b.q = 0).
+    let alpha = alpha0;
+    let J = objectiveAt(yyc, alpha, bq, qGq);
+    const fit = (): void => {
+      if (!(qGq > 0) || bq === 0) return;
+      if (bq < 0) {
+        for (let k = 0; k < D; k++) { qv[k] = -qv[k]; g[k] = -g[k]; }
+        for (let i = 0; i < bits.length; i++) bits[i] = -bits[i];
+        bq = -bq;
+      }
+      alpha = bq / qGq;
+      J = yyc - bq * alpha;
+    };
+    fit();
+    const hist = history ? [J] : undefined;
+
+    let sweeps = 0;
+    while (sweeps < maxSweeps) {
+      const a = alpha; // a local copy: `alpha` lives in fit()'s closure context
+      const eps = (MOVE_EPS * yyc) / a;
+      let changed = 0;
+      for (let m = 0; m < nb; m++) {
+        const step = 1 << m;
+        const bo = m * D;
+        for (let k = 0; k < D; k++) {
+          const t0 = bits[bo + k];
+          const gk = 2 * (a * g[k] - xy[off + k]);
+          const hk = a * diag[k];
+          // The two other ternary values; dJ / alpha = d gk + d^2 hk.
+          let best = -eps, bestD = 0, bestT = t0;
+          for (let t = -1; t <= 1; t++) {
+            if (t === t0) continue;
+            const d = step * (t - t0);
+            const v = d * gk + d * d * hk;
+            if (v < best) { best = v; bestD = d; bestT = t; }
+          }
+          if (bestD !== 0) {
+            bits[bo + k] = bestT;
+            qv[k] += bestD;
+            addRow(gram, D, k, bestD, g);
+            changed++;
+          }
+        }
+      }
+      sweeps++;
+      const prev = J;
+      bq = dot(xy, off, qv, D);
+      qGq = dot(g, 0, qv, D);
+      J = objectiveAt(yyc, alpha, bq, qGq);
+      fit();
+      hist?.push(J);
+      if (changed === 0 || prev - J <= tol * Math.abs(prev)) break;
+    }
+
+    const a32 = Math.fround(alpha);
+    alphaOut[c] = a32;
+    for (let k = 0; k < D; k++) q[off + k] = qv[k];
+    objective[c] = objectiveAt(yyc, a32, bq, qGq);
+    channelSweeps[c] = sweeps;
+    sweepsMax = Math.max(sweepsMax, sweeps);
+    if (history && hist) history.push(Float64Array.from(hist));
+  }
+  return { q, alpha: alphaOut, sweeps: sweepsMax, channelSweeps, objective, initialObjective, ...(history ? { history } : {}) };
+}

@@ -1,0 +1,156 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getPreset } from '../../hw/presets.js';
+import { ConfigError } from '../../hw/config.js';
+import { UserError } from '../../src/errors.js';
+import { runRtl } from '../../src/cli/commands/rtl.js';
+import { boardOutput } from '../../rtl/board.js';
+import { fieldOf, hasTool, lintVerilator, runIcarus } from '../../rtl/sim.js';
+import { sourcesOf } from '../../rtl/generate.js';
+
+// Behavioural stand-ins for the two Xilinx clock primitives vc709_top instantiates.
+const primitiveStubs = new Map([
+  ['IBUFDS.v', '/* verilator lint_off UNUSEDPARAM */\n/* verilator lint_off UNUSEDSIGNAL */\nmodule IBUFDS #(parameter DIFF_TERM = "FALSE", parameter IOSTANDARD = "DEFAULT") (input wire I, input wire IB, output wire O);\n  assign O = I;\nendmodule\n'],
+  ['BUFG.v', 'module BUFG (input wire I, output wire O);\n  assign O = I;\nendmodule\n'],
+]);
+
+const work = mkdtempSync(join(tmpdir(), 'hwq-rtl-cli-'));
+const args = (out: string, extra: Partial<{ config: string; verify: boolean; force: boolean }> = {}) => ({ config: 'vc709', out, verify: false, force: false, json: true, ...extra });
+
+test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', () => {
+  const { files } = boardOutput(getPreset('vc709')!);
+  const x = files.get('vc709.xdc')!;
+  assert.match(x, /PACKAGE_PIN H19 IOSTANDARD DIFF_SSTL15\} \[get_ports sys_clk_p\]/);
+  assert.match(x, /PACKAGE_PIN G18 IOSTANDARD DIFF_SSTL15\} \[get_ports sys_clk_n\]/);
+  assert.match(x, /create_clock -name sys_clk -period 5\.000 \[get_ports sys_clk_p\]/);
+  assert.match(x, /PACKAGE_PIN AV40 IOSTANDARD LVCMOS18\} \[get_ports cpu_reset\]/);
+  const leds = [...x.matchAll(/PACKAGE_PIN (\w+) IOSTANDARD LVCMOS18\} \[get_ports \{led\[(\d)\]\}\]/g)].map((m) => `${m[2]}:${m[1]}`);
+  assert.equal(leds, ['0:AM39', '1:AN39', '2:AR37', '3:AT37', '4:AR35', '5:AP41', '6:AP42', '7:AU39']);
+  const tcl = files.get('build.tcl')!;
+  for (const step of ['read_verilog', 'read_xdc', 'synth_design -top $top -part $part', 'opt_design', 'place_design', 'route_design', 'report_timing_summary', 'report_utilization', 'write_bitstream']) assert.ok(tcl.includes(step), step);
+  assert.match(tcl, /set part  xc7vx690tffg1761-2/);
+  for (const f of [...files.keys()].filter((n) => n.endsWith('.v'))) assert.ok(tcl.includes(`$here ${f}]`), f);
+  const pj = JSON.parse(files.get('params.json')!);
+  assert.is(pj.array.rows, 8);
+  assert.is(pj.descriptor.bits, 56);
+  assert.is(pj.timing.exampleTileCycles.cycles, 1 + 1 + 7 + 7 + 2);
+});
+
+test('hwq rtl writes every file, refuses a non-empty --out without --force, replaces it with --force', async () => {
+  const out = join(work, 'vc709');
+  const r = await runRtl(args(out));
+  assert.equal(readdirSync(out).sort(), [...r.files].sort());
+  assert.ok(r.files.includes('vc709_top.v') && r.files.includes('bitfusion_core.v') && r.files.includes('fusion_unit.v'));
+  try {
+    await runRtl(args(out, { config: 'bitfusion-8x8' }));
+    assert.unreachable('should refuse');
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match((e as Error).message, /--force/);
+  }
+  await runRtl(args(out, { config: 'bitfusion-8x8', force: true }));
+  assert.match(readFileSync(join(out, 'fusion_unit.v'), 'utf8'), /config 'bitfusion-8x8'/);
+  assert.equal(readdirSync(work).filter((n) => n.startsWith('.')), [], 'no temp directories left');
+});
+
+test('hwq rtl: bad configs are user errors and leave nothing behind', async () => {
+  const out = join(work, 'bad');
+  try {
+    await runRtl(args(out, { config: 'nope' }));
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.match((e as Error).message, /valid presets are/);
+  }
+  const f = join(work, 'm4.json');
+  writeFileSync(f, JSON.stringify({ base: 'vc709', maxBits: 4, bitBricksPerUnit: 4 }));
+  try {
+    await runRtl(args(out, { config: f }));
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match((e as Error).message, /maxBits 8/);
+  }
+  const one = join(work, 'r1.json');
+  writeFileSync(one, JSON.stringify({ base: 'vc709', rows: 1 }));
+  try {
+    await runRtl(args(out, { config: one }));
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match((e as Error).message, /at least 2 rows/);
+  }
+  assert.not.ok(existsSync(out));
+  try {
+    await runRtl(args(join(work, 'missing', 'deeper')));
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, UserError);
+  }
+});
+
+if (hasTool('verilator')) {
+  test('hwq rtl --verify checks a 2x2 config under Verilator before writing', async () => {
+    const f = join(work, 'small.json');
+    writeFileSync(f, JSON.stringify({ base: 'vc709', rows: 2, cols: 2 }));
+    const out = join(work, 'small');
+    const r = await runRtl(args(out, { config: f, verify: true }));
+    assert.equal(r.checks.map((c) => c.what), ['bitbrick exhaustive', 'fusion_unit', 'bitfusion_core 2x2']);
+    assert.equal(r.checks.map((c) => c.mismatches), [0, 0, 0]);
+    assert.equal(r.checks.map((c) => c.checked), [64, 9 * 4 * 68 + 2, 40]);
+    assert.ok(existsSync(join(out, 'bitfusion_core.v')));
+  });
+}
+
+if (hasTool('verilator')) {
+  test('verilator --lint-only -Wall is clean for vc709_top (with stand-ins for IBUFDS/BUFG)', () => {
+    const { design, top } = boardOutput(getPreset('vc709')!);
+    const src = sourcesOf(design);
+    src.set('vc709_top.v', top.text);
+    for (const [n, t] of primitiveStubs) src.set(n, t);
+    assert.is(lintVerilator(src, 'vc709_top'), '');
+  });
+}
+
+if (hasTool('yosys')) {
+  test('yosys elaborates vc709_top with the Xilinx primitives (hierarchy complete)', () => {
+    const { files } = boardOutput(getPreset('vc709')!);
+    const dir = mkdtempSync(join(tmpdir(), 'hwq-yosys-top-'));
+    try {
+      const vs = [...files.keys()].filter((n) => n.endsWith('.v'));
+      for (const n of vs) writeFileSync(join(dir, n), files.get(n)!);
+      const r = spawnSync('yosys', ['-q', '-p', `read_verilog ${vs.join(' ')}; synth_xilinx -family xc7 -top vc709_top -run begin:coarse; hierarchy -check`], { cwd: dir, encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+if (hasTool('iverilog')) {
+  test('vc709_top self-test runs tiles on a 2x2 core under Icarus: busy toggles, the pass LED lights', () => {
+    const cfg = getPreset('vc709')!;
+    cfg.rows = 2;
+    cfg.cols = 2;
+    const { design, top } = boardOutput(cfg);
+    const src = sourcesOf(design);
+    src.set('vc709_top.v', top.text);
+    for (const [n, t] of primitiveStubs) src.set(n, t);
+    const stim = Array.from({ length: 1200 }, (_, k) => [0n, k < 8 ? 1n : 0n]);
+    const resp = runIcarus(src, { name: 'vc709_top', ports: top.ports, clock: 'sys_clk_p' }, stim);
+    const led = (k: number, i: number) => fieldOf(resp[k][0], i, 1);
+    const busyCycles = resp.filter((_, k) => led(k, 1) === 1n).length;
+    const firstPass = resp.findIndex((_, k) => led(k, 2) === 1n);
+    assert.ok(busyCycles > 0, 'the core ran');
+    assert.ok(firstPass > 0, 'the first self-test tile finished');
+    assert.is(led(1199, 2), 1n);
+  });
+}
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test.run();
