@@ -102,7 +102,7 @@ test('input size mismatch and too few model classes are UserErrors naming the si
   await userError(evaluate(meanColourModel('N'), openDataSet(four), raw4, { workers: 0 }), /has label 3 but model .* outputs only 3 classes/);
   await userError(evaluate('/nonexistent/m.onnx', data, raw4), /model file '\/nonexistent\/m\.onnx' does not exist/);
   const junk = writeAt(tempDir(), 'junk.onnx', 'not a model');
-  await userError(evaluate(junk, data, raw4), /cannot load model/);
+  await userError(evaluate(junk, data, raw4), /junk\.onnx' is not an ONNX model/);
 });
 
 test('eval command: options reach the evaluator; --json prints the documented object', async () => {
