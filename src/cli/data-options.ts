@@ -37,7 +37,7 @@ export function presetForInput(chw: ReadonlyArray<number | string | undefined>):
 export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArray<number | string | undefined>, modelName: string): PreprocessSpec {
   const preset = a.preprocess ?? presetForInput(modelInput);
   if (!preset) {
-    throw new UserError(`no preprocessing preset matches the input ${modelInput.join('x')} of ${modelName}; pass --preprocess (${PRESET_NAMES.join(', ')}) with --crop/--mean/--std as needed`);
+    throw new UserError(`no preprocessing preset matches model input ${modelInput.join('x')} (${modelName}); pass --preprocess (${PRESET_NAMES.join(', ')}) with --crop/--mean/--std as needed`);
   }
   const spec = resolvePreprocess(preset, { resize: a.resize, crop: a.crop, mean: a.mean, std: a.std, channels: a.channels as ChannelOrder | undefined });
   const want = [outputChannels(spec), spec.height, spec.width];

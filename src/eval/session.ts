@@ -79,13 +79,3 @@ export function checkInputMatches(m: OpenModel, spec: PreprocessSpec): void {
     );
   }
 }
-
-/** The preset whose output size matches the model input, when exactly one does. */
-export function presetForModel(m: OpenModel): PresetName | undefined {
-  const have = m.inputShape.slice(1);
-  const fits = (Object.keys(PRESETS) as PresetName[]).filter((p) => {
-    const s = PRESETS[p];
-    return have[0] === outputChannels(s) && have[1] === s.height && have[2] === s.width;
-  });
-  return fits.length === 1 ? fits[0] : undefined;
-}

@@ -2,51 +2,33 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../../errors.js';
 import { openDataSet, type DataSet } from '../../data/dataset.js';
-import { CHANNEL_ORDERS, PRESET_NAMES, resolvePreprocess, type ChannelOrder } from '../../data/preprocess.js';
 import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
-import { openModel, presetForModel } from '../../eval/session.js';
+import { openModel } from '../../eval/session.js';
+import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
 
-interface EvalArgs {
+interface EvalArgs extends PreprocessArgs {
   model: string;
   data: string;
   labels?: string;
-  preprocess?: string;
   limit?: number;
   seed?: number;
   batch?: number;
   json: boolean;
-  resize?: number;
-  crop?: number;
-  mean?: number[];
-  std?: number[];
-  channels?: string;
-  workers?: number;
   progress?: boolean;
   'per-class': boolean;
 }
 
 function builder(y: Argv): Argv<EvalArgs> {
-  return y
+  return preprocessOptions(y)
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
     .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
     .option('labels', { type: 'string', describe: 'labels: a file,class CSV, a synset list (line i = class i), or an IDX labels file' })
-    .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset (default: the one matching the model input size)' })
     .option('limit', { type: 'number', describe: 'evaluate only N images' })
     .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
     .option('batch', { type: 'number', describe: 'inference batch size (default 8; models with a fixed batch use theirs)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
-    .option('resize', { type: 'number', describe: 'resize the shorter side to N pixels (bilinear) before cropping' })
-    .option('crop', { type: 'number', describe: 'center-crop N x N pixels' })
-    .option('mean', { type: 'array', number: true, describe: 'per-channel mean on the [0, 1] scale, in output channel order' })
-    .option('std', { type: 'array', number: true, describe: 'per-channel std on the [0, 1] scale, in output channel order' })
-    .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
-    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: main thread for inputs up to 64x64, else one per core)' })
     .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
     .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
-}
-
-function checkCount(what: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
 }
 
 export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: DataSet }> {
@@ -56,11 +38,7 @@ export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: 
   checkCount('workers', a.workers, 0);
   const model = await openModel(a.model);
   try {
-    const preset = a.preprocess ?? presetForModel(model);
-    if (!preset) {
-      throw new UserError(`no preprocessing preset matches model input ${model.inputShape.slice(1).join('x')}; pass --preprocess (${PRESET_NAMES.join(', ')}) with --crop/--mean/--std as needed`);
-    }
-    const spec = resolvePreprocess(preset, { resize: a.resize, crop: a.crop, mean: a.mean, std: a.std, channels: a.channels as ChannelOrder | undefined });
+    const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
     const data = openDataSet(a.data, { labels: a.labels, limit: a.limit, seed: a.seed });
     const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: a.progress });
     return { result, data };

@@ -1,18 +1,23 @@
 // `hwq rtl --config vc709 --out DIR`: writes the Bit Fusion core's Verilog for a hardware config, the VC709
 // board top, its XDC, a Vivado build script and a params JSON; `--verify` first checks the generated design
 // under Verilator against the TypeScript models (BitBrick, Fusion Unit, whole tiles through the core).
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// `--model q.hwq` adds weights/*.mem: each quantized layer's weights packed in the core's WBUF layout
+// (rtl/weights.ts), and weights/manifest.json.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../../hw/presets.js';
 import { boardOutput } from '../../../rtl/board.js';
 import { hasTool } from '../../../rtl/sim.js';
 import { CheckResult, verifyDesign } from '../../../rtl/verify.js';
+import { weightFiles } from '../../../rtl/weights.js';
+import { loadHwq } from '../../quant/hwq-format.js';
 import { UserError } from '../../errors.js';
 
 interface RtlArgs {
   config: string;
   out: string;
+  model?: string;
   verify: boolean;
   force: boolean;
   json: boolean;
@@ -29,7 +34,10 @@ function writeAtomically(out: string, files: Map<string, string>, force: boolean
   if (isNonEmptyDir(out) && !force) throw new UserError(`--out ${out} exists and is not empty: pass --force to replace it`);
   const tmp = mkdtempSync(join(parent, `.${basename(out)}.tmp-`));
   try {
-    for (const [name, text] of files) writeFileSync(join(tmp, name), text);
+    for (const [name, text] of files) {
+      mkdirSync(dirname(join(tmp, name)), { recursive: true });
+      writeFileSync(join(tmp, name), text);
+    }
     if (existsSync(out)) {
       const old = `${tmp}.old`;
       renameSync(out, old);
@@ -47,6 +55,8 @@ function writeAtomically(out: string, files: Map<string, string>, force: boolean
 export async function runRtl(a: RtlArgs): Promise<{ files: string[]; checks: CheckResult[] }> {
   const cfg = loadConfig(a.config);
   const { design, files } = boardOutput(cfg);
+  // The model is checked before the (slow) verification so bad input fails at once and writes nothing.
+  if (a.model) for (const [name, text] of weightFiles(loadHwq(a.model), cfg, design.params, a.model)) files.set(name, text);
   const checks: CheckResult[] = [];
   if (a.verify) {
     if (!hasTool('verilator')) throw new UserError('--verify needs verilator on PATH (apt-get install verilator)');
@@ -66,10 +76,12 @@ export const command: CommandModule<{}, RtlArgs> = {
     y
       .option('config', { type: 'string', default: 'vc709', describe: 'Preset name (vc709, bitfusion-8x8, bitfusion-asic) or a config .json file' })
       .option('out', { type: 'string', demandOption: true, describe: 'Output directory (created; must be absent or empty unless --force)' })
+      .option('model', { type: 'string', describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json' })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace a non-empty --out directory' })
       .option('json', { type: 'boolean', default: false, describe: 'Print a JSON summary' })
       .example('hwq rtl --config vc709 --out build/vc709 --verify', 'generate and check the VC709 design')
+      .example('hwq rtl --config vc709 --model resnet18.hwq --out build/vc709', 'also write the model\'s weight memory images')
       .example('vivado -mode batch -source build/vc709/build.tcl', 'then build the bitstream') as unknown as Argv<RtlArgs>,
   handler: async (a) => {
     const { files, checks } = await runRtl(a);
