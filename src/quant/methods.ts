@@ -6,11 +6,15 @@ import { ActStats, magnitudeHistogram } from './act-stats.js';
 import { bestClipHistogram, bestClipValues, klClip, positiveLevels } from './clip-search.js';
 import type { LayerSite } from './prepare.js';
 import type { LayerData } from './layer-data.js';
+import { solveLayer, type ReconMethod } from './bitsplit/solve-layer.js';
 
 export interface WeightQuantResult {
   /** Integers in the initializer's layout. */
   q: Int8Array;
   scales: Float32Array;
+  /** Signed integer width the values need when it exceeds the requested bits (log weights are powers of two:
+   *  4-bit log codes reach +-64, an 8-bit integer). */
+  storageBits?: number;
 }
 
 export interface WeightQuantizer {
@@ -75,11 +79,33 @@ function maxAbs(v: ArrayLike<number>): number {
   return m;
 }
 
+/** Layer-wise reconstruction (Bit-split paper, Algorithm 1) with the Bit-split or log solver. */
+function reconstructionQuantizer(method: ReconMethod, describe: string): WeightQuantizer {
+  return {
+    name: method,
+    describe,
+    needsData: true,
+    async quantize(site, bits, data) {
+      if (!data) throw new Error(`internal: ${method} needs the layer's data`);
+      const { data: w } = toChannels(site.weights, site.weightShape, site.channelAxis);
+      // Log levels pay off at 4 bits and below (the paper, section 3.3.2); wider layers (the 8-bit first and
+      // last) stay uniform, optimized by Bit-split.
+      const sol = await solveLayer(data, w, method === 'log' && bits > 4 ? 'bitsplit' : method, bits);
+      let top = 0;
+      for (let i = 0; i < sol.q.length; i++) top = Math.max(top, Math.abs(sol.q[i]));
+      const need = top > 0 ? Math.ceil(Math.log2(top + 1)) + 1 : 2;
+      return { q: fromChannels(sol.q, site.weightShape, site.channelAxis, (n) => new Int8Array(n)), scales: sol.scales, storageBits: need > bits ? need : undefined };
+    },
+  };
+}
+
 export function weightQuantizers(o: MethodOptions): WeightQuantizer[] {
   return [
     { name: 'tflite', describe: 'scale maps max |w| of each channel to the top integer (TF-Lite)', quantize: (s, b) => quantizePerChannel(s, b, (ch) => maxAbs(ch)) },
     { name: 'mse', describe: 'per-channel clip minimizing the mean squared error', quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, 2)) },
     { name: 'lp', describe: `per-channel clip minimizing the Lp error (p = ${o.p})`, quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, o.p)) },
+    reconstructionQuantizer('bitsplit', 'Bit-split and Stitching: integers and scale optimized to reconstruct the layer output'),
+    reconstructionQuantizer('log', 'power-of-two levels optimized to reconstruct the layer output (layers above 4 bits use bitsplit)'),
   ];
 }
 

@@ -64,6 +64,8 @@ export interface LayerReport {
   weightSqnrDb: number;
 }
 
+const ACT_PARTNER: Record<string, string> = { bitsplit: 'mse', log: 'mse' };
+
 export function checkBits(bits: number, what: string): void {
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`${what} ${bits} is outside 2..8`);
 }
@@ -91,7 +93,9 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   checkP(o.methodOptions.p);
   // KL divergence calibrates activations; its weights are max-abs per channel, as in TensorRT.
   const wq = findMethod(weightQuantizers(o.methodOptions), o.weightMethod === 'kl' ? 'tflite' : o.weightMethod, 'weight method');
-  const aq = findMethod(actQuantizers(o.methodOptions), o.actMethod, 'activation method');
+  // Weight-only methods name the activation method they are used with: Bit-split and log quantization come
+  // with MSE-clipped per-layer activations, as in the Bit-split paper.
+  const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
   const prep = prepareModel(source, what);
   const sites = prep.layers;
   const bitsOf = (i: number): { a: number | null; w: number } => {
@@ -107,10 +111,10 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
     const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
     layers.push({
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
-      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: bits.w, wInt: r.q, wScales: r.scales, act, bias,
+      weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
     });
     report.push({
-      name: s.name, kind: s.kind, wBits: bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
+      name: s.name, kind: s.kind, wBits: r.storageBits ?? bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
       wScaleMin: Math.min(...r.scales), wScaleMax: Math.max(...r.scales),
       weightSqnrDb: sqnrDb(s.weights, (j) => r.q[j] * r.scales[chanOf(j)]),
     });

@@ -109,9 +109,12 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const input = new GraphView(model).inputs[0];
     if (!input) throw new UserError(`${a.model} has no graph input`);
     const chw = (input.dims ?? []).slice(1);
-    const needData = bits.a !== null || a['sqnr-images'] > 0 || a['bias-correction'];
+    const dataMethod = weightQuantizers({ p: a.p }).find((m) => m.name === (a['weight-method'] ?? a.method))?.needsData ?? false;
+    const needData = bits.a !== null || a['sqnr-images'] > 0 || a['bias-correction'] || a.ecaq || dataMethod;
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
-    if (a['bias-correction'] && !a.calib) throw new UserError('--bias-correction needs calibration images: pass --calib DIR');
+    if ((a['bias-correction'] || a.ecaq || dataMethod) && !a.calib) {
+      throw new UserError(`${a['bias-correction'] ? '--bias-correction' : a.ecaq ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
+    }
     let spec: PreprocessSpec | undefined;
     let samples: ReturnType<typeof openDataSet>['samples'] = [];
     // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.

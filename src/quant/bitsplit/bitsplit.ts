@@ -4,9 +4,10 @@
 // 1. Initialize as TF-Lite (Eq. 12): alpha = max|w| / qmax, q = round(w / alpha) (half away from zero).
 // 2. Split (Eq. 13): q = sum_{m=1}^{M-1} 2^(m-1) q_m with ternary q_m = sign(q) * (bit m-1 of |q|), so each
 //    integer's bits share its sign at the start. The stitched q always stays in [-qmax, qmax].
-// 3. Repeat: for each bit m, one cyclic coordinate-descent sweep over q_m's D coordinates with alpha and the
-//    other bits fixed (Eqs. 15-18), then alpha in closed form (Eq. 14): alpha = b.q / q.Gq. Stop when a
-//    sweep lowers J by less than tol * J, changes nothing, or after maxSweeps sweeps.
+// 3. Fit alpha in closed form (Eq. 14): alpha = b.q / q.Gq. Then repeat: for each bit m, one cyclic
+//    coordinate-descent sweep over q_m's D coordinates with alpha and the other bits fixed (Eqs. 15-18),
+//    stitch (Eq. 19, implicit: q is kept stitched) and refit alpha; stop when a sweep lowers J by less than
+//    tol * J, changes nothing, or after maxSweeps sweeps.
 //
 // Eq. 16 of the paper has its exponents swapped. Holding alpha and the bits i != m fixed,
 //   alpha X q = alpha 2^(m-1) X q_m + alpha X sum_{i != m} 2^(i-1) q_i,
@@ -18,8 +19,8 @@
 // when q_k moves by d = 2^(m-1) (t - t0):  dJ = alpha (d g_k + alpha d^2 G_kk) with g_k = 2 (alpha (Gq)_k - b_k),
 // which needs no y_m: the maintained G q carries the other bits. Moves are taken only when they lower J, and
 // alpha is a least-squares fit, so J never increases. A negative fitted alpha is folded into q (q -> -q).
-import { type LayerProblem } from './gram.js';
-import { type SolveOptions, type SolveStats, MOVE_EPS, addRow, checkProblem, dot, initGq, objectiveAt, resolveOptions } from './core.js';
+import { type LayerProblem, gramTimes } from './gram.js';
+import { type SolveOptions, type SolveStats, MOVE_EPS, addRow, checkProblem, dot, negate, objectiveAt, resolveOptions } from './core.js';
 
 export interface BitsplitOptions extends SolveOptions {
   /** Total weight bits M (sign included), 2..8; M = 2 is ternary. */
@@ -38,18 +39,38 @@ function roundAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
+/** TF-Lite per-channel quantization (Eq. 12): the solver's starting point. An all-zero channel gets alpha = 1. */
+export function tfliteInit(wInit: Float32Array, D: number, OC: number, bits: number): { q: Float64Array; alpha: Float64Array } {
+  const qmax = 2 ** (bits - 1) - 1;
+  const q = new Float64Array(OC * D);
+  const alpha = new Float64Array(OC);
+  for (let c = 0; c < OC; c++) {
+    const off = c * D;
+    let maxAbs = 0;
+    for (let k = 0; k < D; k++) maxAbs = Math.max(maxAbs, Math.abs(wInit[off + k]));
+    const a = maxAbs > 0 ? maxAbs / qmax : 1;
+    alpha[c] = a;
+    for (let k = 0; k < D; k++) q[off + k] = Math.max(-qmax, Math.min(qmax, roundAway(wInit[off + k] / a)));
+  }
+  return { q, alpha };
+}
+
 /**
  * Solves every output channel of one group. `wInit` is the float weights, OC x D in the im2col order of the
  * problem's X (for a conv weight [OC, IC/groups, kh, kw] that is its natural layout, restricted to the group).
+ * Async only because the starting G q of all channels is one onnxruntime MatMul; the result is deterministic.
  */
-export function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitOptions): BitsplitResult {
+export async function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitOptions): Promise<BitsplitResult> {
   checkProblem(p, wInit);
   const M = o.bits;
   if (!(Number.isInteger(M) && M >= 2 && M <= 8)) throw new Error(`internal: Bit-split needs 2..8 bits, got ${M}`);
   const { maxSweeps, tol } = resolveOptions(o);
   const { D, OC, gram, xy, yy } = p;
   const nb = M - 1;
-  const qmax = (1 << nb) - 1;
+
+  const init = tfliteInit(wInit, D, OC, M);
+  const qAll = init.q;
+  const gAll = await gramTimes(p, qAll);
 
   const q = new Int8Array(OC * D);
   const alphaOut = new Float32Array(OC);
@@ -59,50 +80,48 @@ export function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitO
   const history: Float64Array[] | undefined = o.trace ? [] : undefined;
   let sweepsMax = 0;
 
-  const qv = new Float64Array(D);
-  const g = new Float64Array(D);
   const bits = new Int8Array(nb * D);
   const diag = new Float64Array(D);
   for (let k = 0; k < D; k++) diag[k] = gram[k * D + k];
 
   for (let c = 0; c < OC; c++) {
     const off = c * D;
+    const qv = qAll.subarray(off, off + D);
+    const g = gAll.subarray(off, off + D);
     const yyc = yy[c];
-    let maxAbs = 0;
-    for (let k = 0; k < D; k++) maxAbs = Math.max(maxAbs, Math.abs(wInit[off + k]));
-    const alpha0 = maxAbs > 0 ? maxAbs / qmax : 1;
     for (let k = 0; k < D; k++) {
-      const v = Math.max(-qmax, Math.min(qmax, roundAway(wInit[off + k] / alpha0)));
-      qv[k] = v;
-      const mag = Math.abs(v), sg = v < 0 ? -1 : 1;
+      const mag = Math.abs(qv[k]), sg = qv[k] < 0 ? -1 : 1;
       for (let m = 0; m < nb; m++) bits[m * D + k] = (mag >> m) & 1 ? sg : 0;
     }
-    initGq(gram, D, qv, g);
-    let bq = dot(xy, off, qv, D);
-    let qGq = dot(g, 0, qv, D);
-    initialObjective[c] = objectiveAt(yyc, Math.fround(alpha0), bq, qGq);
+    let alpha = init.alpha[c];
+    initialObjective[c] = objectiveAt(yyc, Math.fround(alpha), dot(xy, off, qv, D), dot(g, 0, qv, D));
 
-    // Closed-form scale; keeps the current one when q carries no signal (all zero, or b.q = 0).
-    let alpha = alpha0;
-    let J = objectiveAt(yyc, alpha, bq, qGq);
-    const fit = (): void => {
-      if (!(qGq > 0) || bq === 0) return;
-      if (bq < 0) {
-        for (let k = 0; k < D; k++) { qv[k] = -qv[k]; g[k] = -g[k]; }
-        for (let i = 0; i < bits.length; i++) bits[i] = -bits[i];
-        bq = -bq;
+    const hist: number[] | undefined = history ? [] : undefined;
+    let sweeps = 0, changed = 0, prev = Infinity, J = 0, bq = 0, qGq = 0;
+    for (;;) {
+      // Closed-form scale; the current one stays when q carries no signal (all zero, or b.q = 0).
+      bq = dot(xy, off, qv, D);
+      qGq = dot(g, 0, qv, D);
+      if (qGq > 0 && bq !== 0) {
+        if (bq < 0) {
+          negate(qv);
+          negate(g);
+          negate(bits);
+          bq = -bq;
+        }
+        alpha = bq / qGq;
+        J = yyc - bq * alpha;
+      } else {
+        J = objectiveAt(yyc, alpha, bq, qGq);
       }
-      alpha = bq / qGq;
-      J = yyc - bq * alpha;
-    };
-    fit();
-    const hist = history ? [J] : undefined;
+      hist?.push(J);
+      if (sweeps > 0 && (changed === 0 || prev - J <= tol * Math.abs(prev))) break;
+      if (sweeps === maxSweeps) break;
+      prev = J;
 
-    let sweeps = 0;
-    while (sweeps < maxSweeps) {
-      const a = alpha; // a local copy: `alpha` lives in fit()'s closure context
+      const a = alpha;
       const eps = (MOVE_EPS * yyc) / a;
-      let changed = 0;
+      changed = 0;
       for (let m = 0; m < nb; m++) {
         const step = 1 << m;
         const bo = m * D;
@@ -116,7 +135,11 @@ export function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitO
             if (t === t0) continue;
             const d = step * (t - t0);
             const v = d * gk + d * d * hk;
-            if (v < best) { best = v; bestD = d; bestT = t; }
+            if (v < best) {
+              best = v;
+              bestD = d;
+              bestT = t;
+            }
           }
           if (bestD !== 0) {
             bits[bo + k] = bestT;
@@ -127,13 +150,6 @@ export function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: BitsplitO
         }
       }
       sweeps++;
-      const prev = J;
-      bq = dot(xy, off, qv, D);
-      qGq = dot(g, 0, qv, D);
-      J = objectiveAt(yyc, alpha, bq, qGq);
-      fit();
-      hist?.push(J);
-      if (changed === 0 || prev - J <= tol * Math.abs(prev)) break;
     }
 
     const a32 = Math.fround(alpha);

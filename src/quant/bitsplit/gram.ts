@@ -2,11 +2,13 @@
 //   J(alpha, q) = (1/N) ||y - alpha X q||^2 = yy - 2 alpha xy.q + alpha^2 q.G q
 // with G = X^T X / N, xy = X^T y / N and yy = y.y / N for each output channel. Once these are known the
 // solvers never touch the N samples again, so the O(N D^2) products are the only heavy linear algebra; they run
-// as one onnxruntime MatMul (MLAS, ~50-100x faster than JS loops) on a tiny graph built here.
+// as one onnxruntime MatMul (MLAS: 15-20 GMAC/s on this 2-core machine under load, JS loops < 1) on a tiny
+// graph built here.
 import { attr } from '../../onnx/attr.js';
 import { buildModel } from '../../onnx/build.js';
 import { encodeModel } from '../../onnx/proto.js';
 import { openModel, type OrtModel } from '../../onnx/run.js';
+import { DataType } from '../../onnx/tensor.js';
 
 /**
  * One output-channel group's problem. Scaled by 1/N so the objective is a per-sample mean squared error and its
@@ -95,9 +97,11 @@ export function buildProblemJs(X: Float32Array, Y: Float32Array, N: number, D: n
   return { N, D, OC, gram, xy, yy: outputEnergy(Y, N, OC) };
 }
 
-// One session serves every shape (all dims symbolic): P[g] = X[g]^T [X[g] | Y[g]].
-let session: Promise<OrtModel> | undefined;
+// One session per graph serves every shape (all dims symbolic).
+let gramSess: Promise<OrtModel> | undefined;
+let productSess: Promise<OrtModel> | undefined;
 
+/** P[g] = X[g]^T [X[g] | Y[g]] in float32. */
 function gramModel(): Uint8Array {
   return encodeModel(buildModel({
     inputs: [{ name: 'X', dims: ['g', 'n', 'd'] }, { name: 'Y', dims: ['g', 'n', 'e'] }],
@@ -111,16 +115,50 @@ function gramModel(): Uint8Array {
   }));
 }
 
-function gramSession(): Promise<OrtModel> {
-  session ??= openModel(gramModel(), 2, 'all');
-  return session;
+/** P = Q G in float64 (MLAS DGEMM: ~30x the JS loop for OC = 320, D = 960). */
+function productModel(): Uint8Array {
+  return encodeModel(buildModel({
+    inputs: [{ name: 'Q', dims: ['c', 'd'], elemType: DataType.DOUBLE }, { name: 'G', dims: ['d', 'd'], elemType: DataType.DOUBLE }],
+    outputs: [{ name: 'P', dims: ['c', 'd'], elemType: DataType.DOUBLE }],
+    nodes: [{ op: 'MatMul', inputs: ['Q', 'G'], outputs: ['P'] }],
+    graphName: 'hwq_gram_product',
+  }));
 }
 
-/** Frees the cached onnxruntime session (a later call opens a new one). */
+/** Frees the cached onnxruntime sessions (a later call opens new ones). */
 export async function releaseGramSession(): Promise<void> {
-  const s = session;
-  session = undefined;
-  if (s) await (await s).release();
+  const all = [gramSess, productSess];
+  gramSess = productSess = undefined;
+  for (const s of all) if (s) await (await s).release();
+}
+
+/** Below this many multiply-adds the JS loop beats an onnxruntime call (depthwise groups: D = 9, OC = 1). */
+const ORT_MIN_WORK = 1 << 18;
+
+/**
+ * Q G for OC row vectors Q (OC x D, channel-major) and the problem's Gram matrix: the solvers' starting
+ * G q for every channel at once, in float64 either way (onnxruntime DOUBLE MatMul or JS; they agree to ~1e-12).
+ */
+export async function gramTimes(p: LayerProblem, Q: Float64Array): Promise<Float64Array> {
+  const { D, OC, gram } = p;
+  if (Q.length !== OC * D) throw new Error(`internal: ${Q.length} values for an OC x D = ${OC} x ${D} product`);
+  if (D * D * OC < ORT_MIN_WORK) {
+    const out = new Float64Array(OC * D);
+    for (let c = 0; c < OC; c++) {
+      const o = c * D;
+      for (let i = 0; i < D; i++) {
+        const qi = Q[o + i];
+        if (qi === 0) continue;
+        const row = i * D;
+        for (let j = 0; j < D; j++) out[o + j] += qi * gram[row + j];
+      }
+    }
+    return out;
+  }
+  productSess ??= openModel(productModel(), 2, 'all');
+  const m = await productSess;
+  const res = await m.run({ Q: { dims: [OC, D], data: Q }, G: { dims: [D, D], data: gram } });
+  return Float64Array.from(res.get('P')!.data as Float64Array);
 }
 
 /** Groups per onnxruntime call: bounds the packed copy of X (and onnxruntime's Concat/Transpose copies). */
@@ -134,7 +172,8 @@ const CHUNK_VALUES = 8 * 1024 * 1024;
  */
 export async function buildProblems(groups: GroupSamples[], N: number, D: number, OC: number): Promise<LayerProblem[]> {
   for (const g of groups) checkSizes(g, N, D, OC);
-  const m = await gramSession();
+  gramSess ??= openModel(gramModel(), 2, 'all');
+  const m = await gramSess;
   const out: LayerProblem[] = [];
   const per = Math.max(1, Math.floor(CHUNK_VALUES / (N * (D + OC))));
   for (let g0 = 0; g0 < groups.length; g0 += per) {
