@@ -29,7 +29,8 @@ export async function calibrate(model: ModelProto, tensors: string[], data: Asyn
         if (!(v instanceof Float32Array)) throw new UserError(`calibration: tensor '${t}' is not float32`);
         collectors.get(t)!.add(v, t === inputName ? inputDims(b) : out.get(t)!.dims);
       }
-      opts.onBatch?.(++done);
+      done++;
+      opts.onBatch?.(done);
     }
   } finally {
     await session.release();

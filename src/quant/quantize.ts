@@ -8,6 +8,7 @@ import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
 import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
+import { lapqOptimize } from './lapq/lapq.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
 import { channelScales, ecaqAct, ecaqCodesInPlace, foldBeta } from './ecaq.js';
@@ -43,6 +44,9 @@ export interface QuantizeOptions {
   reconstruction?: { positions: number; floatInputs: boolean; seed: number };
   /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
   biasCorrection?: boolean;
+  /** LAPQ options (when either method is 'lapq'): loss against labels (cross-entropy) or the float model (KL),
+   *  and the search budget. */
+  lapq?: { labels: boolean; maxEvals?: number; images?: number };
   /** Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights
    *  (every layer but the first; needs activation quantization). */
   ecaq?: boolean;
@@ -86,7 +90,51 @@ export function actQuantFor(clip: number, bits: number, signed: boolean): ActQua
   return { bits, signed, scale, zeroPoint: 0 };
 }
 
+/**
+ * LAPQ (Nahshan et al.): start from the lp methods, then search all clip values jointly against the
+ * network's loss on the calibration set (src/quant/lapq).
+ */
+async function quantizeLapq(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  if (!o.calibration) throw new UserError('LAPQ searches clip values against the network loss on calibration images: pass --calib DIR');
+  if (o.weightMethod !== 'lapq' || (o.aBits !== null && o.actMethod !== 'lapq')) {
+    throw new UserError(`LAPQ searches weight and activation clips together: use --method lapq for both (got weights ${o.weightMethod}, activations ${o.actMethod})`);
+  }
+  const base = await quantizeModel(source, what, name, { ...o, weightMethod: 'lp', actMethod: 'lp' });
+  const cached: Batch[] = [];
+  for await (const b of o.calibration.batches()) cached.push(b);
+  if (cached.length === 0) throw new UserError('calibration set is empty');
+  const { model } = await lapqOptimize({
+    model: base.model,
+    calibration: cached,
+    imageDims: o.calibration.inputDims(cached[0]).slice(1),
+    options: {
+      labels: o.lapq?.labels ?? true,
+      progress: o.progress,
+      ...(o.lapq?.maxEvals !== undefined ? { maxEvals: o.lapq.maxEvals } : {}),
+      ...(o.lapq?.images !== undefined ? { images: o.lapq.images } : {}),
+    },
+  });
+  // LAPQ changes clips and integers: the per-layer figures are those of the final model.
+  const sites = new Map(prepareModel(source, what).layers.map((s) => [s.name, s]));
+  const report = model.layers.map((l, i) => ({ ...base.report[i], ...layerFigures(sites.get(l.name)!, l) }));
+  return { model, report };
+}
+
+function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' | 'aClip' | 'wScaleMin' | 'wScaleMax' | 'weightSqnrDb'> {
+  const per = s.weights.length / s.weightShape[s.channelAxis];
+  const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
+  const levels = l.act ? (l.act.signed ? 2 ** (l.act.bits - 1) - 1 : 2 ** l.act.bits - 1) : 0;
+  return {
+    aScale: l.act ? l.act.scale : null,
+    aClip: l.act ? l.act.scale * levels : null,
+    wScaleMin: Math.min(...l.wScales),
+    wScaleMax: Math.max(...l.wScales),
+    weightSqnrDb: sqnrDb(s.weights, (j) => l.wInt[j] * l.wScales[chanOf(j)]),
+  };
+}
+
 export async function quantizeModel(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') return quantizeLapq(source, what, name, o);
   checkBits(o.wBits, 'weight bit width');
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
   if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
@@ -107,17 +155,12 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   const report: LayerReport[] = [];
   const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: (c: number, d: number) => number) => {
     const bias = o.biasCorrection && meanOf && s.kind !== 'matmul' ? correctedBias(s, r.q, r.scales, meanOf) : s.bias;
-    const per = s.weights.length / s.weightShape[s.channelAxis];
-    const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
-    layers.push({
+    const layer: QuantLayer = {
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
       weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
-    });
-    report.push({
-      name: s.name, kind: s.kind, wBits: r.storageBits ?? bits.w, aBits: bits.a, aSigned: act ? act.signed : null, aScale: act ? act.scale : null, aClip: clip,
-      wScaleMin: Math.min(...r.scales), wScaleMax: Math.max(...r.scales),
-      weightSqnrDb: sqnrDb(s.weights, (j) => r.q[j] * r.scales[chanOf(j)]),
-    });
+    };
+    layers.push(layer);
+    report.push({ name: s.name, kind: s.kind, wBits: layer.wBits, aBits: bits.a, aSigned: act ? act.signed : null, ...layerFigures(s, layer), aClip: clip });
     o.progress?.('quantize', i + 1, sites.length);
   };
   const chooseAct = (s: LayerSite, st: ActStats, bits: number) => {

@@ -38,6 +38,8 @@ interface QuantizeArgs extends PreprocessArgs {
   json?: boolean;
   'bias-correction': boolean;
   ecaq: boolean;
+  'lapq-kl': boolean;
+  'lapq-evals': number;
   positions: number;
   'float-inputs': boolean;
 }
@@ -75,7 +77,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     preprocessOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
-      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')})` })
+      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq). bitsplit and log use mse activations unless --act-method` })
+      .option('lapq-kl', { type: 'boolean', default: false, describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
+      .option('lapq-evals', { type: 'number', default: 800, describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' })
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
       .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX)' })
@@ -109,7 +113,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const input = new GraphView(model).inputs[0];
     if (!input) throw new UserError(`${a.model} has no graph input`);
     const chw = (input.dims ?? []).slice(1);
-    const dataMethod = weightQuantizers({ p: a.p }).find((m) => m.name === (a['weight-method'] ?? a.method))?.needsData ?? false;
+    const wMethod = a['weight-method'] ?? a.method;
+    const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
+    checkCount('lapq-evals', a['lapq-evals'], 10);
     const needData = bits.a !== null || a['sqnr-images'] > 0 || a['bias-correction'] || a.ecaq || dataMethod;
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
     if ((a['bias-correction'] || a.ecaq || dataMethod) && !a.calib) {
@@ -140,6 +146,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       methodOptions: { p: a.p },
       biasCorrection: a['bias-correction'],
       ecaq: a.ecaq,
+      lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
       progress: (s, d, t) => {
