@@ -76,13 +76,15 @@ export interface Histogram {
   width: number;
 }
 
-/** Histogram of |x| (signed) or x clamped at 0 (unsigned) over [0, top]. */
-export function magnitudeHistogram(s: ActStats, signed: boolean, bins = 2048): Histogram {
+/** Histogram of |x| (signed) or x clamped at 0 (unsigned) over [0, top]; `skipZeros` leaves out exact zeros
+ *  (the ReLU spike), which every clip represents exactly. */
+export function magnitudeHistogram(s: ActStats, signed: boolean, bins = 2048, skipZeros = false): Histogram {
   const top = signed ? Math.max(Math.abs(s.min), Math.abs(s.max)) : Math.max(s.max, 0);
   const counts = new Float64Array(bins);
   const width = top > 0 ? top / bins : 1;
   for (let i = 0; i < s.sample.length; i++) {
     const v = signed ? Math.abs(s.sample[i]) : Math.max(0, s.sample[i]);
+    if (skipZeros && v === 0) continue;
     counts[Math.min(bins - 1, Math.floor(v / width))]++;
   }
   return { counts, width };

@@ -58,4 +58,17 @@ test('activation histogram searches: MSE and KL clip the tail of a long-tailed d
   assert.ok(klClip(h, 4096) === h.width * h.counts.length, 'more levels than bins keeps the whole range');
 });
 
+test('KL clipping is not fooled by the ReLU spike at zero', () => {
+  const r = rng(23);
+  const c = new ActStatsCollector(1 << 18, 1);
+  // half exact zeros (a ReLU output), half exponential(1)
+  c.add(Float32Array.from({ length: 200000 }, () => (r() < 0.5 ? 0 : -Math.log(1 - r()))));
+  const st = c.result();
+  const kl = actQuantizers({ p: 2 })[3];
+  const c8 = kl.clip(st, 8, false);
+  assert.ok(c8 > 0.5 * st.max, `8-bit KL clip ${c8} of max ${st.max}`);
+  const c4 = kl.clip(st, 4, false);
+  assert.ok(c4 > 2 && c4 < c8, `4-bit KL clip ${c4}`);
+});
+
 test.run();
