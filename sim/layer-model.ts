@@ -130,37 +130,60 @@ function reloadsAcross(order: LoopName[], indexed: [LoopName, LoopName], free: L
 }
 
 /**
+ * reloadsAcross for every loop order and every pattern of loops with more than one trip, computed once:
+ * RELOADS[order][mask] = [inputs repeat across o, weights across p, partial sums spill across i], with mask
+ * bit 0 = p, 1 = o, 2 = i having more than one trip.
+ */
+const RELOADS: boolean[][][] = LOOP_ORDERS.map((order) =>
+  Array.from({ length: 8 }, (_, mask) => {
+    const trips = { p: mask & 1 ? 2 : 1, o: mask & 2 ? 2 : 1, i: mask & 4 ? 2 : 1 };
+    return [reloadsAcross(order, ['p', 'i'], 'o', trips), reloadsAcross(order, ['o', 'i'], 'p', trips), reloadsAcross(order, ['p', 'o'], 'i', trips)];
+  }),
+);
+
+/** Sum of f(size) over a dimension of len cut into full tiles of t and one remainder. */
+function overExtent(len: number, t: number, stride: number, halo: number, full: number): number {
+  const k = Math.floor(len / t), rem = len - k * t;
+  return k * inputExtent(t, stride, halo, full) + (rem ? inputExtent(rem, stride, halo, full) : 0);
+}
+
+function overCeil(len: number, t: number, mul: number, div: number): number {
+  const k = Math.floor(len / t), rem = len - k * t;
+  return k * Math.ceil((t * mul) / div) + (rem ? Math.ceil((rem * mul) / div) : 0);
+}
+
+/**
  * Lower-bound style estimates used to rank mappings: max(compute, memory) plus the unoverlapped first load,
  * for one set of tile sizes under every loop order (compute does not depend on the order, traffic does).
  * Closed form over the edge-tile cuts, so the search stays cheap.
  */
-function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (order: LoopName[], e: number) => void): void {
+function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (orderIndex: number, e: number) => void): void {
   const { rows, cols } = ctx.cfg;
   const n = ctx.nest;
   const ovh = tileIssueCycles(1, rows, cols) - 1;
-  const sum = (cs: { size: number; count: number }[], f: (x: number) => number) => cs.reduce((s, c) => s + c.count * f(c.size), 0);
-  const one = () => 1;
-  const hC = cuts(n.oh, m.oht), wC = cuts(n.ow, m.owt), oC = cuts(n.ocg, m.oct), iC = cuts(n.icg, m.ict);
-  const np = sum(cuts(n.batch, m.bt), one) * sum(hC, one) * sum(wC, one);
-  const no = sum(oC, one), ni = sum(iC, one);
+  // Closed-form sums over the cut dimensions (full tiles and one remainder): this runs for every candidate of
+  // every layer, so it allocates nothing.
+  const np = Math.ceil(n.batch / m.bt) * Math.ceil(n.oh / m.oht) * Math.ceil(n.ow / m.owt);
+  const no = Math.ceil(n.ocg / m.oct), ni = Math.ceil(n.icg / m.ict);
   const sumPix = n.batch * n.oh * n.ow;
-  const sumFoot = n.batch * sum(hC, (h) => inputExtent(h, n.sh, n.haloH, n.ih)) * sum(wC, (w) => inputExtent(w, n.sw, n.haloW, n.iw));
-  const sumSteps = sum(iC, (ic) => Math.ceil((m.gt * ic * n.kh * n.kw) / ctx.lanes));
-  const sumCol = sum(oC, (oc) => Math.ceil((oc * m.gt) / cols));
+  const sumFoot = n.batch * overExtent(n.oh, m.oht, n.sh, n.haloH, n.ih) * overExtent(n.ow, m.owt, n.sw, n.haloW, n.iw);
+  const sumSteps = overCeil(n.icg, m.ict, m.gt * n.kh * n.kw, ctx.lanes);
+  const sumCol = overCeil(n.ocg, m.oct, m.gt, cols);
   const compute = sumCol * (sumPix * sumSteps + np * ni * ovh);
   const groupTiles = Math.ceil(n.groups / m.gt);
-  const trips = { p: np, o: no, i: ni };
+  const mask = (np > 1 ? 1 : 0) | (no > 1 ? 2 : 0) | (ni > 1 ? 4 : 0);
   const inputOnce = bytesOf(m.gt * n.icg * sumFoot, ctx.aBits);
   const weightOnce = bytesOf(m.gt * n.icg * n.ocg * n.kh * n.kw, ctx.wBits);
   const outFinal = bytesOf(m.gt * n.ocg * sumPix, ctx.outBits);
   const spillOnce = (ni - 1) * m.gt * n.ocg * sumPix * PSUM_BYTES;
   const firstFoot = m.bt * inputExtent(m.oht, n.sh, n.haloH, n.ih) * inputExtent(m.owt, n.sw, n.haloW, n.iw);
   const first = transferCycles(ctx, bytesOf(m.gt * m.ict * firstFoot, ctx.aBits) + bytesOf(m.gt * m.oct * m.ict * n.kh * n.kw, ctx.wBits));
-  for (const order of LOOP_ORDERS) {
-    const inputB = inputOnce * (reloadsAcross(order, ['p', 'i'], 'o', trips) ? no : 1);
-    const weightB = weightOnce * (reloadsAcross(order, ['o', 'i'], 'p', trips) ? np : 1);
-    const spill = reloadsAcross(order, ['p', 'o'], 'i', trips) ? spillOnce : 0;
-    out(order, groupTiles * (Math.max(compute, transferCycles(ctx, inputB + weightB + outFinal + 2 * spill)) + first));
+  for (let k = 0; k < LOOP_ORDERS.length; k++) {
+    const [inputAgain, weightAgain, spills] = RELOADS[k][mask];
+    const inputB = inputOnce * (inputAgain ? no : 1);
+    const weightB = weightOnce * (weightAgain ? np : 1);
+    const spill = spills ? spillOnce : 0;
+    out(k, groupTiles * (Math.max(compute, transferCycles(ctx, inputB + weightB + outFinal + 2 * spill)) + first));
   }
 }
 
@@ -364,11 +387,11 @@ export function bestLayerTiming(x: LayerModelInput): LayerTiming {
   // Keep the SCHEDULED best estimates (a short sorted list; thousands of candidates stream past it).
   const top: { m: Mapping; e: number }[] = [];
   for (const sizes of cands) {
-    estimateOrders(ctx, sizes, (order, e) => {
+    estimateOrders(ctx, sizes, (orderIndex, e) => {
       if (top.length === SCHEDULED && e >= top[SCHEDULED - 1].e) return;
       let k = top.length;
       while (k > 0 && top[k - 1].e > e) k--;
-      top.splice(k, 0, { m: { ...sizes, order }, e });
+      top.splice(k, 0, { m: { ...sizes, order: LOOP_ORDERS[orderIndex] }, e });
       if (top.length > SCHEDULED) top.pop();
     });
   }
