@@ -29,7 +29,9 @@ function time(fn: () => unknown): number {
 }
 
 const lines: string[] = [
-  '## Simulator: one ResNet-18 simulation per precision (bitfusion-8x8, batch 1)',
+  '## Simulator',
+  '',
+  '## One ResNet-18 simulation per precision (bitfusion-8x8, batch 1)',
   '',
   'Warm = median of 7 runs, each with the mapping cache cleared (the full search every time).',
   '',
@@ -62,7 +64,7 @@ const sweepS = (performance.now() - t0) / 1000;
 process.stderr.write(`sweep: ${points.length} points in ${sweepS.toFixed(1)} s\n`);
 lines.push(
   '',
-  '## Simulator: 1,000-point sweep',
+  '## 1,000-point sweep',
   '',
   `resnet18 x ${sweepPrecisions.map(precisionLabel).join(', ')} x ${arrays.length} array sizes (1..25 rows x 4..40 columns) on the bitfusion-8x8 buffers: **${points.length} points in ${sweepS.toFixed(1)} s** (${((sweepS * 1000) / points.length).toFixed(1)} ms per point, goal: 60 s).`,
   '',
