@@ -9,6 +9,8 @@ import { loadNetwork } from '../network-source.js';
 import { CommonSimArgs, commonSimOptions, parsePrecisionList, precisionOptions, runSimulation } from '../sim-options.js';
 import { progress } from '../progress.js';
 import { writeFilesAtomic } from '../../fsutil.js';
+// A static import keeps the ncc bundle one file (a dynamic import becomes a separate chunk).
+import { groupedBarSpec, renderSvg } from '../../report/chart.js';
 import { UserError } from '../../errors.js';
 
 interface SweepArgs extends CommonSimArgs {
@@ -31,8 +33,6 @@ export function sweepMarkdown(points: SweepPoint[], title: string): string {
 }
 
 export async function sweepSvg(points: SweepPoint[], title: string): Promise<string> {
-  // Vega is loaded only when a chart is drawn: it costs most of the CLI's start-up time.
-  const { groupedBarSpec, renderSvg } = await import('../../report/chart.js');
   const order = [...new Set(points.map((p) => p.precision))];
   const multiArray = new Set(points.map((p) => `${p.rows}x${p.cols}`)).size > 1;
   return renderSvg(groupedBarSpec(title, points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })), 'precision', `speedup over ${order[0]}`, order));
