@@ -5,10 +5,12 @@ import { cpus, loadavg } from 'node:os';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { benchSimulator } from './sim.js';
 import { benchQuantizer } from './quant.js';
+import { benchRtl } from './rtl.js';
 
 const SECTIONS: Record<string, () => Promise<string[]> | string[]> = {
   sim: benchSimulator,
   quant: benchQuantizer,
+  rtl: benchRtl,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section '${name}': valid ${Object.keys(SECTIONS).join(', ')}`);

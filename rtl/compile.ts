@@ -93,11 +93,28 @@ export interface CompiledLayer {
  * (zero weights pad the last group); output pixels go in chunks that fit the IBUF and OBUF halves.
  * Tiles alternate buffer halves so the host can fill one while the other runs.
  */
+/** Where reduction element k of a GEMM goes in a tile: step s, array row r, pair q of the packed word. */
+export interface ReductionSlot {
+  s: number;
+  r: number;
+  q: number;
+}
+
+/** Reduction element k -> (step, row, pair) for an array of `rows` rows taking `pairs` pairs per unit-cycle. */
+export function reductionSlot(k: number, rows: number, pairs: number): ReductionSlot {
+  return { s: Math.floor(k / (rows * pairs)), r: Math.floor(k / pairs) % rows, q: k % pairs };
+}
+
+/** Reduction steps S of a K-long reduction in `mode` on `rows` rows. */
+export function reductionSteps(K: number, mode: FuMode, rows: number): number {
+  return Math.ceil(K / (rows * pairsPerCycle(mode)));
+}
+
 export function compileLayer(g: Gemm, p: RtlParams): CompiledLayer {
   const P = pairsPerCycle(g.mode);
   const R = p.rows;
   const C = p.cols;
-  const S = Math.ceil(g.K / (R * P));
+  const S = reductionSteps(g.K, g.mode, R);
   if (S > p.maxSteps) throw new RangeError(`K=${g.K} needs ${S} reduction steps; one tile holds at most ${p.maxSteps} (split the reduction across layers of tiles)`);
   const mChunk = Math.min(Math.floor(p.ibuf.tileDepth / S), p.obuf.tileDepth);
   const tiles: CompiledTile[] = [];
@@ -108,9 +125,7 @@ export function compileLayer(g: Gemm, p: RtlParams): CompiledLayer {
       const acts = new Int32Array(M * S * R * P);
       const wts = new Int32Array(S * R * C * P);
       for (let k = 0; k < g.K; k++) {
-        const s = Math.floor(k / (R * P));
-        const r = Math.floor(k / P) % R;
-        const q = k % P;
+        const { s, r, q } = reductionSlot(k, R, P);
         for (let m = 0; m < M; m++) acts[((m * S + s) * R + r) * P + q] = g.a[(m0 + m) * g.K + k];
         for (let c = 0; c < C && n0 + c < g.N; c++) wts[((s * R + r) * C + c) * P + q] = g.w[k * g.N + n0 + c];
       }

@@ -23,6 +23,25 @@ export interface CheckResult {
   mismatches: number;
   /** The first mismatch, with its inputs, expected and observed values. */
   first?: string;
+  /** Core checks: each tile's cycle counts, model and measured. */
+  cycles?: TileCycles[];
+}
+
+/** A tile's length by the formula, by runTile, and as the RTL ran it (cycles after the descriptor was accepted). */
+export interface TileCycles {
+  rows: number;
+  cols: number;
+  mode: FuMode;
+  aSigned: boolean;
+  wSigned: boolean;
+  M: number;
+  S: number;
+  tileCycles: number;
+  runTile: number;
+  /** One past the cycle of the last OBUF write (NaN when nothing was written). */
+  rtlLastWrite: number;
+  /** The cycle `done` pulsed (NaN when it never did). */
+  rtlDone: number;
 }
 
 /** Deterministic PRNG (mulberry32): the same vectors on every run. */
@@ -41,8 +60,9 @@ export function randInt(r: () => number, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));
 }
 
-function simulate(sim: Simulator, sources: Map<string, string>, top: SimTop, stim: Stimulus): Response {
-  return sim === 'verilator' ? runVerilator(sources, top, stim) : runIcarus(sources, top, stim);
+function simulate(sim: Simulator, sources: Map<string, string>, top: SimTop, stim: Stimulus, coverageFile?: string): Response {
+  if (coverageFile !== undefined && sim !== 'verilator') throw new Error('internal: coverage needs Verilator');
+  return sim === 'verilator' ? runVerilator(sources, top, stim, coverageFile) : runIcarus(sources, top, stim);
 }
 
 /** Two's-complement value of a `bits`-wide response field. */
@@ -280,7 +300,7 @@ export const START_TO_DONE_EXTRA = 1;
  * i-1's outputs. Checks every output bit for bit against runTile, every OBUF write to the cycle, the IBUF
  * reads (cycles 0 .. M*S-1 after start) and the done pulse.
  */
-export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledTile[], opts: { backToBack?: boolean } = {}): CheckResult {
+export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledTile[], opts: { backToBack?: boolean; coverageFile?: string } = {}): CheckResult {
   const p = design.params;
   const mod = moduleOf(design, 'bitfusion_core');
   const top: SimTop = { name: 'bitfusion_core', ports: mod.ports, clock: 'clk' };
@@ -334,8 +354,8 @@ export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledT
   }
   at(k + 1);
   const stim: Stimulus = cycles.map((c) => inputs.map((n) => c[n] ?? 0n));
-  const resp = simulate(sim, sourcesOf(design), top, stim);
-  const res: CheckResult = { what: `bitfusion_core ${p.rows}x${p.cols}`, simulator: sim, checked: compiled.length, mismatches: 0 };
+  const resp = simulate(sim, sourcesOf(design), top, stim, opts.coverageFile);
+  const res: CheckResult = { what: `bitfusion_core ${p.rows}x${p.cols}`, simulator: sim, checked: compiled.length, mismatches: 0, cycles: [] };
   const bit = (k: number, name: string, i = 0): bigint | null => fieldOf(resp[k][outIdx(name)], i, 1);
   compiled.forEach((ct, i) => {
     const t = ct.tile;
@@ -345,8 +365,10 @@ export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledT
     const W = t.M * t.S;
     const total = tileCycles(W, p.rows, p.cols);
     const problems: string[] = [];
+    let doneAt = NaN;
     for (let kk = k0; kk < end; kk++) {
       const rel = kk - k0;
+      if (Number.isNaN(doneAt) && bit(kk, 'done') === 1n) doneAt = rel;
       const wantRead = rel >= 0 && rel < W ? 1n : 0n;
       if (bit(kk, 'ib_rd_en') !== wantRead) problems.push(`ib_rd_en is ${bit(kk, 'ib_rd_en')} in tile cycle ${rel}, expected ${wantRead}`);
       const wantDone = rel === total ? 1n : 0n;
@@ -366,6 +388,11 @@ export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledT
         seen.push({ cycle: kk - k0, col: c, value: raw === null ? NaN : signedOf(raw, p.accBits) });
       }
     }
+    res.cycles!.push({
+      rows: p.rows, cols: p.cols, mode: t.mode, aSigned: t.aSigned, wSigned: t.wSigned, M: t.M, S: t.S,
+      tileCycles: total, runTile: runTile(t).cycles,
+      rtlLastWrite: seen.length ? Math.max(...seen.map((x) => x.cycle)) + 1 : NaN, rtlDone: doneAt,
+    });
     const diff = problems[0] ? `${label}: ${problems[0]}` : compareTile(t, seen, label);
     if (diff) {
       res.mismatches++;

@@ -1,11 +1,26 @@
-// Writes reports/rtl/resources.md (and .json): Yosys synth_xilinx resource counts of the generated core at
-// several array sizes with the VC709 buffers, scaled against the XC7VX690T, and the largest array that fits.
-// Usage: node dist/scripts/rtl-report.js [--sizes 2x2,4x4,8x8,16x32] [--timeout SECONDS]
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// Writes the measured RTL reports in reports/rtl/:
+//   cycles.md     every tile of the core suites (all modes, several M, S and array sizes): tileCycles and
+//                 runTile against the cycles Verilator measured, and the Verilator build + run times from a
+//                 cold model cache;
+//   coverage.md   line coverage per module of the 8x8 core under the tile suite (verilator --coverage-line);
+//   resources.md  Yosys synth_xilinx resources at several array sizes against the XC7VX690T, and the largest
+//                 array that fits (resources.json holds the raw numbers).
+// Usage: node dist/scripts/rtl-report.js [--parts cycles,coverage,resources] [--sizes 2x2,4x4,8x8,16x2,16x4,16x8,16x32]
+//          [--timeout SECONDS] [--reuse FILE,...]
+// --reuse takes earlier synthesis results (resources.json, or JSON lines of {rows, cols, resources, seconds})
+// so sizes that take Yosys an hour are not synthesized again; reused rows are marked as such.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getPreset } from '../hw/presets.js';
+import { modeName } from '../hw/fusion-unit.js';
 import { generateRtl, sourcesOf } from '../rtl/generate.js';
+import { rtlParams } from '../rtl/params.js';
+import { lineCoverage } from '../rtl/coverage.js';
+import { SuiteRun, runCoreSuite, vc709Sized, withColdCache } from '../rtl/cosim-suite.js';
 import { hasTool } from '../rtl/sim.js';
+import { makeTile } from '../rtl/tiles.js';
+import { TileCycles, prng, tileSet } from '../rtl/verify.js';
 import { Resources, XC7VX690T, synthXilinx } from '../rtl/yosys.js';
 
 interface Row {
@@ -14,6 +29,7 @@ interface Row {
   resources?: Resources;
   seconds?: number;
   error?: string;
+  reused?: boolean;
 }
 
 function arg(name: string, def: string): string {
@@ -23,89 +39,300 @@ function arg(name: string, def: string): string {
 
 const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const outDir = join(import.meta.dirname, '..', '..', 'reports', 'rtl');
+const machine = () => `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), 1-minute load average ${loadavg()[0].toFixed(1)} when the report started`;
 
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
+function toolVersion(tool: string): string {
+  const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n')[0].trim() || tool;
 }
 
-function main(): void {
-  if (!hasTool('yosys')) {
-    console.error('rtl-report: yosys is not on PATH');
-    process.exitCode = 2;
-    return;
-  }
-  const sizes = arg('sizes', '2x2,4x4,8x8,16x32').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-  const timeout = Number(arg('timeout', '600'));
-  const rows: Row[] = [];
-  const fu = synthXilinx(sourcesOf(generateRtl(getPreset('vc709')!), ['bitbrick', 'fusion_unit']), 'fusion_unit', timeout);
-  console.log(`fusion_unit: ${JSON.stringify(fu.resources)} (${fu.seconds.toFixed(0)} s)`);
+function writeAtomic(name: string, text: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, name);
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+  console.log(`wrote ${path}`);
+}
+
+// ---------------------------------------------------------------- cycles
+
+/** Long tiles beyond the standard set's M*S <= 12: they exercise the counters and the pipeline drain. */
+function longTiles(rows: number, cols: number) {
+  const r = prng(1000 + rows * 37 + cols);
+  return [
+    makeTile({ rows, cols, mode: { a: 8, w: 8 }, aSigned: true, wSigned: true, M: 20, S: 7, fill: 'random' }, r),
+    makeTile({ rows, cols, mode: { a: 2, w: 2 }, aSigned: false, wSigned: true, M: 50, S: 3, fill: 'random' }, r),
+    makeTile({ rows, cols, mode: { a: 4, w: 8 }, aSigned: false, wSigned: false, M: 5, S: 40, fill: 'max' }, r),
+    makeTile({ rows, cols, mode: { a: 8, w: 2 }, aSigned: true, wSigned: false, M: 1, S: 1, fill: 'min' }, r),
+  ];
+}
+
+function cyclesReport(): void {
+  const sizes: Array<[number, number]> = [[2, 2], [4, 4], [8, 8]];
+  const runs: Array<{ suite: SuiteRun; long: SuiteRun }> = [];
   for (const [R, C] of sizes) {
-    const cfg = getPreset('vc709')!;
-    cfg.rows = R;
-    cfg.cols = C;
+    // Cold cache: the build time is the full C++ build, as on a fresh checkout.
+    const [suite, long] = withColdCache(() => [runCoreSuite(R, C), runCoreSuite(R, C, { tiles: longTiles(R, C) })]);
+    console.log(`${R}x${C}: build ${suite.buildSeconds.toFixed(1)} s, run ${suite.runSeconds.toFixed(1)} s, ${suite.result.mismatches + long.result.mismatches} mismatches`);
+    runs.push({ suite, long });
+  }
+  const all: TileCycles[] = runs.flatMap((r) => [...r.suite.result.cycles!, ...r.long.result.cycles!]);
+  const agree = (c: TileCycles) => c.tileCycles === c.runTile && c.runTile === c.rtlLastWrite && c.rtlLastWrite === c.rtlDone;
+  const nAgree = all.filter(agree).length;
+  const mismatches = runs.reduce((s, r) => s + r.suite.result.mismatches + r.long.result.mismatches, 0);
+  const firsts = runs.flatMap((r) => [r.suite.result.first, r.long.result.first]).filter(Boolean);
+  const lines: string[] = [];
+  lines.push('# RTL cycle agreement and Verilator times', '');
+  lines.push('Generated by `node dist/scripts/rtl-report.js --parts cycles` (scripts/rtl-report.ts) on ' + machine() + ',');
+  lines.push(`${toolVersion('verilator')}. Each array size runs the core test's tile suite (40 tiles: the 9 modes x 4 sign combinations at random`);
+  lines.push('M <= 3, S <= 4, plus all-max, unsigned x signed, all-min and 2x2 mixed extremes) and four long tiles (M x S up to');
+  lines.push('200) through `bitfusion_core` (host buffer writes, double-buffered halves, controller, array, OBUF read-back).');
+  lines.push('');
+  lines.push('- **tileCycles**: `hw/array-timing.ts` formula for M*S words; **runTile**: `sim/stepped-array.ts` cycle count;');
+  lines.push('- **RTL last write**: one past the cycle of the last OBUF write Verilator saw, counted from tile cycle 0 (the');
+  lines.push('  cycle after the descriptor is accepted); **RTL done**: the cycle the core\'s `done` pulsed.');
+  lines.push('');
+  lines.push(`**${nAgree} of ${all.length} tiles agree in all four counts**; output values: ${mismatches} mismatching tiles${firsts.length ? ` (first: ${firsts[0]})` : ''}.`);
+  lines.push('');
+  lines.push('## Verilator build and run time', '');
+  lines.push('Build from a cold model cache (C++ at -O0, `-j 2`), then the 40-tile suite through the model (stimulus file in,');
+  lines.push('response file out, every output compared in TypeScript).');
+  lines.push('');
+  lines.push('| array | Verilator build | 40-tile run | total |');
+  lines.push('|---|---:|---:|---:|');
+  runs.forEach(({ suite }, i) => {
+    const [R, C] = sizes[i];
+    lines.push(`| ${R}x${C} | ${suite.buildSeconds.toFixed(1)} s | ${suite.runSeconds.toFixed(1)} s | ${(suite.buildSeconds + suite.runSeconds).toFixed(1)} s |`);
+  });
+  lines.push('');
+  lines.push('## Every tile', '');
+  lines.push('| array | mode | a signed | w signed | M | S | tileCycles | runTile | RTL last write | RTL done | agree |');
+  lines.push('|---|---|:-:|:-:|---:|---:|---:|---:|---:|---:|:-:|');
+  for (const c of all) {
+    lines.push(`| ${c.rows}x${c.cols} | ${modeName(c.mode)} | ${c.aSigned ? 'y' : 'n'} | ${c.wSigned ? 'y' : 'n'} | ${c.M} | ${c.S} | ${c.tileCycles} | ${c.runTile} | ${c.rtlLastWrite} | ${c.rtlDone} | ${agree(c) ? 'yes' : '**NO**'} |`);
+  }
+  writeAtomic('cycles.md', lines.join('\n') + '\n');
+}
+
+// ---------------------------------------------------------------- coverage
+
+function coverageReport(): void {
+  const dat = join(tmpdir(), `hwq-rtl-coverage-${process.pid}.dat`);
+  const tiles = [...tileSet(8, 8, 308), ...longTiles(8, 8)];
+  const suite = withColdCache(() => runCoreSuite(8, 8, { coverageFile: dat, tiles }));
+  if (suite.result.mismatches) throw new Error(`coverage run: ${suite.result.first}`);
+  let cov: ReturnType<typeof lineCoverage>;
+  try {
+    cov = lineCoverage(dat);
+  } finally {
+    rmSync(dat, { force: true });
+  }
+  const lines: string[] = [];
+  const tot = cov.reduce((s, m) => ({ lines: s.lines + m.lines, hit: s.hit + m.hit }), { lines: 0, hit: 0 });
+  lines.push('# Line coverage of the generated 8x8 core', '');
+  lines.push('Generated by `node dist/scripts/rtl-report.js --parts coverage` (scripts/rtl-report.ts) on ' + machine() + '.');
+  lines.push('The vc709 `bitfusion_core` (8x8) is built with `verilator --coverage-line` and runs the core test\'s 40-tile suite');
+  lines.push('(every mode and sign combination, double-buffered halves, random base addresses) and the four long tiles of');
+  lines.push(`cycles.md, ${suite.result.checked} tiles in all, ${suite.result.mismatches} mismatches;`);
+  lines.push('`verilator_coverage --write-info` gives the per-line counts, summed here over instances per module (one file per');
+  lines.push('module). A "line" is a line holding a Verilator line-coverage point (a statement block or branch).');
+  lines.push(`Coverage build ${suite.buildSeconds.toFixed(1)} s, run ${suite.runSeconds.toFixed(1)} s.`);
+  lines.push('');
+  lines.push('| module | lines with points | covered | line coverage | never reached (line numbers) |');
+  lines.push('|---|---:|---:|---:|---|');
+  for (const m of cov) {
+    const miss = m.missed.length ? m.missed.slice(0, 12).join(', ') + (m.missed.length > 12 ? `, ... (${m.missed.length})` : '') : '';
+    lines.push(`| ${m.module} | ${m.lines} | ${m.hit} | ${pct(m.hit, m.lines)} | ${miss} |`);
+  }
+  lines.push(`| **total** | ${tot.lines} | ${tot.hit} | ${pct(tot.hit, tot.lines)} | |`);
+  lines.push('');
+  const files = sourcesOf(suite.design);
+  const noPoints = [...files.keys()].map((f) => f.replace(/\.v$/, '')).filter((m) => !cov.some((c) => c.module === m));
+  if (noPoints.length) {
+    lines.push(`No line-coverage points (only continuous assignments and instances): ${noPoints.map((m) => `\`${m}\``).join(', ')}.`);
+    lines.push('');
+  }
+  // Group never-reached lines that differ only in numbers (the same statement for brick 0..15).
+  const groups = new Map<string, { where: string; text: string; n: number }>();
+  for (const m of cov) {
+    const text = (files.get(`${m.module}.v`) ?? '').split('\n');
+    for (const l of m.missed) {
+      const src = (text[l - 1] ?? '').trim();
+      const key = `${m.module}:${src.replace(/\d+/g, '#')}`;
+      const g = groups.get(key);
+      if (g) g.n++;
+      else groups.set(key, { where: `${m.module}.v:${l}`, text: src.slice(0, 100), n: 1 });
+    }
+  }
+  if (groups.size) {
+    lines.push('## What is never reached', '');
+    if ([...groups.values()].every((g) => g.text.startsWith('default:'))) {
+      lines.push('Every uncovered line is a `default:` branch: the illegal width code 3 of the Fusion Unit tables and the');
+      lines.push('controller\'s unreachable state. A compiled descriptor never carries code 3 (the standalone fusion_unit test');
+      lines.push('drives it and expects a sum of 0), so the core suite reaches every other line.');
+      lines.push('');
+    }
+    lines.push('Uncovered lines of the generated files (`hwq rtl --config vc709`), lines that differ only in an index counted together:');
+    lines.push('');
+    for (const g of groups.values()) lines.push(`- \`${g.where}\`${g.n > 1 ? ` and ${g.n - 1} like it` : ''}: \`${g.text}\``);
+    lines.push('');
+  }
+  writeAtomic('coverage.md', lines.join('\n') + '\n');
+}
+
+// ---------------------------------------------------------------- resources
+
+function reusedRows(files: string[]): Row[] {
+  const out: Row[] = [];
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8').trim();
+    const rows: Row[] = text.startsWith('{"rows":') || !text.startsWith('{\n') ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : (JSON.parse(text).rows as Row[]);
+    for (const r of rows) out.push({ ...r, reused: true });
+  }
+  return out;
+}
+
+function resourcesReport(): void {
+  if (!hasTool('yosys')) throw new Error('yosys is not on PATH');
+  const sizes = arg('sizes', '2x2,4x4,8x8,16x2,16x4,16x8,16x32').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const timeout = Number(arg('timeout', '600'));
+  const reuseFiles = arg('reuse', '').split(',').filter(Boolean);
+  const reused = reusedRows(reuseFiles);
+  // The Fusion Unit alone, from a reused resources.json when one has it.
+  const prevFu = reuseFiles.filter((f) => existsSync(f) && readFileSync(f, 'utf8').startsWith('{\n'))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')).fusionUnit as Resources | undefined).find(Boolean);
+  const fu = prevFu ?? synthXilinx(sourcesOf(generateRtl(vc709Sized(8, 8)), ['bitbrick', 'fusion_unit']), 'fusion_unit', timeout).resources;
+  const rows: Row[] = [];
+  for (const [R, C] of sizes) {
+    // A measured row wins over a recorded failure; the last record of a kind wins.
+    const same = reused.filter((x) => x.rows === R && x.cols === C);
+    const old = same.filter((x) => x.resources).pop() ?? same.pop();
+    if (old) {
+      rows.push(old);
+      continue;
+    }
     try {
-      const r = synthXilinx(sourcesOf(generateRtl(cfg)), 'bitfusion_core', timeout);
+      const r = synthXilinx(sourcesOf(generateRtl(vc709Sized(R, C))), 'bitfusion_core', timeout);
       rows.push({ rows: R, cols: C, resources: r.resources, seconds: r.seconds });
       console.log(`${R}x${C}: ${JSON.stringify(r.resources)} (${r.seconds.toFixed(0)} s)`);
     } catch (e) {
       const msg = (e as Error).message;
-      const error = /ETIMEDOUT/.test(msg) ? `Yosys did not finish within ${timeout} s on this machine` : msg.split('\n')[0];
-      rows.push({ rows: R, cols: C, error });
-      console.log(`${R}x${C}: ${(e as Error).message.split('\n')[0]}`);
+      rows.push({ rows: R, cols: C, error: /ETIMEDOUT/.test(msg) ? `Yosys did not finish within ${timeout} s` : msg.split('\n')[0] });
+      console.log(`${R}x${C}: ${msg.split('\n')[0]}`);
     }
   }
-  const done = rows.filter((r) => r.resources);
-  // Per-unit cost from the largest synthesized array (it includes the unit's share of adders and registers).
-  const big = done[done.length - 1];
-  const perUnit = big ? (big.resources!.lut + big.resources!.lutram) / (big.rows * big.cols) : fu.resources.lut;
-  const lutBudget = XC7VX690T.lut * 0.8;
-  const maxUnits = Math.floor(lutBudget / perUnit);
+  const get = (R: number, C: number) => rows.find((r) => r.rows === R && r.cols === C && r.resources);
+  const lutOf = (x: Resources) => x.lut + x.lutram;
   const lines: string[] = [];
-  lines.push('# RTL resources on the VC709 (XC7VX690T), from Yosys');
+  lines.push('# RTL resources on the VC709 (XC7VX690T), from Yosys', '');
+  lines.push('Generated by `node dist/scripts/rtl-report.js --parts resources` (scripts/rtl-report.ts): `yosys synth_xilinx');
+  lines.push('-family xc7 -flatten` (Yosys 0.23) of the generated `bitfusion_core` (controller, IBUF, WBUF, systolic array, OBUF)');
+  lines.push('at each array size, with the `vc709` preset\'s buffers (IBUF 64 KB, WBUF 256 KB, OBUF 16 KB, all double-buffered) and');
+  lines.push('32-bit accumulators. Yosys counts are a pre-place estimate: Vivado usually packs LUTs somewhat tighter, and BRAM');
+  lines.push('counts follow the bank shapes (one bank per row / unit / column, 32-bit words). Times are wall-clock on a shared');
+  lines.push('2-core machine (other jobs running); rows marked "earlier run" come from an earlier synthesis with the same');
+  lines.push('`synthXilinx` call (rtl/yosys.ts), read back with --reuse rather than synthesized again.');
   lines.push('');
-  lines.push('Generated by `node dist/scripts/rtl-report.js`: `yosys synth_xilinx -family xc7 -flatten` (Yosys 0.23) of the');
-  lines.push('generated `bitfusion_core` (controller, IBUF, WBUF, systolic array, OBUF) at each array size, with the');
-  lines.push('`vc709` preset\'s buffers (IBUF 64 KB, WBUF 256 KB, OBUF 16 KB, all double-buffered) and 32-bit accumulators.');
-  lines.push('Yosys counts are a pre-place estimate: Vivado usually packs LUTs somewhat tighter, and BRAM counts follow');
-  lines.push('the bank shapes (one bank per row / unit / column, 32-bit words). Yosys times are wall-clock on a shared');
-  lines.push(`2-core machine; sizes that take longer than --timeout (${timeout} s) are left out.`);
+  lines.push(`One Fusion Unit alone: ${int(fu.lut)} LUTs, ${int(fu.carry4)} CARRY4, ${int(fu.muxf)} MUXF7/8, no DSP48 (the BitBricks and the`);
+  lines.push('quad-tree shift-add map to LUT logic).');
   lines.push('');
-  lines.push(`One Fusion Unit alone: ${int(fu.resources.lut)} LUTs, ${int(fu.resources.carry4)} CARRY4, ${int(fu.resources.muxf)} MUXF7/8, no DSP48 (the BitBricks and the`);
-  lines.push('quad-tree shift-add map to LUT logic). The per-mode operand multiplexers the packed word layout needs are a');
-  lines.push('large share of that; weights swizzled per BitBrick by the compiler, as in the original Bit Fusion RTL, would remove');
-  lines.push('the weight-side multiplexers.');
-  lines.push('');
-  lines.push('| array | LUT | LUT as memory | FF | CARRY4 | DSP48E1 | BRAM36 | LUT % | FF % | BRAM % | DSP % | Yosys time |');
+  lines.push('| array | units | LUT | LUT as memory | FF | CARRY4 | DSP48E1 | BRAM36 | LUT % | FF % | BRAM % | Yosys time |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     if (!r.resources) {
-      lines.push(`| ${r.rows}x${r.cols} | not synthesized: ${r.error} | | | | | | | | | | |`);
+      lines.push(`| ${r.rows}x${r.cols} | ${r.rows * r.cols} | not synthesized: ${r.error} | | | | | | | | | |`);
       continue;
     }
     const x = r.resources;
-    lines.push(`| ${r.rows}x${r.cols} | ${int(x.lut)} | ${int(x.lutram)} | ${int(x.ff)} | ${int(x.carry4)} | ${int(x.dsp)} | ${x.bram36} | ${pct(x.lut + x.lutram, XC7VX690T.lut)} | ${pct(x.ff, XC7VX690T.ff)} | ${pct(x.bram36, XC7VX690T.bram36)} | ${pct(x.dsp, XC7VX690T.dsp)} | ${r.seconds!.toFixed(0)} s |`);
+    lines.push(`| ${r.rows}x${r.cols} | ${r.rows * r.cols} | ${int(x.lut)} | ${int(x.lutram)} | ${int(x.ff)} | ${int(x.carry4)} | ${int(x.dsp)} | ${x.bram36} | ${pct(lutOf(x), XC7VX690T.lut)} | ${pct(x.ff, XC7VX690T.ff)} | ${pct(x.bram36, XC7VX690T.bram36)} | ${r.seconds!.toFixed(0)} s${r.reused ? ' (earlier run)' : ''} |`);
   }
   lines.push('');
   lines.push(`XC7VX690T totals: ${int(XC7VX690T.lut)} LUTs, ${int(XC7VX690T.ff)} FFs, ${int(XC7VX690T.bram36)} BRAM36, ${int(XC7VX690T.dsp)} DSP48E1.`);
   lines.push('');
-  if (big) {
-    lines.push('## Largest array that fits');
+  lines.push('## Largest array that fits', '');
+  const budget = 0.8 * XC7VX690T.lut;
+  // 16-row cores below 16x32 that Yosys finished, by columns.
+  const sixteen = rows.filter((x) => x.rows === 16 && x.cols < 32 && x.resources).sort((x, y) => x.cols - y.cols);
+  const full = get(16, 32);
+  lines.push('LUTs are the binding resource: no DSPs are used and the buffers take a few percent of the BRAM. A design');
+  lines.push(`fits when its LUTs (logic + memory) stay at or below 80% of the device (${int(budget)}), a routable margin.`);
+  lines.push('');
+  let est: number | undefined;
+  if (sixteen.length >= 2) {
+    // Rows fixed at 16, the array grows by columns: each column adds 16 units, a WBUF slice, an OBUF bank
+    // and an accumulator. Linear in columns through the two largest measured cores; smaller ones check it.
+    const a = sixteen[sixteen.length - 2];
+    const b = sixteen[sixteen.length - 1];
+    const dc = b.cols - a.cols;
+    const perCol = (lutOf(b.resources!) - lutOf(a.resources!)) / dc;
+    const ffPerCol = (b.resources!.ff - a.resources!.ff) / dc;
+    est = lutOf(b.resources!) + (32 - b.cols) * perCol;
+    const ffEst = b.resources!.ff + (32 - b.cols) * ffPerCol;
+    lines.push(`**Measured:** ${sixteen.map((r) => `16x${r.cols} (${int(lutOf(r.resources!))} LUTs)`).join(', ')}: full cores synthesized by Yosys.`);
+    lines.push(`**Extrapolated:** one more column of 16 units costs ${int(perCol)} LUTs and ${int(ffPerCol)} FFs (16x${b.cols} - 16x${a.cols}, per column),`);
+    lines.push(`so 16x32 = 16x${b.cols} + ${32 - b.cols} columns = **${int(est)} LUTs (${pct(est, XC7VX690T.lut)})** and ${int(ffEst)} FFs (${pct(ffEst, XC7VX690T.ff)}). This is linear in`);
+    lines.push('the columns with the rows fixed, which is how the design grows: the per-row parts (IBUF banks, activation skew) are');
+    lines.push('the same at every 16-row size; the one non-linear part, WBUF bank depth (fewer words per bank as banks');
+    lines.push('double), moves memory, not logic.');
+    for (const r of sixteen.slice(0, -2)) {
+      const pred = lutOf(b.resources!) + (r.cols - b.cols) * perCol;
+      const got = lutOf(r.resources!);
+      lines.push(`**Check:** the same line through 16x${r.cols} predicts ${int(pred)} LUTs; Yosys measured ${int(got)} (${Math.abs((100 * (got - pred)) / got).toFixed(1)}% ${got >= pred ? 'above' : 'below'} the line).`);
+    }
     lines.push('');
-    lines.push(`LUTs are the binding resource (no DSPs are used; buffers take a few percent of the BRAM). The ${big.rows}x${big.cols}`);
-    lines.push(`core costs ${int(perUnit)} LUTs per Fusion Unit including its share of the array, buffers and control. Keeping`);
-    lines.push(`LUT use at or below 80% (a routable FPGA design) allows about ${int(maxUnits)} units, so the largest power-of-two`);
-    const fits: string[] = [];
-    for (const [R, C] of [[8, 8], [8, 16], [16, 16], [16, 32], [32, 32]]) if (R * C <= maxUnits) fits.push(`${R}x${C}`);
-    lines.push(`arrays that fit are ${fits.join(', ')}; the largest is **${fits[fits.length - 1]}** (${pct(Number(fits[fits.length - 1].split('x')[0]) * Number(fits[fits.length - 1].split('x')[1]) * perUnit, XC7VX690T.lut)} of the LUTs by this estimate).`);
+    const w = rtlParams(vc709Sized(16, 32)).wbuf;
+    const ramb18 = w.banks; // one RAMB18 holds a bank of up to 512 x 36 bits
+    const lutram = w.banks * Math.ceil(w.depth / 64) * Math.ceil(w.wordBits / 3) * 4; // RAM64M: 64 x 3 bits in 4 LUTs
+    lines.push(`Memory at 16x32: the WBUF becomes ${w.banks} banks of ${w.depth} x ${w.wordBits} bits. In block RAM (one RAMB18 per bank) that is`);
+    lines.push(`${ramb18 / 2} BRAM36 (${pct(ramb18 / 2, XC7VX690T.bram36)} of the device), well inside it. If synthesis put these small banks in distributed RAM`);
+    lines.push(`instead they would cost about ${int(lutram)} LUTs more (RAM64M), which breaks the 80% budget, so a 16x32 build`);
+    lines.push('must keep the WBUF banks in block RAM (e.g. a `ram_style = "block"` attribute on the bank memory).');
+    lines.push('');
+  }
+  if (full) {
+    lines.push(`**Measured 16x32:** ${int(lutOf(full.resources!))} LUTs (${pct(lutOf(full.resources!), XC7VX690T.lut)}), ${int(full.resources!.ff)} FFs, ${full.resources!.bram36} BRAM36 in ${full.seconds!.toFixed(0)} s of Yosys${est ? `; the extrapolation above was ${pct(Math.abs(est - lutOf(full.resources!)), lutOf(full.resources!))} off` : ''}.`);
+    lines.push('');
+  } else {
+    const e = rows.find((r) => r.rows === 16 && r.cols === 32);
+    if (e) lines.push(`The full 16x32 core was not synthesized here: ${e.error ?? 'not attempted'}; the answer below rests on the extrapolation.`, '');
+  }
+  const lut1632 = full ? lutOf(full.resources!) : est;
+  if (lut1632 !== undefined) {
+    const perUnit = lut1632 / 512;
+    const fits1632 = lut1632 <= budget;
+    const maxUnits = Math.floor(budget / perUnit);
+    const thin = Math.abs(budget - lut1632) < 0.05 * XC7VX690T.lut;
+    lines.push(`**Answer:** 16x32 (512 units) ${fits1632 ? 'fits' : thin ? 'narrowly misses the 80% budget' : 'does not fit'}: ${int(lut1632)} LUTs = ${pct(lut1632, XC7VX690T.lut)} of the XC7VX690T ${full ? '(measured)' : '(extrapolated)'},`);
+    lines.push(`${fits1632 ? 'inside' : 'over'} the 80% budget by ${int(Math.abs(budget - lut1632))} LUTs (${pct(Math.abs(budget - lut1632), XC7VX690T.lut)} of the device).`);
+    if (thin) {
+      lines.push(`That is on the line: the device holds it (${pct(lut1632, XC7VX690T.lut)} < 100%), but whether it places, routes and meets 200 MHz`);
+      lines.push('is for Vivado to show; the estimate itself moves by a few percent (Vivado packs tighter than Yosys, and the');
+      lines.push('per-column cost grew slightly from 16x8 to 16x16).');
+    }
+    lines.push(`At ${int(perUnit)} LUTs per unit (everything included) the 80% budget holds about ${int(maxUnits)} units, so the largest`);
+    const cands: Array<[number, number]> = [[8, 8], [8, 16], [16, 16], [16, 32], [32, 32]];
+    const ok = cands.filter(([R, C]) => R * C <= maxUnits);
+    const best = ok[ok.length - 1];
+    lines.push(`power-of-two array inside the budget is **${best[0]}x${best[1]}**${thin && !fits1632 ? ', with 16x32 a borderline candidate just past it' : ''}${best[0] * best[1] < 1024 ? '; 32x32 (1,024 units) would need about ' + pct(perUnit * 1024, XC7VX690T.lut) + ' of the LUTs' : ''}.`);
     lines.push('The `vc709` preset keeps 8x8, which leaves most of the device for a DDR3 controller and host interface and closes');
     lines.push('timing at 200 MHz more easily.');
   }
-  const dir = join(import.meta.dirname, '..', '..', 'reports', 'rtl');
-  mkdirSync(dir, { recursive: true });
-  writeAtomic(join(dir, 'resources.md'), lines.join('\n') + '\n');
-  writeAtomic(join(dir, 'resources.json'), JSON.stringify({ fusionUnit: fu.resources, rows, device: XC7VX690T }, null, 2) + '\n');
-  console.log(`wrote ${join(dir, 'resources.md')}`);
+  writeAtomic('resources.md', lines.join('\n') + '\n');
+  writeAtomic('resources.json', JSON.stringify({ fusionUnit: fu, rows, device: XC7VX690T }, null, 2) + '\n');
+}
+
+function main(): void {
+  const parts = arg('parts', 'cycles,coverage,resources').split(',');
+  if ((parts.includes('cycles') || parts.includes('coverage')) && !hasTool('verilator')) {
+    console.error('rtl-report: verilator is not on PATH');
+    process.exitCode = 2;
+    return;
+  }
+  if (parts.includes('cycles')) cyclesReport();
+  if (parts.includes('coverage')) coverageReport();
+  if (parts.includes('resources')) resourcesReport();
 }
 
 main();

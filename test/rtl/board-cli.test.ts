@@ -8,15 +8,9 @@ import { getPreset } from '../../hw/presets.js';
 import { ConfigError } from '../../hw/config.js';
 import { UserError } from '../../src/errors.js';
 import { runRtl } from '../../src/cli/commands/rtl.js';
-import { boardOutput } from '../../rtl/board.js';
+import { boardOutput, primitiveStubs } from '../../rtl/board.js';
 import { fieldOf, hasTool, lintVerilator, runIcarus } from '../../rtl/sim.js';
 import { sourcesOf } from '../../rtl/generate.js';
-
-// Behavioural stand-ins for the two Xilinx clock primitives vc709_top instantiates.
-const primitiveStubs = new Map([
-  ['IBUFDS.v', '/* verilator lint_off UNUSEDPARAM */\n/* verilator lint_off UNUSEDSIGNAL */\nmodule IBUFDS #(parameter DIFF_TERM = "FALSE", parameter IOSTANDARD = "DEFAULT") (input wire I, input wire IB, output wire O);\n  assign O = I;\nendmodule\n'],
-  ['BUFG.v', 'module BUFG (input wire I, output wire O);\n  assign O = I;\nendmodule\n'],
-]);
 
 const work = mkdtempSync(join(tmpdir(), 'hwq-rtl-cli-'));
 const args = (out: string, extra: Partial<{ config: string; verify: boolean; force: boolean }> = {}) => ({ config: 'vc709', out, verify: false, force: false, json: true, ...extra });
