@@ -2,6 +2,7 @@
 // Fusion Unit on thousands of vectors in every mode and sign combination. Used by the tests and by
 // `hwq rtl --verify`. Each check returns a result rather than throwing, so a caller can print the first
 // mismatch with its inputs.
+import { mulberry32, randInt } from '../src/data/sampling.js';
 import { tileCycles } from '../hw/array-timing.js';
 import { bitBrick } from '../hw/bitbrick.js';
 import { FU_MODES, FuMode, fusionUnit, modeName, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
@@ -44,21 +45,10 @@ export interface TileCycles {
   rtlDone: number;
 }
 
-/** Deterministic PRNG (mulberry32): the same vectors on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the project's mulberry32): the same vectors on every run. */
+export const prng = mulberry32;
 
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
+export { randInt };
 
 function simulate(sim: Simulator, sources: Map<string, string>, top: SimTop, stim: Stimulus, coverageFile?: string): Response {
   if (coverageFile !== undefined && sim !== 'verilator') throw new Error('internal: coverage needs Verilator');

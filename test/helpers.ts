@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'uvu';
-import { mulberry32 } from '../src/data/sampling.js';
+import { mulberry32, randInt } from '../src/data/sampling.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,6 +32,4 @@ export function withShared(t: Test, name: string, paths: string[][], fn: (p: str
 /** Deterministic PRNG, the one the data sampling uses, so property tests are repeatable. */
 export const rng = mulberry32;
 
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
+export { randInt };

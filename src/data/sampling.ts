@@ -7,6 +7,11 @@ export interface SamplingOptions {
   seed?: number;
 }
 
+/** An integer in lo..hi (inclusive) from a generator of [0, 1) numbers. */
+export function randInt(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
+
 /** mulberry32: tiny, fast, and identical across platforms (only 32-bit integer ops). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
