@@ -6,11 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { encodeModel, loadModel } from '../src/onnx/proto.js';
-import { openModel } from '../src/onnx/run.js';
-import { openDataSet } from '../src/data/dataset.js';
-import { batches, type Batch } from '../src/data/batches.js';
-import { PRESETS, type PresetName } from '../src/data/preprocess.js';
-import { addBatch, emptyCounts } from '../src/eval/metrics.js';
+import { accuracy as top1, decodeAll as cache, inputDims } from './cached-eval.js';
 import { quantizeModel } from '../src/quant/quantize.js';
 import { toQdqBytes, toQdqModel } from '../src/quant/qdq.js';
 import { foldWeightDequantization } from '../src/quant/eval-model.js';
@@ -25,28 +21,6 @@ const SETTINGS: Array<{ label: string; a: number | null; w: number }> = [
 const METHODS = ['tflite', 'mse', 'lp', 'kl'];
 const CALIB = 256;
 const P = 2.4;
-
-async function cache(path: string, preset: PresetName, opts: { limit?: number; seed?: number }): Promise<Batch[]> {
-  const ds = openDataSet(path, opts);
-  const out: Batch[] = [];
-  for await (const b of batches(ds.samples, PRESETS[preset], { batchSize: 32 })) out.push(b);
-  return out;
-}
-
-export async function top1(bytes: Uint8Array, data: Batch[], dims: (b: Batch) => number[], optimization: 'basic' | 'all'): Promise<{ top1: number; top5: number; images: number }> {
-  const m = await openModel(bytes, 2, optimization);
-  const acc = emptyCounts();
-  try {
-    for (const b of data) {
-      const out = await m.run({ [m.inputNames[0]]: { dims: dims(b), data: b.data } });
-      const logits = out.get(m.outputNames[0])!.data as Float32Array;
-      addBatch(acc, logits, logits.length / b.count, b.labels);
-    }
-  } finally {
-    await m.release();
-  }
-  return { top1: acc.top1 / acc.count, top5: acc.top5 / acc.count, images: acc.count };
-}
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -65,8 +39,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const calib = await cache(sharedPath(...sm.calib), sm.preset, { limit: CALIB, seed: 0 });
     const test = await cache(sharedPath(...sm.test), sm.preset, {});
-    const spec = PRESETS[sm.preset];
-    const dims = (b: Batch) => [b.count, spec.channels === 'gray' ? 1 : 3, spec.height, spec.width];
+    const dims = inputDims(sm.preset);
     process.stderr.write(`${sm.file}: decoded ${calib.reduce((s, b) => s + b.count, 0)} calibration and ${test.reduce((s, b) => s + b.count, 0)} test images in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     const float = await top1(readFileSync(modelPath), test, dims, 'all');
     rows.push({ model: sm.file, setting: 'float', method: '-', top1: (100 * float.top1).toFixed(2), top5: (100 * float.top5).toFixed(2), drop: '0.00', seconds: 0 });

@@ -1,4 +1,5 @@
-// Progress on stderr: a bar when stderr is a terminal, otherwise a line at every 10% (logs stay short).
+// Progress on stderr: a bar with an ETA when stderr is a terminal, otherwise a line at every 10% with the
+// elapsed time and an ETA (logs stay short).
 import cliProgress from 'cli-progress';
 
 export interface Progress {
@@ -34,7 +35,9 @@ export function progress(label: string, enabled = true): Progress {
       const decile = Math.floor((10 * done) / total);
       if (decile !== lastDecile) {
         lastDecile = decile;
-        process.stderr.write(`${label}: ${done}/${total} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+        const elapsed = (Date.now() - t0) / 1000;
+        const eta = done > 0 && done < total ? `, ETA ${((elapsed * (total - done)) / done).toFixed(0)} s` : '';
+        process.stderr.write(`${label}: ${done}/${total} (${elapsed.toFixed(1)} s${eta})\n`);
       }
     },
     stop() {},

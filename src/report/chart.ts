@@ -38,3 +38,32 @@ export function groupedBarSpec(title: string, points: BarPoint[], xTitle: string
     config: { font: 'sans-serif', background: 'white' },
   } as TopLevelSpec;
 }
+
+export interface LinePoint {
+  group: string;
+  x: number;
+  series: string;
+  y: number;
+}
+
+/** Lines with points: one panel per `group`, one line per `series`; `logX` for sizes spanning decades. */
+export function lineSpec(title: string, points: LinePoint[], xTitle: string, yTitle: string, logX = false): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values: points },
+    facet: { field: 'group', type: 'nominal', title: null },
+    columns: 3,
+    spec: {
+      width: 240,
+      height: 180,
+      mark: { type: 'line', point: true, tooltip: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: logX ? { type: 'log', base: 2 } : {}, axis: logX ? { values: [...new Set(points.map((p) => p.x))] } : {} },
+        y: { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } },
+        color: { field: 'series', type: 'nominal', title: null },
+      },
+    },
+    config: { font: 'sans-serif', background: 'white' },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,114 @@
+// Runs the quantization experiments behind reports/quantization/comparison.md and calib-size.md on the
+// shared real models and keeps every measured row in reports/quantization/results-<model>.csv. A row already
+// there is not run again (unless --force), so a long plan can be run in pieces and resumed; the report
+// script (quant-report.js) turns the rows into tables and charts.
+//
+// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size> [--settings A4W4,W3] [--methods bitsplit,log] [--force]
+//   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { encodeModel, loadModel } from '../src/onnx/proto.js';
+import type { Batch } from '../src/data/batches.js';
+import { quantizeModel, type QuantizeOptions } from '../src/quant/quantize.js';
+import { toQdqBytes, toQdqModel } from '../src/quant/qdq.js';
+import { foldWeightDequantization } from '../src/quant/eval-model.js';
+import { writeFileAtomic } from '../src/fsutil.js';
+import { accuracy, decodeAll, imageCount, inputDims } from './cached-eval.js';
+import { SHARED_MODELS, sharedPath, type SharedModel } from './shared-models.js';
+import { EXPERIMENT_PLANS, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow, type Setting, type Variant } from './quant-plan.js';
+
+const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
+
+export function resultsPath(stem: string): string {
+  return join(OUT, `results-${stem}.csv`);
+}
+
+export function readResults(stem: string): ResultRow[] {
+  const p = resultsPath(stem);
+  if (!existsSync(p)) return [];
+  return parse(readFileSync(p, 'utf8'), { columns: true, skip_empty_lines: true }) as ResultRow[];
+}
+
+function writeResults(stem: string, rows: ResultRow[]): void {
+  const order = (r: ResultRow) => [r.experiment, SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method), Number(r.calib_images)] as const;
+  const sorted = [...rows].sort((a, b) => {
+    const x = order(a), y = order(b);
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2] || x[3] - y[3];
+  });
+  writeFileAtomic(resultsPath(stem), stringify(sorted, { header: true, columns: [...RESULT_COLUMNS] }));
+}
+
+function options(v: Variant, s: Setting, calib: Batch[], dims: (b: Batch) => number[], plan: { positions: number; lapqEvals: number; p: number }): QuantizeOptions {
+  return {
+    aBits: s.a, wBits: s.w, firstLast: 8,
+    weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p },
+    ecaq: v.ecaq, biasCorrection: v.biasCorrection,
+    calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
+    reconstruction: { positions: plan.positions, floatInputs: false, seed: 0 },
+    lapq: { labels: true, maxEvals: plan.lapqEvals },
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const [which, experiment] = args;
+  const sm: SharedModel | undefined = SHARED_MODELS.find((m) => which && m.file.includes(which));
+  const plan = experiment ? EXPERIMENT_PLANS[experiment] : undefined;
+  if (!sm || !plan) {
+    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force]\n`);
+    process.exit(2);
+  }
+  const stem = modelStem(sm.file);
+  const onlySettings = flag('--settings')?.split(',');
+  const onlyMethods = flag('--methods')?.split(',');
+  for (const s of onlySettings ?? []) if (!SETTINGS.some((x) => x.label === s)) throw new Error(`unknown setting ${s}: ${SETTINGS.map((x) => x.label).join(', ')}`);
+  for (const m of onlyMethods ?? []) if (!VARIANTS.some((x) => x.name === m)) throw new Error(`unknown method ${m}: ${VARIANTS.map((x) => x.name).join(', ')}`);
+  const force = args.includes('--force');
+
+  const cfg = plan.model(stem);
+  const runs = plan.runs(stem).filter((r) => (!onlySettings || onlySettings.includes(r.setting.label)) && (!onlyMethods || onlyMethods.includes(r.variant.name)));
+  let rows = readResults(stem);
+  const done = new Set(rows.map(resultKey));
+  const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) })));
+  process.stderr.write(`${sm.file} ${experiment}: ${todo.length} of ${runs.length} runs to do\n`);
+  if (todo.length === 0) return;
+
+  const modelPath = sharedPath('models', sm.file);
+  const model = loadModel(modelPath);
+  const dims = inputDims(sm.preset);
+  const t0 = Date.now();
+  const test = await decodeAll(sharedPath(...sm.test), sm.preset, {});
+  const float = await accuracy(readFileSync(modelPath), test, dims, 'all');
+  process.stderr.write(`decoded ${imageCount(test)} test images, float top-1 ${(100 * float.top1).toFixed(2)} % (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  const calibSets = new Map<number, Batch[]>();
+  for (const [k, r] of todo.entries()) {
+    if (!calibSets.has(r.calib)) calibSets.set(r.calib, await decodeAll(sharedPath(...sm.calib), sm.preset, { limit: r.calib, seed: 0 }));
+    const calib = calibSets.get(r.calib)!;
+    const t1 = Date.now();
+    const { model: q } = await quantizeModel(model, modelPath, sm.file, options(r.variant, r.setting, calib, dims, cfg));
+    const quantSeconds = (Date.now() - t1) / 1000;
+    // Weight-only models run with their weights dequantized ahead of time (the float32 values the
+    // DequantizeLinear nodes compute) at full optimization; models with activation Q/DQ run at 'basic' so
+    // the Q/DQ pairs execute as written.
+    const acc = r.setting.a === null ? await accuracy(encodeModel(foldWeightDequantization(toQdqModel(q))), test, dims, 'all') : await accuracy(toQdqBytes(q), test, dims, 'basic');
+    const evalSeconds = (Date.now() - t1) / 1000 - quantSeconds;
+    const row: ResultRow = {
+      model: sm.file, experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(imageCount(calib)),
+      positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.name === 'lapq' ? String(cfg.lapqEvals) : '',
+      top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * float.top1).toFixed(2),
+      drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
+      quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1),
+    };
+    rows = rows.filter((x) => resultKey(x) !== resultKey(row)).concat([row]);
+    writeResults(stem, rows);
+    process.stderr.write(`[${k + 1}/${todo.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
+  }
+}
+
+await main();

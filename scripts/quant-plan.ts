@@ -1,0 +1,103 @@
+// What the quantization experiments measure: the precision settings, the method variants (the columns of
+// the comparison table), the per-model run parameters and the experiments (which rows each one needs).
+// Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
+
+export interface Setting {
+  label: string;
+  /** Activation bits, null: float activations (weight-only). */
+  a: number | null;
+  w: number;
+}
+
+export const SETTINGS: Setting[] = [
+  ...[8, 7, 6, 5, 4, 3].map((w) => ({ label: `W${w}`, a: null, w })),
+  { label: 'A8W8', a: 8, w: 8 }, { label: 'A8W4', a: 8, w: 4 }, { label: 'A6W6', a: 6, w: 6 }, { label: 'A4W4', a: 4, w: 4 }, { label: 'A3W3', a: 3, w: 3 },
+];
+
+export interface Variant {
+  name: string;
+  weightMethod: string;
+  actMethod: string;
+  ecaq?: boolean;
+  biasCorrection?: boolean;
+  /** Layer-wise reconstruction on sampled positions (its rows record the positions). */
+  reconstructs?: boolean;
+  applies(s: Setting): boolean;
+}
+
+const always = () => true;
+const withActs = (s: Setting) => s.a !== null;
+
+export const VARIANTS: Variant[] = [
+  { name: 'tflite', weightMethod: 'tflite', actMethod: 'tflite', applies: always },
+  { name: 'mse', weightMethod: 'mse', actMethod: 'mse', applies: always },
+  { name: 'lp', weightMethod: 'lp', actMethod: 'lp', applies: always },
+  // KL calibrates activations only (its weights are tflite's): no weight-only rows.
+  { name: 'kl', weightMethod: 'kl', actMethod: 'kl', applies: withActs },
+  { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: true, applies: always },
+  { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
+  { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
+  { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: true, reconstructs: true, applies: withActs },
+  { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: true, reconstructs: true, applies: always },
+  // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
+  { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
+];
+
+/** Run parameters of one model: calibration images and positions per layer of the reconstruction methods,
+ *  LAPQ's loss-evaluation budget, the p of the lp methods. */
+export interface ModelRunConfig {
+  calib: number;
+  positions: number;
+  lapqEvals: number;
+  p: number;
+}
+
+/** CIFAR-10 ResNets as the issue sets them (256 images, 12,000 positions); MobileNetV2 as the reference run
+ *  (128 images, 8,000 positions), which keeps a Bit-split run within the 5-minute budget. */
+export function modelRunConfig(stem: string): ModelRunConfig {
+  return stem === 'mobilenetv2' ? { calib: 128, positions: 8000, lapqEvals: 200, p: 2.4 } : { calib: 256, positions: 12000, lapqEvals: 300, p: 2.4 };
+}
+
+export interface PlannedRun {
+  setting: Setting;
+  variant: Variant;
+  calib: number;
+}
+
+export interface ExperimentPlan {
+  model(stem: string): ModelRunConfig;
+  runs(stem: string): PlannedRun[];
+}
+
+const variant = (name: string): Variant => VARIANTS.find((v) => v.name === name)!;
+const setting = (label: string): Setting => SETTINGS.find((s) => s.label === label)!;
+
+/** The paper's Fig. 7: A8W4 against the number of calibration images, Bit-split beside TF-Lite and TensorRT (KL). */
+export const CALIB_SIZES = [1, 2, 8, 32, 128, 512];
+export const CALIB_SIZE_METHODS = ['tflite', 'kl', 'bitsplit'];
+
+export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
+  compare: {
+    model: modelRunConfig,
+    runs: (stem) => SETTINGS.flatMap((s) => VARIANTS.filter((v) => v.applies(s)).map((v) => ({ setting: s, variant: v, calib: modelRunConfig(stem).calib }))),
+  },
+  'calib-size': {
+    model: modelRunConfig,
+    runs: () => CALIB_SIZE_METHODS.flatMap((m) => CALIB_SIZES.map((n) => ({ setting: setting('A8W4'), variant: variant(m), calib: n }))),
+  },
+};
+
+export const RESULT_COLUMNS = [
+  'model', 'experiment', 'setting', 'method', 'calib_images', 'positions', 'lapq_evals', 'top1', 'top5', 'float_top1', 'drop', 'eval_images', 'quant_seconds', 'eval_seconds',
+] as const;
+
+export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>;
+
+export function resultKey(r: Pick<ResultRow, 'experiment' | 'setting' | 'method' | 'calib_images'>): string {
+  return `${r.experiment}|${r.setting}|${r.method}|${r.calib_images}`;
+}
+
+/** 'cifar10-resnet20.onnx' -> 'resnet20'. */
+export function modelStem(file: string): string {
+  return file.replace(/\.onnx$/, '').replace(/^[a-z0-9]+-/, '');
+}
