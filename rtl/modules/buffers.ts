@@ -42,6 +42,17 @@ function bankInst(indent: string, width: string, depth: string, aw: string, conn
     names.map((n, i) => `${indent}  .${n.padEnd(nw)} (${conn[n]})${i < names.length - 1 ? ',' : ''}`).join('\n') + `\n${indent});\n`;
 }
 
+/** The host's write port of a banked buffer: one word per cycle into bank `wr_bank`. */
+function hostWritePorts(banks: number, banksExpr: string, bankComment: string, addrBits: number, wordBits: number): Port[] {
+  return [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'wr_en', dir: 'input', width: 1, comment: 'host write of one word' },
+    { name: 'wr_bank', dir: 'input', width: Math.ceil(Math.log2(banks)), widthExpr: `$clog2(${banksExpr})`, comment: bankComment },
+    { name: 'wr_addr', dir: 'input', width: addrBits, widthExpr: 'AW' },
+    { name: 'wr_data', dir: 'input', width: wordBits, widthExpr: 'WORD_W' },
+  ];
+}
+
 export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
   const b = p.ibuf;
   const params: VerilogParam[] = [
@@ -51,11 +62,7 @@ export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'AW', value: b.addrBits },
   ];
   const ports: Port[] = [
-    { name: 'clk', dir: 'input', width: 1 },
-    { name: 'wr_en', dir: 'input', width: 1, comment: 'host write of one word' },
-    { name: 'wr_bank', dir: 'input', width: Math.ceil(Math.log2(p.rows)), widthExpr: '$clog2(ROWS)', comment: 'row' },
-    { name: 'wr_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
-    { name: 'wr_data', dir: 'input', width: p.wordBits, widthExpr: 'WORD_W' },
+    ...hostWritePorts(p.rows, 'ROWS', 'row', b.addrBits, p.wordBits),
     { name: 'rd_en', dir: 'input', width: 1, comment: 'controller: every bank reads the same word' },
     { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
     { name: 'rd_data', dir: 'output', width: p.rows * p.wordBits, widthExpr: 'ROWS*WORD_W', comment: 'row r at [r*WORD_W +: WORD_W], one cycle after rd_addr' },
@@ -85,11 +92,7 @@ export function wbufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'AW', value: b.addrBits },
   ];
   const ports: Port[] = [
-    { name: 'clk', dir: 'input', width: 1 },
-    { name: 'wr_en', dir: 'input', width: 1, comment: 'host write of one word' },
-    { name: 'wr_bank', dir: 'input', width: Math.ceil(Math.log2(p.rows * p.cols)), widthExpr: '$clog2(ROWS*COLS)', comment: 'unit r*COLS + c' },
-    { name: 'wr_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
-    { name: 'wr_data', dir: 'input', width: p.wordBits, widthExpr: 'WORD_W' },
+    ...hostWritePorts(p.rows * p.cols, 'ROWS*COLS', 'unit r*COLS + c', b.addrBits, p.wordBits),
     { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW', comment: 'controller: the step of the word read from IBUF this cycle' },
     { name: 'rd_data', dir: 'output', width: p.rows * p.cols * p.wordBits, widthExpr: 'ROWS*COLS*WORD_W', comment: 'unit (r,c) at [(r*COLS+c)*WORD_W +: WORD_W]' },
   ];

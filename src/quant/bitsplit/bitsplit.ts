@@ -20,7 +20,7 @@
 // which needs no y_m: the maintained G q carries the other bits. Moves are taken only when they lower J, and
 // alpha is a least-squares fit, so J never increases. A negative fitted alpha is folded into q (q -> -q).
 import { type LayerProblem, gramTimes } from './gram.js';
-import { type SolveOptions, type SolveStats, MOVE_EPS, addRow, checkProblem, dot, negate, objectiveAt, resolveOptions } from './core.js';
+import { type SolveOptions, type SolveStats, addRow, alternate, channelStats, checkProblem, negate, resolveOptions } from './core.js';
 
 export interface BitsplitOptions extends SolveOptions {
   /** Total weight bits M (sign included), 2..8; M = 2 is ternary. */
@@ -74,11 +74,7 @@ export async function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: Bit
 
   const q = new Int8Array(OC * D);
   const alphaOut = new Float32Array(OC);
-  const objective = new Float64Array(OC);
-  const initialObjective = new Float64Array(OC);
-  const channelSweeps = new Uint16Array(OC);
-  const history: Float64Array[] | undefined = o.trace ? [] : undefined;
-  let sweepsMax = 0;
+  const { stats, record } = channelStats(OC, o.trace ?? false);
 
   const bits = new Int8Array(nb * D);
   const diag = new Float64Array(D);
@@ -88,40 +84,12 @@ export async function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: Bit
     const off = c * D;
     const qv = qAll.subarray(off, off + D);
     const g = gAll.subarray(off, off + D);
-    const yyc = yy[c];
     for (let k = 0; k < D; k++) {
       const mag = Math.abs(qv[k]), sg = qv[k] < 0 ? -1 : 1;
       for (let m = 0; m < nb; m++) bits[m * D + k] = (mag >> m) & 1 ? sg : 0;
     }
-    let alpha = init.alpha[c];
-    initialObjective[c] = objectiveAt(yyc, Math.fround(alpha), dot(xy, off, qv, D), dot(g, 0, qv, D));
-
-    const hist: number[] | undefined = history ? [] : undefined;
-    let sweeps = 0, changed = 0, prev = Infinity, J = 0, bq = 0, qGq = 0;
-    for (;;) {
-      // Closed-form scale; the current one stays when q carries no signal (all zero, or b.q = 0).
-      bq = dot(xy, off, qv, D);
-      qGq = dot(g, 0, qv, D);
-      if (qGq > 0 && bq !== 0) {
-        if (bq < 0) {
-          negate(qv);
-          negate(g);
-          negate(bits);
-          bq = -bq;
-        }
-        alpha = bq / qGq;
-        J = yyc - bq * alpha;
-      } else {
-        J = objectiveAt(yyc, alpha, bq, qGq);
-      }
-      hist?.push(J);
-      if (sweeps > 0 && (changed === 0 || prev - J <= tol * Math.abs(prev))) break;
-      if (sweeps === maxSweeps) break;
-      prev = J;
-
-      const a = alpha;
-      const eps = (MOVE_EPS * yyc) / a;
-      changed = 0;
+    const run = alternate({ yy: yy[c], xy, off, qv, g, D, alpha: init.alpha[c] }, { tol, maxSweeps, trace: o.trace ?? false }, () => negate(bits), (a, eps) => {
+      let changed = 0;
       for (let m = 0; m < nb; m++) {
         const step = 1 << m;
         const bo = m * D;
@@ -149,16 +117,11 @@ export async function bitsplitSolve(p: LayerProblem, wInit: Float32Array, o: Bit
           }
         }
       }
-      sweeps++;
-    }
-
-    const a32 = Math.fround(alpha);
-    alphaOut[c] = a32;
+      return changed;
+    });
+    alphaOut[c] = run.alpha;
     for (let k = 0; k < D; k++) q[off + k] = qv[k];
-    objective[c] = objectiveAt(yyc, a32, bq, qGq);
-    channelSweeps[c] = sweeps;
-    sweepsMax = Math.max(sweepsMax, sweeps);
-    if (history && hist) history.push(Float64Array.from(hist));
+    record(c, run);
   }
-  return { q, alpha: alphaOut, sweeps: sweepsMax, channelSweeps, objective, initialObjective, ...(history ? { history } : {}) };
+  return { q, alpha: alphaOut, ...stats };
 }

@@ -78,3 +78,88 @@ export function dot(a: Float64Array, aOff: number, b: Float64Array, D: number): 
 export function objectiveAt(yy: number, alpha: number, bq: number, qGq: number): number {
   return yy - 2 * alpha * bq + alpha * alpha * qGq;
 }
+
+export interface ChannelProblem {
+  /** This channel's yy, the problem's b (all channels) and this channel's offset into it. */
+  yy: number;
+  xy: Float64Array;
+  off: number;
+  /** The channel's current q and g = G q (updated in place by the solver's sweeps). */
+  qv: Float64Array;
+  g: Float64Array;
+  D: number;
+  /** Starting scale (kept while q carries no signal). */
+  alpha: number;
+}
+
+export interface ChannelRun {
+  /** Float32 scale and J at it. */
+  alpha: number;
+  objective: number;
+  /** J at the starting scale and q, before any fit. */
+  initialObjective: number;
+  sweeps: number;
+  /** J after the first fit and after every sweep (when traced). */
+  history?: Float64Array;
+}
+
+/**
+ * The alternation both solvers share, for one channel: fit alpha in closed form (Eq. 14 / 21, alpha = b.q /
+ * q.Gq; a negative fit is folded into q, which `flip` mirrors in the solver's own representation), stop when
+ * the last sweep changed nothing, gained less than tol * J, or the cap is reached; otherwise run one sweep of
+ * the solver's coordinate descent at the current scale. `sweep(alpha, eps)` returns how many coordinates
+ * moved; a move must lower J by more than eps (MOVE_EPS of yy, in J / alpha units).
+ */
+export function alternate(p: ChannelProblem, o: { tol: number; maxSweeps: number; trace: boolean }, flip: () => void, sweep: (alpha: number, eps: number) => number): ChannelRun {
+  const { yy, xy, off, qv, g, D } = p;
+  let alpha = p.alpha;
+  const initialObjective = objectiveAt(yy, Math.fround(alpha), dot(xy, off, qv, D), dot(g, 0, qv, D));
+  const hist: number[] | undefined = o.trace ? [] : undefined;
+  let sweeps = 0, changed = 0, prev = Infinity, J = 0, bq = 0, qGq = 0;
+  for (;;) {
+    // Closed-form scale; the current one stays when q carries no signal (all zero, or b.q = 0).
+    bq = dot(xy, off, qv, D);
+    qGq = dot(g, 0, qv, D);
+    if (qGq > 0 && bq !== 0) {
+      if (bq < 0) {
+        negate(qv);
+        negate(g);
+        flip();
+        bq = -bq;
+      }
+      alpha = bq / qGq;
+      J = yy - bq * alpha;
+    } else {
+      J = objectiveAt(yy, alpha, bq, qGq);
+    }
+    hist?.push(J);
+    if (sweeps > 0 && (changed === 0 || prev - J <= o.tol * Math.abs(prev))) break;
+    if (sweeps === o.maxSweeps) break;
+    prev = J;
+    changed = sweep(alpha, (MOVE_EPS * yy) / alpha);
+    sweeps++;
+  }
+  const a32 = Math.fround(alpha);
+  return { alpha: a32, objective: objectiveAt(yy, a32, bq, qGq), initialObjective, sweeps, ...(hist ? { history: Float64Array.from(hist) } : {}) };
+}
+
+/** Per-channel statistics of a layer solve, filled channel by channel by `record`. */
+export function channelStats(OC: number, trace: boolean): { stats: SolveStats; record(c: number, r: ChannelRun): void } {
+  const stats: SolveStats = {
+    sweeps: 0,
+    channelSweeps: new Uint16Array(OC),
+    objective: new Float64Array(OC),
+    initialObjective: new Float64Array(OC),
+    ...(trace ? { history: [] as Float64Array[] } : {}),
+  };
+  return {
+    stats,
+    record(c, r) {
+      stats.channelSweeps[c] = r.sweeps;
+      stats.objective[c] = r.objective;
+      stats.initialObjective[c] = r.initialObjective;
+      stats.sweeps = Math.max(stats.sweeps, r.sweeps);
+      if (stats.history && r.history) stats.history.push(r.history);
+    },
+  };
+}

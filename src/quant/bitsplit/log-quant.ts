@@ -15,7 +15,7 @@
 // Log codes converge more slowly than Bit-split (each refit of alpha shifts every level), so the sweep cap
 // is reached more often; the last sweeps gain < 0.1 % of J.
 import { type LayerProblem, gramTimes } from './gram.js';
-import { type SolveOptions, type SolveStats, MOVE_EPS, addRow, checkProblem, dot, negate, objectiveAt, resolveOptions } from './core.js';
+import { type SolveOptions, type SolveStats, addRow, alternate, channelStats, checkProblem, resolveOptions } from './core.js';
 
 export interface LogOptions extends SolveOptions {
   /** Total bits M (sign included), 2..4. */
@@ -109,11 +109,7 @@ export async function logSolve(p: LayerProblem, wInit: Float32Array, o: LogOptio
   const ints = new Int8Array(OC * D);
   const alphaOut = new Float32Array(OC);
   const scaleOut = new Float32Array(OC);
-  const objective = new Float64Array(OC);
-  const initialObjective = new Float64Array(OC);
-  const channelSweeps = new Uint16Array(OC);
-  const history: Float64Array[] | undefined = o.trace ? [] : undefined;
-  let sweepsMax = 0;
+  const { stats, record } = channelStats(OC, o.trace ?? false);
 
   const diag = new Float64Array(D);
   for (let k = 0; k < D; k++) diag[k] = gram[k * D + k];
@@ -124,35 +120,11 @@ export async function logSolve(p: LayerProblem, wInit: Float32Array, o: LogOptio
     const qv = init.q.subarray(off, off + D);
     const ci = init.ci.subarray(off, off + D);
     const g = gAll.subarray(off, off + D);
-    const yyc = yy[c];
-    let alpha = init.alpha[c];
-    initialObjective[c] = objectiveAt(yyc, Math.fround(alpha), dot(xy, off, qv, D), dot(g, 0, qv, D));
-
-    const hist: number[] | undefined = history ? [] : undefined;
-    let sweeps = 0, changed = 0, prev = Infinity, J = 0, bq = 0, qGq = 0;
-    for (;;) {
-      bq = dot(xy, off, qv, D);
-      qGq = dot(g, 0, qv, D);
-      if (qGq > 0 && bq !== 0) {
-        if (bq < 0) {
-          negate(qv);
-          negate(g);
-          for (let k = 0; k < D; k++) ci[k] = nc - 1 - ci[k];
-          bq = -bq;
-        }
-        alpha = bq / qGq;
-        J = yyc - bq * alpha;
-      } else {
-        J = objectiveAt(yyc, alpha, bq, qGq);
-      }
-      hist?.push(J);
-      if (sweeps > 0 && (changed === 0 || prev - J <= tol * Math.abs(prev))) break;
-      if (sweeps === maxSweeps) break;
-      prev = J;
-
-      const a = alpha;
-      const eps = (MOVE_EPS * yyc) / a;
-      changed = 0;
+    const flip = () => {
+      for (let k = 0; k < D; k++) ci[k] = nc - 1 - ci[k];
+    };
+    const run = alternate({ yy: yy[c], xy, off, qv, g, D, alpha: init.alpha[c] }, { tol, maxSweeps, trace: o.trace ?? false }, flip, (a, eps) => {
+      let changed = 0;
       for (let k = 0; k < D; k++) {
         const hk = a * diag[k];
         if (!(hk > 0)) continue; // an input that is always zero: J does not depend on this weight
@@ -168,22 +140,17 @@ export async function logSolve(p: LayerProblem, wInit: Float32Array, o: LogOptio
           changed++;
         }
       }
-      sweeps++;
-    }
-
-    const a32 = Math.fround(alpha);
-    alphaOut[c] = a32;
-    scaleOut[c] = Math.fround(a32 * unit);
+      return changed;
+    });
+    alphaOut[c] = run.alpha;
+    scaleOut[c] = Math.fround(run.alpha * unit);
     for (let k = 0; k < D; k++) {
       const code = candCode[ci[k]];
       codes[off + k] = code;
       const j = Math.abs(code);
       ints[off + k] = j === 0 ? 0 : Math.sign(code) * (1 << (L - j));
     }
-    objective[c] = objectiveAt(yyc, a32, bq, qGq);
-    channelSweeps[c] = sweeps;
-    sweepsMax = Math.max(sweepsMax, sweeps);
-    if (history && hist) history.push(Float64Array.from(hist));
+    record(c, run);
   }
-  return { codes, ints, alpha: alphaOut, scale: scaleOut, levels, sweeps: sweepsMax, channelSweeps, objective, initialObjective, ...(history ? { history } : {}) };
+  return { codes, ints, alpha: alphaOut, scale: scaleOut, levels, ...stats };
 }
