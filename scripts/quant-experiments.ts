@@ -46,7 +46,7 @@ function options(v: Variant, s: Setting, calib: Batch[], dims: (b: Batch) => num
     weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p },
     ecaq: v.ecaq, biasCorrection: v.biasCorrection,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
-    reconstruction: { positions: plan.positions, floatInputs: false, seed: 0 },
+    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed: 0, unquantizedFit: v.unquantizedFit ?? false },
     lapq: { labels: true, maxEvals: plan.lapqEvals },
   };
 }

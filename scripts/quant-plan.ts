@@ -20,6 +20,10 @@ export interface Variant {
   actMethod: string;
   ecaq?: boolean;
   biasCorrection?: boolean;
+  /** Reconstruct each layer from the float network's inputs (the paper's code) instead of the partly quantized one. */
+  floatInputs?: boolean;
+  /** Fit the weights to the layer's unquantized inputs (its activation quantizer still applies at inference). */
+  unquantizedFit?: boolean;
   /** Layer-wise reconstruction on sampled positions (its rows record the positions). */
   reconstructs?: boolean;
   applies(s: Setting): boolean;
@@ -38,6 +42,8 @@ export const VARIANTS: Variant[] = [
   { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
   { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: true, reconstructs: true, applies: withActs },
+  { name: 'bitsplit-float-inputs', weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
+  { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', unquantizedFit: true, reconstructs: true, applies: withActs },
   { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: true, reconstructs: true, applies: always },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },

@@ -66,8 +66,9 @@ export function foldBeta(site: LayerSite, beta: Float32Array): LayerSite {
 }
 
 /** The sampled patches as the codes the layer sees: x * (1/beta[c]) in float32, then the scale-1 quantizer,
- *  exactly as the QDQ graph's Mul -> Clip -> QuantizeLinear computes it. */
-export function ecaqCodesInPlace(data: LayerData, act: ActQuant): void {
+ *  exactly as the QDQ graph's Mul -> Clip -> QuantizeLinear computes it (`round` false: the scaled values
+ *  before the quantizer, for a fit to unquantized inputs). */
+export function ecaqCodesInPlace(data: LayerData, act: ActQuant, round = true): void {
   const beta = act.channelScales!;
   const icg = beta.length / data.groups.length;
   const window = data.D / icg;
@@ -75,7 +76,10 @@ export function ecaqCodesInPlace(data: LayerData, act: ActQuant): void {
   data.groups.forEach((g, gi) => {
     for (let d = 0; d < data.D; d++) {
       const inv = Math.fround(1 / beta[gi * icg + Math.floor(d / window)]);
-      for (let n = 0; n < data.N; n++) g.X[n * data.D + d] = fakeQuantize(Math.fround(g.X[n * data.D + d] * inv), unit);
+      for (let n = 0; n < data.N; n++) {
+        const v = Math.fround(g.X[n * data.D + d] * inv);
+        g.X[n * data.D + d] = round ? fakeQuantize(v, unit) : v;
+      }
     }
   });
 }

@@ -40,8 +40,9 @@ export interface QuantizeOptions {
   sampleCap?: number;
   /** Layer-wise reconstruction (methods that need data): positions sampled per layer, and whether each
    *  layer's inputs come from the float network (as the Bit-split paper's code) instead of the partly
-   *  quantized one. */
-  reconstruction?: { positions: number; floatInputs: boolean; seed: number };
+   *  quantized one. `unquantizedFit`: fit the weights to the layer's inputs before its own activation
+   *  quantizer (the quantizer still applies at inference) instead of to the quantized inputs. */
+  reconstruction?: { positions: number; floatInputs: boolean; seed: number; unquantizedFit?: boolean };
   /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
   biasCorrection?: boolean;
   /** LAPQ options (when either method is 'lapq'): loss against labels (cross-entropy) or the float model (KL),
@@ -182,14 +183,14 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
           const signed = !s.unsignedInput;
           const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
           const act = ecaqAct(channelScales(data, inC, bits.a, signed), bits.a, signed);
-          ecaqCodesInPlace(data, act);
+          ecaqCodesInPlace(data, act, !o.reconstruction?.unquantizedFit);
           const beta = act.channelScales!;
           const folded = foldBeta(s, beta);
           finish(i, folded, bits, await wq.quantize(folded, bits.w, data), act, null, patchMeanOf(data));
           return act;
         }
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
-        if (chosen) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
+        if (chosen && !o.reconstruction?.unquantizedFit) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
         finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data));
         return chosen?.act;
       },

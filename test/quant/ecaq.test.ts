@@ -74,4 +74,20 @@ test('ECAQ needs quantized activations', async () => {
   }
 });
 
+test('unquantized fit: the weights are fitted to the inputs before the layer\'s own quantizer', async () => {
+  const run = (aBits: number | null, unquantizedFit: boolean) => quantizeModel(model, 'm', 'm', {
+    aBits, wBits: 4, firstLast: null, weightMethod: 'bitsplit', actMethod: 'bitsplit', methodOptions: { p: 2 },
+    calibration: { batches: async function* () { yield* batches; }, count: 2, inputDims: (b) => [b.count, C0, H, H] },
+    reconstruction: { positions: 1000, floatInputs: false, seed: 1, unquantizedFit },
+  });
+  const weightOnly = (await run(null, false)).model.layers[0];
+  const unquantized = (await run(3, true)).model.layers[0];
+  const quantized = (await run(3, false)).model.layers[0];
+  // the first layer reads the image in every run: only its own input quantizer can make a difference
+  assert.equal(Array.from(unquantized.wInt), Array.from(weightOnly.wInt));
+  assert.equal(Array.from(unquantized.wScales), Array.from(weightOnly.wScales));
+  assert.ok(unquantized.act && unquantized.act.bits === 3, 'the quantizer still applies at inference');
+  assert.not.equal(Array.from(quantized.wInt), Array.from(weightOnly.wInt), 'a 3-bit input should change the fitted integers');
+});
+
 test.run();

@@ -42,6 +42,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'lapq-evals': number;
   positions: number;
   'float-inputs': boolean;
+  'unquantized-fit': boolean;
 }
 
 /** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only. */
@@ -96,6 +97,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('bias-correction', { type: 'boolean', default: false, describe: 'correct each channel\'s mean output shift caused by weight quantization' })
       .option('ecaq', { type: 'boolean', default: false, describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights' })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
+      .option('unquantized-fit', { type: 'boolean', default: false, describe: 'reconstruction methods fit each layer\'s weights to its inputs before its own activation quantizer (which still applies at inference) instead of to the quantized inputs' })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -147,7 +149,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       biasCorrection: a['bias-correction'],
       ecaq: a.ecaq,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
-      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed },
+      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, unquantizedFit: a['unquantized-fit'] },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
       progress: (s, d, t) => {
         if (s !== stage) {
