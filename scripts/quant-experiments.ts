@@ -46,7 +46,7 @@ function options(v: Variant, s: Setting, calib: Batch[], dims: (b: Batch) => num
     weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p },
     ecaq: v.ecaq, biasCorrection: v.biasCorrection,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
-    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed: 0, unquantizedFit: v.unquantizedFit ?? false },
+    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed: 0, actFit: v.actFit ?? 'quantized' },
     lapq: { labels: true, maxEvals: plan.lapqEvals },
   };
 }
@@ -73,8 +73,7 @@ async function main(): Promise<void> {
 
   const cfg = plan.model(stem);
   const runs = plan.runs(stem).filter((r) => (!onlySettings || onlySettings.includes(r.setting.label)) && (!onlyMethods || onlyMethods.includes(r.variant.name)));
-  let rows = readResults(stem);
-  const done = new Set(rows.map(resultKey));
+  const done = new Set(readResults(stem).map(resultKey));
   const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) })));
   process.stderr.write(`${sm.file} ${experiment}: ${todo.length} of ${runs.length} runs to do\n`);
   if (todo.length === 0) return;
@@ -105,8 +104,8 @@ async function main(): Promise<void> {
       drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
       quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1),
     };
-    rows = rows.filter((x) => resultKey(x) !== resultKey(row)).concat([row]);
-    writeResults(stem, rows);
+    // Re-read before writing: another run may have added rows for this model meanwhile.
+    writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));
     process.stderr.write(`[${k + 1}/${todo.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
   }
 }

@@ -1,6 +1,7 @@
 // What the quantization experiments measure: the precision settings, the method variants (the columns of
 // the comparison table), the per-model run parameters and the experiments (which rows each one needs).
 // Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
+import type { ActFit } from '../src/quant/quantize.js';
 
 export interface Setting {
   label: string;
@@ -22,8 +23,8 @@ export interface Variant {
   biasCorrection?: boolean;
   /** Reconstruct each layer from the float network's inputs (the paper's code) instead of the partly quantized one. */
   floatInputs?: boolean;
-  /** Fit the weights to the layer's unquantized inputs (its activation quantizer still applies at inference). */
-  unquantizedFit?: boolean;
+  /** How activation quantization enters the weight fit (src/quant/quantize.ts ActFit); default 'quantized'. */
+  actFit?: ActFit;
   /** Layer-wise reconstruction on sampled positions (its rows record the positions). */
   reconstructs?: boolean;
   applies(s: Setting): boolean;
@@ -43,7 +44,8 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
   { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: true, reconstructs: true, applies: withActs },
   { name: 'bitsplit-float-inputs', weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
-  { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', unquantizedFit: true, reconstructs: true, applies: withActs },
+  { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
   { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: true, reconstructs: true, applies: always },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },

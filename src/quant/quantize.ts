@@ -8,6 +8,7 @@ import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
 import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
+import { toQdqModel } from './qdq.js';
 import { lapqOptimize } from './lapq/lapq.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
@@ -26,6 +27,18 @@ function patchMeanOf(data: LayerData): (c: number, d: number) => number {
 import { prepareModel, LayerSite } from './prepare.js';
 import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 
+/**
+ * How a reconstruction method treats activation quantization while it fits the weights:
+ * - 'quantized': each layer is fitted to its quantized inputs (its own quantizer applied to the samples),
+ *   taken from the network with every earlier layer's weights and activations quantized (Algorithm 1);
+ * - 'unquantized': the same network, but the layer's own quantizer is left out of the fit;
+ * - 'after': the weights are fitted with float activations everywhere (as weight-only quantization), and the
+ *   activation quantizers are calibrated afterwards on the weight-quantized network.
+ * At inference the activations are quantized in every case.
+ */
+export type ActFit = 'quantized' | 'unquantized' | 'after';
+export const ACT_FITS: readonly ActFit[] = ['quantized', 'unquantized', 'after'];
+
 export interface QuantizeOptions {
   /** Activation bits, or null for weight-only quantization (float activations). */
   aBits: number | null;
@@ -40,9 +53,8 @@ export interface QuantizeOptions {
   sampleCap?: number;
   /** Layer-wise reconstruction (methods that need data): positions sampled per layer, and whether each
    *  layer's inputs come from the float network (as the Bit-split paper's code) instead of the partly
-   *  quantized one. `unquantizedFit`: fit the weights to the layer's inputs before its own activation
-   *  quantizer (the quantizer still applies at inference) instead of to the quantized inputs. */
-  reconstruction?: { positions: number; floatInputs: boolean; seed: number; unquantizedFit?: boolean };
+   *  quantized one; `actFit` says how activation quantization enters the fit (see ActFit). */
+  reconstruction?: { positions: number; floatInputs: boolean; seed: number; actFit?: ActFit };
   /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
   biasCorrection?: boolean;
   /** LAPQ options (when either method is 'lapq'): loss against labels (cross-entropy) or the float model (KL),
@@ -134,6 +146,32 @@ function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' |
   };
 }
 
+/** actFit 'after': a weight-only reconstruction, then per-layer activation quantizers calibrated on the
+ *  weight-quantized network (the first/last rule applies to both). */
+async function quantizeActsAfter(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  const weights = await quantizeModel(source, what, name, { ...o, aBits: null });
+  const cal = o.calibration!;
+  const sites = prepareModel(source, what).layers;
+  const stats = await calibrate(toQdqModel(weights.model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
+    sampleCap: o.sampleCap ?? 1 << 20,
+    batches: cal.count,
+    onBatch: (d) => o.progress?.('calibrate', d, cal.count),
+  });
+  const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
+  const layers = weights.model.layers.map((l, i) => {
+    const edge = o.firstLast !== null && (i === 0 || i === sites.length - 1);
+    const bits = edge ? o.firstLast! : o.aBits!;
+    const signed = !sites[i].unsignedInput;
+    return { ...l, act: actQuantFor(aq.clip(stats.get(l.inputTensor)!, bits, signed), bits, signed) };
+  });
+  const report = weights.report.map((r, i) => {
+    const a = layers[i].act;
+    const levels = a.signed ? 2 ** (a.bits - 1) - 1 : 2 ** a.bits - 1;
+    return { ...r, aBits: a.bits, aSigned: a.signed, aScale: a.scale, aClip: a.scale * levels };
+  });
+  return { model: { ...weights.model, actMethod: aq.name, layers }, report };
+}
+
 export async function quantizeModel(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
   if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') return quantizeLapq(source, what, name, o);
   checkBits(o.wBits, 'weight bit width');
@@ -171,6 +209,11 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   };
 
   if (o.ecaq && o.aBits === null) throw new UserError('--ecaq quantizes activations per input channel: it needs activation bits (--a<A>w<W>)');
+  const actFit = o.reconstruction?.actFit ?? 'quantized';
+  if (actFit === 'after' && o.aBits !== null && wq.needsData) {
+    if (o.ecaq) throw new UserError('--act-fit after calibrates activations once the weights are fitted; --ecaq folds its channel scales into the weights before the fit: use one of them');
+    return quantizeActsAfter(source, what, name, o);
+  }
   if (wq.needsData || o.ecaq) {
     if (!o.calibration) throw new UserError(`${o.ecaq ? '--ecaq' : `weight method '${wq.name}'`} works on each layer's sampled inputs: it needs calibration images (--calib DIR)`);
     await reconstructLayers({
@@ -183,14 +226,14 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
           const signed = !s.unsignedInput;
           const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
           const act = ecaqAct(channelScales(data, inC, bits.a, signed), bits.a, signed);
-          ecaqCodesInPlace(data, act, !o.reconstruction?.unquantizedFit);
+          ecaqCodesInPlace(data, act, actFit === 'quantized');
           const beta = act.channelScales!;
           const folded = foldBeta(s, beta);
           finish(i, folded, bits, await wq.quantize(folded, bits.w, data), act, null, patchMeanOf(data));
           return act;
         }
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
-        if (chosen && !o.reconstruction?.unquantizedFit) for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
+        if (chosen && actFit === 'quantized') for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
         finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data));
         return chosen?.act;
       },

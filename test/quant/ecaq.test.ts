@@ -9,7 +9,7 @@ import { buildModel } from '../../src/onnx/build.js';
 import { withOutputs } from '../../src/onnx/expose.js';
 import { openModel } from '../../src/onnx/run.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
-import { quantizeModel } from '../../src/quant/quantize.js';
+import { type ActFit, quantizeModel } from '../../src/quant/quantize.js';
 import { fakeQuantize, toQdqModel } from '../../src/quant/qdq.js';
 
 const r = rng(41);
@@ -75,19 +75,35 @@ test('ECAQ needs quantized activations', async () => {
 });
 
 test('unquantized fit: the weights are fitted to the inputs before the layer\'s own quantizer', async () => {
-  const run = (aBits: number | null, unquantizedFit: boolean) => quantizeModel(model, 'm', 'm', {
+  const run = (aBits: number | null, actFit: ActFit) => quantizeModel(model, 'm', 'm', {
     aBits, wBits: 4, firstLast: null, weightMethod: 'bitsplit', actMethod: 'bitsplit', methodOptions: { p: 2 },
     calibration: { batches: async function* () { yield* batches; }, count: 2, inputDims: (b) => [b.count, C0, H, H] },
-    reconstruction: { positions: 1000, floatInputs: false, seed: 1, unquantizedFit },
+    reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit },
   });
-  const weightOnly = (await run(null, false)).model.layers[0];
-  const unquantized = (await run(3, true)).model.layers[0];
-  const quantized = (await run(3, false)).model.layers[0];
+  const weightOnly = (await run(null, 'quantized')).model.layers[0];
+  const unquantized = (await run(3, 'unquantized')).model.layers[0];
+  const quantized = (await run(3, 'quantized')).model.layers[0];
   // the first layer reads the image in every run: only its own input quantizer can make a difference
   assert.equal(Array.from(unquantized.wInt), Array.from(weightOnly.wInt));
   assert.equal(Array.from(unquantized.wScales), Array.from(weightOnly.wScales));
   assert.ok(unquantized.act && unquantized.act.bits === 3, 'the quantizer still applies at inference');
   assert.not.equal(Array.from(quantized.wInt), Array.from(weightOnly.wInt), 'a 3-bit input should change the fitted integers');
+});
+
+test("act fit 'after': the weight-only integers, activation quantizers calibrated on the weight-quantized net", async () => {
+  const cal = { batches: async function* () { yield* batches; }, count: 2, inputDims: (b: Batch) => [b.count, C0, H, H] };
+  const common = { wBits: 4, firstLast: null, weightMethod: 'bitsplit', actMethod: 'bitsplit', methodOptions: { p: 2 }, calibration: cal };
+  const w = await quantizeModel(model, 'm', 'm', { ...common, aBits: null, reconstruction: { positions: 1000, floatInputs: false, seed: 1 } });
+  const a = await quantizeModel(model, 'm', 'm', { ...common, aBits: 4, reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' } });
+  a.model.layers.forEach((l, i) => {
+    assert.equal(Array.from(l.wInt), Array.from(w.model.layers[i].wInt), `layer ${i} integers`);
+    assert.ok(l.act && l.act.bits === 4 && l.act.scale > 0, `layer ${i} activation quantizer`);
+  });
+  assert.is(a.model.layers[0].act!.signed, true);
+  assert.is(a.model.layers[1].act!.signed, false);
+  assert.is(a.report[1].aBits, 4);
+  const err = await quantizeModel(model, 'm', 'm', { ...common, aBits: 4, ecaq: true, reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' } }).then(() => null, (e: Error) => e);
+  assert.match(err?.message ?? 'no error', /use one of them/);
 });
 
 test.run();

@@ -7,13 +7,13 @@ import { GraphView } from '../../onnx/graph.js';
 import { openDataSet } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
 import type { PreprocessSpec } from '../../data/preprocess.js';
-import { quantizeModel, LayerReport } from '../../quant/quantize.js';
+import { ACT_FITS, type ActFit, quantizeModel, LayerReport } from '../../quant/quantize.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFileAtomic } from '../../fsutil.js';
-import { UserError } from '../../errors.js';
+import { UserError, unknownChoice } from '../../errors.js';
 import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
 import { progress } from '../progress.js';
 import { formatTable } from '../table.js';
@@ -42,7 +42,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'lapq-evals': number;
   positions: number;
   'float-inputs': boolean;
-  'unquantized-fit': boolean;
+  'act-fit': string;
 }
 
 /** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only. */
@@ -97,7 +97,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('bias-correction', { type: 'boolean', default: false, describe: 'correct each channel\'s mean output shift caused by weight quantization' })
       .option('ecaq', { type: 'boolean', default: false, describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights' })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
-      .option('unquantized-fit', { type: 'boolean', default: false, describe: 'reconstruction methods fit each layer\'s weights to its inputs before its own activation quantizer (which still applies at inference) instead of to the quantized inputs' })
+      .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -109,6 +109,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     checkCount('batch', a.batch, 1);
     checkCount('sqnr-images', a['sqnr-images'], 0);
     checkCount('positions', a.positions, 1);
+    if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
     if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
     if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
     const model = loadModel(a.model);
@@ -149,7 +150,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       biasCorrection: a['bias-correction'],
       ecaq: a.ecaq,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
-      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, unquantizedFit: a['unquantized-fit'] },
+      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
       progress: (s, d, t) => {
         if (s !== stage) {
