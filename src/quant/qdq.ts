@@ -201,6 +201,7 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       if (!same) {
         const bName = unique(`${base}_bias`);
         inits.push(makeInitializer(bName, floatTensor([l.bias.length], l.bias)));
+        if (node.input[2]) replacedWeights.add(node.input[2]);
         node.input[2] = bName;
       }
     }
@@ -265,7 +266,7 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
     names.act = chain.inputs;
   }
 
-  // Float weights no node reads any more are dropped (old IR versions also list them as graph inputs).
+  // Float weights and biases no node reads any more are dropped (old IR versions also list them as graph inputs).
   const stillRead = new Set(nodes.flatMap((n) => n.input));
   const dropped = new Set([...replacedWeights].filter((w) => !stillRead.has(w)));
   g.initializer = inits.filter((t) => !dropped.has(t.name ?? ''));

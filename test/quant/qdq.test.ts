@@ -197,6 +197,15 @@ test('Conv (bias) + Relu + Gemm: onnxruntime output equals the integer-weight, f
   const diff = Math.max(...Array.from(fl.get('y') as Float32Array, (v, i) => Math.abs(v - want[i])));
   assert.ok(diff > 1e-3, `float and quantized outputs differ (${diff})`);
 
+  // A changed bias (bias correction) replaces the graph's, and the old initializer is dropped.
+  const shifted = Float32Array.from(b1.data as Float32Array, (v) => v + 0.5);
+  const qb = toQdqModel(qmodel(prepared, [{ ...l1, bias: shifted }, l2]));
+  const gb = new GraphView(qb);
+  assert.not.ok(gb.hasInitializer('b1'), 'the replaced bias is dropped');
+  const conv = (qb.graph?.node ?? []).find((n) => n.opType === 'Conv')!;
+  assert.equal(Array.from(gb.initializer(conv.input![2])?.data ?? []), Array.from(shifted));
+  assert.ok(gb.hasInitializer('b2'), 'an unchanged bias stays');
+
   const meta = new Map((qdq.metadataProps ?? []).map((p) => [p.key, p.value]));
   assert.equal(JSON.parse(meta.get('hwq.layers') ?? '[]'), [
     { name: 'conv1', nodeName: 'conv1', wBits: 4, aBits: 8, signed: true, scale: 0.01, zeroPoint: 0 },
