@@ -46,6 +46,8 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit-float-inputs', weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
   { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
   { name: 'bitsplit-acts-after', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
+  { name: 'bitsplit+lapq-acts', weightMethod: 'bitsplit', actMethod: 'lapq', actFit: 'after', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after-kl', weightMethod: 'bitsplit', actMethod: 'kl', actFit: 'after', reconstructs: true, applies: withActs },
   { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: true, reconstructs: true, applies: always },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },

@@ -109,10 +109,13 @@ export function actQuantFor(clip: number, bits: number, signed: boolean): ActQua
  */
 async function quantizeLapq(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
   if (!o.calibration) throw new UserError('LAPQ searches clip values against the network loss on calibration images: pass --calib DIR');
-  if (o.weightMethod !== 'lapq' || (o.aBits !== null && o.actMethod !== 'lapq')) {
-    throw new UserError(`LAPQ searches weight and activation clips together: use --method lapq for both (got weights ${o.weightMethod}, activations ${o.actMethod})`);
+  // LAPQ weights come with LAPQ activations (a joint search); LAPQ activations may sit on another method's
+  // weights, which then stay fixed while the activation clips are searched.
+  const frozenWeights = o.weightMethod !== 'lapq';
+  if (o.aBits === null ? frozenWeights : o.actMethod !== 'lapq') {
+    throw new UserError(`LAPQ searches activation clips (with its own weights or another method's): use --method lapq, or --act-method lapq with any --weight-method (got weights ${o.weightMethod}, activations ${o.actMethod})`);
   }
-  const base = await quantizeModel(source, what, name, { ...o, weightMethod: 'lp', actMethod: 'lp' });
+  const base = await quantizeModel(source, what, name, { ...o, weightMethod: frozenWeights ? o.weightMethod : 'lp', actMethod: 'lp' });
   const cached: Batch[] = [];
   for await (const b of o.calibration.batches()) cached.push(b);
   if (cached.length === 0) throw new UserError('calibration set is empty');
@@ -122,6 +125,7 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
     imageDims: o.calibration.inputDims(cached[0]).slice(1),
     options: {
       labels: o.lapq?.labels ?? true,
+      frozenWeights,
       progress: o.progress,
       ...(o.lapq?.maxEvals !== undefined ? { maxEvals: o.lapq.maxEvals } : {}),
       ...(o.lapq?.images !== undefined ? { images: o.lapq.images } : {}),

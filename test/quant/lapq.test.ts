@@ -263,6 +263,26 @@ test('lapqOptimize without labels minimizes the KL divergence to the float model
   assert.ok(trace.finalLoss >= 0 && trace.finalLoss <= trace.start.loss, `${trace.finalLoss} vs ${trace.start.loss}`);
 });
 
+test('LAPQ activations on another method\'s weights: integers and scales kept, only activation clips searched', async () => {
+  const src = classifier(45);
+  const cal = await labelledBatches(src, 64, 32, 6);
+  const calibration = { batches: async function* () { yield* cal; }, count: cal.length, inputDims: (b: Batch) => [b.count, ...DIMS] };
+  const common = { aBits: 3, wBits: 4, firstLast: null, methodOptions: { p: 2.4 }, calibration };
+  const { model: mse } = await quantizeModel(src, 'syn', 'syn', { ...common, weightMethod: 'mse', actMethod: 'lp' });
+  const { model: mixed } = await quantizeModel(src, 'syn', 'syn', { ...common, weightMethod: 'mse', actMethod: 'lapq', lapq: { labels: true, maxEvals: 60, images: 64 } });
+  assert.is(mixed.weightMethod, 'mse');
+  assert.is(mixed.actMethod, 'lapq');
+  mixed.layers.forEach((l, i) => {
+    assert.equal(Array.from(l.wInt), Array.from(mse.layers[i].wInt), `${l.name} integers`);
+    assert.equal(Array.from(l.wScales), Array.from(mse.layers[i].wScales), `${l.name} scales`);
+  });
+  assert.ok(mixed.layers.some((l, i) => l.act!.scale !== mse.layers[i].act!.scale), 'some activation clip moved');
+  const before = await qdqCrossEntropy(mse, cal, 64), after = await qdqCrossEntropy(mixed, cal, 64);
+  assert.ok(after <= before + 1e-12, `loss ${after} vs lp activations ${before}`);
+  const err = await quantizeModel(src, 'syn', 'syn', { ...common, aBits: null, weightMethod: 'mse', actMethod: 'lapq' }).then(() => null, (e: Error) => e);
+  assert.match(err?.message ?? 'no error', /--act-method lapq with any --weight-method/);
+});
+
 // ---- ResNet-20 ----
 
 withShared(test, 'LAPQ on ResNet-20 A4W4 (128 calibration images) lowers the calibration loss below the lp initialization', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib']], async ([modelPath, calibPath]) => {

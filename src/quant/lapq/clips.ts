@@ -76,7 +76,9 @@ export class ClipSpace {
   private readonly weights: ChannelWeights[];
   private readonly histograms = new Map<number, Histogram>();
 
-  constructor(readonly base: QuantModel) {
+  /** `frozenWeights`: the base model's integer weights and scales stay as they are (weights from another
+   *  method, e.g. Bit-split); only the activation clips are searched. */
+  constructor(readonly base: QuantModel, readonly frozenWeights = false) {
     const view = new GraphView(base.prepared);
     this.weights = base.layers.map((l) => {
       const t = view.initializer(l.weightName);
@@ -95,6 +97,7 @@ export class ClipSpace {
   /** lpState for several p, sharing the weight pass. */
   lpStates(ps: readonly number[], stats: Map<string, ActStats>): ClipState[] {
     const layers = this.base.layers;
+    if (this.frozenWeights) return ps.map((p) => this.lpActs(p, stats, layers.map(() => new Float64Array(0))));
     const wClips = layers.map((l, i) => {
       const w = this.weights[i];
       const levels = positiveLevels(l.wBits, true);
@@ -139,7 +142,7 @@ export class ClipSpace {
         out.push(p);
       }
     });
-    this.base.layers.forEach((l, i) => out.push({ kind: 'weight', label: l.name, layers: [i], bits: l.wBits }));
+    if (!this.frozenWeights) this.base.layers.forEach((l, i) => out.push({ kind: 'weight', label: l.name, layers: [i], bits: l.wBits }));
     const low = out.filter((p) => p.bits < 8);
     return all || low.length === 0 ? out : low;
   }
@@ -163,6 +166,8 @@ export class ClipSpace {
   /** The quantized model at a state: activation formats from the clips, weights re-rounded at the scaled clips. */
   model(s: ClipState, method = 'lapq'): QuantModel {
     const layers = this.base.layers.map((l, i): QuantLayer => {
+      const act = l.act ? actQuantFor(s.actClip[i], l.act.bits, l.act.signed) : undefined;
+      if (this.frozenWeights) return { ...l, act };
       const w = this.weights[i];
       const levels = positiveLevels(l.wBits, true);
       const q = new Int8Array(w.data.length);
@@ -174,9 +179,8 @@ export class ClipSpace {
         wScales[c] = step;
         for (let j = c * w.per; j < (c + 1) * w.per; j++) q[j] = Math.max(-levels, Math.min(levels, Math.round(w.data[j] / step)));
       }
-      const act = l.act ? actQuantFor(s.actClip[i], l.act.bits, l.act.signed) : undefined;
       return { ...l, wInt: fromChannels(q, l.weightShape, l.channelAxis, (n) => new Int8Array(n)), wScales, act };
     });
-    return { ...this.base, weightMethod: method, actMethod: this.base.layers.some((l) => l.act) ? method : 'none', layers };
+    return { ...this.base, weightMethod: this.frozenWeights ? this.base.weightMethod : method, actMethod: this.base.layers.some((l) => l.act) ? method : 'none', layers };
   }
 }

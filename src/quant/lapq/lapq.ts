@@ -34,6 +34,8 @@ export interface LapqOptions {
   lineEvals: number;
   /** Search 8-bit quantizers too (by default they keep their Lp clips at p* unless every quantizer is 8-bit). */
   searchEightBit: boolean;
+  /** Keep the model's integer weights and scales (from another weight method); search activation clips only. */
+  frozenWeights: boolean;
   threads: number;
   /** Activation values kept per tensor for the Lp histograms. */
   sampleCap: number;
@@ -42,7 +44,7 @@ export interface LapqOptions {
 
 export const LAPQ_DEFAULTS: Omit<LapqOptions, 'labels'> = {
   ps: [2, 2.5, 3, 3.5, 4], images: 256, runSize: 128, maxEvals: 800, maxIter: 3, ftol: 1e-3, xtol: 0.02, step: 0.1, lineEvals: 8,
-  searchEightBit: false, threads: 2, sampleCap: 1 << 20,
+  searchEightBit: false, frozenWeights: false, threads: 2, sampleCap: 1 << 20,
 };
 
 /** Each coordinate stays within a factor 1/16 .. 4 of its starting clip (multiplier). */
@@ -86,7 +88,7 @@ export async function lapqOptimize(input: LapqInput): Promise<{ model: QuantMode
   if (o.maxEvals < o.ps.length + 3) throw new UserError(`LAPQ evaluation budget ${o.maxEvals} is too small: the initialization alone takes ${o.ps.length + 2}`);
   const q = input.model;
   const imageSize = input.imageDims.reduce((a, b) => a * b, 1);
-  const space = new ClipSpace(q);
+  const space = new ClipSpace(q, o.frozenWeights);
 
   const acts = q.layers.filter((l) => l.act).map((l) => l.inputTensor);
   const stats = acts.length === 0 ? new Map() : await calibrate(q.prepared, acts, (async function* () { yield* input.calibration; })(), (b) => [b.count, ...input.imageDims], {
