@@ -9,7 +9,7 @@ import { encodeModel, loadModel } from '../src/onnx/proto.js';
 import { accuracy as top1, decodeAll as cache, inputDims } from './cached-eval.js';
 import { quantizeModel } from '../src/quant/quantize.js';
 import { toQdqBytes, toQdqModel } from '../src/quant/qdq.js';
-import { foldWeightDequantization } from '../src/quant/eval-model.js';
+import { foldWeightDequantization } from '../src/onnx/fold-dequant.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { SHARED_MODELS, sharedPath } from './shared-models.js';
 

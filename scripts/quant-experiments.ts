@@ -13,7 +13,7 @@ import { encodeModel, loadModel } from '../src/onnx/proto.js';
 import type { Batch } from '../src/data/batches.js';
 import { quantizeModel, type QuantizeOptions } from '../src/quant/quantize.js';
 import { toQdqBytes, toQdqModel } from '../src/quant/qdq.js';
-import { foldWeightDequantization } from '../src/quant/eval-model.js';
+import { foldWeightDequantization } from '../src/onnx/fold-dequant.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { accuracy, decodeAll, imageCount, inputDims } from './cached-eval.js';
 import { SHARED_MODELS, sharedPath, type SharedModel } from './shared-models.js';

@@ -1,7 +1,7 @@
 // What the quantization experiments measure: the precision settings, the method variants (the columns of
 // the comparison table), the per-model run parameters and the experiments (which rows each one needs).
 // Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
-import type { ActFit } from '../src/quant/quantize.js';
+import type { ActFit, BiasCorrection } from '../src/quant/quantize.js';
 
 export interface Setting {
   label: string;
@@ -20,7 +20,7 @@ export interface Variant {
   weightMethod: string;
   actMethod: string;
   ecaq?: boolean;
-  biasCorrection?: boolean;
+  biasCorrection?: BiasCorrection;
   /** Reconstruct each layer from the float network's inputs (the paper's code) instead of the partly quantized one. */
   floatInputs?: boolean;
   /** How activation quantization enters the weight fit (src/quant/quantize.ts ActFit); default 'quantized'. */
@@ -39,7 +39,7 @@ export const VARIANTS: Variant[] = [
   { name: 'lp', weightMethod: 'lp', actMethod: 'lp', applies: always },
   // KL calibrates activations only (its weights are tflite's): no weight-only rows.
   { name: 'kl', weightMethod: 'kl', actMethod: 'kl', applies: withActs },
-  { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: true, applies: always },
+  { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: 'weights', applies: always },
   { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
   { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: true, reconstructs: true, applies: withActs },
@@ -48,7 +48,10 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit-acts-after', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
   { name: 'bitsplit+lapq-acts', weightMethod: 'bitsplit', actMethod: 'lapq', actFit: 'after', reconstructs: true, applies: withActs },
   { name: 'bitsplit-acts-after-kl', weightMethod: 'bitsplit', actMethod: 'kl', actFit: 'after', reconstructs: true, applies: withActs },
-  { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: true, reconstructs: true, applies: always },
+  { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'weights', reconstructs: true, applies: always },
+  // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
+  { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
+  { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
 ];

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
-import { loadModel, type IModelProto } from '../onnx/proto.js';
+import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
+import { foldWeightDequantization, quantizesActivations } from '../onnx/fold-dequant.js';
 import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
 
 export interface SessionTuning {
@@ -28,10 +29,10 @@ export interface OpenModel {
 }
 
 /**
- * QDQ graphs run at 'basic': at 'extended'/'all' onnxruntime fuses Q/DQ pairs into integer kernels (and
- * quantizes the float inputs of weight-only layers on the fly), which is not the model the quantizer made.
+ * QDQ graphs run with their weight dequantization folded and, when they quantize activations, unoptimized
+ * (src/onnx/fold-dequant.ts): the model computed is the one the quantizer made, on any CPU.
  */
-export const QDQ_TUNING: SessionTuning = { ...DEFAULT_TUNING, graphOptimizationLevel: 'basic' };
+export const QDQ_TUNING: SessionTuning = { ...DEFAULT_TUNING, graphOptimizationLevel: 'disabled' };
 
 /** Whether the graph has Q/DQ nodes (a fake-quantized model). */
 export function isQdq(model: IModelProto): boolean {
@@ -41,16 +42,20 @@ export function isQdq(model: IModelProto): boolean {
 /** Without `tuning`, the default for the model's kind: QDQ_TUNING for a quantized graph, else DEFAULT_TUNING. */
 export async function openModel(path: string, tuning?: SessionTuning): Promise<OpenModel> {
   if (!existsSync(path)) throw new UserError(`model file '${path}' does not exist`);
-  tuning ??= isQdq(loadModel(path)) ? QDQ_TUNING : DEFAULT_TUNING;
+  const model = loadModel(path);
+  const qdq = isQdq(model);
+  tuning ??= qdq ? QDQ_TUNING : DEFAULT_TUNING;
+  if (quantizesActivations(model)) tuning = { ...tuning, graphOptimizationLevel: 'disabled' };
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, {
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: tuning.intraOpNumThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: tuning.graphOptimizationLevel,
       executionMode: 'sequential',
       extra: { session: { intra_op: { allow_spinning: tuning.spinning ? '1' : '0' } } },
-    });
+    };
+    session = qdq ? await ort.InferenceSession.create(encodeModel(foldWeightDequantization(model)), options) : await ort.InferenceSession.create(path, options);
   } catch (e) {
     throw new UserError(`cannot load model '${path}': ${(e as Error).message.split('\n')[0]}`);
   }

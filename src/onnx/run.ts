@@ -2,6 +2,7 @@
 // calibration are checked against.
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
+import { runnableModel } from './fold-dequant.js';
 
 export interface RunTensor {
   dims: number[];
@@ -23,13 +24,14 @@ export type Optimization = 'disabled' | 'basic' | 'extended' | 'all';
 
 /**
  * Opens a model from its bytes; a model onnxruntime rejects becomes a UserError with its message.
- * QDQ models want 'basic': at 'extended'/'all' onnxruntime fuses Q/DQ pairs into integer kernels whose
- * results differ from the fake-quantized graph (and quantizes float inputs of weight-only layers on the fly).
+ * `optimization` applies to float graphs: a QDQ model has its weight dequantization folded and, when it
+ * quantizes activations, runs unoptimized (fold-dequant.ts), so it computes its graph as written on any CPU.
  */
 export async function openModel(bytes: Uint8Array, threads = 1, optimization: Optimization = 'all'): Promise<OrtModel> {
   let s: ort.InferenceSession;
+  const runnable = runnableModel(bytes);
   try {
-    s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: optimization });
+    s = await ort.InferenceSession.create(runnable.bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: runnable.unoptimized ? 'disabled' : optimization });
   } catch (e) {
     throw new UserError(`onnxruntime cannot load the model: ${(e as Error).message}`);
   }

@@ -13,6 +13,7 @@ import { lapqOptimize } from './lapq/lapq.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
 import { channelScales, ecaqAct, ecaqCodesInPlace, foldBeta } from './ecaq.js';
+import { correctBiasesEmpirically } from './empirical-bias.js';
 import type { LayerData } from './layer-data.js';
 
 /** E[x] of each reduction element from the sampled patches, per group. */
@@ -39,6 +40,9 @@ import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 export type ActFit = 'quantized' | 'unquantized' | 'after';
 export const ACT_FITS: readonly ActFit[] = ['quantized', 'unquantized', 'after'];
 
+export type BiasCorrection = 'weights' | 'empirical';
+export const BIAS_CORRECTIONS: readonly BiasCorrection[] = ['weights', 'empirical'];
+
 export interface QuantizeOptions {
   /** Activation bits, or null for weight-only quantization (float activations). */
   aBits: number | null;
@@ -55,8 +59,10 @@ export interface QuantizeOptions {
    *  layer's inputs come from the float network (as the Bit-split paper's code) instead of the partly
    *  quantized one; `actFit` says how activation quantization enters the fit (see ActFit). */
   reconstruction?: { positions: number; floatInputs: boolean; seed: number; actFit?: ActFit };
-  /** Subtract each output channel's mean shift caused by weight quantization from its bias. */
-  biasCorrection?: boolean;
+  /** Bias correction: 'weights' subtracts each output channel's mean shift caused by weight quantization
+   *  (from the input means); 'empirical' sets each layer's bias so that its mean output on the calibration set,
+   *  through the quantized network, equals the float network's (src/quant/empirical-bias.ts). */
+  biasCorrection?: BiasCorrection;
   /** LAPQ options (when either method is 'lapq'): loss against labels (cross-entropy) or the float model (KL),
    *  and the search budget. */
   lapq?: { labels: boolean; maxEvals?: number; images?: number };
@@ -115,7 +121,7 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   if (o.aBits === null ? frozenWeights : o.actMethod !== 'lapq') {
     throw new UserError(`LAPQ searches activation clips (with its own weights or another method's): use --method lapq, or --act-method lapq with any --weight-method (got weights ${o.weightMethod}, activations ${o.actMethod})`);
   }
-  const base = await quantizeModel(source, what, name, { ...o, weightMethod: frozenWeights ? o.weightMethod : 'lp', actMethod: 'lp' });
+  const base = await quantizeLayers(source, what, name, { ...o, weightMethod: frozenWeights ? o.weightMethod : 'lp', actMethod: 'lp' });
   const cached: Batch[] = [];
   for await (const b of o.calibration.batches()) cached.push(b);
   if (cached.length === 0) throw new UserError('calibration set is empty');
@@ -153,7 +159,7 @@ function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' |
 /** actFit 'after': a weight-only reconstruction, then per-layer activation quantizers calibrated on the
  *  weight-quantized network (the first/last rule applies to both). */
 async function quantizeActsAfter(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
-  const weights = await quantizeModel(source, what, name, { ...o, aBits: null });
+  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null });
   const cal = o.calibration!;
   const sites = prepareModel(source, what).layers;
   const stats = await calibrate(toQdqModel(weights.model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
@@ -177,6 +183,19 @@ async function quantizeActsAfter(source: ModelProto, what: string, name: string,
 }
 
 export async function quantizeModel(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  if (o.biasCorrection !== 'empirical') return quantizeLayers(source, what, name, o);
+  if (!o.calibration) throw new UserError('empirical bias correction compares the quantized and float networks on calibration images: pass --calib DIR');
+  const q = await quantizeLayers(source, what, name, { ...o, biasCorrection: undefined });
+  const rec = o.reconstruction ?? { positions: 12000, floatInputs: false, seed: 0 };
+  const model = await correctBiasesEmpirically({
+    model: q.model, prepared: q.model.prepared, sites: prepareModel(source, what).layers, calibration: o.calibration,
+    rec: { ...rec, floatInputs: false }, sampleCap: o.sampleCap ?? 1 << 20, progress: o.progress,
+  });
+  return { model, report: q.report };
+}
+
+/** The quantization with weight bias correction at most (quantizeModel adds the empirical one). */
+async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
   if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') return quantizeLapq(source, what, name, o);
   checkBits(o.wBits, 'weight bit width');
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
@@ -197,7 +216,7 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   const layers: QuantLayer[] = [];
   const report: LayerReport[] = [];
   const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: (c: number, d: number) => number) => {
-    const bias = o.biasCorrection && meanOf && s.kind !== 'matmul' ? correctedBias(s, r.q, r.scales, meanOf) : s.bias;
+    const bias = o.biasCorrection === 'weights' && meanOf && s.kind !== 'matmul' ? correctedBias(s, r.q, r.scales, meanOf) : s.bias;
     const layer: QuantLayer = {
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
       weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
@@ -245,7 +264,7 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
     });
   } else {
     let stats = new Map<string, ActStats>();
-    if (o.aBits !== null || o.biasCorrection) {
+    if (o.aBits !== null || o.biasCorrection === 'weights') {
       if (!o.calibration) throw new UserError(`${o.aBits !== null ? 'activation quantization' : 'bias correction'} needs calibration images (--calib DIR)`);
       const cal = o.calibration;
       stats = await calibrate(prep.model, sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {

@@ -10,8 +10,10 @@ import { buildModel } from '../../src/onnx/build.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
-import { quantizeModel } from '../../src/quant/quantize.js';
-import { toQdqBytes } from '../../src/quant/qdq.js';
+import { quantizeModel, type BiasCorrection } from '../../src/quant/quantize.js';
+import { withOutputs } from '../../src/onnx/expose.js';
+import type { ModelProto } from '../../src/onnx/proto.js';
+import { toQdqBytes, toQdqModel } from '../../src/quant/qdq.js';
 import type { ActQuant, QuantLayer } from '../../src/quant/types.js';
 
 const C0 = 2, H = 4, W = 4, C1 = 3, C2 = 4, K = 5;
@@ -61,8 +63,8 @@ async function* calibBatches(): AsyncGenerator<Batch> {
   }
 }
 
-const quantize = (aBits: number | null, wBits: number, firstLast: number | null) => quantizeModel(floatModel(), 'test', 'test', {
-  aBits, wBits, firstLast, weightMethod: 'tflite', actMethod: 'tflite', methodOptions: { p: 2 },
+const quantize = (aBits: number | null, wBits: number, firstLast: number | null, biasCorrection?: BiasCorrection) => quantizeModel(floatModel(), 'test', 'test', {
+  aBits, wBits, firstLast, weightMethod: 'tflite', actMethod: 'tflite', methodOptions: { p: 2 }, biasCorrection,
   calibration: { batches: calibBatches, count: 3, inputDims: (b) => [b.count, C0, H, W] },
 });
 
@@ -162,28 +164,76 @@ test('first/last rule: none keeps every layer at the requested bits; weight-only
   assert.is(wOnly.model.actMethod, 'none');
 });
 
-test('QDQ model output equals the TS forward pass of the integer model (1e-4 relative)', async () => {
-  const { model } = await quantize(4, 4, 8);
-  const g = rng(99);
-  const n = 3;
-  const x = Float32Array.from({ length: n * C0 * H * W }, () => 4 * g() - 2);
-  const want = reference(x, n, model.layers);
-  const ort = await openModel(toQdqBytes(model), 1, 'basic');
-  try {
-    const got = (await ort.run({ x: { dims: [n, C0, H, W], data: x } })).get('y')!.data as Float32Array;
-    assert.is(got.length, want.length);
+test('QDQ model output equals the TS forward pass of the integer model at every optimization level (1e-4 relative)', async () => {
+  // A4W4 with 8-bit edges, and A3W3 everywhere (signed 3-bit chains): onnxruntime's integer kernels would
+  // saturate on AVX2 machines; the sessions fold the weight dequantization so every level computes the graph.
+  for (const [a, w, edges] of [[4, 4, 8], [3, 3, null]] as const) {
+    const { model } = await quantize(a, w, edges);
+    const g = rng(99);
+    const n = 3;
+    const x = Float32Array.from({ length: n * C0 * H * W }, () => 4 * g() - 2);
+    const want = reference(x, n, model.layers);
     const scale = Math.max(...want.map(Math.abs));
-    for (let i = 0; i < want.length; i++) {
-      assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * scale, `y[${i}] = ${got[i]}, reference ${want[i]}`);
+    for (const level of ['basic', 'all'] as const) {
+      const ort = await openModel(toQdqBytes(model), 1, level);
+      try {
+        const got = (await ort.run({ x: { dims: [n, C0, H, W], data: x } })).get('y')!.data as Float32Array;
+        assert.is(got.length, want.length);
+        for (let i = 0; i < want.length; i++) {
+          assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * scale, `A${a}W${w} at ${level}: y[${i}] = ${got[i]}, reference ${want[i]}`);
+        }
+        // And quantization changed something: the float model's output differs from the QDQ one.
+        const fl = await openModel(encodeModel(floatModel()), 1);
+        const yf = (await fl.run({ x: { dims: [n, C0, H, W], data: x } })).get('y')!.data as Float32Array;
+        await fl.release();
+        assert.ok(yf.some((v, i) => Math.abs(v - got[i]) > 1e-3 * scale), 'the quantized model differs from the float one');
+      } finally {
+        await ort.release();
+      }
     }
-    // And quantization changed something: the float model's output differs from the QDQ one.
-    const fl = await openModel(encodeModel(floatModel()), 1);
-    const yf = (await fl.run({ x: { dims: [n, C0, H, W], data: x } })).get('y')!.data as Float32Array;
-    await fl.release();
-    assert.ok(yf.some((v, i) => Math.abs(v - got[i]) > 1e-3 * scale), 'the 4-bit model differs from the float one');
-  } finally {
-    await ort.release();
   }
+});
+
+/** Per-channel means of each layer output (c1, c2, y) over the calibration images. */
+async function outputMeans(model: ModelProto): Promise<number[][]> {
+  const names = ['c1', 'c2', 'y'];
+  const m = await openModel(withOutputs(model, names), 1, 'basic');
+  const sums = names.map(() => [] as number[]);
+  let images = 0;
+  try {
+    for (const data of calibData()) {
+      const out = await m.run({ x: { dims: [4, C0, H, W], data } }, names);
+      names.forEach((t, k) => {
+        const { data: v, dims } = out.get(t)!;
+        const c = dims[1], inner = v.length / (dims[0] * c);
+        for (let i = 0; i < v.length; i++) {
+          const ch = Math.floor(i / inner) % c;
+          sums[k][ch] = (sums[k][ch] ?? 0) + (v[i] as number) / inner;
+        }
+      });
+      images += 4;
+    }
+  } finally {
+    await m.release();
+  }
+  return sums.map((s) => s.map((v) => v / images));
+}
+
+test('empirical bias correction: every layer\'s mean output on the calibration set equals the float model\'s', async () => {
+  const want = await outputMeans(floatModel());
+  const plain = await outputMeans(toQdqModel((await quantize(3, 3, null)).model));
+  const { model } = await quantize(3, 3, null, 'empirical');
+  const got = await outputMeans(toQdqModel(model));
+  const scale = Math.max(...want.flat().map(Math.abs));
+  const worst = (m: number[][]) => Math.max(...m.flatMap((l, k) => l.map((v, c) => Math.abs(v - want[k][c]))));
+  assert.ok(worst(plain) > 1e-2 * scale, `3-bit quantization shifts some mean (${worst(plain)})`);
+  assert.ok(worst(got) < 1e-5 * scale, `corrected means within ${worst(got)} of the float ones`);
+  // The weights and activation quantizers are the uncorrected model's: only biases change.
+  const base = (await quantize(3, 3, null)).model;
+  model.layers.forEach((l, i) => {
+    assert.equal([...l.wInt], [...base.layers[i].wInt]);
+    assert.equal(l.act, base.layers[i].act);
+  });
 });
 
 test.run();

@@ -7,7 +7,7 @@ import { GraphView } from '../../onnx/graph.js';
 import { openDataSet } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
 import type { PreprocessSpec } from '../../data/preprocess.js';
-import { ACT_FITS, type ActFit, quantizeModel, LayerReport } from '../../quant/quantize.js';
+import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, quantizeModel, LayerReport } from '../../quant/quantize.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
@@ -36,7 +36,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'sqnr-images': number;
   batch: number;
   json?: boolean;
-  'bias-correction': boolean;
+  'bias-correction'?: string;
   ecaq: boolean;
   'lapq-kl': boolean;
   'lapq-evals': number;
@@ -94,7 +94,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
-      .option('bias-correction', { type: 'boolean', default: false, describe: 'correct each channel\'s mean output shift caused by weight quantization' })
+      .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
       .option('ecaq', { type: 'boolean', default: false, describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights' })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
@@ -110,6 +110,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     checkCount('sqnr-images', a['sqnr-images'], 0);
     checkCount('positions', a.positions, 1);
     if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
+    const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
+    if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
     if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
     if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
     const model = loadModel(a.model);
@@ -119,10 +121,10 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const wMethod = a['weight-method'] ?? a.method;
     const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
     checkCount('lapq-evals', a['lapq-evals'], 10);
-    const needData = bits.a !== null || a['sqnr-images'] > 0 || a['bias-correction'] || a.ecaq || dataMethod;
+    const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || a.ecaq || dataMethod;
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
-    if ((a['bias-correction'] || a.ecaq || dataMethod) && !a.calib) {
-      throw new UserError(`${a['bias-correction'] ? '--bias-correction' : a.ecaq ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
+    if ((biasCorrection !== undefined || a.ecaq || dataMethod) && !a.calib) {
+      throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : a.ecaq ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
     }
     let spec: PreprocessSpec | undefined;
     let samples: ReturnType<typeof openDataSet>['samples'] = [];
@@ -147,7 +149,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       weightMethod: a['weight-method'] ?? a.method,
       actMethod: a['act-method'] ?? a.method,
       methodOptions: { p: a.p },
-      biasCorrection: a['bias-correction'],
+      biasCorrection,
       ecaq: a.ecaq,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
