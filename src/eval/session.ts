@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
-import { foldWeightDequantization, quantizesActivations } from '../onnx/fold-dequant.js';
+import { runnableModel } from '../onnx/fold-dequant.js';
 import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
 
 export interface SessionTuning {
@@ -43,19 +43,18 @@ export function isQdq(model: IModelProto): boolean {
 export async function openModel(path: string, tuning?: SessionTuning): Promise<OpenModel> {
   if (!existsSync(path)) throw new UserError(`model file '${path}' does not exist`);
   const model = loadModel(path);
-  const qdq = isQdq(model);
-  tuning ??= qdq ? QDQ_TUNING : DEFAULT_TUNING;
-  if (quantizesActivations(model)) tuning = { ...tuning, graphOptimizationLevel: 'disabled' };
+  tuning ??= isQdq(model) ? QDQ_TUNING : DEFAULT_TUNING;
+  const runnable = runnableModel(encodeModel(model));
   let session: ort.InferenceSession;
   try {
     const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: tuning.intraOpNumThreads,
       interOpNumThreads: 1,
-      graphOptimizationLevel: tuning.graphOptimizationLevel,
+      graphOptimizationLevel: runnable.unoptimized ? 'disabled' : tuning.graphOptimizationLevel,
       executionMode: 'sequential',
       extra: { session: { intra_op: { allow_spinning: tuning.spinning ? '1' : '0' } } },
     };
-    session = qdq ? await ort.InferenceSession.create(encodeModel(foldWeightDequantization(model)), options) : await ort.InferenceSession.create(path, options);
+    session = await ort.InferenceSession.create(runnable.bytes, options);
   } catch (e) {
     throw new UserError(`cannot load model '${path}': ${(e as Error).message.split('\n')[0]}`);
   }
