@@ -1,7 +1,7 @@
 // What the quantization experiments measure: the precision settings, the method variants (the columns of
 // the comparison table), the per-model run parameters and the experiments (which rows each one needs).
 // Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
-import type { ActFit, BiasCorrection } from '../src/quant/quantize.js';
+import type { ActFit, BiasCorrection, EcaqScope } from '../src/quant/quantize.js';
 
 export interface Setting {
   label: string;
@@ -19,7 +19,7 @@ export interface Variant {
   name: string;
   weightMethod: string;
   actMethod: string;
-  ecaq?: boolean;
+  ecaq?: EcaqScope;
   biasCorrection?: BiasCorrection;
   /** Reconstruct each layer from the float network's inputs (the paper's code) instead of the partly quantized one. */
   floatInputs?: boolean;
@@ -27,6 +27,8 @@ export interface Variant {
   actFit?: ActFit;
   /** Layer-wise reconstruction on sampled positions (its rows record the positions). */
   reconstructs?: boolean;
+  /** Only on these models (stems), when the variant changes nothing elsewhere. */
+  models?: string[];
   applies(s: Setting): boolean;
 }
 
@@ -42,7 +44,9 @@ export const VARIANTS: Variant[] = [
   { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: 'weights', applies: always },
   { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
-  { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: true, reconstructs: true, applies: withActs },
+  { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'all', reconstructs: true, applies: withActs },
+  // ECAQ on depthwise layers only (the ResNets have none): there the channel scales fold into the weight scales exactly.
+  { name: 'bitsplit+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-float-inputs', weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
   { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
   { name: 'bitsplit-acts-after', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
@@ -51,6 +55,7 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'weights', reconstructs: true, applies: always },
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
   { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
+  { name: 'bitsplit-acts-after+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
@@ -92,7 +97,7 @@ export const CALIB_SIZE_METHODS = ['tflite', 'kl', 'bitsplit'];
 export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
   compare: {
     model: modelRunConfig,
-    runs: (stem) => SETTINGS.flatMap((s) => VARIANTS.filter((v) => v.applies(s)).map((v) => ({ setting: s, variant: v, calib: modelRunConfig(stem).calib }))),
+    runs: (stem) => SETTINGS.flatMap((s) => VARIANTS.filter((v) => v.applies(s) && (!v.models || v.models.includes(stem))).map((v) => ({ setting: s, variant: v, calib: modelRunConfig(stem).calib }))),
   },
   'calib-size': {
     model: modelRunConfig,

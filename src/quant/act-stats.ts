@@ -8,6 +8,8 @@ export interface ActStats {
   sample: Float32Array;
   /** Mean of each channel (axis 1) when the tensors' dims were given. */
   channelMeans?: Float64Array;
+  /** A strided subsample of each channel's values, when the collector was asked for them. */
+  channelSamples?: Float32Array[];
 }
 
 /** Collects one tensor's statistics over batches, keeping at most `cap` values. */
@@ -19,9 +21,12 @@ export class ActStatsCollector {
   private keptCount = 0;
   private channelSums?: Float64Array;
   private channelCount = 0;
+  private channelKept?: Float32Array[];
+  private channelFill?: Uint32Array;
 
-  /** `expectedBatches` spreads the sample evenly over the calibration set. */
-  constructor(private readonly cap: number, private readonly expectedBatches: number) {}
+  /** `expectedBatches` spreads the sample evenly over the calibration set; `channelCap` > 0 also keeps up to
+   *  that many values of each channel (needs the dims). */
+  constructor(private readonly cap: number, private readonly expectedBatches: number, private readonly channelCap = 0) {}
 
   /** `dims` (N x C x ...) enables per-channel means. */
   add(values: Float32Array, dims?: readonly number[]): void {
@@ -36,6 +41,7 @@ export class ActStatsCollector {
         this.channelSums[ch] += s;
       }
       this.channelCount += n * inner;
+      if (this.channelCap > 0) this.keepChannels(values, n, c, inner);
     }
     let mn = this.min, mx = this.max;
     for (let i = 0; i < values.length; i++) {
@@ -58,6 +64,20 @@ export class ActStatsCollector {
     this.keptCount += n;
   }
 
+  private keepChannels(values: Float32Array, n: number, c: number, inner: number): void {
+    this.channelKept ??= Array.from({ length: c }, () => new Float32Array(this.channelCap));
+    this.channelFill ??= new Uint32Array(c);
+    const want = Math.ceil(this.channelCap / Math.max(1, this.expectedBatches));
+    const perChannel = n * inner;
+    const stride = Math.max(1, Math.floor(perChannel / want));
+    for (let ch = 0; ch < c; ch++) {
+      const kept = this.channelKept[ch];
+      let f = this.channelFill[ch];
+      for (let j = stride >> 1; j < perChannel && f < this.channelCap; j += stride) kept[f++] = values[(Math.floor(j / inner) * c + ch) * inner + (j % inner)];
+      this.channelFill[ch] = f;
+    }
+  }
+
   result(): ActStats {
     const sample = new Float32Array(this.keptCount);
     let o = 0;
@@ -66,7 +86,8 @@ export class ActStatsCollector {
       o += p.length;
     }
     const channelMeans = this.channelSums?.map((v) => v / this.channelCount);
-    return { min: this.min, max: this.max, count: this.count, sample, channelMeans };
+    const channelSamples = this.channelKept?.map((k, ch) => k.slice(0, this.channelFill![ch]));
+    return { min: this.min, max: this.max, count: this.count, sample, channelMeans, channelSamples };
   }
 }
 

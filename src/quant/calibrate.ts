@@ -12,13 +12,15 @@ export interface CalibrationOptions {
   sampleCap: number;
   batches: number;
   onBatch?: (done: number) => void;
+  /** Tensors whose per-channel subsamples are kept too, and how many values per channel. */
+  channelSamples?: { tensors: ReadonlySet<string>; cap: number };
 }
 
 export async function calibrate(model: ModelProto, tensors: string[], data: AsyncIterable<Batch>, inputDims: (b: Batch) => number[], opts: CalibrationOptions): Promise<Map<string, ActStats>> {
   const unique = [...new Set(tensors)];
   const session = await openModel(withOutputs(model, unique), 2);
   const inputName = session.inputNames[0];
-  const collectors = new Map(unique.map((t) => [t, new ActStatsCollector(opts.sampleCap, opts.batches)]));
+  const collectors = new Map(unique.map((t) => [t, new ActStatsCollector(opts.sampleCap, opts.batches, opts.channelSamples?.tensors.has(t) ? opts.channelSamples.cap : 0)]));
   let done = 0;
   try {
     for await (const b of data) {

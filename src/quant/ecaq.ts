@@ -15,29 +15,29 @@ const BINS = 256;
 export function channelScales(data: LayerData, inC: number, bits: number, signed: boolean): Float32Array {
   const icg = inC / data.groups.length;
   const window = data.D / icg;
-  const levels = positiveLevels(bits, signed);
   const beta = new Float32Array(inC);
+  const values = new Float32Array(data.N * window);
   data.groups.forEach((g, gi) => {
     for (let c = 0; c < icg; c++) {
-      let top = 0;
-      for (let n = 0; n < data.N; n++) for (let k = 0; k < window; k++) {
-        const v = g.X[n * data.D + c * window + k];
-        top = Math.max(top, signed ? Math.abs(v) : v);
-      }
-      if (top <= 0) {
-        beta[gi * icg + c] = 1; // a channel that is always zero: any scale represents it exactly
-        continue;
-      }
-      const h: Histogram = { counts: new Float64Array(BINS), width: top / BINS };
-      for (let n = 0; n < data.N; n++) for (let k = 0; k < window; k++) {
-        const v = g.X[n * data.D + c * window + k];
-        const m = signed ? Math.abs(v) : Math.max(0, v);
-        h.counts[Math.min(BINS - 1, Math.floor(m / h.width))]++;
-      }
-      beta[gi * icg + c] = bestClipHistogram(h, levels, 2) / levels;
+      for (let n = 0; n < data.N; n++) for (let k = 0; k < window; k++) values[n * window + k] = g.X[n * data.D + c * window + k];
+      beta[gi * icg + c] = channelScale(values, bits, signed);
     }
   });
   return beta;
+}
+
+/** The MSE-clipped scale of one channel's values (1 for a channel that is always zero: any scale represents it). */
+export function channelScale(values: Float32Array, bits: number, signed: boolean): number {
+  const levels = positiveLevels(bits, signed);
+  let top = 0;
+  for (let i = 0; i < values.length; i++) top = Math.max(top, signed ? Math.abs(values[i]) : values[i]);
+  if (top <= 0) return 1;
+  const h: Histogram = { counts: new Float64Array(BINS), width: top / BINS };
+  for (let i = 0; i < values.length; i++) {
+    const m = signed ? Math.abs(values[i]) : Math.max(0, values[i]);
+    h.counts[Math.min(BINS - 1, Math.floor(m / h.width))]++;
+  }
+  return bestClipHistogram(h, levels, 2) / levels;
 }
 
 /** The ActQuant of an ECAQ layer input: codes of width `bits` after dividing by beta (scale 1). */
@@ -63,6 +63,16 @@ export function foldBeta(site: LayerSite, beta: Float32Array): LayerSite {
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) w[i * c + j] = site.weights[i * c + j] * beta[site.channelAxis === 0 ? j : i];
   }
   return { ...site, weights: w };
+}
+
+/**
+ * ECAQ added to an already quantized layer whose output channels each read one input channel (depthwise):
+ * the input is divided by beta[c] and output channel o's weight scale takes beta of the channel it reads, so
+ * the integers stay and the layer computes exactly what the fold before the fit would have given.
+ */
+export function foldBetaIntoScales(wScales: Float32Array, beta: Float32Array): Float32Array {
+  const perInput = wScales.length / beta.length;
+  return wScales.map((s, o) => s * beta[Math.floor(o / perInput)]);
 }
 
 /** The sampled patches as the codes the layer sees: x * (1/beta[c]) in float32, then the scale-1 quantizer,

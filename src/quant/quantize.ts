@@ -12,7 +12,7 @@ import { toQdqModel } from './qdq.js';
 import { lapqOptimize } from './lapq/lapq.js';
 import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
-import { channelScales, ecaqAct, ecaqCodesInPlace, foldBeta } from './ecaq.js';
+import { channelScale, channelScales, ecaqAct, ecaqCodesInPlace, foldBeta, foldBetaIntoScales } from './ecaq.js';
 import { correctBiasesEmpirically } from './empirical-bias.js';
 import type { LayerData } from './layer-data.js';
 
@@ -43,6 +43,21 @@ export const ACT_FITS: readonly ActFit[] = ['quantized', 'unquantized', 'after']
 export type BiasCorrection = 'weights' | 'empirical';
 export const BIAS_CORRECTIONS: readonly BiasCorrection[] = ['weights', 'empirical'];
 
+/** Which layers ECAQ gives per-input-channel activation scales: every layer but the first, or only those whose
+ *  output channels each read one input channel (depthwise convolutions), where folding the scales into the
+ *  per-output-channel weight scales is exact and costs the weights nothing. */
+export type EcaqScope = 'all' | 'depthwise';
+export const ECAQ_SCOPES: readonly EcaqScope[] = ['all', 'depthwise'];
+
+/** A layer whose every output channel reads a single input channel. */
+export function readsOneChannel(s: LayerSite): boolean {
+  return s.kind === 'conv' && s.weightShape[1] === 1;
+}
+
+/** Values kept per channel for depthwise ECAQ after the fit: enough for a 256-bin MSE clip, and MobileNetV2's
+ *  7,136 depthwise channels then hold 234 MB. */
+const ECAQ_CHANNEL_SAMPLES = 8192;
+
 export interface QuantizeOptions {
   /** Activation bits, or null for weight-only quantization (float activations). */
   aBits: number | null;
@@ -67,8 +82,8 @@ export interface QuantizeOptions {
    *  and the search budget. */
   lapq?: { labels: boolean; maxEvals?: number; images?: number };
   /** Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights
-   *  (every layer but the first; needs activation quantization). */
-  ecaq?: boolean;
+   *  (needs activation quantization); the scope says which layers (see EcaqScope). */
+  ecaq?: EcaqScope;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -159,20 +174,28 @@ function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' |
 /** actFit 'after': a weight-only reconstruction, then per-layer activation quantizers calibrated on the
  *  weight-quantized network (the first/last rule applies to both). */
 async function quantizeActsAfter(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
-  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null });
+  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined });
   const cal = o.calibration!;
   const sites = prepareModel(source, what).layers;
+  // Depthwise ECAQ can come after the fit: its channel scales fold into the weight scales without touching the integers.
+  const ecaqAt = (i: number) => o.ecaq === 'depthwise' && i > 0 && readsOneChannel(sites[i]);
   const stats = await calibrate(toQdqModel(weights.model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
     sampleCap: o.sampleCap ?? 1 << 20,
     batches: cal.count,
     onBatch: (d) => o.progress?.('calibrate', d, cal.count),
+    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i)).map((s) => s.inputTensor)), cap: ECAQ_CHANNEL_SAMPLES },
   });
   const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
   const layers = weights.model.layers.map((l, i) => {
     const edge = o.firstLast !== null && (i === 0 || i === sites.length - 1);
     const bits = edge ? o.firstLast! : o.aBits!;
     const signed = !sites[i].unsignedInput;
-    return { ...l, act: actQuantFor(aq.clip(stats.get(l.inputTensor)!, bits, signed), bits, signed) };
+    const st = stats.get(l.inputTensor)!;
+    if (ecaqAt(i)) {
+      const beta = Float32Array.from(st.channelSamples!, (v) => channelScale(v, bits, signed));
+      return { ...l, act: ecaqAct(beta, bits, signed), wScales: foldBetaIntoScales(l.wScales, beta) };
+    }
+    return { ...l, act: actQuantFor(aq.clip(st, bits, signed), bits, signed) };
   });
   const report = weights.report.map((r, i) => {
     const a = layers[i].act;
@@ -234,7 +257,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   if (o.ecaq && o.aBits === null) throw new UserError('--ecaq quantizes activations per input channel: it needs activation bits (--a<A>w<W>)');
   const actFit = o.reconstruction?.actFit ?? 'quantized';
   if (actFit === 'after' && o.aBits !== null && wq.needsData) {
-    if (o.ecaq) throw new UserError('--act-fit after calibrates activations once the weights are fitted; --ecaq folds its channel scales into the weights before the fit: use one of them');
+    if (o.ecaq === 'all') throw new UserError('--act-fit after calibrates activations once the weights are fitted; --ecaq all folds its channel scales into the weights before the fit: use one of them, or --ecaq depthwise');
     return quantizeActsAfter(source, what, name, o);
   }
   if (wq.needsData || o.ecaq) {
@@ -245,7 +268,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
       quantizedSoFar: () => ({ source: what, name, weightMethod: wq.name, actMethod: aq.name, layers, prepared: prep.model }),
       layer: async (i, s, stats, data) => {
         const bits = bitsOf(i);
-        if (o.ecaq && i > 0 && bits.a !== null && s.kind !== 'matmul') {
+        if (o.ecaq && i > 0 && bits.a !== null && s.kind !== 'matmul' && (o.ecaq === 'all' || readsOneChannel(s))) {
           const signed = !s.unsignedInput;
           const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
           const act = ecaqAct(channelScales(data, inC, bits.a, signed), bits.a, signed);

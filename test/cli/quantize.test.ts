@@ -165,6 +165,7 @@ test('bad input: exit 2, one clear hwq: line, no output files', async () => {
       { what: '--a9w4', args: ['quantize', cnn, '--a9w4', '--calib', good, ...o], says: /activation bit width 9.*2\.\.8/ },
       { what: '--a4w1', args: ['quantize', cnn, '--a4w1', '--calib', good, ...o], says: /weight bit width 1.*2\.\.8/ },
       { what: 'unknown --method', args: ['quantize', cnn, '--a4w4', '--method', 'magic', '--calib', good, ...o], says: /'magic'.*tflite, mse, lp/ },
+      { what: 'unknown --ecaq scope', args: ['quantize', cnn, '--a4w4', '--ecaq', 'some', '--calib', good, ...o], says: /--ecaq.*'some'.*all, depthwise/ },
       { what: '--out not .onnx', args: ['quantize', cnn, '--w4', '--out', join(out, 'q.bin')], says: /q\.bin.*\.onnx/ },
     ];
     const runs = await hwqAll(cases.map((c) => c.args));

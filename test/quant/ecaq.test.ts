@@ -32,7 +32,7 @@ const batches: Batch[] = [0, 1].map((k) => ({ start: 4 * k, count: 4, data: Floa
 
 test('ECAQ: channel scales follow the channel ranges; the QDQ layer is an integer conv over the codes', async () => {
   const { model: q } = await quantizeModel(model, 'm', 'm', {
-    aBits: 4, wBits: 8, firstLast: null, weightMethod: 'tflite', actMethod: 'mse', methodOptions: { p: 2 }, ecaq: true,
+    aBits: 4, wBits: 8, firstLast: null, weightMethod: 'tflite', actMethod: 'mse', methodOptions: { p: 2 }, ecaq: 'all',
     calibration: { batches: async function* () { yield* batches; }, count: 2, inputDims: (b) => [b.count, C0, H, H] },
     reconstruction: { positions: 1000, floatInputs: false, seed: 1 },
   });
@@ -67,7 +67,7 @@ test('ECAQ: channel scales follow the channel ranges; the QDQ layer is an intege
 
 test('ECAQ needs quantized activations', async () => {
   try {
-    await quantizeModel(model, 'm', 'm', { aBits: null, wBits: 4, firstLast: null, weightMethod: 'tflite', actMethod: 'mse', methodOptions: { p: 2 }, ecaq: true });
+    await quantizeModel(model, 'm', 'm', { aBits: null, wBits: 4, firstLast: null, weightMethod: 'tflite', actMethod: 'mse', methodOptions: { p: 2 }, ecaq: 'all' });
     assert.unreachable('should throw');
   } catch (e) {
     assert.match((e as Error).message, /--ecaq .* needs activation bits/);
@@ -102,7 +102,7 @@ test("act fit 'after': the weight-only integers, activation quantizers calibrate
   assert.is(a.model.layers[0].act!.signed, true);
   assert.is(a.model.layers[1].act!.signed, false);
   assert.is(a.report[1].aBits, 4);
-  const err = await quantizeModel(model, 'm', 'm', { ...common, aBits: 4, ecaq: true, reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' } }).then(() => null, (e: Error) => e);
+  const err = await quantizeModel(model, 'm', 'm', { ...common, aBits: 4, ecaq: 'all', reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' } }).then(() => null, (e: Error) => e);
   assert.match(err?.message ?? 'no error', /use one of them/);
 });
 

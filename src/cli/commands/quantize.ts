@@ -7,7 +7,7 @@ import { GraphView } from '../../onnx/graph.js';
 import { openDataSet } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
 import type { PreprocessSpec } from '../../data/preprocess.js';
-import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, quantizeModel, LayerReport } from '../../quant/quantize.js';
+import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, ECAQ_SCOPES, type EcaqScope, quantizeModel, LayerReport } from '../../quant/quantize.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
@@ -37,7 +37,7 @@ interface QuantizeArgs extends PreprocessArgs {
   batch: number;
   json?: boolean;
   'bias-correction'?: string;
-  ecaq: boolean;
+  ecaq?: string;
   'lapq-kl': boolean;
   'lapq-evals': number;
   positions: number;
@@ -95,7 +95,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
       .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
-      .option('ecaq', { type: 'boolean', default: false, describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights' })
+      .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
@@ -112,6 +112,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
     const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
     if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
+    const ecaq = a.ecaq === undefined ? undefined : a.ecaq === '' ? 'all' : (a.ecaq as EcaqScope);
+    if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
     if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
     if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
     const model = loadModel(a.model);
@@ -121,10 +123,10 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const wMethod = a['weight-method'] ?? a.method;
     const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
     checkCount('lapq-evals', a['lapq-evals'], 10);
-    const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || a.ecaq || dataMethod;
+    const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
-    if ((biasCorrection !== undefined || a.ecaq || dataMethod) && !a.calib) {
-      throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : a.ecaq ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
+    if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
+      throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
     }
     let spec: PreprocessSpec | undefined;
     let samples: ReturnType<typeof openDataSet>['samples'] = [];
@@ -150,7 +152,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       actMethod: a['act-method'] ?? a.method,
       methodOptions: { p: a.p },
       biasCorrection,
-      ecaq: a.ecaq,
+      ecaq,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
