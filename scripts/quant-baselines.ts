@@ -11,6 +11,7 @@ import { quantizeModel } from '../src/quant/quantize.js';
 import { toQdqBytes } from '../src/quant/qdq.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { SHARED_MODELS, sharedPath } from './shared-models.js';
+import { EXACT_SESSION } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 const SETTINGS: Array<{ label: string; a: number | null; w: number }> = [
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     const dims = inputDims(sm.preset);
     process.stderr.write(`${sm.file}: decoded ${calib.reduce((s, b) => s + b.count, 0)} calibration and ${test.reduce((s, b) => s + b.count, 0)} test images in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     const float = await top1(readFileSync(modelPath), test, dims, 'all');
-    rows.push({ model: sm.file, setting: 'float', method: '-', top1: (100 * float.top1).toFixed(2), top5: (100 * float.top5).toFixed(2), drop: '0.00', seconds: 0 });
+    rows.push({ model: sm.file, setting: 'float', method: '-', top1: (100 * float.top1).toFixed(2), top5: (100 * float.top5).toFixed(2), drop: '0.00', seconds: 0, session: EXACT_SESSION });
     md.push(`## ${sm.file} (float top-1 ${(100 * float.top1).toFixed(2)} %, ${float.images} images)`, '', `| setting | ${METHODS.join(' | ')} |`, `|---|${METHODS.map(() => '---:').join('|')}|`);
     for (const st of SETTINGS) {
       const cells: string[] = [];
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
         // The session folds the weight dequantization and runs activation Q/DQ unoptimized (src/onnx/run.ts).
         const r = await top1(toQdqBytes(q), test, dims, 'all');
         const seconds = (Date.now() - t1) / 1000;
-        rows.push({ model: sm.file, setting: st.label, method, top1: (100 * r.top1).toFixed(2), top5: (100 * r.top5).toFixed(2), drop: (100 * (float.top1 - r.top1)).toFixed(2), seconds: seconds.toFixed(1) });
+        rows.push({ model: sm.file, setting: st.label, method, top1: (100 * r.top1).toFixed(2), top5: (100 * r.top5).toFixed(2), drop: (100 * (float.top1 - r.top1)).toFixed(2), seconds: seconds.toFixed(1), session: EXACT_SESSION });
         cells.push(`${(100 * r.top1).toFixed(2)}`);
         process.stderr.write(`  ${st.label} ${method}: top-1 ${(100 * r.top1).toFixed(2)} % (${seconds.toFixed(1)} s)\n`);
       }

@@ -3,7 +3,8 @@
 // there is not run again (unless --force), so a long plan can be run in pieces and resumed; the report
 // script (quant-report.js) turns the rows into tables and charts.
 //
-// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size> [--settings A4W4,W3] [--methods bitsplit,log] [--force]
+// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale]
+//   --stale: also re-run the rows measured before the exact sessions (no 'exact' in their session column)
 //   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { toQdqBytes } from '../src/quant/qdq.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { accuracy, decodeAll, imageCount, inputDims } from './cached-eval.js';
 import { SHARED_MODELS, sharedPath, type SharedModel } from './shared-models.js';
-import { EXPERIMENT_PLANS, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow, type Setting, type Variant } from './quant-plan.js';
+import { EXACT_SESSION, EXPERIMENT_PLANS, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow, type Setting, type Variant } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const sm: SharedModel | undefined = SHARED_MODELS.find((m) => which && m.file.includes(which));
   const plan = experiment ? EXPERIMENT_PLANS[experiment] : undefined;
   if (!sm || !plan) {
-    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force]\n`);
+    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force | --stale]\n`);
     process.exit(2);
   }
   const stem = modelStem(sm.file);
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
 
   const cfg = plan.model(stem);
   const runs = plan.runs(stem).filter((r) => (!onlySettings || onlySettings.includes(r.setting.label)) && (!onlyMethods || onlyMethods.includes(r.variant.name)));
-  const done = new Set(readResults(stem).map(resultKey));
+  const stale = args.includes('--stale');
+  const done = new Set(readResults(stem).filter((r) => !stale || r.session === EXACT_SESSION).map(resultKey));
   const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) })));
   process.stderr.write(`${sm.file} ${experiment}: ${todo.length} of ${runs.length} runs to do\n`);
   if (todo.length === 0) return;
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
       positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.name === 'lapq' ? String(cfg.lapqEvals) : '',
       top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * float.top1).toFixed(2),
       drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
-      quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1),
+      quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION,
     };
     // Re-read before writing: another run may have added rows for this model meanwhile.
     writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));

@@ -56,6 +56,7 @@ export const VARIANTS: Variant[] = [
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
   { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
   { name: 'bitsplit-acts-after+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit-acts-after+ecaq-dw+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
@@ -93,6 +94,8 @@ const setting = (label: string): Setting => SETTINGS.find((s) => s.label === lab
 /** The paper's Fig. 7: A8W4 against the number of calibration images, Bit-split beside TF-Lite and TensorRT (KL). */
 export const CALIB_SIZES = [1, 2, 8, 32, 128, 512];
 export const CALIB_SIZE_METHODS = ['tflite', 'kl', 'bitsplit'];
+export const A6W6_CALIB_SIZES = [128, 256, 512];
+export const A6W6_CALIB_METHODS = ['bitsplit-acts-after+ecaq-dw', 'bitsplit-acts-after'];
 
 export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
   compare: {
@@ -103,11 +106,23 @@ export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
     model: modelRunConfig,
     runs: () => CALIB_SIZE_METHODS.flatMap((m) => CALIB_SIZES.map((n) => ({ setting: setting('A8W4'), variant: variant(m), calib: n }))),
   },
+  // MobileNetV2 A6W6, the tightest target, against the calibration images of its best variants.
+  'a6w6-calib': {
+    model: modelRunConfig,
+    runs: (stem) => (stem !== 'mobilenetv2' ? [] : A6W6_CALIB_METHODS.flatMap((m) => A6W6_CALIB_SIZES.map((n) => ({ setting: setting('A6W6'), variant: variant(m), calib: n })))),
+  },
 };
 
 export const RESULT_COLUMNS = [
-  'model', 'experiment', 'setting', 'method', 'calib_images', 'positions', 'lapq_evals', 'top1', 'top5', 'float_top1', 'drop', 'eval_images', 'quant_seconds', 'eval_seconds',
+  'model', 'experiment', 'setting', 'method', 'calib_images', 'positions', 'lapq_evals', 'top1', 'top5', 'float_top1', 'drop', 'eval_images', 'quant_seconds', 'eval_seconds', 'session',
 ] as const;
+
+/**
+ * How a row's QDQ model was run. 'exact': weight dequantization folded, activation Q/DQ unoptimized
+ * (src/onnx/fold-dequant.ts), the graph as written on any CPU; rows without it were measured before
+ * 2026-11-27 at graph optimization 'basic', whose integer rewrites saturate on CPUs without VNNI.
+ */
+export const EXACT_SESSION = 'exact';
 
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>;
 

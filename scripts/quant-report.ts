@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { CALIB_SIZES, CALIB_SIZE_METHODS, SETTINGS, VARIANTS, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, VARIANTS, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -21,6 +21,8 @@ interface Row {
   drop: number;
   calib: string;
   source: string;
+  /** EXACT_SESSION, or '' for a row measured before the exact sessions. */
+  session: string;
 }
 
 function readCsv(path: string): Record<string, string>[] {
@@ -38,10 +40,14 @@ const TARGETS: Record<string, Array<{ setting: string; maxDrop: number }>> = {
 const BITSPLIT_FAMILY = VARIANTS.filter((v) => v.weightMethod === 'bitsplit').map((v) => v.name);
 
 const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
+/** A cell's value, marked when its row was measured before the exact sessions. */
+const cell = (r: Row) => `${fmt(r.top1)}${r.session === EXACT_SESSION ? '' : STALE_MARK}`;
+const STALE_MARK = '†';
 
 async function main(): Promise<void> {
   const compare: Row[] = [];
   const calibRows: Array<ResultRow> = [];
+  const a6w6Rows: Array<ResultRow> = [];
   const floats = new Map<string, number>();
   for (const sm of SHARED_MODELS) {
     const stem = modelStem(sm.file);
@@ -52,13 +58,14 @@ async function main(): Promise<void> {
     floats.set(stem, Number(float.top1 ?? float.float_top1));
     const byKey = new Map<string, Row>();
     for (const r of base.filter((x) => x.setting !== 'float')) {
-      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: '256', source: `baselines-${stem}.csv` });
+      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: '256', source: `baselines-${stem}.csv`, session: r.session ?? '' });
     }
     for (const r of results.filter((x) => x.experiment === 'compare')) {
-      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: r.calib_images, source: `results-${stem}.csv` });
+      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: r.calib_images, source: `results-${stem}.csv`, session: r.session ?? '' });
     }
     compare.push(...byKey.values());
     calibRows.push(...results.filter((x) => x.experiment === 'calib-size'));
+    a6w6Rows.push(...results.filter((x) => x.experiment === 'a6w6-calib'));
   }
   const order = (r: Row) => [SHARED_MODELS.findIndex((m) => modelStem(m.file) === r.model), SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method)];
   compare.sort((a, b) => {
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
   });
   writeFileAtomic(join(OUT, 'comparison.csv'), stringify(compare.map((r) => ({ ...r, top1: r.top1.toFixed(2), drop: r.drop.toFixed(2) })), { header: true }));
 
+  const staleCount = compare.filter((r) => r.session !== EXACT_SESSION).length;
   const md: string[] = [
     '# Post-training quantization: all methods, settings and models',
     '',
@@ -83,10 +91,12 @@ async function main(): Promise<void> {
     'reconstruction methods and LAPQ use 128 images and 8,000 positions per layer (the issue\'s reference run), the baselines 256.',
     'A blank cell was not measured yet; `-` does not apply. The best cell of each row is in bold.',
     '',
-    'Sessions: since 2026-11-27 every QDQ model runs with its weight dequantization folded and, with quantized activations,',
-    'unoptimized, which computes the graph as written on any CPU (src/onnx/fold-dequant.ts). Rows measured before ran at graph',
-    'optimization \'basic\' on another machine; re-measured, ResNet-20 Bit-split A8W4 / A4W4 / A3W3 moved from 80.27 / 80.02 /',
-    '77.53 to 80.22 / 79.69 / 77.35 and MobileNetV2 A6W6 `bitsplit-acts-after` from 77.38 to 77.08 (README.md of this folder).',
+    `Sessions: since 2026-11-27 every QDQ model runs with its weight dequantization folded and, with quantized activations,`,
+    'unoptimized, which computes the graph as written on any CPU (src/onnx/fold-dequant.ts). A cell marked ' + STALE_MARK + ' comes from a row',
+    'measured before, at graph optimization \'basic\' on another machine, and not re-measured yet',
+    `(\`quant-experiments.js <model> compare --stale\` re-runs those): ${staleCount} of ${compare.length} cells. Re-measured, ResNet-20 Bit-split`,
+    'A8W4 / A4W4 / A3W3 moved from 80.27 / 80.02 / 77.53 to 80.22 / 79.69 / 77.35 and MobileNetV2 A6W6 `bitsplit-acts-after`',
+    'from 77.38 to 77.08 (README.md of this folder).',
     '',
   ];
   for (const sm of SHARED_MODELS) {
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
       const cells = methods.map((m) => rows.find((r) => r.setting === s.label && r.method === m.name));
       if (cells.every((c) => c === undefined)) continue;
       const best = Math.max(...cells.map((c) => c?.top1 ?? -1));
-      md.push(`| ${s.label} | ${cells.map((c, i) => (!methods[i].applies(s) ? '-' : c === undefined ? '' : c.top1 === best ? `**${fmt(c.top1)}**` : fmt(c.top1))).join(' | ')} |`);
+      md.push(`| ${s.label} | ${cells.map((c, i) => (!methods[i].applies(s) ? '-' : c === undefined ? '' : c.top1 === best ? `**${cell(c)}**` : cell(c))).join(' | ')} |`);
     }
     md.push('');
     const targets = TARGETS[stem] ?? [];
@@ -109,8 +119,21 @@ async function main(): Promise<void> {
         const at = (m: string) => rows.find((r) => r.setting === t.setting && r.method === m);
         const plain = at('bitsplit');
         const fam = BITSPLIT_FAMILY.map(at).filter((r): r is Row => r !== undefined).sort((a, b) => a.drop - b.drop)[0];
-        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${fmt(r.drop)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
+        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${fmt(r.drop)}${r.session === EXACT_SESSION ? '' : STALE_MARK} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
         md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}` : 'not run'} | ${fmt(at('tflite')?.drop)} |`);
+      }
+      md.push('');
+    }
+    const sweep = a6w6Rows.filter((r) => r.model === sm.file);
+    if (sweep.length > 0) {
+      const target = targets.find((t) => t.setting === 'A6W6');
+      const sizes = [...new Set(sweep.map((r) => Number(r.calib_images)))].sort((a, b) => a - b);
+      md.push(`A6W6 against the number of calibration images (\`quant-experiments.js ${stem} a6w6-calib\`; top-1 %, drop in brackets${target ? `, target drop <= ${target.maxDrop}` : ''}):`, '',
+        `| method | ${sizes.join(' | ')} |`, `|---|${sizes.map(() => '---:').join('|')}|`);
+      for (const m of A6W6_CALIB_METHODS) {
+        const cells = sizes.map((n) => sweep.find((r) => r.method === m && Number(r.calib_images) === n));
+        if (cells.every((c) => c === undefined)) continue;
+        md.push(`| ${m} | ${cells.map((c) => (c ? `${c.top1} (${c.drop}${target ? ` ${Number(c.drop) <= target.maxDrop ? 'met' : 'missed'}` : ''})` : '')).join(' | ')} |`);
       }
       md.push('');
     }
@@ -122,7 +145,7 @@ async function main(): Promise<void> {
         const t = at('tflite'), b = at('bitsplit');
         const fam = BITSPLIT_FAMILY.map(at).filter((r): r is Row => r !== undefined).sort((x, y) => y.top1 - x.top1)[0];
         const gain = (r: Row | undefined) => (r && t ? `${r.top1 - t.top1 >= 0 ? '+' : ''}${(r.top1 - t.top1).toFixed(2)}` : '');
-        md.push(`| ${l} | ${fmt(t?.top1)} | ${fmt(b?.top1)} | ${gain(b)} | ${fam ? `${fam.method} ${fmt(fam.top1)}` : ''} | ${gain(fam)} |`);
+        md.push(`| ${l} | ${t ? cell(t) : ''} | ${b ? cell(b) : ''} | ${gain(b)} | ${fam ? `${fam.method} ${cell(fam)}` : ''} | ${gain(fam)} |`);
       }
       md.push('');
     }
