@@ -167,7 +167,9 @@ test('integer conv1 (accumulator + bias, then requantize) agrees with the float 
   assert.ok(maxCodeDiff <= 1, `requantized codes within one step of the float result (${maxCodeDiff})`);
 });
 
-test('the integer path (hwq weights, bias, requantization) reproduces the QDQ model\'s codes for dw\'s input', async () => {
+/** conv1 computed from the .hwq integers (accumulator, bias, requantization) against the codes onnxruntime's QDQ
+ *  model feeds dw. */
+async function checkIntegerPath(qm: QuantModel): Promise<void> {
   const m = readHwq(writeHwq(qm), 'tiny.hwq');
   const h = m.layers[0];
   const rq = h.header.requant;
@@ -205,6 +207,21 @@ test('the integer path (hwq weights, bias, requantization) reproduces the QDQ mo
   assert.ok(exact >= 140, `${exact}/144 codes identical`);
   const levels = new Set(want);
   assert.ok(levels.size >= 10, `codes spread over the 4-bit range (${levels.size} levels)`);
+}
+
+test('the integer path (hwq weights, bias, requantization) reproduces the QDQ model\'s codes for dw\'s input', () => checkIntegerPath(qm));
+
+test('with ECAQ channel scales on dw\'s input (--ecaq depthwise) conv1 requantizes each channel to its own scale', async () => {
+  const channelScales = Float32Array.from([0.05, 0.1, 0.2, 0.4]);
+  const ecaq: QuantModel = { ...qm, layers: [l1, { ...l2, act: { ...a2, scale: 1, channelScales } }, l3] };
+  const h = readHwq(writeHwq(ecaq), 'tiny.hwq').layers[0];
+  const plain = readHwq(writeHwq(qm), 'tiny.hwq').layers[0];
+  // the multiplier of channel c scales with 1 / beta[c]: the requantization differs per channel
+  for (let c = 1; c < 4; c++) {
+    const ratio = (o: typeof h, k: number) => o.requant!.m0[k] * 2 ** o.requant!.shift[k];
+    assert.ok(Math.abs(ratio(h, c) / ratio(h, 0) - (ratio(plain, c) / ratio(plain, 0)) * (channelScales[0] / channelScales[c])) < 1e-6);
+  }
+  await checkIntegerPath(ecaq);
 });
 
 test('damaged files: bad magic, truncation at every part, unsupported version, invalid header JSON, bad references', () => {
