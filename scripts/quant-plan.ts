@@ -56,6 +56,8 @@ export const VARIANTS: Variant[] = [
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
   { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
   { name: 'bitsplit-acts-after+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  // Output-error activation clips (omse) after the fit, the depthwise inputs per channel.
+  { name: 'bitsplit-acts-after-omse+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ecaq-dw+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).

@@ -110,3 +110,23 @@ export function magnitudeHistogram(s: ActStats, signed: boolean, bins = 2048, sk
   }
   return { counts, width };
 }
+
+/**
+ * Histogram of the magnitudes of every channel's sampled values, each value weighted by its channel's
+ * `weight` (divided by the channel's sample size, so each channel counts by its weight, not its sample count).
+ */
+export function weightedChannelHistogram(samples: readonly Float32Array[], weight: ArrayLike<number>, signed: boolean, bins = 2048): Histogram {
+  let top = 0;
+  for (const v of samples) for (let i = 0; i < v.length; i++) top = Math.max(top, signed ? Math.abs(v[i]) : v[i]);
+  const width = top > 0 ? top / bins : 1;
+  const counts = new Float64Array(bins);
+  samples.forEach((v, c) => {
+    if (v.length === 0) return;
+    const w = weight[c] / v.length;
+    for (let i = 0; i < v.length; i++) {
+      const m = signed ? Math.abs(v[i]) : Math.max(0, v[i]);
+      counts[Math.min(bins - 1, Math.floor(m / width))] += w;
+    }
+  });
+  return { counts, width };
+}

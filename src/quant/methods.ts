@@ -2,7 +2,7 @@
 // per-output-channel scales; an activation quantizer picks one layer input's (scale, zero point) from its
 // calibration statistics. New methods (Bit-split, log, LAPQ) register here without touching the pipeline.
 import { UserError, unknownChoice } from '../errors.js';
-import { ActStats, magnitudeHistogram } from './act-stats.js';
+import { ActStats, magnitudeHistogram, weightedChannelHistogram } from './act-stats.js';
 import { bestClipHistogram, bestClipValues, klClip, positiveLevels } from './clip-search.js';
 import type { LayerSite } from './prepare.js';
 import type { LayerData } from './layer-data.js';
@@ -28,8 +28,50 @@ export interface WeightQuantizer {
 export interface ActQuantizer {
   name: string;
   describe: string;
+  /** Needs per-channel samples in the statistics and the energy of the weights reading each input channel. */
+  channelWeighted?: boolean;
   /** Returns the clip value (the largest representable magnitude). */
-  clip(stats: ActStats, bits: number, signed: boolean): number;
+  clip(stats: ActStats, bits: number, signed: boolean, channelEnergy?: Float64Array): number;
+}
+
+/**
+ * The energy of the weights that read each input channel: sum over the output channels and kernel window of
+ * w^2. A rounding or clipping error e in input channel c moves the layer's outputs by about e^2 times this in
+ * squared error (errors of different channels taken as uncorrelated), so it weighs where an activation clip
+ * costs the layer's output. Conv weights [out][in/groups][kh][kw]; 2-D weights [out][in] (channel axis 0) or
+ * [in][out] (axis 1).
+ */
+/** The energy per input channel when the statistics' channels (axis 1) are the weights' input channels. */
+export function channelEnergyFor(site: Pick<LayerSite, 'kind' | 'weightShape' | 'channelAxis'>, stats: ActStats, weight: (j: number) => number): Float64Array | undefined {
+  const n = stats.channelSamples?.length;
+  if (!n) return undefined;
+  const [r, c] = site.weightShape;
+  const fits = site.kind === 'conv' ? n % c === 0 && r % (n / c) === 0 : n === (site.channelAxis === 0 ? c : r);
+  return fits ? inputChannelEnergy(site.kind, site.weightShape, site.channelAxis, n, weight) : undefined;
+}
+
+export function inputChannelEnergy(kind: LayerSite['kind'], shape: number[], channelAxis: number, inChannels: number, weight: (j: number) => number): Float64Array {
+  if (kind === 'conv') {
+    const [oc, icg] = shape;
+    const per = shape.slice(1).reduce((a, b) => a * b, 1);
+    const window = per / icg;
+    // output channel o of a grouped conv reads the input channels of group floor(o / (oc / groups))
+    const groups = inChannels / icg;
+    if (!Number.isInteger(groups) || oc % groups !== 0) throw new Error(`internal: ${inChannels} input channels do not fit a [${shape}] conv`);
+    const g = new Float64Array(inChannels);
+    const ocg = oc / groups;
+    for (let o = 0; o < oc; o++) for (let c = 0; c < icg; c++) {
+      let e = 0;
+      for (let k = 0; k < window; k++) e += weight(o * per + c * window + k) ** 2;
+      g[Math.floor(o / ocg) * icg + c] += e;
+    }
+    return g;
+  }
+  const [r, c] = shape;
+  const g = new Float64Array(channelAxis === 0 ? c : r);
+  if (g.length !== inChannels) throw new Error(`internal: ${inChannels} input channels for a [${shape}] weight`);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) g[channelAxis === 0 ? j : i] += weight(i * c + j) ** 2;
+  return g;
 }
 
 export interface MethodOptions {
@@ -115,6 +157,14 @@ export function actQuantizers(o: MethodOptions): ActQuantizer[] {
     { name: 'tflite', describe: 'clip at the calibrated maximum (TF-Lite)', clip: (s, _b, signed) => top(s, signed) },
     { name: 'mse', describe: 'clip minimizing the mean squared error', clip: (s, b, signed) => bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), 2) },
     { name: 'lp', describe: `clip minimizing the Lp error (p = ${o.p})`, clip: (s, b, signed) => bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), o.p) },
+    {
+      name: 'omse',
+      describe: 'clip minimizing the layer\'s output error: the squared error of each input channel weighted by the energy of the weights reading it (mse where axis 1 of the input is not its channel axis)',
+      channelWeighted: true,
+      clip: (s, b, signed, energy) => (s.channelSamples && energy
+        ? bestClipHistogram(weightedChannelHistogram(s.channelSamples, energy, signed), positiveLevels(b, signed), 2)
+        : bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), 2)),
+    },
     // The ReLU spike at exactly 0 is left out of the KL histogram: zero is exactly representable at any clip,
     // and merged into the first quantization bin it dominates the divergence and drives the clip to the
     // smallest threshold (seen as A8W8 collapsing to 66 % on ResNet-20).

@@ -6,7 +6,7 @@ import type { Batch } from '../data/batches.js';
 import { UserError } from '../errors.js';
 import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
-import { MethodOptions, WeightQuantResult, actQuantizers, checkP, findMethod, weightQuantizers } from './methods.js';
+import { MethodOptions, WeightQuantResult, actQuantizers, channelEnergyFor, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
 import { toQdqModel } from './qdq.js';
 import { lapqOptimize } from './lapq/lapq.js';
@@ -54,9 +54,9 @@ export function readsOneChannel(s: LayerSite): boolean {
   return s.kind === 'conv' && s.weightShape[1] === 1;
 }
 
-/** Values kept per channel for depthwise ECAQ after the fit: enough for a 256-bin MSE clip, and MobileNetV2's
- *  7,136 depthwise channels then hold 234 MB. */
-const ECAQ_CHANNEL_SAMPLES = 8192;
+/** Values kept per channel for depthwise ECAQ after the fit and the output-error clip (omse): enough for a
+ *  histogram clip search; MobileNetV2's 7,136 depthwise channels then hold 234 MB. */
+const CHANNEL_SAMPLES = 8192;
 
 export interface QuantizeOptions {
   /** Activation bits, or null for weight-only quantization (float activations). */
@@ -103,6 +103,9 @@ export interface LayerReport {
 }
 
 const ACT_PARTNER: Record<string, string> = { bitsplit: 'mse', log: 'mse' };
+/** Activation-only methods name the weight method they come with as --method: TensorRT's KL calibration
+ *  keeps max-abs weights; the output-error clip pairs with per-channel MSE weights. */
+const ACT_ONLY_WEIGHTS: Record<string, string> = { kl: 'tflite', omse: 'mse' };
 
 export function checkBits(bits: number, what: string): void {
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`${what} ${bits} is outside 2..8`);
@@ -177,15 +180,15 @@ async function quantizeActsAfter(source: ModelProto, what: string, name: string,
   const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined });
   const cal = o.calibration!;
   const sites = prepareModel(source, what).layers;
+  const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
   // Depthwise ECAQ can come after the fit: its channel scales fold into the weight scales without touching the integers.
   const ecaqAt = (i: number) => o.ecaq === 'depthwise' && i > 0 && readsOneChannel(sites[i]);
   const stats = await calibrate(toQdqModel(weights.model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
     sampleCap: o.sampleCap ?? 1 << 20,
     batches: cal.count,
     onBatch: (d) => o.progress?.('calibrate', d, cal.count),
-    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i)).map((s) => s.inputTensor)), cap: ECAQ_CHANNEL_SAMPLES },
+    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i) || aq.channelWeighted).map((s) => s.inputTensor)), cap: CHANNEL_SAMPLES },
   });
-  const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
   const layers = weights.model.layers.map((l, i) => {
     const edge = o.firstLast !== null && (i === 0 || i === sites.length - 1);
     const bits = edge ? o.firstLast! : o.aBits!;
@@ -195,7 +198,10 @@ async function quantizeActsAfter(source: ModelProto, what: string, name: string,
       const beta = Float32Array.from(st.channelSamples!, (v) => channelScale(v, bits, signed));
       return { ...l, act: ecaqAct(beta, bits, signed), wScales: foldBetaIntoScales(l.wScales, beta) };
     }
-    return { ...l, act: actQuantFor(aq.clip(st, bits, signed), bits, signed) };
+    // the fitted weights weigh the channels of an output-error clip
+    const per = l.wInt.length / l.wScales.length;
+    const energy = aq.channelWeighted ? channelEnergyFor(l, st, (j) => l.wInt[j] * l.wScales[l.channelAxis === 0 ? Math.floor(j / per) : j % l.weightShape[1]]) : undefined;
+    return { ...l, act: actQuantFor(aq.clip(st, bits, signed, energy), bits, signed) };
   });
   const report = weights.report.map((r, i) => {
     const a = layers[i].act;
@@ -224,8 +230,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
   if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
   checkP(o.methodOptions.p);
-  // KL divergence calibrates activations; its weights are max-abs per channel, as in TensorRT.
-  const wq = findMethod(weightQuantizers(o.methodOptions), o.weightMethod === 'kl' ? 'tflite' : o.weightMethod, 'weight method');
+  const wq = findMethod(weightQuantizers(o.methodOptions), ACT_ONLY_WEIGHTS[o.weightMethod] ?? o.weightMethod, 'weight method');
   // Weight-only methods name the activation method they are used with: Bit-split and log quantization come
   // with MSE-clipped per-layer activations, as in the Bit-split paper.
   const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
@@ -250,7 +255,8 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   };
   const chooseAct = (s: LayerSite, st: ActStats, bits: number) => {
     const signed = !s.unsignedInput;
-    const clip = aq.clip(st, bits, signed);
+    // before the weights are quantized, the float weights weigh the channels
+    const clip = aq.clip(st, bits, signed, aq.channelWeighted ? channelEnergyFor(s, st, (j) => s.weights[j]) : undefined);
     return { act: actQuantFor(clip, bits, signed), clip };
   };
 
@@ -284,6 +290,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
         return chosen?.act;
       },
       needStats: true,
+      channelSampleCap: aq.channelWeighted ? CHANNEL_SAMPLES : 0,
     });
   } else {
     let stats = new Map<string, ActStats>();
@@ -294,6 +301,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
         sampleCap: o.sampleCap ?? 1 << 20,
         batches: cal.count,
         onBatch: (d) => o.progress?.('calibrate', d, cal.count),
+        channelSamples: aq.channelWeighted && o.aBits !== null ? { tensors: new Set(sites.map((s) => s.inputTensor)), cap: CHANNEL_SAMPLES } : undefined,
       });
     }
     for (let i = 0; i < sites.length; i++) {

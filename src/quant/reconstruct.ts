@@ -22,6 +22,8 @@ export interface ReconstructInput {
   rec: { positions: number; floatInputs: boolean; seed: number };
   sampleCap: number;
   needStats: boolean;
+  /** Per-channel values kept in the statistics (0: none). */
+  channelSampleCap?: number;
   /** The layers quantized so far (the pipeline appends one per call of `layer`). */
   quantizedSoFar: () => QuantModel;
   /** Quantizes layer i from its statistics and data; returns its input quantizer (if any). */
@@ -73,7 +75,7 @@ export async function reconstructLayers(x: ReconstructInput): Promise<void> {
     const s = x.sites[i];
     const modelBytes = x.rec.floatInputs || i === 0 ? withOutputs(x.prepared, [s.inputTensor]) : withOutputs(toQdqModel(x.quantizedSoFar()), [s.inputTensor]);
     const m = await openModel(modelBytes, 2, 'basic');
-    const collector = x.needStats ? new ActStatsCollector(x.sampleCap, data.length) : undefined;
+    const collector = x.needStats ? new ActStatsCollector(x.sampleCap, data.length, x.channelSampleCap ?? 0) : undefined;
     let first = 0, cursor = 0;
     try {
       for (const b of data) {

@@ -78,7 +78,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     preprocessOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
-      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method` })
+      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
       .option('lapq-kl', { type: 'boolean', default: false, describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
       .option('lapq-evals', { type: 'number', default: 800, describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' })
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
