@@ -56,7 +56,9 @@ export const VARIANTS: Variant[] = [
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
   { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
   { name: 'bitsplit-acts-after+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  // Output-error activation clips (omse) after the fit, the depthwise inputs per channel.
+  // Output-error activation clips (omse): with the quantized fit, after the fit, and after it with the depthwise inputs per channel.
+  { name: 'bitsplit-omse', weightMethod: 'bitsplit', actMethod: 'omse', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after-omse', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after-omse+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ecaq-dw+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
@@ -97,7 +99,7 @@ const setting = (label: string): Setting => SETTINGS.find((s) => s.label === lab
 export const CALIB_SIZES = [1, 2, 8, 32, 128, 512];
 export const CALIB_SIZE_METHODS = ['tflite', 'kl', 'bitsplit'];
 export const A6W6_CALIB_SIZES = [128, 256, 512];
-export const A6W6_CALIB_METHODS = ['bitsplit-acts-after+ecaq-dw', 'bitsplit-acts-after'];
+export const A6W6_CALIB_METHODS = ['bitsplit-acts-after-omse+ecaq-dw', 'bitsplit-acts-after+ecaq-dw'];
 
 export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
   compare: {
