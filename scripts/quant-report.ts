@@ -87,7 +87,9 @@ async function main(): Promise<void> {
     '`+bc` bias correction of the weight rounding shift, `+ebc` empirical bias correction (each layer\'s mean output through the',
     'quantized network set to the float one\'s); `lapq` loss-aware joint clip search (Powell, cross-entropy on the calibration labels); `bitsplit` Bit-split',
     'and Stitching with MSE-clipped activations, each layer reconstructed from the partly quantized network; `+ecaq` Error Compensated',
-    'Activation Quantization; `log` power-of-two weights (4 bits and below). Calibration: 256 images (ResNets); on MobileNetV2 the',
+    'Activation Quantization (`+ecaq-dw`: on the depthwise layers only); `-omse` activation clips minimizing the layer\'s output error',
+    '(each input channel\'s squared error weighted by the energy of the weights reading it); `-acts-after` weights fitted with float',
+    'activations, activation quantizers calibrated afterwards; `log` power-of-two weights (4 bits and below). Calibration: 256 images (ResNets); on MobileNetV2 the',
     'reconstruction methods and LAPQ use 128 images and 8,000 positions per layer (the issue\'s reference run), the baselines 256.',
     'A blank cell was not measured yet; `-` does not apply. The best cell of each row is in bold.',
     '',
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
   md.push('![Top-1 at 4 bits and below](comparison.svg)', '');
   writeFileAtomic(join(OUT, 'comparison.md'), md.join('\n'));
   const low = SETTINGS.filter((s) => s.w <= 4 && (s.a ?? 0) <= 8).map((s) => s.label);
-  const chartMethods = ['tflite', 'mse', 'kl', 'lapq', 'bitsplit', 'bitsplit+ecaq', 'log'];
+  const chartMethods = ['tflite', 'mse', 'kl', 'lapq', 'bitsplit', 'bitsplit+ecaq', 'bitsplit-acts-after-omse+ecaq-dw', 'log'];
   writeFileAtomic(join(OUT, 'comparison.svg'), await renderSvg(groupedBarSpec('Top-1 (%) at 4 bits and below',
     compare.filter((r) => low.includes(r.setting) && chartMethods.includes(r.method)).map((r) => ({ group: r.model, x: r.setting, series: r.method, y: r.top1 })), 'setting', 'top-1 %', low)));
 
