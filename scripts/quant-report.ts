@@ -43,6 +43,7 @@ const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
 /** A cell's value, marked when its row was measured before the exact sessions. */
 const cell = (r: Row) => `${fmt(r.top1)}${r.session === EXACT_SESSION ? '' : STALE_MARK}`;
 const STALE_MARK = '†';
+const dropCell = (r: Row) => `${fmt(r.drop)}${r.session === EXACT_SESSION ? '' : STALE_MARK}`;
 
 async function main(): Promise<void> {
   const compare: Row[] = [];
@@ -121,8 +122,8 @@ async function main(): Promise<void> {
         const at = (m: string) => rows.find((r) => r.setting === t.setting && r.method === m);
         const plain = at('bitsplit');
         const fam = BITSPLIT_FAMILY.map(at).filter((r): r is Row => r !== undefined).sort((a, b) => a.drop - b.drop)[0];
-        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${fmt(r.drop)}${r.session === EXACT_SESSION ? '' : STALE_MARK} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
-        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}` : 'not run'} | ${fmt(at('tflite')?.drop)} |`);
+        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${dropCell(r)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
+        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
       }
       md.push('');
     }
