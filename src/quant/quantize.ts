@@ -162,16 +162,20 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   return { model, report };
 }
 
+/** Weight j (initializer layout) of a quantized layer as the float it encodes. */
+function dequantizedWeight(l: QuantLayer): (j: number) => number {
+  const per = l.wInt.length / l.wScales.length;
+  return (j) => l.wInt[j] * l.wScales[l.channelAxis === 0 ? Math.floor(j / per) : j % l.weightShape[1]];
+}
+
 function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' | 'aClip' | 'wScaleMin' | 'wScaleMax' | 'weightSqnrDb'> {
-  const per = s.weights.length / s.weightShape[s.channelAxis];
-  const chanOf = (j: number) => (s.channelAxis === 0 ? Math.floor(j / per) : j % s.weightShape[1]);
   const levels = l.act ? (l.act.signed ? 2 ** (l.act.bits - 1) - 1 : 2 ** l.act.bits - 1) : 0;
   return {
     aScale: l.act ? l.act.scale : null,
     aClip: l.act ? l.act.scale * levels : null,
     wScaleMin: Math.min(...l.wScales),
     wScaleMax: Math.max(...l.wScales),
-    weightSqnrDb: sqnrDb(s.weights, (j) => l.wInt[j] * l.wScales[chanOf(j)]),
+    weightSqnrDb: sqnrDb(s.weights, dequantizedWeight(l)),
   };
 }
 
@@ -200,8 +204,7 @@ async function quantizeActsAfter(source: ModelProto, what: string, name: string,
       return { ...l, act: ecaqAct(beta, bits, signed), wScales: foldBetaIntoScales(l.wScales, beta) };
     }
     // the fitted weights weigh the channels of an output-error clip
-    const per = l.wInt.length / l.wScales.length;
-    const energy = aq.channelWeighted ? channelEnergyFor(l, st, (j) => l.wInt[j] * l.wScales[l.channelAxis === 0 ? Math.floor(j / per) : j % l.weightShape[1]]) : undefined;
+    const energy = aq.channelWeighted ? channelEnergyFor(l, st, dequantizedWeight(l)) : undefined;
     return { ...l, act: actQuantFor(aq.clip(st, bits, signed, energy), bits, signed) };
   });
   const report = weights.report.map((r, i) => {
