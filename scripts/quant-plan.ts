@@ -29,6 +29,9 @@ export interface Variant {
   reconstructs?: boolean;
   /** Only on these models (stems), when the variant changes nothing elsewhere. */
   models?: string[];
+  /** A study of one option rather than a method of the issue's table: on the models of STUDY_LIMITS it runs at
+   *  the listed settings only (MobileNetV2's runs take minutes each). */
+  study?: boolean;
   applies(s: Setting): boolean;
 }
 
@@ -46,25 +49,35 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
   { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'all', reconstructs: true, applies: withActs },
   // ECAQ on depthwise layers only (the ResNets have none): there the channel scales fold into the weight scales exactly.
-  { name: 'bitsplit+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-float-inputs', weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
-  { name: 'bitsplit-unquantized-fit', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
-  { name: 'bitsplit+lapq-acts', weightMethod: 'bitsplit', actMethod: 'lapq', actFit: 'after', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after-kl', weightMethod: 'bitsplit', actMethod: 'kl', actFit: 'after', reconstructs: true, applies: withActs },
+  { name: 'bitsplit+ecaq-dw', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit-float-inputs', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
+  { name: 'bitsplit-unquantized-fit', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
+  { name: 'bitsplit+lapq-acts', study: true, weightMethod: 'bitsplit', actMethod: 'lapq', actFit: 'after', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after-kl', study: true, weightMethod: 'bitsplit', actMethod: 'kl', actFit: 'after', reconstructs: true, applies: withActs },
   { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'weights', reconstructs: true, applies: always },
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
-  { name: 'bitsplit+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
-  { name: 'bitsplit-acts-after+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
+  { name: 'bitsplit-acts-after+ecaq-dw', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   // Output-error activation clips (omse): with the quantized fit, after the fit, and after it with the depthwise inputs per channel.
-  { name: 'bitsplit-omse', weightMethod: 'bitsplit', actMethod: 'omse', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after-omse', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit-omse', study: true, weightMethod: 'bitsplit', actMethod: 'omse', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after-omse', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after-omse+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after+ecaq-dw+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after+ebc', weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after+ecaq-dw+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit-acts-after+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
   { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
 ];
+
+/** Where the study variants run on the slow models: the settings of MobileNetV2's targets (and A4W4). */
+export const STUDY_LIMITS: Record<string, string[]> = { mobilenetv2: ['A8W4', 'A6W6', 'A4W4'] };
+
+/** Whether the compare plan measures `v` at `s` on model `stem` (the report shows the others as not applicable). */
+export function inPlan(stem: string, v: Variant, s: Setting): boolean {
+  if (!v.applies(s) || (v.models && !v.models.includes(stem))) return false;
+  const limit = STUDY_LIMITS[stem];
+  return !v.study || !limit || limit.includes(s.label);
+}
 
 /** Run parameters of one model: calibration images and positions per layer of the reconstruction methods,
  *  LAPQ's loss-evaluation budget, the p of the lp methods. */
@@ -104,7 +117,7 @@ export const A6W6_CALIB_METHODS = ['bitsplit-acts-after-omse+ecaq-dw', 'bitsplit
 export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
   compare: {
     model: modelRunConfig,
-    runs: (stem) => SETTINGS.flatMap((s) => VARIANTS.filter((v) => v.applies(s) && (!v.models || v.models.includes(stem))).map((v) => ({ setting: s, variant: v, calib: modelRunConfig(stem).calib }))),
+    runs: (stem) => SETTINGS.flatMap((s) => VARIANTS.filter((v) => inPlan(stem, v, s)).map((v) => ({ setting: s, variant: v, calib: modelRunConfig(stem).calib }))),
   },
   'calib-size': {
     model: modelRunConfig,
