@@ -1,0 +1,48 @@
+// The experiment plan behind reports/quantization: which method variants run where, so a change to a variant's
+// scope shows up here before it silently drops cells from the comparison table.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, resultKey } from '../../scripts/quant-plan.js';
+
+const setting = (label: string) => SETTINGS.find((s) => s.label === label)!;
+const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
+const keys = (stem: string) => EXPERIMENT_PLANS.compare.runs(stem).map((r) => resultKey({ experiment: 'compare', setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) }));
+
+test('the compare plan names each (setting, method) once', () => {
+  for (const stem of ['resnet20', 'mobilenetv2']) assert.is(new Set(keys(stem)).size, keys(stem).length, stem);
+});
+
+test('every method of the issue runs at every setting it applies to, on every model', () => {
+  for (const stem of ['resnet20', 'resnet32', 'mobilenetv2']) {
+    for (const name of ['tflite', 'mse', 'lp', 'kl', 'lapq', 'bitsplit', 'bitsplit+ecaq', 'log', 'tflite+bc', 'bitsplit+bc']) {
+      const v = variant(name);
+      assert.not.ok(v.study, name);
+      for (const s of SETTINGS) assert.is(inPlan(stem, v, s), v.applies(s), `${stem} ${s.label} ${name}`);
+    }
+  }
+});
+
+test('study variants run everywhere on the ResNets and at the limited settings on MobileNetV2', () => {
+  const study = VARIANTS.filter((v) => v.study && !v.models);
+  assert.ok(study.length > 5);
+  for (const v of study) {
+    assert.is(inPlan('resnet20', v, setting('A3W3')), v.applies(setting('A3W3')), v.name);
+    assert.not.ok(inPlan('mobilenetv2', v, setting('A3W3')), v.name);
+    assert.not.ok(inPlan('mobilenetv2', v, setting('A8W8')), v.name);
+  }
+  assert.ok(inPlan('mobilenetv2', variant('bitsplit-omse'), setting('A6W6')));
+  assert.equal(STUDY_LIMITS.mobilenetv2, ['W4', 'A8W4', 'A6W6', 'A4W4']);
+});
+
+test('MobileNetV2-only variants stay off the ResNets; float-inputs stays at 4 bits and below', () => {
+  assert.not.ok(inPlan('resnet20', variant('bitsplit+ecaq-dw'), setting('A4W4')));
+  assert.ok(inPlan('mobilenetv2', variant('bitsplit+ecaq-dw'), setting('A4W4')));
+  assert.ok(inPlan('mobilenetv2', variant('bitsplit-acts-after-omse+ecaq-dw'), setting('A3W3')));
+  assert.not.ok(inPlan('resnet20', variant('bitsplit-float-inputs'), setting('A6W6')));
+  assert.ok(keys('resnet20').includes('compare|W3|bitsplit-float-inputs|256'));
+  assert.ok(keys('mobilenetv2').includes('compare|A4W4|bitsplit-float-inputs|128'));
+  assert.ok(keys('mobilenetv2').includes('compare|W4|bitsplit-float-inputs|128'));
+  assert.not.ok(keys('mobilenetv2').includes('compare|W3|bitsplit-float-inputs|128'));
+});
+
+test.run();
