@@ -3,7 +3,7 @@
 // there is not run again (unless --force), so a long plan can be run in pieces and resumed; the report
 // script (quant-report.js) turns the rows into tables and charts.
 //
-// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale]
+// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size|a6w6-calib|a6w6-seeds> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale]
 //   --stale: also re-run the rows measured before the exact sessions (no 'exact' in their session column)
 //   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,21 +32,21 @@ export function readResults(stem: string): ResultRow[] {
 }
 
 function writeResults(stem: string, rows: ResultRow[]): void {
-  const order = (r: ResultRow) => [r.experiment, SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method), Number(r.calib_images)] as const;
+  const order = (r: ResultRow) => [r.experiment, SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method), Number(r.calib_images), Number(r.seed || 0)] as const;
   const sorted = [...rows].sort((a, b) => {
     const x = order(a), y = order(b);
-    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2] || x[3] - y[3];
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2] || x[3] - y[3] || x[4] - y[4];
   });
   writeFileAtomic(resultsPath(stem), stringify(sorted, { header: true, columns: [...RESULT_COLUMNS] }));
 }
 
-function options(v: Variant, s: Setting, calib: Batch[], dims: (b: Batch) => number[], plan: { positions: number; lapqEvals: number; p: number }): QuantizeOptions {
+function options(v: Variant, s: Setting, seed: number, calib: Batch[], dims: (b: Batch) => number[], plan: { positions: number; lapqEvals: number; p: number }): QuantizeOptions {
   return {
     aBits: s.a, wBits: s.w, firstLast: 8,
     weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p },
     ecaq: v.ecaq, biasCorrection: v.biasCorrection,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
-    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed: 0, actFit: v.actFit ?? 'quantized' },
+    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed, actFit: v.actFit ?? 'quantized' },
     lapq: { labels: true, maxEvals: plan.lapqEvals },
   };
 }
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const runs = plan.runs(stem).filter((r) => (!onlySettings || onlySettings.includes(r.setting.label)) && (!onlyMethods || onlyMethods.includes(r.variant.name)));
   const stale = args.includes('--stale');
   const done = new Set(readResults(stem).filter((r) => !stale || r.session === EXACT_SESSION).map(resultKey));
-  const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) })));
+  const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) })));
   process.stderr.write(`${sm.file} ${experiment}: ${todo.length} of ${runs.length} runs to do\n`);
   if (todo.length === 0) return;
 
@@ -86,12 +86,14 @@ async function main(): Promise<void> {
   const test = await decodeAll(sharedPath(...sm.test), sm.preset, {});
   const float = await accuracy(readFileSync(modelPath), test, dims, 'all');
   process.stderr.write(`decoded ${imageCount(test)} test images, float top-1 ${(100 * float.top1).toFixed(2)} % (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-  const calibSets = new Map<number, Batch[]>();
+  const calibSets = new Map<string, Batch[]>();
   for (const [k, r] of todo.entries()) {
-    if (!calibSets.has(r.calib)) calibSets.set(r.calib, await decodeAll(sharedPath(...sm.calib), sm.preset, { limit: r.calib, seed: 0 }));
-    const calib = calibSets.get(r.calib)!;
+    const seed = r.seed ?? 0;
+    const sample = `${r.calib}|${seed}`;
+    if (!calibSets.has(sample)) calibSets.set(sample, await decodeAll(sharedPath(...sm.calib), sm.preset, { limit: r.calib, seed }));
+    const calib = calibSets.get(sample)!;
     const t1 = Date.now();
-    const { model: q } = await quantizeModel(model, modelPath, sm.file, options(r.variant, r.setting, calib, dims, cfg));
+    const { model: q } = await quantizeModel(model, modelPath, sm.file, options(r.variant, r.setting, seed, calib, dims, cfg));
     const quantSeconds = (Date.now() - t1) / 1000;
     // The session folds the weight dequantization and runs activation Q/DQ unoptimized (src/onnx/run.ts).
     const acc = await accuracy(toQdqBytes(q), test, dims, 'all');
@@ -101,11 +103,11 @@ async function main(): Promise<void> {
       positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.name === 'lapq' ? String(cfg.lapqEvals) : '',
       top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * float.top1).toFixed(2),
       drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
-      quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION,
+      quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION, seed: String(seed),
     };
     // Re-read before writing: another run may have added rows for this model meanwhile.
     writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));
-    process.stderr.write(`[${k + 1}/${todo.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
+    process.stderr.write(`[${k + 1}/${todo.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}${seed ? ` seed ${seed}` : ''}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
   }
 }
 

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, A6W6_SEEDS, A6W6_SEED_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const compare: Row[] = [];
   const calibRows: Array<ResultRow> = [];
   const a6w6Rows: Array<ResultRow> = [];
+  const seedRows: Array<ResultRow> = [];
   const floats = new Map<string, number>();
   for (const sm of SHARED_MODELS) {
     const stem = modelStem(sm.file);
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
     compare.push(...byKey.values());
     calibRows.push(...results.filter((x) => x.experiment === 'calib-size'));
     a6w6Rows.push(...results.filter((x) => x.experiment === 'a6w6-calib'));
+    // seed 0 of the seed study is the compare row itself
+    seedRows.push(...results.filter((x) => x.experiment === 'a6w6-seeds' || (x.experiment === 'compare' && x.setting === 'A6W6' && A6W6_SEED_METHODS.includes(x.method))));
   }
   const order = (r: Row) => [SHARED_MODELS.findIndex((m) => modelStem(m.file) === r.model), SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method)];
   compare.sort((a, b) => {
@@ -140,6 +143,24 @@ async function main(): Promise<void> {
         const cells = sizes.map((n) => sweep.find((r) => r.method === m && Number(r.calib_images) === n));
         if (cells.every((c) => c === undefined)) continue;
         md.push(`| ${m} | ${cells.map((c) => (c ? `${c.top1} (${c.drop}${target ? ` ${Number(c.drop) <= target.maxDrop ? 'met' : 'missed'}` : ''})` : '')).join(' | ')} |`);
+      }
+      md.push('');
+    }
+    const draws = seedRows.filter((r) => r.model === sm.file);
+    if (draws.some((r) => r.experiment === 'a6w6-seeds')) {
+      const target = targets.find((t) => t.setting === 'A6W6');
+      const seeds = [0, ...A6W6_SEEDS];
+      md.push(`A6W6 over draws of the ${draws[0].calib_images} calibration images and of the sampled positions (\`quant-experiments.js ${stem} a6w6-seeds\`;`,
+        'seed 0 is the row above; top-1 %, the mean drop against the target; one image is ' + fmt(100 / Number(draws[0].eval_images)) + ' points):', '',
+        `| method | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | mean drop |`, `|---|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`);
+      for (const m of A6W6_SEED_METHODS) {
+        const cells = seeds.map((n) => draws.find((r) => r.method === m && Number(r.seed || 0) === n));
+        const got = cells.filter((c): c is ResultRow => c !== undefined).map((c) => Number(c.top1));
+        if (got.length === 0) continue;
+        const mean = got.reduce((a, b) => a + b, 0) / got.length;
+        const sd = Math.sqrt(got.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, got.length - 1));
+        const drop = (floats.get(stem) ?? 0) - mean;
+        md.push(`| ${m} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(mean)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }

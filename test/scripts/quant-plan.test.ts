@@ -6,7 +6,8 @@ import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, resultKey }
 
 const setting = (label: string) => SETTINGS.find((s) => s.label === label)!;
 const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
-const keys = (stem: string) => EXPERIMENT_PLANS.compare.runs(stem).map((r) => resultKey({ experiment: 'compare', setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib) }));
+const key = (setting: string, method: string, calib: number) => resultKey({ experiment: 'compare', setting, method, calib_images: String(calib) });
+const keys = (stem: string) => EXPERIMENT_PLANS.compare.runs(stem).map((r) => resultKey({ experiment: 'compare', setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) }));
 
 test('the compare plan names each (setting, method) once', () => {
   for (const stem of ['resnet20', 'mobilenetv2']) assert.is(new Set(keys(stem)).size, keys(stem).length, stem);
@@ -39,10 +40,20 @@ test('MobileNetV2-only variants stay off the ResNets; float-inputs stays at 4 bi
   assert.ok(inPlan('mobilenetv2', variant('bitsplit+ecaq-dw'), setting('A4W4')));
   assert.ok(inPlan('mobilenetv2', variant('bitsplit-acts-after-omse+ecaq-dw'), setting('A3W3')));
   assert.not.ok(inPlan('resnet20', variant('bitsplit-float-inputs'), setting('A6W6')));
-  assert.ok(keys('resnet20').includes('compare|W3|bitsplit-float-inputs|256'));
-  assert.ok(keys('mobilenetv2').includes('compare|A4W4|bitsplit-float-inputs|128'));
-  assert.ok(keys('mobilenetv2').includes('compare|W4|bitsplit-float-inputs|128'));
-  assert.not.ok(keys('mobilenetv2').includes('compare|W3|bitsplit-float-inputs|128'));
+  assert.ok(keys('resnet20').includes(key('W3', 'bitsplit-float-inputs', 256)));
+  assert.ok(keys('mobilenetv2').includes(key('A4W4', 'bitsplit-float-inputs', 128)));
+  assert.ok(keys('mobilenetv2').includes(key('W4', 'bitsplit-float-inputs', 128)));
+  assert.not.ok(keys('mobilenetv2').includes(key('W3', 'bitsplit-float-inputs', 128)));
+});
+
+test('the A6W6 seed study draws other samples of the compare rows, on MobileNetV2 only', () => {
+  const runs = EXPERIMENT_PLANS['a6w6-seeds'].runs('mobilenetv2');
+  assert.is(runs.length, 12);
+  assert.ok(runs.every((r) => r.seed !== undefined && r.seed > 0 && r.calib === 128 && r.setting.label === 'A6W6'));
+  assert.is(EXPERIMENT_PLANS['a6w6-seeds'].runs('resnet20').length, 0);
+  // a row without a seed column is seed 0, so the compare rows keep their keys
+  assert.is(resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }), resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '0' }));
+  assert.is.not(resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '1' }), resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }));
 });
 
 test.run();
