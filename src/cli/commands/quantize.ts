@@ -93,7 +93,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('p', { type: 'number', default: 2.4, describe: 'exponent of the lp method' })
       .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
-      .option('batch', { type: 'number', default: 16, describe: 'calibration batch size' })
+      .option('batch', { type: 'number', default: 16, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' })
       .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
       .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
