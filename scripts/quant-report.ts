@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { A6W6_CALIB_METHODS, A6W6_SEEDS, A6W6_SEED_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, A6W6_SEEDS, A6W6_SEED_RUNS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -68,8 +68,9 @@ async function main(): Promise<void> {
     compare.push(...byKey.values());
     calibRows.push(...results.filter((x) => x.experiment === 'calib-size'));
     a6w6Rows.push(...results.filter((x) => x.experiment === 'a6w6-calib'));
-    // seed 0 of the seed study is the compare row itself
-    seedRows.push(...results.filter((x) => x.experiment === 'a6w6-seeds' || (x.experiment === 'compare' && x.setting === 'A6W6' && A6W6_SEED_METHODS.includes(x.method))));
+    // seed 0 of a drawn (variant, images) is its compare or a6w6-calib row
+    const drawn = (x: ResultRow) => A6W6_SEED_RUNS.some((d) => d.method === x.method && String(d.calib) === x.calib_images);
+    seedRows.push(...results.filter((x) => x.setting === 'A6W6' && drawn(x) && (x.experiment === 'a6w6-seeds' || x.experiment === 'compare' || x.experiment === 'a6w6-calib')));
   }
   const order = (r: Row) => [SHARED_MODELS.findIndex((m) => modelStem(m.file) === r.model), SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method)];
   compare.sort((a, b) => {
@@ -130,7 +131,11 @@ async function main(): Promise<void> {
         const plain = at('bitsplit');
         const fam = BITSPLIT_FAMILY.map(at).filter((r): r is Row => r !== undefined).sort((a, b) => a.drop - b.drop)[0];
         const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${dropCell(r)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
-        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
+        // a single draw can flatter a variant: where it was drawn again, the mean over the draws decides too
+        const again = fam ? seedRows.filter((r) => r.model === sm.file && r.setting === t.setting && r.method === fam.method && r.calib_images === fam.calib && r.experiment !== 'a6w6-calib') : [];
+        const meanDrop = again.length > 1 ? again.reduce((a, r) => a + Number(r.drop), 0) / again.length : undefined;
+        const overDraws = meanDrop === undefined ? '' : `; mean of ${again.length} draws ${fmt(meanDrop)} ${meanDrop <= t.maxDrop ? 'met' : 'missed'}`;
+        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}${overDraws}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
       }
       md.push('');
     }
@@ -151,17 +156,17 @@ async function main(): Promise<void> {
     if (draws.some((r) => r.experiment === 'a6w6-seeds')) {
       const target = targets.find((t) => t.setting === 'A6W6');
       const seeds = [0, ...A6W6_SEEDS];
-      md.push(`A6W6 over draws of the ${draws[0].calib_images} calibration images and of the sampled positions (\`quant-experiments.js ${stem} a6w6-seeds\`;`,
-        'seed 0 is the row above; top-1 %, the mean drop against the target; one image is ' + fmt(100 / Number(draws[0].eval_images)) + ' points):', '',
-        `| method | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | mean drop |`, `|---|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`);
-      for (const m of A6W6_SEED_METHODS) {
-        const cells = seeds.map((n) => draws.find((r) => r.method === m && Number(r.seed || 0) === n));
+      md.push(`A6W6 over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} a6w6-seeds\`; seed 0 is`,
+        `the compare row, or with 512 images the a6w6-calib row; top-1 %, the mean drop against the target; one image is ${fmt(100 / Number(draws[0].eval_images))} points):`, '',
+        `| method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | mean drop |`, `|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`);
+      for (const d of A6W6_SEED_RUNS) {
+        const cells = seeds.map((n) => draws.find((r) => r.method === d.method && r.calib_images === String(d.calib) && Number(r.seed || 0) === n));
         const got = cells.filter((c): c is ResultRow => c !== undefined).map((c) => Number(c.top1));
         if (got.length === 0) continue;
         const mean = got.reduce((a, b) => a + b, 0) / got.length;
         const sd = Math.sqrt(got.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, got.length - 1));
         const drop = (floats.get(stem) ?? 0) - mean;
-        md.push(`| ${m} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(mean)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
+        md.push(`| ${d.method} | ${d.calib} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(mean)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }

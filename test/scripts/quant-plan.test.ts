@@ -48,8 +48,9 @@ test('MobileNetV2-only variants stay off the ResNets; float-inputs stays at 4 bi
 
 test('the A6W6 seed study draws other samples of the compare rows, on MobileNetV2 only', () => {
   const runs = EXPERIMENT_PLANS['a6w6-seeds'].runs('mobilenetv2');
-  assert.is(runs.length, 12);
-  assert.ok(runs.every((r) => r.seed !== undefined && r.seed > 0 && r.calib === 128 && r.setting.label === 'A6W6'));
+  assert.is(runs.length, 15);
+  assert.ok(runs.every((r) => r.seed !== undefined && r.seed > 0 && r.setting.label === 'A6W6'));
+  assert.is(runs.filter((r) => r.calib === 512).length, 3);
   assert.is(EXPERIMENT_PLANS['a6w6-seeds'].runs('resnet20').length, 0);
   // a row without a seed column is seed 0, so the compare rows keep their keys
   assert.is(resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }), resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '0' }));
