@@ -75,9 +75,9 @@ async function main(): Promise<void> {
   const runs = plan.runs(stem).filter((r) => (!onlySettings || onlySettings.includes(r.setting.label)) && (!onlyMethods || onlyMethods.includes(r.variant.name)));
   const stale = args.includes('--stale');
   const done = new Set(readResults(stem).filter((r) => !stale || r.session === EXACT_SESSION).map(resultKey));
-  const todo = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) })));
-  process.stderr.write(`${sm.file} ${experiment}: ${todo.length} of ${runs.length} runs to do\n`);
-  if (todo.length === 0) return;
+  const pending = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) })));
+  process.stderr.write(`${sm.file} ${experiment}: ${pending.length} of ${runs.length} runs to do\n`);
+  if (pending.length === 0) return;
 
   const modelPath = sharedPath('models', sm.file);
   const model = loadModel(modelPath);
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const float = await accuracy(readFileSync(modelPath), test, dims, 'all');
   process.stderr.write(`decoded ${imageCount(test)} test images, float top-1 ${(100 * float.top1).toFixed(2)} % (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   const calibSets = new Map<string, Batch[]>();
-  for (const [k, r] of todo.entries()) {
+  for (const [k, r] of pending.entries()) {
     const seed = r.seed ?? 0;
     const sample = `${r.calib}|${seed}`;
     if (!calibSets.has(sample)) calibSets.set(sample, await decodeAll(sharedPath(...sm.calib), sm.preset, { limit: r.calib, seed }));
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     };
     // Re-read before writing: another run may have added rows for this model meanwhile.
     writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));
-    process.stderr.write(`[${k + 1}/${todo.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}${seed ? ` seed ${seed}` : ''}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
+    process.stderr.write(`[${k + 1}/${pending.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}${seed ? ` seed ${seed}` : ''}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
   }
 }
 

@@ -40,6 +40,7 @@ const TARGETS: Record<string, Array<{ setting: string; maxDrop: number }>> = {
 const BITSPLIT_FAMILY = VARIANTS.filter((v) => v.weightMethod === 'bitsplit').map((v) => v.name);
 
 const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
+const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 /** A cell's value, marked when its row was measured before the exact sessions. */
 const cell = (r: Row) => `${fmt(r.top1)}${r.session === EXACT_SESSION ? '' : STALE_MARK}`;
 const STALE_MARK = '†';
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
         const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${dropCell(r)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
         // a single draw can flatter a variant: where it was drawn again, the mean over the draws decides too
         const again = fam ? seedRows.filter((r) => r.model === sm.file && r.setting === t.setting && r.method === fam.method && r.calib_images === fam.calib && r.experiment !== 'a6w6-calib') : [];
-        const meanDrop = again.length > 1 ? again.reduce((a, r) => a + Number(r.drop), 0) / again.length : undefined;
+        const meanDrop = again.length > 1 ? mean(again.map((r) => Number(r.drop))) : undefined;
         const overDraws = meanDrop === undefined ? '' : `; mean of ${again.length} draws ${fmt(meanDrop)} ${meanDrop <= t.maxDrop ? 'met' : 'missed'}`;
         md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}${overDraws}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
       }
@@ -163,10 +164,10 @@ async function main(): Promise<void> {
         const cells = seeds.map((n) => draws.find((r) => r.method === d.method && r.calib_images === String(d.calib) && Number(r.seed || 0) === n));
         const got = cells.filter((c): c is ResultRow => c !== undefined).map((c) => Number(c.top1));
         if (got.length === 0) continue;
-        const mean = got.reduce((a, b) => a + b, 0) / got.length;
-        const sd = Math.sqrt(got.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, got.length - 1));
-        const drop = (floats.get(stem) ?? 0) - mean;
-        md.push(`| ${d.method} | ${d.calib} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(mean)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
+        const m = mean(got);
+        const sd = Math.sqrt(got.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, got.length - 1));
+        const drop = (floats.get(stem) ?? 0) - m;
+        md.push(`| ${d.method} | ${d.calib} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }
