@@ -3,7 +3,8 @@
 // there is not run again (unless --force), so a long plan can be run in pieces and resumed; the report
 // script (quant-report.js) turns the rows into tables and charts.
 //
-// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size|a6w6-calib|a6w6-seeds> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale]
+// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size|a6w6-calib|a6w6-seeds> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale] [--list]
+//   --list: print the runs still to do (setting, method, images, seed) and exit
 //   --stale: also re-run the rows measured before the exact sessions (no 'exact' in their session column)
 //   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
 import { existsSync, readFileSync } from 'node:fs';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const sm: SharedModel | undefined = SHARED_MODELS.find((m) => which && m.file.includes(which));
   const plan = experiment ? EXPERIMENT_PLANS[experiment] : undefined;
   if (!sm || !plan) {
-    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force | --stale]\n`);
+    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force | --stale] [--list]\n`);
     process.exit(2);
   }
   const stem = modelStem(sm.file);
@@ -77,6 +78,10 @@ async function main(): Promise<void> {
   const done = new Set(readResults(stem).filter((r) => !stale || r.session === EXACT_SESSION).map(resultKey));
   const pending = runs.filter((r) => force || !done.has(resultKey({ experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) })));
   process.stderr.write(`${sm.file} ${experiment}: ${pending.length} of ${runs.length} runs to do\n`);
+  if (args.includes('--list')) {
+    for (const r of pending) process.stdout.write(`${r.setting.label}\t${r.variant.name}\t${r.calib}\t${r.seed ?? 0}\n`);
+    return;
+  }
   if (pending.length === 0) return;
 
   const modelPath = sharedPath('models', sm.file);

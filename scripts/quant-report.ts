@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { A6W6_CALIB_METHODS, A6W6_SEEDS, A6W6_SEED_RUNS, CALIB_SIZES, CALIB_SIZE_METHODS, EXACT_SESSION, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -41,6 +41,8 @@ const BITSPLIT_FAMILY = VARIANTS.filter((v) => v.weightMethod === 'bitsplit').ma
 
 const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+/** The measured top-1 values of a drawn run over its seeds. */
+const drawnTop1 = (d: { bySeed: Array<ResultRow | undefined> } | undefined) => (d?.bySeed ?? []).filter((r): r is ResultRow => r !== undefined).map((r) => Number(r.top1));
 /** A cell's value, marked when its row was measured before the exact sessions. */
 const cell = (r: Row) => `${fmt(r.top1)}${r.session === EXACT_SESSION ? '' : STALE_MARK}`;
 const STALE_MARK = '†';
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
   const compare: Row[] = [];
   const calibRows: Array<ResultRow> = [];
   const a6w6Rows: Array<ResultRow> = [];
-  const seedRows: Array<ResultRow> = [];
+  /** Each drawn run's rows by seed (0, ...DRAW_SEEDS); undefined where not measured yet. */
+  const draws: Array<{ model: string; run: DrawnRun; bySeed: Array<ResultRow | undefined> }> = [];
   const floats = new Map<string, number>();
   for (const sm of SHARED_MODELS) {
     const stem = modelStem(sm.file);
@@ -69,9 +72,13 @@ async function main(): Promise<void> {
     compare.push(...byKey.values());
     calibRows.push(...results.filter((x) => x.experiment === 'calib-size'));
     a6w6Rows.push(...results.filter((x) => x.experiment === 'a6w6-calib'));
-    // seed 0 of a drawn (variant, images) is its compare or a6w6-calib row
-    const drawn = (x: ResultRow) => A6W6_SEED_RUNS.some((d) => d.method === x.method && String(d.calib) === x.calib_images);
-    seedRows.push(...results.filter((x) => x.setting === 'A6W6' && drawn(x) && (x.experiment === 'a6w6-seeds' || x.experiment === 'compare' || x.experiment === 'a6w6-calib')));
+    // seed 0 is the compare row, or the a6w6-calib row for another number of images
+    for (const run of drawnRuns(stem)) {
+      const seed0 = run.calib === modelRunConfig(stem).calib ? 'compare' : 'a6w6-calib';
+      const bySeed = [0, ...DRAW_SEEDS].map((seed) => results.find((x) => x.setting === run.setting && x.method === run.method && x.calib_images === String(run.calib)
+        && Number(x.seed || 0) === seed && x.experiment === (seed === 0 ? seed0 : run.experiment)));
+      draws.push({ model: sm.file, run, bySeed });
+    }
   }
   const order = (r: Row) => [SHARED_MODELS.findIndex((m) => modelStem(m.file) === r.model), SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method)];
   compare.sort((a, b) => {
@@ -131,12 +138,15 @@ async function main(): Promise<void> {
         const at = (m: string) => rows.find((r) => r.setting === t.setting && r.method === m);
         const plain = at('bitsplit');
         const fam = BITSPLIT_FAMILY.map(at).filter((r): r is Row => r !== undefined).sort((a, b) => a.drop - b.drop)[0];
-        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${dropCell(r)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}`);
-        // a single draw can flatter a variant: where it was drawn again, the mean over the draws decides too
-        const again = fam ? seedRows.filter((r) => r.model === sm.file && r.setting === t.setting && r.method === fam.method && r.calib_images === fam.calib && r.experiment !== 'a6w6-calib') : [];
-        const meanDrop = again.length > 1 ? mean(again.map((r) => Number(r.drop))) : undefined;
-        const overDraws = meanDrop === undefined ? '' : `; mean of ${again.length} draws ${fmt(meanDrop)} ${meanDrop <= t.maxDrop ? 'met' : 'missed'}`;
-        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}${overDraws}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
+        // a single draw can flatter a method: where it was drawn again, the mean over the draws decides too
+        const overDraws = (r: Row | undefined) => {
+          const got = r ? drawnTop1(draws.find((d) => d.model === sm.file && d.run.setting === t.setting && d.run.method === r.method && String(d.run.calib) === r.calib)) : [];
+          if (got.length < 2) return '';
+          const drop = (floats.get(stem) ?? 0) - mean(got);
+          return `; mean of ${got.length} draws ${fmt(drop)} ${drop <= t.maxDrop ? 'met' : 'missed'}`;
+        };
+        const mark = (r: Row | undefined) => (r === undefined ? 'not run' : `${dropCell(r)} ${r.drop <= t.maxDrop ? 'met' : 'missed'}${overDraws(r)}`);
+        md.push(`| ${t.setting} | <= ${t.maxDrop} | ${mark(plain)} | ${fam ? `${fam.method}: ${mark(fam)}` : 'not run'} | ${at('tflite') ? dropCell(at('tflite')!) : ''} |`);
       }
       md.push('');
     }
@@ -153,21 +163,20 @@ async function main(): Promise<void> {
       }
       md.push('');
     }
-    const draws = seedRows.filter((r) => r.model === sm.file);
-    if (draws.some((r) => r.experiment === 'a6w6-seeds')) {
-      const target = targets.find((t) => t.setting === 'A6W6');
-      const seeds = [0, ...A6W6_SEEDS];
-      md.push(`A6W6 over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} a6w6-seeds\`; seed 0 is`,
-        `the compare row, or with 512 images the a6w6-calib row; top-1 %, the mean drop against the target; one image is ${fmt(100 / Number(draws[0].eval_images))} points):`, '',
-        `| method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | mean drop |`, `|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`);
-      for (const d of A6W6_SEED_RUNS) {
-        const cells = seeds.map((n) => draws.find((r) => r.method === d.method && r.calib_images === String(d.calib) && Number(r.seed || 0) === n));
-        const got = cells.filter((c): c is ResultRow => c !== undefined).map((c) => Number(c.top1));
-        if (got.length === 0) continue;
+    const drawn = draws.filter((d) => d.model === sm.file && d.bySeed.some((r, seed) => seed > 0 && r));
+    if (drawn.length > 0) {
+      const seeds = [0, ...DRAW_SEEDS];
+      const images = drawn.flatMap((d) => d.bySeed).find((r) => r)!.eval_images;
+      md.push(`Over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} ${[...new Set(drawn.map((d) => d.run.experiment))].join(' / ')}\`;`,
+        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
+        `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | mean drop |`, `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`);
+      for (const d of drawn) {
+        const target = targets.find((t) => t.setting === d.run.setting);
+        const got = drawnTop1(d);
         const m = mean(got);
         const sd = Math.sqrt(got.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, got.length - 1));
         const drop = (floats.get(stem) ?? 0) - m;
-        md.push(`| ${d.method} | ${d.calib} | ${cells.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
+        md.push(`| ${d.run.setting} | ${d.run.method} | ${d.run.calib} | ${d.bySeed.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }

@@ -2,7 +2,7 @@
 // scope shows up here before it silently drops cells from the comparison table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, resultKey } from '../../scripts/quant-plan.js';
+import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, drawnRuns, inPlan, modelRunConfig, resultKey } from '../../scripts/quant-plan.js';
 
 const setting = (label: string) => SETTINGS.find((s) => s.label === label)!;
 const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
@@ -55,6 +55,17 @@ test('the A6W6 seed study draws other samples of the compare rows, on MobileNetV
   // a row without a seed column is seed 0, so the compare rows keep their keys
   assert.is(resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }), resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '0' }));
   assert.is.not(resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '1' }), resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }));
+});
+
+test('the target draws repeat compare rows of the issue targets with other seeds', () => {
+  for (const stem of ['resnet20', 'resnet32', 'mobilenetv2']) {
+    const runs = EXPERIMENT_PLANS['target-seeds'].runs(stem);
+    assert.ok(runs.length >= 6, stem);
+    assert.ok(runs.every((r) => r.seed !== undefined && r.seed > 0 && r.calib === modelRunConfig(stem).calib), stem);
+    // seed 0 of each draw is a compare row, so the plan must measure it
+    for (const d of drawnRuns(stem).filter((x) => x.calib === modelRunConfig(stem).calib)) assert.ok(keys(stem).includes(key(d.setting, d.method, d.calib)), `${stem} ${d.setting} ${d.method}`);
+  }
+  assert.ok(EXPERIMENT_PLANS['target-seeds'].runs('resnet20').some((r) => r.setting.label === 'A8W4' && r.variant.name === 'bitsplit'));
 });
 
 test.run();
