@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     const evalSeconds = (Date.now() - t1) / 1000 - quantSeconds;
     const row: ResultRow = {
       model: sm.file, experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(imageCount(calib)),
-      positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.name === 'lapq' ? String(cfg.lapqEvals) : '',
+      positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.weightMethod === 'lapq' || r.variant.actMethod === 'lapq' ? String(cfg.lapqEvals) : '',
       top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * float.top1).toFixed(2),
       drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
       quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION, seed: String(seed),

@@ -46,6 +46,8 @@ export const VARIANTS: Variant[] = [
   { name: 'kl', weightMethod: 'kl', actMethod: 'kl', applies: withActs },
   { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: 'weights', applies: always },
   { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
+  // The LAPQ paper's own configuration: bias correction of the weights at every point of the search.
+  { name: 'lapq+bc', study: true, weightMethod: 'lapq', actMethod: 'lapq', biasCorrection: 'weights', applies: always },
   { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
   { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'all', reconstructs: true, applies: withActs },
   // ECAQ on depthwise layers only (the ResNets have none): there the channel scales fold into the weight scales exactly.

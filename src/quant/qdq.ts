@@ -14,8 +14,8 @@ export interface QdqOptions {
   /** Store weights as INT4 initializers at opset 21; every layer must have wBits <= 4. */
   int4?: boolean;
   /**
-   * Emit every quantized layer's integer weights and weight scales, and every activation's Q/DQ scale and
-   * Clip bounds, as graph inputs (fed per run) instead of initializers, so one onnxruntime session evaluates
+   * Emit every quantized layer's integer weights, weight scales and bias (Conv, Gemm), and every activation's
+   * Q/DQ scale and Clip bounds, as graph inputs (fed per run) instead of initializers, so one onnxruntime session evaluates
    * any clipping choice (LAPQ's loss search). Zero points stay initializers. Names are listed per layer in
    * the `hwq.scaleInputs` metadata entry (ScaleInputNames); scaleInputFeeds builds the feeds of a QuantModel.
    */
@@ -28,6 +28,8 @@ export interface ScaleInputNames {
   /** int8 tensor in the initializer's layout, and the per-channel (or scalar) float scales. */
   weight: string;
   weightScale: string;
+  /** The layer's float bias, fed so that a bias correction that follows the weights can change it. */
+  bias?: string;
   /** Scalar float inputs; clipMin/clipMax are absent at 8 bits, where QuantizeLinear saturates by itself. */
   act?: { scale: string; clipMin?: string; clipMax?: string };
 }
@@ -197,10 +199,11 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
     // as their third input. MatMul has none, so its layers never carry a changed bias.
     if (l.bias && (node.opType === 'Conv' || node.opType === 'Gemm')) {
       const old = node.input[2] ? inits.find((t) => t.name === node.input[2]) : undefined;
-      const same = old && tensorFromProto(old).data.every((v, i) => v === l.bias![i]);
+      const same = !opts.scaleInputs && old && tensorFromProto(old).data.every((v, i) => v === l.bias![i]);
       if (!same) {
         const bName = unique(`${base}_bias`);
-        inits.push(makeInitializer(bName, floatTensor([l.bias.length], l.bias)));
+        param(bName, floatTensor([l.bias.length], l.bias));
+        if (opts.scaleInputs) names.bias = bName;
         if (node.input[2]) replacedWeights.add(node.input[2]);
         node.input[2] = bName;
       }
@@ -321,6 +324,10 @@ export function scaleInputFeeds(q: QuantModel, names: ScaleInputNames[]): Record
     if (!l) throw new Error(`internal: scale inputs name layer '${n.layer}', which the quantized model lacks`);
     feeds[n.weight] = { dims: [...l.weightShape], data: l.wInt };
     feeds[n.weightScale] = { dims: l.wScales.length > 1 ? [l.wScales.length] : [], data: l.wScales };
+    if (n.bias) {
+      if (!l.bias) throw new Error(`internal: layer '${n.layer}' has a fed bias but no bias`);
+      feeds[n.bias] = { dims: [l.bias.length], data: l.bias };
+    }
     if (!n.act) continue;
     if (!l.act) throw new Error(`internal: layer '${n.layer}' has an activation chain but no activation quantization`);
     const { lo, hi } = actRange(l.act);

@@ -144,8 +144,14 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   const cached: Batch[] = [];
   for await (const b of o.calibration.batches()) cached.push(b);
   if (cached.length === 0) throw new UserError('calibration set is empty');
+  const sites = prepareModel(source, what).layers;
+  // the search re-rounds the weights at every point: their bias correction goes with them (the paper's LAPQ runs
+  // with Banner et al.'s correction)
+  const correctBias = frozenWeights || o.biasCorrection !== 'weights' ? undefined
+    : (i: number, q: Int8Array, scales: Float32Array) => layerBias(o, sites[i], q, scales, base.meanOf?.[i]);
   const { model } = await lapqOptimize({
     model: base.model,
+    correctBias,
     calibration: cached,
     imageDims: o.calibration.inputDims(cached[0]).slice(1),
     options: {
@@ -157,8 +163,7 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
     },
   });
   // LAPQ changes clips and integers: the per-layer figures are those of the final model.
-  const sites = new Map(prepareModel(source, what).layers.map((s) => [s.name, s]));
-  const report = model.layers.map((l, i) => ({ ...base.report[i], ...layerFigures(sites.get(l.name)!, l) }));
+  const report = model.layers.map((l, i) => ({ ...base.report[i], ...layerFigures(sites[i], l) }));
   return { model, report };
 }
 
@@ -227,8 +232,18 @@ export async function quantizeModel(source: ModelProto, what: string, name: stri
   return { model, report: q.report };
 }
 
-/** The quantization with weight bias correction at most (quantizeModel adds the empirical one). */
-async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
+/** Expected value of the input that weight element d of output channel c reads (bias correction). */
+type MeanOf = (c: number, d: number) => number;
+
+/** A layer's bias for integer weights `q` at `scales`: corrected for their expected output shift when asked and
+ *  the input means are known (not for MatMul, which has no bias to carry it), else the float bias. */
+function layerBias(o: QuantizeOptions, s: LayerSite, q: Int8Array, scales: Float32Array, meanOf: MeanOf | undefined): Float32Array | undefined {
+  return o.biasCorrection === 'weights' && meanOf && s.kind !== 'matmul' ? correctedBias(s, q, scales, meanOf) : s.bias;
+}
+
+/** The quantization with weight bias correction at most (quantizeModel adds the empirical one); `meanOf` holds
+ *  each layer's input means where they were measured, for callers that re-round the weights (LAPQ). */
+async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[]; meanOf?: Array<MeanOf | undefined> }> {
   if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') return quantizeLapq(source, what, name, o);
   checkBits(o.wBits, 'weight bit width');
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
@@ -247,8 +262,10 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
 
   const layers: QuantLayer[] = [];
   const report: LayerReport[] = [];
-  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: (c: number, d: number) => number) => {
-    const bias = o.biasCorrection === 'weights' && meanOf && s.kind !== 'matmul' ? correctedBias(s, r.q, r.scales, meanOf) : s.bias;
+  const meanOfs: Array<MeanOf | undefined> = [];
+  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: MeanOf) => {
+    const bias = layerBias(o, s, r.q, r.scales, meanOf);
+    meanOfs[i] = meanOf;
     const layer: QuantLayer = {
       name: s.name, kind: s.kind, nodeName: s.nodeName, inputTensor: s.inputTensor, outputTensor: s.outputTensor,
       weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
@@ -320,6 +337,6 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   }
   return {
     model: { source: what, name, weightMethod: wq.name, actMethod: o.aBits === null ? 'none' : aq.name, layers, prepared: prep.model },
-    report,
+    report, meanOf: meanOfs,
   };
 }

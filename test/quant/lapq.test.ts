@@ -13,6 +13,9 @@ import { buildModel } from '../../src/onnx/build.js';
 import { type ModelProto, encodeModel, loadModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
+import { channelMeanOf, correctedBias } from '../../src/quant/bias-correction.js';
+import { calibrate } from '../../src/quant/calibrate.js';
+import { prepareModel } from '../../src/quant/prepare.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
 import { scaleInputFeeds, scaleInputNames, toQdqBytes, toQdqModel } from '../../src/quant/qdq.js';
 import type { QuantModel } from '../../src/quant/types.js';
@@ -180,7 +183,8 @@ test('scale-input QDQ model fed the quantizer\'s values equals the constant QDQ 
   const m = toQdqModel(model, { scaleInputs: true });
   const names = scaleInputNames(m);
   assert.equal(names.map((n) => [n.layer, !!n.act, !!n.act?.clipMin]), [['conv1', true, false], ['conv2', true, true], ['fc', true, false]]);
-  const fedNames = new Set(names.flatMap((n) => [n.weight, n.weightScale, n.act?.scale, n.act?.clipMin, n.act?.clipMax].filter(Boolean)));
+  assert.ok(names.every((n) => n.bias), 'every layer\'s bias is fed');
+  const fedNames = new Set(names.flatMap((n) => [n.weight, n.weightScale, n.bias, n.act?.scale, n.act?.clipMin, n.act?.clipMax].filter(Boolean)));
   assert.ok(!(m.graph!.initializer ?? []).some((t) => fedNames.has(t.name ?? '')), 'fed values are not initializers');
   const bytes = encodeModel(m);
   const x = cal.map((b) => b.data);
@@ -201,6 +205,27 @@ test('scale-input QDQ model fed the quantizer\'s values equals the constant QDQ 
   const moved = space.model(space.fromVector(st, space.params(true), space.toVector(st, space.params(true)).map((v, i) => v + (i % 2 ? -0.3 : 0.2))));
   assert.not.equal([...moved.layers[1].wInt], [...model.layers[1].wInt]);
   await check(moved, 'moved clips');
+  await check({ ...moved, layers: moved.layers.map((l) => ({ ...l, bias: l.bias!.map((v, c) => v + 0.05 * (c % 3)) })) }, 'changed biases');
+});
+
+test('LAPQ with bias correction: each layer\'s bias is corrected for the weights the search ends with', async () => {
+  const src = classifier(52);
+  const cal = await labelledBatches(src, 64, 32, 9);
+  const calibration = { batches: async function* () { yield* cal; }, count: cal.length, inputDims: (b: Batch) => [b.count, ...DIMS] };
+  const { model } = await quantizeModel(src, 'syn', 'syn', {
+    aBits: 3, wBits: 3, firstLast: null, weightMethod: 'lapq', actMethod: 'lapq', methodOptions: { p: 2.4 }, calibration,
+    biasCorrection: 'weights', lapq: { labels: true, maxEvals: 40, images: 64 },
+  });
+  const sites = prepareModel(src, 'syn').layers;
+  const stats = await calibrate(model.prepared, sites.map((s) => s.inputTensor), calibration.batches(), calibration.inputDims, { sampleCap: 1 << 16, batches: cal.length });
+  model.layers.forEach((l, i) => {
+    const s = sites[i];
+    const means = stats.get(s.inputTensor)!.channelMeans!;
+    const want = correctedBias(s, l.wInt, l.wScales, channelMeanOf(s, s.kind === 'conv' ? means.length / s.weightShape[1] : 1, means));
+    const worst = Math.max(...want.map((v, c) => Math.abs(v - l.bias![c])));
+    assert.ok(worst < 1e-5, `${l.name}: bias off by ${worst}`);
+    assert.ok(want.some((v, c) => Math.abs(v - s.bias![c]) > 1e-4), `${l.name}: the correction changes the bias`);
+  });
 });
 
 test('ClipSpace at the pipeline\'s p reproduces the lp pipeline\'s weights and activation scales', async () => {

@@ -72,13 +72,16 @@ export function bestClipValuesMulti(values: ArrayLike<number>, levels: number, p
   return best;
 }
 
+/** Layer i's bias for its integer weights `q` (initializer layout) at per-channel `scales`. */
+export type CorrectBias = (layer: number, q: Int8Array, scales: Float32Array) => Float32Array | undefined;
+
 export class ClipSpace {
   private readonly weights: ChannelWeights[];
   private readonly histograms = new Map<number, Histogram>();
 
   /** `frozenWeights`: the base model's integer weights and scales stay as they are (weights from another
    *  method, e.g. Bit-split); only the activation clips are searched. */
-  constructor(readonly base: QuantModel, readonly frozenWeights = false) {
+  constructor(readonly base: QuantModel, readonly frozenWeights = false, private readonly correctBias?: CorrectBias) {
     const view = new GraphView(base.prepared);
     this.weights = base.layers.map((l) => {
       const t = view.initializer(l.weightName);
@@ -179,7 +182,8 @@ export class ClipSpace {
         wScales[c] = step;
         for (let j = c * w.per; j < (c + 1) * w.per; j++) q[j] = Math.max(-levels, Math.min(levels, Math.round(w.data[j] / step)));
       }
-      return { ...l, wInt: fromChannels(q, l.weightShape, l.channelAxis, (n) => new Int8Array(n)), wScales, act };
+      const wInt = fromChannels(q, l.weightShape, l.channelAxis, (n) => new Int8Array(n));
+      return { ...l, wInt, wScales, act, bias: this.correctBias ? this.correctBias(i, wInt, wScales) : l.bias };
     });
     return { ...this.base, weightMethod: this.frozenWeights ? this.base.weightMethod : method, actMethod: this.base.layers.some((l) => l.act) ? method : 'none', layers };
   }

@@ -7,7 +7,7 @@ import type { Batch } from '../../data/batches.js';
 import { UserError } from '../../errors.js';
 import { calibrate } from '../calibrate.js';
 import type { QuantModel } from '../types.js';
-import { type ClipParam, ClipSpace } from './clips.js';
+import { type ClipParam, ClipSpace, type CorrectBias } from './clips.js';
 import { LossEvaluator, imageChunks } from './evaluator.js';
 import { type PowellStep, powell } from './powell.js';
 import { type QuadraticFit, fitQuadratic } from './quadratic.js';
@@ -59,6 +59,8 @@ export interface LapqInput {
   /** Per-image input dims (C, H, W). */
   imageDims: number[];
   options: Partial<LapqOptions> & { labels: boolean };
+  /** The bias of layer i for re-rounded weights (bias correction); without it the layers keep their bias. */
+  correctBias?: CorrectBias;
 }
 
 export interface LapqTrace {
@@ -88,7 +90,7 @@ export async function lapqOptimize(input: LapqInput): Promise<{ model: QuantMode
   if (o.maxEvals < o.ps.length + 3) throw new UserError(`LAPQ evaluation budget ${o.maxEvals} is too small: the initialization alone takes ${o.ps.length + 2}`);
   const q = input.model;
   const imageSize = input.imageDims.reduce((a, b) => a * b, 1);
-  const space = new ClipSpace(q, o.frozenWeights);
+  const space = new ClipSpace(q, o.frozenWeights, input.correctBias);
 
   const acts = q.layers.filter((l) => l.act).map((l) => l.inputTensor);
   const stats = acts.length === 0 ? new Map() : await calibrate(q.prepared, acts, (async function* () { yield* input.calibration; })(), (b) => [b.count, ...input.imageDims], {
