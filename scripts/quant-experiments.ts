@@ -3,7 +3,7 @@
 // there is not run again (unless --force), so a long plan can be run in pieces and resumed; the report
 // script (quant-report.js) turns the rows into tables and charts.
 //
-// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size|a6w6-calib|a6w6-seeds> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale] [--list]
+// Run: node dist/scripts/quant-experiments.js <model> <compare|calib-size|a6w6-calib|a6w6-seeds|target-seeds> [--settings A4W4,W3] [--methods bitsplit,log] [--force | --stale] [--list]
 //   --list: print the runs still to do (setting, method, images, seed) and exit
 //   --stale: also re-run the rows measured before the exact sessions (no 'exact' in their session column)
 //   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
