@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -29,13 +29,6 @@ function readCsv(path: string): Record<string, string>[] {
   return existsSync(path) ? (parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : [];
 }
 
-/** The issue's targets: largest allowed drop from float for a setting, checked on plain Bit-split and on the
- *  best Bit-split variant. */
-const TARGETS: Record<string, Array<{ setting: string; maxDrop: number }>> = {
-  resnet20: [{ setting: 'W4', maxDrop: 0.7 }, { setting: 'W3', maxDrop: 4 }, { setting: 'A8W4', maxDrop: 0.5 }, { setting: 'A4W4', maxDrop: 1.5 }],
-  resnet32: [{ setting: 'W4', maxDrop: 0.7 }, { setting: 'W3', maxDrop: 4 }, { setting: 'A8W4', maxDrop: 0.5 }, { setting: 'A4W4', maxDrop: 1.5 }],
-  mobilenetv2: [{ setting: 'W4', maxDrop: 3.5 }, { setting: 'A8W4', maxDrop: 4 }, { setting: 'A6W6', maxDrop: 1.7 }],
-};
 /** Every column that is Bit-split weights with some option of the CLI (ECAQ, bias correction, act fit, ...). */
 const BITSPLIT_FAMILY = VARIANTS.filter((v) => v.weightMethod === 'bitsplit').map((v) => v.name);
 
