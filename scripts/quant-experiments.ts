@@ -44,7 +44,7 @@ function writeResults(stem: string, rows: ResultRow[]): void {
 function options(v: Variant, s: Setting, seed: number, calib: Batch[], dims: (b: Batch) => number[], plan: { positions: number; lapqEvals: number; p: number }): QuantizeOptions {
   return {
     aBits: s.a, wBits: s.w, firstLast: 8,
-    weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p },
+    weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p, damp: v.damp },
     ecaq: v.ecaq, biasCorrection: v.biasCorrection,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
     reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed, actFit: v.actFit ?? 'quantized' },

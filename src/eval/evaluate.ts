@@ -30,6 +30,8 @@ export interface EvalOptions {
   /** Draw a progress bar on stderr; default: only when stderr is a terminal. */
   progress?: boolean;
   tuning?: SessionTuning;
+  /** Also return each image's top-1 hit (EvalResult.top1Hits), for paired comparisons of two models. */
+  keepHits?: boolean;
 }
 
 export interface EvalResult {
@@ -48,6 +50,8 @@ export interface EvalResult {
   batchSize: number;
   /** Top-1 per class label, for the classes present. */
   perClass: Map<number, ClassAccuracy>;
+  /** With keepHits: per image in evaluation order, 1 if its top-1 class was right. */
+  top1Hits?: number[];
 }
 
 export async function evaluate(modelPath: string, data: DataSet, spec: PreprocessSpec, opts: EvalOptions = {}): Promise<EvalResult> {
@@ -76,7 +80,7 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  const acc = emptyCounts();
+  const acc = emptyCounts(opts.keepHits ?? false);
   const t0 = performance.now();
   bar?.start(data.samples.length, 0, { speed: '-' });
   try {
@@ -117,5 +121,6 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
     seconds,
     batchSize,
     perClass: acc.perClass,
+    ...(acc.top1Hits ? { top1Hits: acc.top1Hits } : {}),
   };
 }

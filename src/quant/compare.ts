@@ -8,6 +8,7 @@ import { batches } from '../data/batches.js';
 import { openDataSet, type DataSet } from '../data/dataset.js';
 import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
 import { evaluateOpen, type EvalResult } from '../eval/evaluate.js';
+import { pairedTop1, type PairedTop1 } from '../eval/metrics.js';
 import { fixedBatch, isQdq, openModel as openEvalModel } from '../eval/session.js';
 import { GraphView } from '../onnx/graph.js';
 import { type IModelProto, loadModel } from '../onnx/proto.js';
@@ -32,6 +33,9 @@ export interface CompareResult {
   quantized: Accuracy;
   /** float - quantized, in percentage points. */
   drop: { top1: number; top5: number };
+  /** Images only one of the two models gets right (top-1), and the paired standard error of the top-1 drop:
+   *  how much of the drop a different sample of images could move. */
+  paired: PairedTop1;
   images: number;
   sqnrImages: number;
   preprocess: string;
@@ -116,7 +120,7 @@ export interface CompareOptions {
 async function accuracyOf(path: string, data: DataSet, spec: PreprocessSpec, o: CompareOptions): Promise<{ r: EvalResult; fixed?: number }> {
   const m = await openEvalModel(path);
   try {
-    const r = await evaluateOpen(m, data, spec, { batchSize: o.batchSize, workers: o.workers, progress: o.progress });
+    const r = await evaluateOpen(m, data, spec, { batchSize: o.batchSize, workers: o.workers, progress: o.progress, keepHits: true });
     return { r, fixed: fixedBatch(m) };
   } finally {
     await m.session.release();
@@ -167,7 +171,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   }
   const db = (t: string) => sq.get(t) ?? NaN;
   return {
-    float, quantized, drop: accuracyDrop(float, quantized), images: f.r.images, sqnrImages: sq.size ? n : 0, preprocess: spec.name,
+    float, quantized, drop: accuracyDrop(float, quantized), paired: pairedTop1(f.r.top1Hits!, q.r.top1Hits!), images: f.r.images, sqnrImages: sq.size ? n : 0, preprocess: spec.name,
     layers: sq.size ? match.layers.map((l) => ({ ...l, outputSqnrDb: db(l.tensor) })) : [],
     output: sq.size && outInFloat ? { name: outName!, tensor: outName!, outputSqnrDb: db(outName!) } : null,
     notes,

@@ -77,6 +77,9 @@ export function inputChannelEnergy(kind: LayerSite['kind'], shape: number[], cha
 export interface MethodOptions {
   /** Exponent of the Lp-norm clipping method. */
   p: number;
+  /** Reconstruction methods (bitsplit, log): ridge towards the float weights, as a fraction of the mean
+   *  diagonal of each layer's Gram matrix (bitsplit/gram.ts dampTowards); 0 or absent: none. */
+  damp?: number;
 }
 
 /** Views a layer's weights per output channel: [outC][per] order, and back. */
@@ -122,7 +125,7 @@ function maxAbs(v: ArrayLike<number>): number {
 }
 
 /** Layer-wise reconstruction (Bit-split paper, Algorithm 1) with the Bit-split or log solver. */
-function reconstructionQuantizer(method: ReconMethod, describe: string): WeightQuantizer {
+function reconstructionQuantizer(method: ReconMethod, describe: string, damp: number): WeightQuantizer {
   return {
     name: method,
     describe,
@@ -132,7 +135,7 @@ function reconstructionQuantizer(method: ReconMethod, describe: string): WeightQ
       const { data: w } = toChannels(site.weights, site.weightShape, site.channelAxis);
       // Log levels pay off at 4 bits and below (the paper, section 3.3.2); wider layers (the 8-bit first and
       // last) stay uniform, optimized by Bit-split.
-      const sol = await solveLayer(data, w, method === 'log' && bits > 4 ? 'bitsplit' : method, bits);
+      const sol = await solveLayer(data, w, method === 'log' && bits > 4 ? 'bitsplit' : method, bits, {}, damp);
       let top = 0;
       for (let i = 0; i < sol.q.length; i++) top = Math.max(top, Math.abs(sol.q[i]));
       const need = top > 0 ? Math.ceil(Math.log2(top + 1)) + 1 : 2;
@@ -146,8 +149,8 @@ export function weightQuantizers(o: MethodOptions): WeightQuantizer[] {
     { name: 'tflite', describe: 'scale maps max |w| of each channel to the top integer (TF-Lite)', quantize: (s, b) => quantizePerChannel(s, b, (ch) => maxAbs(ch)) },
     { name: 'mse', describe: 'per-channel clip minimizing the mean squared error', quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, 2)) },
     { name: 'lp', describe: `per-channel clip minimizing the Lp error (p = ${o.p})`, quantize: (s, b) => quantizePerChannel(s, b, (ch, l) => bestClipValues(ch, l, o.p)) },
-    reconstructionQuantizer('bitsplit', 'Bit-split and Stitching: integers and scale optimized to reconstruct the layer output'),
-    reconstructionQuantizer('log', 'power-of-two levels optimized to reconstruct the layer output (layers above 4 bits use bitsplit)'),
+    reconstructionQuantizer('bitsplit', 'Bit-split and Stitching: integers and scale optimized to reconstruct the layer output', o.damp ?? 0),
+    reconstructionQuantizer('log', 'power-of-two levels optimized to reconstruct the layer output (layers above 4 bits use bitsplit)', o.damp ?? 0),
   ];
 }
 

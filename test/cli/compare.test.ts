@@ -130,7 +130,9 @@ async function quantizeTiny(floatPath: string, qPath: string, n = 4): Promise<vo
 interface CompareJson {
   float: { top1: number; top5: number };
   quantized: { top1: number; top5: number };
-  drop: { top1: number; top5: number };
+  drop: { top1: number; top5: number; top1StandardError: number };
+  top1OnlyFloat: number;
+  top1OnlyQuantized: number;
   images: number;
   sqnrImages: number;
   layers: { name: string; outputSqnrDb: number | null }[];
@@ -157,6 +159,10 @@ test('compare on a small model: both accuracies, the drop, per-layer SQNR of the
     assert.ok(Math.abs(j.drop[k] - 100 * (j.float[k] - j.quantized[k])) < 1e-9, `${k} drop`);
     for (const v of [j.float[k], j.quantized[k]]) assert.ok(v >= 0 && v <= 1 && Math.abs(v * 12 - Math.round(v * 12)) < 1e-9, `${k} ${v}: a count out of 12`);
   }
+  // the drop is the images only the float model gets right minus those only the quantized one gets right
+  assert.ok(Math.abs(j.drop.top1 - (100 * (j.top1OnlyFloat - j.top1OnlyQuantized)) / 12) < 1e-9, 'paired counts and drop agree');
+  const d = (j.top1OnlyFloat + j.top1OnlyQuantized) / 12 - ((j.top1OnlyFloat - j.top1OnlyQuantized) / 12) ** 2;
+  assert.ok(Math.abs(j.drop.top1StandardError - (100 * Math.sqrt(d)) / Math.sqrt(12)) < 1e-9, 'standard error');
   assert.equal(j.notes, []);
 
   // Text output: the accuracy table and the layer table.
@@ -164,6 +170,7 @@ test('compare on a small model: both accuracies, the drop, per-layer SQNR of the
   assert.is(text.code, 0, text.error);
   assert.match(text.stdout, /^float .*%.*%$/m);
   assert.match(text.stdout, /^drop .* pts .* pts$/m);
+  assert.match(text.stdout, /only in the float model: \d+ images, only in the quantized one: \d+; paired standard error of the top-1 drop \d+\.\d\d pts/);
   assert.match(text.stdout, /^conv\s+c\s+\d+\.\d$/m);
 
   // The float model against itself, as a "quantized" model without metadata: only the final output, identical.
@@ -175,7 +182,8 @@ test('compare on a small model: both accuracies, the drop, per-layer SQNR of the
   assert.is(s.output?.name, 'y');
   const self = s.output?.outputSqnrDb;
   assert.ok(self === null || (self !== undefined && self > 100), `self-SQNR ${self}`);
-  assert.equal(s.drop, { top1: 0, top5: 0 });
+  assert.equal(s.drop, { top1: 0, top5: 0, top1StandardError: 0 });
+  assert.equal([s.top1OnlyFloat, s.top1OnlyQuantized], [0, 0]);
   assert.is(s.notes.length, 1);
   assert.match(s.notes[0], /no 'hwq\.layers' metadata.*only the final outputs/);
 });

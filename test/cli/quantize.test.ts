@@ -166,6 +166,8 @@ test('bad input: exit 2, one clear hwq: line, no output files', async () => {
       { what: '--a4w1', args: ['quantize', cnn, '--a4w1', '--calib', good, ...o], says: /weight bit width 1.*2\.\.8/ },
       { what: 'unknown --method', args: ['quantize', cnn, '--a4w4', '--method', 'magic', '--calib', good, ...o], says: /'magic'.*tflite, mse, lp/ },
       { what: 'unknown --ecaq scope', args: ['quantize', cnn, '--a4w4', '--ecaq', 'some', '--calib', good, ...o], says: /--ecaq.*'some'.*all, depthwise/ },
+      { what: '--damp with a rounding method', args: ['quantize', cnn, '--w4', '--method', 'mse', '--damp', '0.01', ...o], says: /--damp.*bitsplit, log.*mse/ },
+      { what: 'negative --damp', args: ['quantize', cnn, '--w4', '--method', 'bitsplit', '--damp', '-1', '--calib', good, ...o], says: /--damp -1.*>= 0/ },
       { what: '--out not .onnx', args: ['quantize', cnn, '--w4', '--out', join(out, 'q.bin')], says: /q\.bin.*\.onnx/ },
     ];
     const runs = await hwqAll(cases.map((c) => c.args));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProblemJs, buildProblems, gramTimes, reconstructionError, releaseGramSession } from '../../src/quant/bitsplit/gram.js';
+import { buildProblemJs, buildProblems, dampTowards, gramTimes, reconstructionError, releaseGramSession } from '../../src/quant/bitsplit/gram.js';
 import { bitsplitSolve } from '../../src/quant/bitsplit/bitsplit.js';
 import { exhaustiveSolve } from '../../src/quant/bitsplit/exhaustive.js';
 import { logSolve } from '../../src/quant/bitsplit/log-quant.js';
@@ -230,6 +230,36 @@ test('X = identity: the problem is weight rounding, and the ternary fixed point 
       }
     }
   }
+});
+
+test('damping adds lambda ||alpha q - w||^2 (lambda = damp * mean diag G) to every channel, and a strong one fits w', async () => {
+  const k = makeCase(23, 40, 12, 3, 0.3);
+  const damped = buildProblemJs(k.X, k.Y, k.N, k.D, k.OC);
+  const damp = 0.25;
+  dampTowards(damped, k.W, damp);
+  let trace = 0;
+  for (let i = 0; i < k.D; i++) trace += k.p.gram[i * k.D + i];
+  const lambda = (damp * trace) / k.D;
+  const r = rng(5);
+  const q = Float64Array.from({ length: k.OC * k.D }, () => Math.round(3 * gauss(r)));
+  const alpha = [0.3, 0.7, 1.1];
+  const plain = reconstructionError(k.p, q, alpha), withDamp = reconstructionError(damped, q, alpha);
+  for (let c = 0; c < k.OC; c++) {
+    let pull = 0;
+    for (let i = 0; i < k.D; i++) pull += (alpha[c] * q[c * k.D + i] - k.W[c * k.D + i]) ** 2;
+    close(withDamp[c], plain[c] + lambda * pull, 1e-9, `channel ${c}`);
+  }
+  // damp 0 changes nothing
+  const same = buildProblemJs(k.X, k.Y, k.N, k.D, k.OC);
+  dampTowards(same, k.W, 0);
+  assert.equal(Array.from(same.gram), Array.from(k.p.gram));
+  assert.equal(Array.from(same.xy), Array.from(k.p.xy));
+  // Overwhelming damping: the fit is weight-space rounding, the X = identity problem of the test above.
+  const strong = buildProblemJs(k.X, k.Y, k.N, k.D, k.OC);
+  dampTowards(strong, k.W, 1e9);
+  const got = await bitsplitSolve(strong, k.W, { bits: 2, tol: 0, maxSweeps: 100 });
+  for (let i = 0; i < k.OC * k.D; i++) assert.is(got.q[i], Math.max(-1, Math.min(1, Math.round(k.W[i] / got.alpha[Math.floor(i / k.D)]))), `weight ${i}`);
+  assert.throws(() => dampTowards(same, k.W, -1), /damp -1/);
 });
 
 test('a negative least-squares scale is folded into q (alpha > 0, q negated)', async () => {

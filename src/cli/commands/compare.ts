@@ -31,7 +31,12 @@ export function formatCompare(r: CompareResult, floatPath: string, quantPath: st
       ['drop', pts(r.drop.top1), pts(r.drop.top5)],
     ],
   );
-  const parts = [`${r.images} images, preprocess ${r.preprocess}`, acc];
+  const p = r.paired;
+  const parts = [
+    `${r.images} images, preprocess ${r.preprocess}`,
+    acc,
+    `top-1 right only in the float model: ${p.onlyA} images, only in the quantized one: ${p.onlyB}; paired standard error of the top-1 drop ${pts(p.seTop1)}`,
+  ];
   const rows = [...r.layers, ...(r.output ? [{ ...r.output, name: `(output) ${r.output.name}` }] : [])];
   if (rows.length) {
     parts.push(`output SQNR of the quantized model against the float model (${r.sqnrImages} images)`);
@@ -45,7 +50,8 @@ export function formatCompare(r: CompareResult, floatPath: string, quantPath: st
 export function compareJson(r: CompareResult): unknown {
   const num = (x: number) => (Number.isFinite(x) ? x : null);
   return {
-    float: r.float, quantized: r.quantized, drop: r.drop, images: r.images, sqnrImages: r.sqnrImages, preprocess: r.preprocess,
+    float: r.float, quantized: r.quantized, drop: { ...r.drop, top1StandardError: r.paired.seTop1 },
+    top1OnlyFloat: r.paired.onlyA, top1OnlyQuantized: r.paired.onlyB, images: r.images, sqnrImages: r.sqnrImages, preprocess: r.preprocess,
     layers: r.layers.map((l) => ({ name: l.name, tensor: l.tensor, outputSqnrDb: num(l.outputSqnrDb) })),
     output: r.output ? { name: r.output.name, outputSqnrDb: num(r.output.outputSqnrDb) } : null,
     notes: r.notes,
@@ -66,7 +72,7 @@ export const command: CommandModule<{}, CompareArgs> = {
       .option('sqnr-images', { type: 'number', default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', describe: 'inference batch size (default 8)' })
       .option('progress', { type: 'boolean', describe: 'progress bars on stderr (default: when stderr is a terminal)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop in percentage points)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
       .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
     checkCount('limit', a.limit, 1);

@@ -41,6 +41,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'lapq-kl': boolean;
   'lapq-evals': number;
   positions: number;
+  damp: number;
   'float-inputs': boolean;
   'act-fit': string;
 }
@@ -98,6 +99,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
+      .option('damp', { type: 'number', default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -109,6 +111,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     checkCount('batch', a.batch, 1);
     checkCount('sqnr-images', a['sqnr-images'], 0);
     checkCount('positions', a.positions, 1);
+    if (!(Number.isFinite(a.damp) && a.damp >= 0)) throw new UserError(`--damp ${a.damp} must be a number >= 0`);
     if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
     const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
     if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
@@ -123,6 +126,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     const wMethod = a['weight-method'] ?? a.method;
     const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
     checkCount('lapq-evals', a['lapq-evals'], 10);
+    const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
+    if (a.damp > 0 && !reconstructs) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wMethod}`);
     const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
     if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
     if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
@@ -150,7 +155,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       firstLast: parseFirstLast(a['first-last']),
       weightMethod: a['weight-method'] ?? a.method,
       actMethod: a['act-method'] ?? a.method,
-      methodOptions: { p: a.p },
+      methodOptions: { p: a.p, damp: a.damp },
       biasCorrection,
       ecaq,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },

@@ -222,3 +222,29 @@ export function reconstructionError(p: LayerProblem, q: ArrayLike<number>, alpha
   }
   return J;
 }
+
+/**
+ * Adds lambda ||alpha q - w||^2 to every channel's objective, lambda = damp * mean(diag G), in place:
+ * G += lambda I, xy += lambda w, yy += lambda w.w. A ridge towards the float weights w (OC x D, the
+ * problem's channel-major layout): where the sampled positions hardly constrain a direction of the weights
+ * (N not much above D, or inputs that are nearly collinear), the fit follows w instead of the sample's noise.
+ */
+export function dampTowards(p: LayerProblem, w: ArrayLike<number>, damp: number): void {
+  const { D, OC, gram, xy, yy } = p;
+  if (w.length !== OC * D) throw new Error(`internal: ${w.length} weights for OC x D = ${OC} x ${D}`);
+  if (!(damp >= 0)) throw new Error(`internal: damp ${damp} must be >= 0`);
+  let trace = 0;
+  for (let k = 0; k < D; k++) trace += gram[k * D + k];
+  const lambda = (damp * trace) / D;
+  if (!(lambda > 0)) return;
+  for (let k = 0; k < D; k++) gram[k * D + k] += lambda;
+  for (let c = 0; c < OC; c++) {
+    let ww = 0;
+    for (let k = 0; k < D; k++) {
+      const v = w[c * D + k];
+      xy[c * D + k] += lambda * v;
+      ww += v * v;
+    }
+    yy[c] += lambda * ww;
+  }
+}
