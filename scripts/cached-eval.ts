@@ -25,11 +25,13 @@ export interface Accuracy {
   top1: number;
   top5: number;
   images: number;
+  /** Per image in data order, 1 if its top-1 class was right (for paired comparisons, eval/metrics pairedTop1). */
+  top1Hits: number[];
 }
 
 export async function accuracy(bytes: Uint8Array, data: readonly Batch[], dims: (b: Batch) => number[], optimization: 'basic' | 'all'): Promise<Accuracy> {
   const m = await openModel(bytes, 2, optimization);
-  const acc = emptyCounts();
+  const acc = emptyCounts(true);
   try {
     for (const b of data) {
       const out = await m.run({ [m.inputNames[0]]: { dims: dims(b), data: b.data } });
@@ -39,5 +41,5 @@ export async function accuracy(bytes: Uint8Array, data: readonly Batch[], dims: 
   } finally {
     await m.release();
   }
-  return { top1: acc.top1 / acc.count, top5: acc.top5 / acc.count, images: acc.count };
+  return { top1: acc.top1 / acc.count, top5: acc.top5 / acc.count, images: acc.count, top1Hits: acc.top1Hits! };
 }

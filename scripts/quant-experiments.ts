@@ -16,6 +16,7 @@ import type { Batch } from '../src/data/batches.js';
 import { quantizeModel, type QuantizeOptions } from '../src/quant/quantize.js';
 import { toQdqBytes } from '../src/quant/qdq.js';
 import { writeFileAtomic } from '../src/fsutil.js';
+import { pairedTop1 } from '../src/eval/metrics.js';
 import { accuracy, decodeAll, imageCount, inputDims } from './cached-eval.js';
 import { SHARED_MODELS, sharedPath, type SharedModel } from './shared-models.js';
 import { EXACT_SESSION, EXPERIMENT_PLANS, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow, type Setting, type Variant } from './quant-plan.js';
@@ -103,12 +104,14 @@ async function main(): Promise<void> {
     // The session folds the weight dequantization and runs activation Q/DQ unoptimized (src/onnx/run.ts).
     const acc = await accuracy(toQdqBytes(q), test, dims, 'all');
     const evalSeconds = (Date.now() - t1) / 1000 - quantSeconds;
+    const paired = pairedTop1(float.top1Hits, acc.top1Hits);
     const row: ResultRow = {
       model: sm.file, experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(imageCount(calib)),
       positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.weightMethod === 'lapq' || r.variant.actMethod === 'lapq' ? String(cfg.lapqEvals) : '',
       top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * float.top1).toFixed(2),
       drop: (100 * (float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
       quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION, seed: String(seed),
+      only_float: String(paired.onlyA), only_quantized: String(paired.onlyB), drop_se: paired.seTop1.toFixed(2),
     };
     // Re-read before writing: another run may have added rows for this model meanwhile.
     writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));

@@ -174,6 +174,8 @@ export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
 
 export const RESULT_COLUMNS = [
   'model', 'experiment', 'setting', 'method', 'calib_images', 'positions', 'lapq_evals', 'top1', 'top5', 'float_top1', 'drop', 'eval_images', 'quant_seconds', 'eval_seconds', 'session', 'seed',
+  // images only the float / only the quantized model classifies right, and the paired standard error of the drop
+  'only_float', 'only_quantized', 'drop_se',
 ] as const;
 
 /**

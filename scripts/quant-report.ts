@@ -166,15 +166,17 @@ async function main(): Promise<void> {
       const seeds = [0, ...DRAW_SEEDS];
       const images = drawn.flatMap((d) => d.bySeed).find((r) => r)!.eval_images;
       md.push(`Over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} ${[...new Set(drawn.map((d) => d.run.experiment))].join(' / ')}\`;`,
-        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, standard error of the mean (sd / sqrt(draws)), the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
-        `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | se of mean | mean drop |`, `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
+        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, standard error of the mean (sd / sqrt(draws)), the paired standard error of one draw's drop against
+the float model on these images (mean over the draws measured since that column exists), the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
+        `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | se of mean | se of one drop | mean drop |`, `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`);
       for (const d of drawn) {
         const target = targets.find((t) => t.setting === d.run.setting);
         const got = drawnTop1(d);
         const m = mean(got);
         const sd = Math.sqrt(got.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, got.length - 1));
         const drop = (floats.get(stem) ?? 0) - m;
-        md.push(`| ${d.run.setting} | ${d.run.method} | ${d.run.calib} | ${d.bySeed.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${got.length > 1 ? fmt(sd / Math.sqrt(got.length)) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
+        const ses = d.bySeed.filter((r): r is ResultRow => r !== undefined && r.drop_se !== undefined && r.drop_se !== '').map((r) => Number(r.drop_se));
+        md.push(`| ${d.run.setting} | ${d.run.method} | ${d.run.calib} | ${d.bySeed.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${got.length > 1 ? fmt(sd / Math.sqrt(got.length)) : ''} | ${ses.length ? fmt(mean(ses)) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }
