@@ -137,8 +137,8 @@ const A6W6_DRAWS: DrawnRun[] = [
 /** The issue's targets: largest allowed drop from float for a setting, and the variants drawn again there
  *  (target-seeds: plain Bit-split and the best variants; MobileNetV2's A6W6 also has a6w6-seeds). */
 export const TARGETS: Record<string, Array<{ setting: string; maxDrop: number; drawn: string[] }>> = {
-  resnet20: [{ setting: 'W4', maxDrop: 0.7, drawn: ['bitsplit'] }, { setting: 'W3', maxDrop: 4, drawn: ['bitsplit'] }, { setting: 'A8W4', maxDrop: 0.5, drawn: ['bitsplit'] }, { setting: 'A4W4', maxDrop: 1.5, drawn: ['bitsplit'] }],
-  resnet32: [{ setting: 'W4', maxDrop: 0.7, drawn: ['bitsplit'] }, { setting: 'W3', maxDrop: 4, drawn: ['bitsplit'] }, { setting: 'A8W4', maxDrop: 0.5, drawn: ['bitsplit'] }, { setting: 'A4W4', maxDrop: 1.5, drawn: ['bitsplit'] }],
+  resnet20: [{ setting: 'W4', maxDrop: 0.7, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'W3', maxDrop: 4, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'A8W4', maxDrop: 0.5, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'A4W4', maxDrop: 1.5, drawn: ['bitsplit', 'bitsplit-damp'] }],
+  resnet32: [{ setting: 'W4', maxDrop: 0.7, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'W3', maxDrop: 4, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'A8W4', maxDrop: 0.5, drawn: ['bitsplit', 'bitsplit-damp'] }, { setting: 'A4W4', maxDrop: 1.5, drawn: ['bitsplit', 'bitsplit-damp'] }],
   mobilenetv2: [
     { setting: 'W4', maxDrop: 3.5, drawn: ['bitsplit', 'bitsplit-damp'] },
     { setting: 'A8W4', maxDrop: 4, drawn: ['bitsplit-acts-after-omse+ecaq-dw', 'bitsplit-acts-after-omse+ecaq-dw-damp'] },

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
-import { A6W6_CALIB_METHODS, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     'and Stitching with MSE-clipped activations, each layer reconstructed from the partly quantized network; `+ecaq` Error Compensated',
     'Activation Quantization (`+ecaq-dw`: on the depthwise layers only); `-omse` activation clips minimizing the layer\'s output error',
     '(each input channel\'s squared error weighted by the energy of the weights reading it); `-acts-after` weights fitted with float',
-    'activations, activation quantizers calibrated afterwards; `log` power-of-two weights (4 bits and below). Calibration: 256 images (ResNets); on MobileNetV2 all',
+    `activations, activation quantizers calibrated afterwards; \`-damp\` the fit pulled towards the float weights (\`--damp ${BITSPLIT_DAMP}\`: a ridge of`,
+    `${100 * BITSPLIT_DAMP} % of the mean diagonal of each layer's Gram matrix); \`log\` power-of-two weights (4 bits and below). Calibration: 256 images (ResNets); on MobileNetV2 all`,
     'methods use 128 images and 8,000 positions per layer (the issue\'s reference run; a cell with no results row falls back to',
     'baselines-mobilenetv2.csv, measured with 256 images).',
     'A blank cell was not measured yet; `-` does not apply or is not in the plan: every column but',
