@@ -184,3 +184,7 @@ export function findMethod<T extends { name: string }>(list: T[], name: string, 
 export function checkP(p: number): void {
   if (!(p > 0 && p <= 10)) throw new UserError(`--p ${p} must be in (0, 10]`);
 }
+
+export function checkDamp(damp: number | undefined): void {
+  if (damp !== undefined && !(Number.isFinite(damp) && damp >= 0)) throw new UserError(`--damp ${damp} must be a number >= 0`);
+}

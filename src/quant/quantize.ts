@@ -6,7 +6,7 @@ import type { Batch } from '../data/batches.js';
 import { UserError } from '../errors.js';
 import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
-import { MethodOptions, WeightQuantResult, actQuantizers, channelEnergyFor, checkP, findMethod, weightQuantizers } from './methods.js';
+import { MethodOptions, WeightQuantResult, actQuantizers, channelEnergyFor, checkDamp, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
 import { toQdqModel } from './qdq.js';
 import { lapqOptimize } from './lapq/lapq.js';
@@ -249,6 +249,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
   if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
   checkP(o.methodOptions.p);
+  checkDamp(o.methodOptions.damp);
   const wq = findMethod(weightQuantizers(o.methodOptions), ACT_ONLY_WEIGHTS[o.weightMethod] ?? o.weightMethod, 'weight method');
   // Weight-only methods name the activation method they are used with: Bit-split and log quantization come
   // with MSE-clipped per-layer activations, as in the Bit-split paper.

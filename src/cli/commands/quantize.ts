@@ -8,7 +8,7 @@ import { openDataSet } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
 import type { PreprocessSpec } from '../../data/preprocess.js';
 import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, ECAQ_SCOPES, type EcaqScope, quantizeModel, LayerReport } from '../../quant/quantize.js';
-import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
+import { actQuantizers, checkDamp, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
@@ -111,7 +111,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     checkCount('batch', a.batch, 1);
     checkCount('sqnr-images', a['sqnr-images'], 0);
     checkCount('positions', a.positions, 1);
-    if (!(Number.isFinite(a.damp) && a.damp >= 0)) throw new UserError(`--damp ${a.damp} must be a number >= 0`);
+    checkDamp(a.damp);
     if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
     const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
     if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
