@@ -167,8 +167,8 @@ async function main(): Promise<void> {
       const seeds = [0, ...DRAW_SEEDS];
       const images = drawn.flatMap((d) => d.bySeed).find((r) => r)!.eval_images;
       md.push(`Over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} ${[...new Set(drawn.map((d) => d.run.experiment))].join(' / ')}\`;`,
-        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, standard error of the mean (sd / sqrt(draws)), the paired standard error of one draw's drop against
-the float model on these images (mean over the draws measured since that column exists), the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
+        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, standard error of the mean (sd / sqrt(draws)), the paired standard error of one draw's drop against`,
+        `the float model on these images (mean over the draws measured since that column exists), the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
         `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | se of mean | se of one drop | mean drop |`, `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`);
       for (const d of drawn) {
         const target = targets.find((t) => t.setting === d.run.setting);

@@ -135,7 +135,7 @@ function reconstructionQuantizer(method: ReconMethod, describe: string, damp: nu
       const { data: w } = toChannels(site.weights, site.weightShape, site.channelAxis);
       // Log levels pay off at 4 bits and below (the paper, section 3.3.2); wider layers (the 8-bit first and
       // last) stay uniform, optimized by Bit-split.
-      const sol = await solveLayer(data, w, method === 'log' && bits > 4 ? 'bitsplit' : method, bits, {}, damp);
+      const sol = await solveLayer(data, w, method === 'log' && bits > 4 ? 'bitsplit' : method, bits, { damp });
       let top = 0;
       for (let i = 0; i < sol.q.length; i++) top = Math.max(top, Math.abs(sol.q[i]));
       const need = top > 0 ? Math.ceil(Math.log2(top + 1)) + 1 : 2;

@@ -26,10 +26,10 @@ export interface LayerSolution {
 /**
  * `weights` is outC x D in the im2col order of data's X (a conv weight [outC, inC/groups, kh, kw] as stored;
  * an fc weight per output neuron). Groups are independent problems solved one after the other.
- * `damp` > 0 adds a pull towards the float weights to every problem (gram.ts `dampTowards`); the reported
+ * `o.damp` > 0 adds a pull towards the float weights to every problem (gram.ts `dampTowards`); the reported
  * objectives then include that term.
  */
-export async function solveLayer(data: LayerData, weights: Float32Array, method: ReconMethod, bits: number, o: SolveOptions = {}, damp = 0): Promise<LayerSolution> {
+export async function solveLayer(data: LayerData, weights: Float32Array, method: ReconMethod, bits: number, o: SolveOptions & { damp?: number } = {}): Promise<LayerSolution> {
   const { N, D, OC, groups } = data;
   const outC = OC * groups.length;
   if (weights.length !== outC * D) throw new Error(`internal: ${weights.length} weights for ${outC} channels of ${D}`);
@@ -43,7 +43,7 @@ export async function solveLayer(data: LayerData, weights: Float32Array, method:
   let sweeps = 0;
   for (let g = 0; g < problems.length; g++) {
     const w = weights.subarray(g * OC * D, (g + 1) * OC * D);
-    if (damp > 0) dampTowards(problems[g], w, damp);
+    if (o.damp) dampTowards(problems[g], w, o.damp);
     let r;
     if (method === 'bitsplit') {
       r = await bitsplitSolve(problems[g], w, { ...o, bits });
