@@ -46,7 +46,7 @@ function options(v: Variant, s: Setting, seed: number, calib: Batch[], dims: (b:
   return {
     aBits: s.a, wBits: s.w, firstLast: 8,
     weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p, damp: v.damp },
-    ecaq: v.ecaq, biasCorrection: v.biasCorrection,
+    ecaq: v.ecaq, biasCorrection: v.biasCorrection, smooth: v.smooth,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
     reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed, actFit: v.actFit ?? 'quantized' },
     lapq: { labels: true, maxEvals: plan.lapqEvals },

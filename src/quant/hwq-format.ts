@@ -258,9 +258,14 @@ export function writeHwq(q: QuantModel): Uint8Array {
     if (l.act && nq?.next.act) {
       const out = nq.next.act;
       const { qmin, qmax } = actRange(out);
-      const m = channelMultipliers(l.act.scale, l.wScales, out.channelScales && out.channelScales.length === l.wScales.length ? out.channelScales : out.scale);
-      const min = Number.isFinite(nq.lo) ? Math.max(qmin, out.zeroPoint + Math.round(nq.lo / out.scale)) : qmin;
-      const max = Number.isFinite(nq.hi) ? Math.min(qmax, out.zeroPoint + Math.round(nq.hi / out.scale)) : qmax;
+      // With per-channel input scales (ECAQ, smoothing) the next layer's code of channel c is x / (beta[c] * scale).
+      const outScales = out.channelScales && out.channelScales.length === l.wScales.length ? out.channelScales.map((b) => b * out.scale) : undefined;
+      const m = channelMultipliers(l.act.scale, l.wScales, outScales ?? out.scale);
+      // The bounds of a ReLU or Clip on the way: per channel they would be lo / scale[c] and hi / scale[c]; the header
+      // holds one pair, the loosest (a lower bound of 0 is the same code in every channel).
+      const codes = (v: number) => Array.from(outScales ?? [out.scale], (sc) => Math.round(v / sc));
+      const min = Number.isFinite(nq.lo) ? Math.max(qmin, out.zeroPoint + Math.min(...codes(nq.lo))) : qmin;
+      const max = Number.isFinite(nq.hi) ? Math.min(qmax, out.zeroPoint + Math.max(...codes(nq.hi))) : qmax;
       requant = {
         next: nq.next.name, via: nq.via, outScale: out.scale, zeroPoint: out.zeroPoint, min, max,
         m0: blob.add('int32', m.m0), shift: blob.add('int32', m.shift),

@@ -6,6 +6,7 @@ import type { Batch } from '../data/batches.js';
 import { UserError } from '../errors.js';
 import { ActStats } from './act-stats.js';
 import { calibrate } from './calibrate.js';
+import { positiveLevels } from './clip-search.js';
 import { MethodOptions, WeightQuantResult, actQuantizers, channelEnergyFor, checkDamp, checkP, findMethod, weightQuantizers } from './methods.js';
 import { reconstructLayers } from './reconstruct.js';
 import { toQdqModel } from './qdq.js';
@@ -14,6 +15,7 @@ import { fakeQuantizeInPlace } from './fake-quant.js';
 import { channelMeanOf, correctedBias } from './bias-correction.js';
 import { channelScale, channelScales, ecaqAct, ecaqCodesInPlace, foldBeta, foldBetaIntoScales } from './ecaq.js';
 import { correctBiasesEmpirically } from './empirical-bias.js';
+import { channelMaxAbs, smoothingScales, weightMaxAbsPerInput } from './smooth.js';
 import type { LayerData } from './layer-data.js';
 
 /** E[x] of each reduction element from the sampled patches, per group. */
@@ -85,6 +87,10 @@ export interface QuantizeOptions {
   /** Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights
    *  (needs activation quantization); the scope says which layers (see EcaqScope). */
   ecaq?: EcaqScope;
+  /** Activation smoothing strength alpha in (0, 1] (src/quant/smooth.ts): the layers that read many channels
+   *  (not the first or last, not depthwise) divide their input per channel and fold the scales into the weights
+   *  before the fit. Needs activation bits and actFit 'after'. */
+  smooth?: number;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -167,6 +173,35 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   return { model, report };
 }
 
+export function checkSmooth(alpha: number, aBits: number | null, actFit: ActFit, reconstructs: boolean, weightMethod: string): void {
+  if (!(alpha > 0 && alpha <= 1)) throw new UserError(`--smooth ${alpha}: the smoothing strength alpha must be in (0, 1] (SmoothQuant uses 0.5)`);
+  if (aBits === null) throw new UserError('--smooth divides activations per channel: it needs activation bits (--a<A>w<W>)');
+  if (!reconstructs) throw new UserError(`--smooth folds its scales into the weights before a reconstruction method fits them (bitsplit, log), not weight method ${weightMethod}`);
+  if (actFit !== 'after') throw new UserError('--smooth calibrates the divided activations once the weights are fitted: use it with --act-fit after');
+}
+
+/** The weight-only pass's quantizer of a smoothed layer's input: x / s at 8 bits, clipped at the samples' largest |x / s|. */
+function standInAct(scales: Float32Array, data: LayerData, signed: boolean): ActQuant {
+  const a = channelMaxAbs(data, scales.length);
+  let top = 0;
+  a.forEach((v, c) => { top = Math.max(top, v / scales[c]); });
+  return { bits: 8, signed, scale: top > 0 ? top / positiveLevels(8, signed) : 1, zeroPoint: 0, channelScales: scales };
+}
+
+/** A smoothed layer's activation statistics of x / s, from the per-channel samples of x. */
+function dividedStats(st: ActStats, scales: Float32Array): ActStats {
+  const channelSamples = st.channelSamples!.map((v, c) => v.map((x) => x / scales[c]));
+  const sample = new Float32Array(channelSamples.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  let min = Infinity, max = -Infinity;
+  for (const v of channelSamples) {
+    sample.set(v, at);
+    at += v.length;
+    for (const x of v) { min = Math.min(min, x); max = Math.max(max, x); }
+  }
+  return { min, max, count: st.count, sample, channelSamples };
+}
+
 /** Weight j (initializer layout) of a quantized layer as the float it encodes. */
 function dequantizedWeight(l: QuantLayer): (j: number) => number {
   const per = l.wInt.length / l.wScales.length;
@@ -187,17 +222,19 @@ function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' |
 /** actFit 'after': a weight-only reconstruction, then per-layer activation quantizers calibrated on the
  *  weight-quantized network (the first/last rule applies to both). */
 async function quantizeActsAfter(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
-  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined });
+  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined, smooth: undefined }, o.smooth);
   const cal = o.calibration!;
   const sites = prepareModel(source, what).layers;
   const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
   // Depthwise ECAQ can come after the fit: its channel scales fold into the weight scales without touching the integers.
   const ecaqAt = (i: number) => o.ecaq === 'depthwise' && i > 0 && readsOneChannel(sites[i]);
+  // the weight-only pass gave each smoothed layer its channel scales (with a stand-in quantizer)
+  const smoothedAt = (i: number) => o.smooth !== undefined && weights.model.layers[i].act?.channelScales !== undefined;
   const stats = await calibrate(toQdqModel(weights.model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
     sampleCap: o.sampleCap ?? 1 << 20,
     batches: cal.count,
     onBatch: (d) => o.progress?.('calibrate', d, cal.count),
-    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i) || aq.channelWeighted).map((s) => s.inputTensor)), cap: CHANNEL_SAMPLES },
+    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i) || smoothedAt(i) || aq.channelWeighted).map((s) => s.inputTensor)), cap: CHANNEL_SAMPLES },
   });
   const layers = weights.model.layers.map((l, i) => {
     const edge = o.firstLast !== null && (i === 0 || i === sites.length - 1);
@@ -207,6 +244,12 @@ async function quantizeActsAfter(source: ModelProto, what: string, name: string,
     if (ecaqAt(i)) {
       const beta = Float32Array.from(st.channelSamples!, (v) => channelScale(v, bits, signed));
       return { ...l, act: ecaqAct(beta, bits, signed), wScales: foldBetaIntoScales(l.wScales, beta) };
+    }
+    if (smoothedAt(i)) {
+      const scales = l.act!.channelScales!;
+      const divided = dividedStats(st, scales);
+      const energy = aq.channelWeighted ? channelEnergyFor(l, divided, dequantizedWeight(l)) : undefined;
+      return { ...l, act: { ...actQuantFor(aq.clip(divided, bits, signed, energy), bits, signed), channelScales: scales } };
     }
     // the fitted weights weigh the channels of an output-error clip
     const energy = aq.channelWeighted ? channelEnergyFor(l, st, dequantizedWeight(l)) : undefined;
@@ -243,8 +286,11 @@ function layerBias(o: QuantizeOptions, s: LayerSite, q: Int8Array, scales: Float
 
 /** The quantization with weight bias correction at most (quantizeModel adds the empirical one); `meanOf` holds
  *  each layer's input means where they were measured, for callers that re-round the weights (LAPQ). */
-async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[]; meanOf?: Array<MeanOf | undefined> }> {
-  if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') return quantizeLapq(source, what, name, o);
+async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions, smoothAlpha?: number): Promise<{ model: QuantModel; report: LayerReport[]; meanOf?: Array<MeanOf | undefined> }> {
+  if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') {
+    if (o.smooth !== undefined) throw new UserError('--smooth goes with a reconstruction fit and activations calibrated after it (--act-fit after), not with LAPQ\'s joint clip search');
+    return quantizeLapq(source, what, name, o);
+  }
   checkBits(o.wBits, 'weight bit width');
   if (o.aBits !== null) checkBits(o.aBits, 'activation bit width');
   if (o.firstLast !== null) checkBits(o.firstLast, 'first/last layer bit width');
@@ -284,6 +330,8 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
 
   if (o.ecaq && o.aBits === null) throw new UserError('--ecaq quantizes activations per input channel: it needs activation bits (--a<A>w<W>)');
   const actFit = o.reconstruction?.actFit ?? 'quantized';
+  if (o.smooth !== undefined) checkSmooth(o.smooth, o.aBits, actFit, wq.needsData === true, wq.name);
+  const smoothable = (i: number, s: LayerSite) => i > 0 && i < sites.length - 1 && s.kind !== 'matmul' && !readsOneChannel(s);
   if (actFit === 'after' && o.aBits !== null && wq.needsData) {
     if (o.ecaq === 'all') throw new UserError('--act-fit after calibrates activations once the weights are fitted; --ecaq all folds its channel scales into the weights before the fit: use one of them, or --ecaq depthwise');
     return quantizeActsAfter(source, what, name, o);
@@ -305,6 +353,18 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
           const folded = foldBeta(s, beta);
           finish(i, folded, bits, await wq.quantize(folded, bits.w, data), act, null, patchMeanOf(data));
           return act;
+        }
+        if (smoothAlpha !== undefined && smoothable(i, s)) {
+          const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+          const scales = smoothingScales(channelMaxAbs(data, inC), weightMaxAbsPerInput(s, inC), smoothAlpha);
+          const folded = foldBeta(s, scales);
+          // The weight-only pass has no float path for a divided input, so until the activation quantizers are
+          // calibrated the layer reads it through a max-abs 8-bit quantizer (the network quantized so far then
+          // gives the later layers' samples almost exactly float inputs); the layer itself fits unrounded x / s.
+          const standIn = standInAct(scales, data, !s.unsignedInput);
+          ecaqCodesInPlace(data, standIn, false);
+          finish(i, folded, bits, await wq.quantize(folded, bits.w, data), standIn, null, patchMeanOf(data));
+          return undefined;
         }
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
         if (chosen && actFit === 'quantized') for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);

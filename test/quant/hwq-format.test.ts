@@ -224,6 +224,18 @@ test('with ECAQ channel scales on dw\'s input (--ecaq depthwise) conv1 requantiz
   await checkIntegerPath(ecaq);
 });
 
+test('with channel scales and a per-layer scale on dw\'s input (--smooth) conv1 requantizes channel c to beta[c] * scale', async () => {
+  const channelScales = Float32Array.from([0.5, 1, 2, 0.8]);
+  const smoothed: QuantModel = { ...qm, layers: [l1, { ...l2, act: { ...a2, channelScales } }, l3] };
+  const h = readHwq(writeHwq(smoothed), 'tiny.hwq').layers[0];
+  const plain = readHwq(writeHwq(qm), 'tiny.hwq').layers[0];
+  for (let c = 0; c < 4; c++) {
+    const m = (o: typeof h) => o.requant!.m0[c] * 2 ** o.requant!.shift[c];
+    assert.ok(Math.abs(m(h) / m(plain) - 1 / channelScales[c]) < 1e-6, `channel ${c}: multiplier divided by beta`);
+  }
+  await checkIntegerPath(smoothed);
+});
+
 test('damaged files: bad magic, truncation at every part, unsupported version, invalid header JSON, bad references', () => {
   const bytes = writeHwq(qm);
   expectUserError(() => readHwq(new TextEncoder().encode('PK\x03\x04 something else'), 'a.zip'), /'a\.zip' is not a \.hwq model file \(bad magic/);

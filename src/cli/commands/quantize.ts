@@ -42,6 +42,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'lapq-evals': number;
   positions: number;
   damp: number;
+  smooth?: number;
   'float-inputs': boolean;
   'act-fit': string;
 }
@@ -100,6 +101,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
       .option('damp', { type: 'number', default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' })
+      .option('smooth', { type: 'number', describe: 'with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range' })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -158,6 +160,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       methodOptions: { p: a.p, damp: a.damp },
       biasCorrection,
       ecaq,
+      smooth: a.smooth,
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
