@@ -173,7 +173,8 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   return { model, report };
 }
 
-export function checkSmooth(alpha: number, aBits: number | null, actFit: ActFit, reconstructs: boolean, weightMethod: string): void {
+/** --smooth's preconditions: its scales are folded before a reconstruction fit and calibrated after it. */
+function checkSmooth(alpha: number, aBits: number | null, actFit: ActFit, reconstructs: boolean, weightMethod: string): void {
   if (!(alpha > 0 && alpha <= 1)) throw new UserError(`--smooth ${alpha}: the smoothing strength alpha must be in (0, 1] (SmoothQuant uses 0.5)`);
   if (aBits === null) throw new UserError('--smooth divides activations per channel: it needs activation bits (--a<A>w<W>)');
   if (!reconstructs) throw new UserError(`--smooth folds its scales into the weights before a reconstruction method fits them (bitsplit, log), not weight method ${weightMethod}`);
