@@ -224,6 +224,18 @@ test('with ECAQ channel scales on dw\'s input (--ecaq depthwise) conv1 requantiz
   await checkIntegerPath(ecaq);
 });
 
+test('a ReLU6 in front of a layer with channel scales bounds each channel at 6 / (beta[c] * scale), not at 6 / scale', () => {
+  const relu6 = { ...prepared, graph: { ...prepared.graph, node: prepared.graph!.node!.map((n) => (n.name === 'relu1' ? { ...n, opType: 'Clip', input: ['c1', 'lo', 'hi'] } : n)) } } as typeof prepared;
+  const code = (channelScales: Float32Array | undefined, scale: number) => {
+    const m: QuantModel = { ...qm, prepared: relu6, layers: [l1, { ...l2, act: { ...a2, scale, channelScales } }, l3] };
+    return readHwq(writeHwq(m), 'tiny.hwq').layers[0].header.requant!.max;
+  };
+  assert.is(code(undefined, 1), 6, 'one scale of 1: codes above 6 are above the ReLU6');
+  // beta 0.05..0.4 at scale 1: every channel's bound is at or above the 4-bit top (the lowest, 6 / 0.4 = 15)
+  assert.is(code(Float32Array.from([0.05, 0.1, 0.2, 0.4]), 1), 15);
+  assert.is(code(Float32Array.from([0.5, 1, 2, 1]), 0.1), 15, 'beta * scale 0.05..0.2: bounds 120..30, capped at 15');
+});
+
 test('with channel scales and a per-layer scale on dw\'s input (--smooth) conv1 requantizes channel c to beta[c] * scale', async () => {
   const channelScales = Float32Array.from([0.5, 1, 2, 0.8]);
   const smoothed: QuantModel = { ...qm, layers: [l1, { ...l2, act: { ...a2, channelScales } }, l3] };
