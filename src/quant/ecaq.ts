@@ -8,6 +8,7 @@ import type { LayerData } from './layer-data.js';
 import type { LayerSite } from './prepare.js';
 import type { ActQuant } from './types.js';
 import { fakeQuantize } from './qdq.js';
+import { weightInputChannel } from './methods.js';
 
 const BINS = 256;
 
@@ -47,22 +48,8 @@ export function ecaqAct(beta: Float32Array, bits: number, signed: boolean): ActQ
 
 /** The layer with beta folded into its float weights (input-channel axis). */
 export function foldBeta(site: LayerSite, beta: Float32Array): LayerSite {
-  const w = new Float32Array(site.weights.length);
-  const shape = site.weightShape;
-  if (site.kind === 'conv') {
-    const [oc, icg, kh, kw] = shape;
-    const groups = beta.length / icg;
-    const ocg = oc / groups;
-    for (let o = 0; o < oc; o++) for (let c = 0; c < icg; c++) {
-      const b = beta[Math.floor(o / ocg) * icg + c];
-      for (let k = 0; k < kh * kw; k++) w[(o * icg + c) * kh * kw + k] = site.weights[(o * icg + c) * kh * kw + k] * b;
-    }
-  } else {
-    // 2-D [out][in] (channel axis 0) or [in][out] (axis 1)
-    const [r, c] = shape;
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) w[i * c + j] = site.weights[i * c + j] * beta[site.channelAxis === 0 ? j : i];
-  }
-  return { ...site, weights: w };
+  const channel = weightInputChannel(site.kind, site.weightShape, site.channelAxis, beta.length);
+  return { ...site, weights: site.weights.map((v, j) => v * beta[channel(j)]) };
 }
 
 /**

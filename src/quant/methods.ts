@@ -50,6 +50,23 @@ export function channelEnergyFor(site: Pick<LayerSite, 'kind' | 'weightShape' | 
   return fits ? inputChannelEnergy(site.kind, site.weightShape, site.channelAxis, n, weight) : undefined;
 }
 
+/** The input channel weight element j (initializer layout) reads: conv [out][in/groups][kh][kw], output channel o
+ *  reading the input channels of group floor(o / (out / groups)); 2-D [out][in] (channel axis 0) or [in][out] (axis 1). */
+export function weightInputChannel(kind: LayerSite['kind'], shape: number[], channelAxis: number, inChannels: number): (j: number) => number {
+  if (kind === 'conv') {
+    const [oc, icg] = shape;
+    const per = shape.slice(1).reduce((a, b) => a * b, 1);
+    const window = per / icg;
+    const groups = inChannels / icg;
+    if (!Number.isInteger(groups) || oc % groups !== 0) throw new Error(`internal: ${inChannels} input channels do not fit a [${shape}] conv`);
+    const ocg = oc / groups;
+    return (j) => Math.floor(Math.floor(j / per) / ocg) * icg + Math.floor((j % per) / window);
+  }
+  const [r, c] = shape;
+  if ((channelAxis === 0 ? c : r) !== inChannels) throw new Error(`internal: ${inChannels} input channels for a [${shape}] weight`);
+  return channelAxis === 0 ? (j) => j % c : (j) => Math.floor(j / c);
+}
+
 export function inputChannelEnergy(kind: LayerSite['kind'], shape: number[], channelAxis: number, inChannels: number, weight: (j: number) => number): Float64Array {
   if (kind === 'conv') {
     const [oc, icg] = shape;

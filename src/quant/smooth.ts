@@ -8,6 +8,7 @@
 // per-channel requantization in hardware, as ECAQ's does.
 import type { LayerData } from './layer-data.js';
 import type { LayerSite } from './prepare.js';
+import { weightInputChannel } from './methods.js';
 
 /** Largest |x| of each input channel over the sampled patches (channel of element d in group g: g*icg + floor(d/window)). */
 export function channelMaxAbs(data: LayerData, inC: number): Float64Array {
@@ -26,25 +27,14 @@ export function channelMaxAbs(data: LayerData, inC: number): Float64Array {
   return a;
 }
 
-/** Largest |weight| reading each input channel (conv: [oc][icg][kh][kw] with groups; 2-D by the channel axis). */
+/** Largest |weight| reading each input channel. */
 export function weightMaxAbsPerInput(site: Pick<LayerSite, 'kind' | 'weights' | 'weightShape' | 'channelAxis'>, inC: number): Float64Array {
   const w = new Float64Array(inC);
-  const shape = site.weightShape;
-  if (site.kind === 'conv') {
-    const [oc, icg] = shape;
-    const window = site.weights.length / (oc * icg);
-    const ocg = oc / (inC / icg);
-    for (let o = 0; o < oc; o++) for (let c = 0; c < icg; c++) {
-      const ch = Math.floor(o / ocg) * icg + c;
-      for (let k = 0; k < window; k++) w[ch] = Math.max(w[ch], Math.abs(site.weights[(o * icg + c) * window + k]));
-    }
-  } else {
-    const [r, cols] = shape;
-    for (let i = 0; i < r; i++) for (let j = 0; j < cols; j++) {
-      const ch = site.channelAxis === 0 ? j : i;
-      w[ch] = Math.max(w[ch], Math.abs(site.weights[i * cols + j]));
-    }
-  }
+  const channel = weightInputChannel(site.kind, site.weightShape, site.channelAxis, inC);
+  site.weights.forEach((v, j) => {
+    const ch = channel(j);
+    w[ch] = Math.max(w[ch], Math.abs(v));
+  });
   return w;
 }
 
