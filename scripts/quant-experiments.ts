@@ -99,8 +99,10 @@ async function main(): Promise<void> {
     if (!calibSets.has(sample)) calibSets.set(sample, await decodeAll(sharedPath(...sm.calib), sm.preset, { limit: r.calib, seed }));
     const calib = calibSets.get(sample)!;
     const t1 = Date.now();
-    const { model: q } = await quantizeModel(model, modelPath, sm.file, options(r.variant, r.setting, seed, calib, dims, cfg));
+    const { model: q, report } = await quantizeModel(model, modelPath, sm.file, options(r.variant, r.setting, seed, calib, dims, cfg));
     const quantSeconds = (Date.now() - t1) / 1000;
+    const smoothed = report.filter((l) => l.smoothAlpha !== undefined);
+    if (smoothed.length) process.stderr.write(`smoothing per layer: ${smoothed.map((l) => `${l.name} ${l.smoothAlpha ?? 'none'}`).join(', ')}\n`);
     // The session folds the weight dequantization and runs activation Q/DQ unoptimized (src/onnx/run.ts).
     const acc = await accuracy(toQdqBytes(q), test, dims, 'all');
     const evalSeconds = (Date.now() - t1) / 1000 - quantSeconds;

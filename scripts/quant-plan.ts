@@ -29,8 +29,8 @@ export interface Variant {
   reconstructs?: boolean;
   /** Ridge towards the float weights in the reconstruction (hwq quantize --damp); default none. */
   damp?: number;
-  /** Activation smoothing strength (hwq quantize --smooth); default none. */
-  smooth?: number;
+  /** Activation smoothing strength, or 'auto' per layer (hwq quantize --smooth); default none. */
+  smooth?: number | 'auto';
   /** Only on these models (stems), when the variant changes nothing elsewhere. */
   models?: string[];
   /** A study of one option rather than a method of the issue's table: on the models of STUDY_LIMITS it runs at
@@ -76,6 +76,8 @@ export const VARIANTS: Variant[] = [
   { name: 'bitsplit-acts-after-omse+ecaq-dw-damp', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   // The same with SmoothQuant's activation smoothing on the layers that read many channels (alpha 0.5, its default).
   { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, smooth: 0.5, reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  // ... with the strength (or none) chosen per layer by its output error (--smooth auto)
+  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth-auto', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, smooth: 'auto', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ecaq-dw+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
   { name: 'bitsplit-acts-after+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
@@ -149,7 +151,7 @@ export const TARGETS: Record<string, Target[]> = {
   mobilenetv2: [
     { setting: 'W4', maxDrop: 3.5, drawn: ['bitsplit', 'bitsplit-damp'] },
     { setting: 'A8W4', maxDrop: 4, drawn: ['bitsplit-acts-after-omse+ecaq-dw', 'bitsplit-acts-after-omse+ecaq-dw-damp'] },
-    { setting: 'A6W6', maxDrop: 1.7, drawn: ['bitsplit-acts-after-omse+ecaq-dw-damp', 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth'] },
+    { setting: 'A6W6', maxDrop: 1.7, drawn: ['bitsplit-acts-after-omse+ecaq-dw-damp', 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth', 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth-auto'] },
   ],
 };
 /** Every drawn run on model `stem`. */

@@ -16,6 +16,7 @@ import { channelMeanOf, correctedBias } from './bias-correction.js';
 import { channelScale, channelScales, ecaqAct, ecaqCodesInPlace, foldBeta, foldBetaIntoScales } from './ecaq.js';
 import { correctBiasesEmpirically } from './empirical-bias.js';
 import { channelMaxAbs, smoothingScales, weightMaxAbsPerInput } from './smooth.js';
+import { chooseSmoothing } from './smooth-search.js';
 import type { LayerData } from './layer-data.js';
 
 /** E[x] of each reduction element from the sampled patches, per group. */
@@ -89,8 +90,9 @@ export interface QuantizeOptions {
   ecaq?: EcaqScope;
   /** Activation smoothing strength alpha in (0, 1] (src/quant/smooth.ts): the layers that read many channels
    *  (not the first or last, not depthwise) divide their input per channel and fold the scales into the weights
-   *  before the fit. Needs activation bits and actFit 'after'. */
-  smooth?: number;
+   *  before the fit; 'auto' picks alpha (or none) per layer by its proxy output error (src/quant/smooth-search.ts).
+   *  Needs activation bits and actFit 'after'. */
+  smooth?: number | 'auto';
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -107,6 +109,8 @@ export interface LayerReport {
   wScaleMax: number;
   /** 10 log10(|w|^2 / |w - Q(w)|^2) over the whole layer. */
   weightSqnrDb: number;
+  /** The smoothing strength applied to the layer's input (null: none), on the layers --smooth may smooth. */
+  smoothAlpha?: number | null;
 }
 
 const ACT_PARTNER: Record<string, string> = { bitsplit: 'mse', log: 'mse' };
@@ -173,9 +177,23 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   return { model, report };
 }
 
+/** What the weight-only pass smooths: a fixed strength or 'auto', and the activation bits the divided inputs
+ *  will get (the pass itself runs with float activations). */
+interface Smoothing {
+  alpha: number | 'auto';
+  aBits: number;
+}
+
+/** A smoothable layer's strength: the fixed one, or the candidate with the lowest proxy output error (null: none). */
+async function smoothingAlpha(sm: Smoothing, s: LayerSite, data: LayerData, wBits: number): Promise<number | null> {
+  if (sm.alpha !== 'auto') return sm.alpha;
+  const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+  return (await chooseSmoothing(s, data, inC, sm.aBits, wBits)).alpha;
+}
+
 /** --smooth's preconditions: its scales are folded before a reconstruction fit and calibrated after it. */
-function checkSmooth(alpha: number, aBits: number | null, actFit: ActFit, reconstructs: boolean, weightMethod: string): void {
-  if (!(alpha > 0 && alpha <= 1)) throw new UserError(`--smooth ${alpha}: the smoothing strength alpha must be in (0, 1] (SmoothQuant uses 0.5)`);
+function checkSmooth(alpha: number | 'auto', aBits: number | null, actFit: ActFit, reconstructs: boolean, weightMethod: string): void {
+  if (alpha !== 'auto' && !(alpha > 0 && alpha <= 1)) throw new UserError(`--smooth ${alpha}: the smoothing strength alpha must be in (0, 1] (SmoothQuant uses 0.5)`);
   if (aBits === null) throw new UserError('--smooth divides activations per channel: it needs activation bits (--a<A>w<W>)');
   if (!reconstructs) throw new UserError(`--smooth folds its scales into the weights before a reconstruction method fits them (bitsplit, log), not weight method ${weightMethod}`);
   if (actFit !== 'after') throw new UserError('--smooth calibrates the divided activations once the weights are fitted: use it with --act-fit after');
@@ -223,7 +241,8 @@ function layerFigures(s: LayerSite, l: QuantLayer): Pick<LayerReport, 'aScale' |
 /** actFit 'after': a weight-only reconstruction, then per-layer activation quantizers calibrated on the
  *  weight-quantized network (the first/last rule applies to both). */
 async function quantizeActsAfter(source: ModelProto, what: string, name: string, o: QuantizeOptions): Promise<{ model: QuantModel; report: LayerReport[] }> {
-  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined, smooth: undefined }, o.smooth);
+  const smoothing = o.smooth === undefined ? undefined : { alpha: o.smooth, aBits: o.aBits! };
+  const weights = await quantizeLayers(source, what, name, { ...o, aBits: null, ecaq: undefined, smooth: undefined }, smoothing);
   const cal = o.calibration!;
   const sites = prepareModel(source, what).layers;
   const aq = findMethod(actQuantizers(o.methodOptions), ACT_PARTNER[o.actMethod] ?? o.actMethod, 'activation method');
@@ -287,7 +306,7 @@ function layerBias(o: QuantizeOptions, s: LayerSite, q: Int8Array, scales: Float
 
 /** The quantization with weight bias correction at most (quantizeModel adds the empirical one); `meanOf` holds
  *  each layer's input means where they were measured, for callers that re-round the weights (LAPQ). */
-async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions, smoothAlpha?: number): Promise<{ model: QuantModel; report: LayerReport[]; meanOf?: Array<MeanOf | undefined> }> {
+async function quantizeLayers(source: ModelProto, what: string, name: string, o: QuantizeOptions, smoothing?: Smoothing): Promise<{ model: QuantModel; report: LayerReport[]; meanOf?: Array<MeanOf | undefined> }> {
   if (o.weightMethod === 'lapq' || o.actMethod === 'lapq') {
     if (o.smooth !== undefined) throw new UserError('--smooth goes with a reconstruction fit and activations calibrated after it (--act-fit after), not with LAPQ\'s joint clip search');
     return quantizeLapq(source, what, name, o);
@@ -311,7 +330,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
   const layers: QuantLayer[] = [];
   const report: LayerReport[] = [];
   const meanOfs: Array<MeanOf | undefined> = [];
-  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: MeanOf) => {
+  const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: MeanOf, smoothAlpha?: number | null) => {
     const bias = layerBias(o, s, r.q, r.scales, meanOf);
     meanOfs[i] = meanOf;
     const layer: QuantLayer = {
@@ -319,7 +338,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
       weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
     };
     layers.push(layer);
-    report.push({ name: s.name, kind: s.kind, wBits: layer.wBits, aBits: bits.a, aSigned: act ? act.signed : null, ...layerFigures(s, layer), aClip: clip });
+    report.push({ name: s.name, kind: s.kind, wBits: layer.wBits, aBits: bits.a, aSigned: act ? act.signed : null, ...layerFigures(s, layer), aClip: clip, ...(smoothAlpha !== undefined ? { smoothAlpha } : {}) });
     o.progress?.('quantize', i + 1, sites.length);
   };
   const chooseAct = (s: LayerSite, st: ActStats, bits: number) => {
@@ -355,21 +374,22 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
           finish(i, folded, bits, await wq.quantize(folded, bits.w, data), act, null, patchMeanOf(data));
           return act;
         }
-        if (smoothAlpha !== undefined && smoothable(i, s)) {
+        const alpha = smoothing && smoothable(i, s) ? await smoothingAlpha(smoothing, s, data, bits.w) : undefined;
+        if (alpha !== undefined && alpha !== null) {
           const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
-          const scales = smoothingScales(channelMaxAbs(data, inC), weightMaxAbsPerInput(s, inC), smoothAlpha);
+          const scales = smoothingScales(channelMaxAbs(data, inC), weightMaxAbsPerInput(s, inC), alpha);
           const folded = foldBeta(s, scales);
           // The weight-only pass has no float path for a divided input, so until the activation quantizers are
           // calibrated the layer reads it through a max-abs 8-bit quantizer (the network quantized so far then
           // gives the later layers' samples almost exactly float inputs); the layer itself fits unrounded x / s.
           const standIn = standInAct(scales, data, !s.unsignedInput);
           ecaqCodesInPlace(data, standIn, false);
-          finish(i, folded, bits, await wq.quantize(folded, bits.w, data), standIn, null, patchMeanOf(data));
+          finish(i, folded, bits, await wq.quantize(folded, bits.w, data), standIn, null, patchMeanOf(data), alpha);
           return undefined;
         }
         const chosen = bits.a !== null ? chooseAct(s, stats!, bits.a) : undefined;
         if (chosen && actFit === 'quantized') for (const g of data.groups) fakeQuantizeInPlace(g.X, chosen.act);
-        finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data));
+        finish(i, s, bits, await wq.quantize(s, bits.w, data), chosen?.act, chosen?.clip ?? null, patchMeanOf(data), alpha);
         return chosen?.act;
       },
       needStats: true,

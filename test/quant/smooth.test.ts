@@ -13,6 +13,11 @@ import type { ModelProto } from '../../src/onnx/proto.js';
 import { type QuantizeOptions, quantizeModel } from '../../src/quant/quantize.js';
 import { toQdqModel } from '../../src/quant/qdq.js';
 import { channelMaxAbs, smoothingScales, weightMaxAbsPerInput } from '../../src/quant/smooth.js';
+import { SMOOTH_CANDIDATES, chooseSmoothing, smoothedLayerError } from '../../src/quant/smooth-search.js';
+import { bestClipValues, positiveLevels } from '../../src/quant/clip-search.js';
+import { fakeQuantize } from '../../src/quant/qdq.js';
+import type { LayerSite } from '../../src/quant/prepare.js';
+import { formatQuantReport } from '../../src/cli/commands/quantize.js';
 import type { LayerData } from '../../src/quant/layer-data.js';
 import type { QuantModel } from '../../src/quant/types.js';
 
@@ -114,6 +119,76 @@ test('smoothing divides the middle layer\'s input per channel, keeps the functio
   assert.ok(worst < 0.05 * top, `unfolded weights within ${worst} of the float ones (largest ${top})`);
   const [e0, e1] = [await pwError(plain.model), await pwError(smooth.model)];
   assert.ok(e1 < e0 / 2, `pw output error ${e1} smoothed, ${e0} without`);
+});
+
+/** The proxy error written out sample by sample: x / s at aBits (MSE clip over all values), w * s rounded per
+ *  output channel at wBits (MSE clip), squared output error per sample summed over output channels. */
+function directError(X: Float32Array, Y: Float32Array, W: Float32Array, N: number, D: number, OC: number, s: Float32Array, aBits: number, wBits: number): number {
+  const xs = X.map((v, i) => Math.fround(v * Math.fround(1 / s[i % D])));
+  const aLevels = positiveLevels(aBits, true);
+  const act = { bits: aBits, signed: true, scale: bestClipValues(xs, aLevels, 2) / aLevels, zeroPoint: 0 };
+  const xq = xs.map((v) => fakeQuantize(v, act));
+  const wLevels = positiveLevels(wBits, true);
+  const wq = new Float64Array(OC * D);
+  for (let c = 0; c < OC; c++) {
+    const row = W.slice(c * D, (c + 1) * D).map((v, d) => v * s[d]);
+    const step = bestClipValues(row, wLevels, 2) / wLevels;
+    row.forEach((v, d) => (wq[c * D + d] = Math.max(-wLevels, Math.min(wLevels, Math.round(v / step))) * step));
+  }
+  let e = 0;
+  for (let n = 0; n < N; n++) for (let c = 0; c < OC; c++) {
+    let y = 0;
+    for (let d = 0; d < D; d++) y += xq[n * D + d] * wq[c * D + d];
+    e += (Y[n * OC + c] - y) ** 2;
+  }
+  return e / N;
+}
+
+test('--smooth auto: the proxy error is the layer\'s output error with both sides quantized, and the lowest candidate wins', async () => {
+  const rs = rng(5);
+  const N = 300, D = 6, OC = 4;
+  // channel 0 is an outlier 30x the others; the weights reading it are small
+  const X = Float32Array.from({ length: N * D }, (_, i) => (rs() - 0.5) * (i % D === 0 ? 30 : 1));
+  const W = Float32Array.from({ length: OC * D }, (_, i) => (rs() - 0.5) * (i % D === 0 ? 0.05 : 1));
+  const Y = new Float32Array(N * OC);
+  for (let n = 0; n < N; n++) for (let c = 0; c < OC; c++) for (let d = 0; d < D; d++) Y[n * OC + c] += X[n * D + d] * W[c * D + d];
+  const site = { kind: 'conv', weights: W, weightShape: [OC, D, 1, 1], channelAxis: 0, unsignedInput: false } as unknown as LayerSite;
+  const data = { N, D, OC, groups: [{ X, Y }] } as LayerData;
+  const ones = new Float32Array(D).fill(1);
+  const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(b, 1e-9), `${what}: ${a} vs ${b}`);
+  near(await smoothedLayerError(site, data, null, 4, 4), directError(X, Y, W, N, D, OC, ones, 4, 4), 'unsmoothed');
+  const s = smoothingScales(channelMaxAbs(data, D), weightMaxAbsPerInput(site, D), 0.5);
+  near(await smoothedLayerError(site, data, s, 4, 4), directError(X, Y, W, N, D, OC, s, 4, 4), 'alpha 0.5');
+  const before = Float32Array.from(X);
+  const choice = await chooseSmoothing(site, data, D, 4, 8);
+  assert.equal(Array.from(X), Array.from(before), 'the patches are left as they were');
+  assert.is(choice.errors.length, SMOOTH_CANDIDATES.length);
+  const best = choice.errors.indexOf(Math.min(...choice.errors));
+  assert.is(choice.alpha, SMOOTH_CANDIDATES[best]);
+  assert.ok(choice.alpha !== null, `4-bit inputs with a 30x outlier channel and 8-bit weights are worth smoothing: ${choice.errors}`);
+});
+
+test('--smooth auto picks a strength for the layer that reads the outlier channel and reports it', async () => {
+  const plain = await quantizeModel(model, 'm', 'm', after);
+  const auto = await quantizeModel(model, 'm', 'm', { ...after, smooth: 'auto' });
+  assert.is(auto.report[0].smoothAlpha, undefined, 'the first layer is not a candidate');
+  assert.is(auto.report[2].smoothAlpha, undefined, 'the last layer is not a candidate');
+  const alpha = auto.report[1].smoothAlpha;
+  assert.ok(typeof alpha === 'number' && SMOOTH_CANDIDATES.includes(alpha), `pw smoothed: ${alpha}`);
+  assert.ok(auto.model.layers[1].act?.channelScales, 'the chosen scales reach the activation quantizer');
+  const [e0, e1] = [await pwError(plain.model), await pwError(auto.model)];
+  assert.ok(e1 < e0 / 2, `pw output error ${e1} smoothed, ${e0} without`);
+});
+
+test('the per-layer table shows the smoothing only when it ran: blank where not a candidate, none where not chosen', async () => {
+  const auto = await quantizeModel(model, 'm', 'm', { ...after, smooth: 'auto' });
+  const rows = auto.report.map((r, i) => (i === 1 ? r : { ...r, smoothAlpha: i === 2 ? null : undefined }));
+  const lines = formatQuantReport(rows).split('\n');
+  assert.match(lines[0], /smooth/);
+  assert.match(lines.find((l) => l.startsWith('pw'))!, new RegExp(` ${auto.report[1].smoothAlpha} `));
+  assert.match(lines.find((l) => l.startsWith('out'))!, / none /);
+  const plain = await quantizeModel(model, 'm', 'm', after);
+  assert.not.match(formatQuantReport(plain.report), /smooth/);
 });
 
 test('--smooth: the errors name what is wrong', async () => {

@@ -42,7 +42,7 @@ interface QuantizeArgs extends PreprocessArgs {
   'lapq-evals': number;
   positions: number;
   damp: number;
-  smooth?: number;
+  smooth?: string;
   'float-inputs': boolean;
   'act-fit': string;
 }
@@ -61,14 +61,28 @@ function parseFirstLast(s: string): number | null {
   return n;
 }
 
+/** --smooth: a strength, or 'auto' (validated by the quantizer, which knows the other options it needs). */
+function parseSmooth(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined || text === 'auto') return text;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UserError(`--smooth '${text}' must be a strength in (0, 1] or 'auto'`);
+  return n;
+}
+
 const dB = (x: number | undefined) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(1) : 'inf');
 
 export function formatQuantReport(rows: Array<LayerReport & { outputSqnrDb?: number }>): string {
+  // the smoothing column only when --smooth ran: blank on layers it may not smooth, 'none' where it chose not to
+  const smoothed = rows.some((r) => r.smoothAlpha !== undefined);
   return formatTable(
-    [{ header: 'layer' }, { header: 'kind' }, { header: 'bits', numeric: true }, { header: 'act', numeric: true }, { header: 'act scale', numeric: true }, { header: 'w scale range', numeric: true }, { header: 'weight SQNR dB', numeric: true }, { header: 'output SQNR dB', numeric: true }],
+    [
+      { header: 'layer' }, { header: 'kind' }, { header: 'bits', numeric: true }, { header: 'act', numeric: true }, { header: 'act scale', numeric: true },
+      ...(smoothed ? [{ header: 'smooth', numeric: true }] : []), { header: 'w scale range', numeric: true }, { header: 'weight SQNR dB', numeric: true }, { header: 'output SQNR dB', numeric: true },
+    ],
     rows.map((r) => [
-      r.name, r.kind, `a${r.aBits ?? 'f'}w${r.wBits}`, r.aSigned === null ? 'float' : r.aSigned ? 'signed' : 'unsigned',
-      r.aScale === null ? '' : r.aScale.toPrecision(4), `${r.wScaleMin.toPrecision(3)}..${r.wScaleMax.toPrecision(3)}`, dB(r.weightSqnrDb), dB(r.outputSqnrDb),
+      r.name, r.kind, `a${r.aBits ?? 'f'}w${r.wBits}`, r.aSigned === null ? 'float' : r.aSigned ? 'signed' : 'unsigned', r.aScale === null ? '' : r.aScale.toPrecision(4),
+      ...(smoothed ? [r.smoothAlpha === undefined ? '' : r.smoothAlpha === null ? 'none' : String(r.smoothAlpha)] : []),
+      `${r.wScaleMin.toPrecision(3)}..${r.wScaleMax.toPrecision(3)}`, dB(r.weightSqnrDb), dB(r.outputSqnrDb),
     ]),
   );
 }
@@ -101,7 +115,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
       .option('damp', { type: 'number', default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' })
-      .option('smooth', { type: 'number', describe: 'with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range' })
+      .option('smooth', { type: 'string', describe: "with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer by its output error with both sides quantized" })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -160,7 +174,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       methodOptions: { p: a.p, damp: a.damp },
       biasCorrection,
       ecaq,
-      smooth: a.smooth,
+      smooth: parseSmooth(a.smooth),
       lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
       reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
       calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
