@@ -177,6 +177,11 @@ async function quantizeLapq(source: ModelProto, what: string, name: string, o: Q
   return { model, report };
 }
 
+/** Channels of a layer's input: groups x channels per group for a convolution, the patch length otherwise. */
+function inputChannels(s: LayerSite, data: LayerData): number {
+  return s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+}
+
 /** What the weight-only pass smooths: a fixed strength or 'auto', and the activation bits the divided inputs
  *  will get (the pass itself runs with float activations). */
 interface Smoothing {
@@ -187,7 +192,7 @@ interface Smoothing {
 /** A smoothable layer's strength: the fixed one, or the candidate with the lowest proxy output error (null: none). */
 async function smoothingAlpha(sm: Smoothing, s: LayerSite, data: LayerData, wBits: number): Promise<number | null> {
   if (sm.alpha !== 'auto') return sm.alpha;
-  const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+  const inC = inputChannels(s, data);
   return (await chooseSmoothing(s, data, inC, sm.aBits, wBits)).alpha;
 }
 
@@ -366,7 +371,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
         const bits = bitsOf(i);
         if (o.ecaq && i > 0 && bits.a !== null && s.kind !== 'matmul' && (o.ecaq === 'all' || readsOneChannel(s))) {
           const signed = !s.unsignedInput;
-          const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+          const inC = inputChannels(s, data);
           const act = ecaqAct(channelScales(data, inC, bits.a, signed), bits.a, signed);
           ecaqCodesInPlace(data, act, actFit === 'quantized');
           const beta = act.channelScales!;
@@ -376,7 +381,7 @@ async function quantizeLayers(source: ModelProto, what: string, name: string, o:
         }
         const alpha = smoothing && smoothable(i, s) ? await smoothingAlpha(smoothing, s, data, bits.w) : undefined;
         if (alpha !== undefined && alpha !== null) {
-          const inC = s.kind === 'conv' ? data.groups.length * s.weightShape[1] : data.D;
+          const inC = inputChannels(s, data);
           const scales = smoothingScales(channelMaxAbs(data, inC), weightMaxAbsPerInput(s, inC), alpha);
           const folded = foldBeta(s, scales);
           // The weight-only pass has no float path for a divided input, so until the activation quantizers are
