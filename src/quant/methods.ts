@@ -50,16 +50,21 @@ export function channelEnergyFor(site: Pick<LayerSite, 'kind' | 'weightShape' | 
   return fits ? inputChannelEnergy(site.kind, site.weightShape, site.channelAxis, n, weight) : undefined;
 }
 
+/** How a conv weight [out][in/groups][kh][kw] reads its `inChannels` inputs: output channel o reads the input
+ *  channels of group floor(o / ocg), each through `window` = kh*kw weights of the `per` = in/groups*kh*kw of o. */
+function convReading(shape: number[], inChannels: number): { oc: number; icg: number; per: number; window: number; ocg: number } {
+  const [oc, icg] = shape;
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  const groups = inChannels / icg;
+  if (!Number.isInteger(groups) || oc % groups !== 0) throw new Error(`internal: ${inChannels} input channels do not fit a [${shape}] conv`);
+  return { oc, icg, per, window: per / icg, ocg: oc / groups };
+}
+
 /** The input channel weight element j (initializer layout) reads: conv [out][in/groups][kh][kw], output channel o
  *  reading the input channels of group floor(o / (out / groups)); 2-D [out][in] (channel axis 0) or [in][out] (axis 1). */
 export function weightInputChannel(kind: LayerSite['kind'], shape: number[], channelAxis: number, inChannels: number): (j: number) => number {
   if (kind === 'conv') {
-    const [oc, icg] = shape;
-    const per = shape.slice(1).reduce((a, b) => a * b, 1);
-    const window = per / icg;
-    const groups = inChannels / icg;
-    if (!Number.isInteger(groups) || oc % groups !== 0) throw new Error(`internal: ${inChannels} input channels do not fit a [${shape}] conv`);
-    const ocg = oc / groups;
+    const { icg, per, window, ocg } = convReading(shape, inChannels);
     return (j) => Math.floor(Math.floor(j / per) / ocg) * icg + Math.floor((j % per) / window);
   }
   const [r, c] = shape;
@@ -69,14 +74,8 @@ export function weightInputChannel(kind: LayerSite['kind'], shape: number[], cha
 
 export function inputChannelEnergy(kind: LayerSite['kind'], shape: number[], channelAxis: number, inChannels: number, weight: (j: number) => number): Float64Array {
   if (kind === 'conv') {
-    const [oc, icg] = shape;
-    const per = shape.slice(1).reduce((a, b) => a * b, 1);
-    const window = per / icg;
-    // output channel o of a grouped conv reads the input channels of group floor(o / (oc / groups))
-    const groups = inChannels / icg;
-    if (!Number.isInteger(groups) || oc % groups !== 0) throw new Error(`internal: ${inChannels} input channels do not fit a [${shape}] conv`);
+    const { oc, icg, per, window, ocg } = convReading(shape, inChannels);
     const g = new Float64Array(inChannels);
-    const ocg = oc / groups;
     for (let o = 0; o < oc; o++) for (let c = 0; c < icg; c++) {
       let e = 0;
       for (let k = 0; k < window; k++) e += weight(o * per + c * window + k) ** 2;
