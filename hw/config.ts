@@ -1,5 +1,7 @@
 // What a Bit Fusion accelerator is: the one configuration type that the simulator, the RTL generator and
 // the CLI share, with validation that names the bad field and the valid range.
+import { UNIT_WIDTHS, UnitWidth, bricksPerUnit } from './fusion-unit.js';
+import { nearestName } from '../src/nearest.js';
 
 export interface BufferConfig {
   /** Capacity in bytes (both halves together when double-buffered). */
@@ -36,16 +38,16 @@ export interface HwConfig {
   /** Systolic array: rows span the reduction dimension, columns the output channels. */
   rows: number;
   cols: number;
-  /** BitBricks per Fusion Unit; 16 for the 8-bit design (maxBits^2 / 4). */
+  /** BitBricks per Fusion Unit: (maxBits/2)^2, 16 for the Bit Fusion paper's 8-bit unit. */
   bitBricksPerUnit: number;
-  /** Widest operand in bits (8 in Bit Fusion); supported widths are the powers of two from 2 up to it. */
+  /** Fusion Unit width: the widest operand in bits (4, 8 or 16; 8 in Bit Fusion); it runs 2, 4, ..., maxBits. */
   maxBits: number;
   clockMHz: number;
   ibuf: BufferConfig;
   wbuf: BufferConfig;
   obuf: BufferConfig;
   dram: DramConfig;
-  /** Partial-sum width kept in OBUF and DRAM between reduction tiles. */
+  /** Partial-sum width: OBUF entries, partial sums spilled to DRAM between reduction tiles, RTL accumulators. */
   accumulatorBits: number;
   energy: EnergyConfig;
   /** Process / target, free text ('45 nm ASIC', 'xc7vx690tffg1761-2'). */
@@ -70,60 +72,162 @@ export function supportedWidths(cfg: Pick<HwConfig, 'maxBits'>): number[] {
   return out;
 }
 
-function need(cond: boolean, src: string, field: string, msg: string): void {
-  if (!cond) throw new ConfigError(`${src}: ${field} ${msg}`);
+/** The Fusion Unit width of a (validated) config. */
+export function unitWidth(cfg: Pick<HwConfig, 'maxBits'>): UnitWidth {
+  return cfg.maxBits as UnitWidth;
 }
 
-function posInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+/** The models that read a config field: a field no model reads would be silently ignored. */
+export type ConfigReader = 'cycle' | 'ref' | 'rtl';
+
+export interface ConfigField {
+  /** Dotted path: 'rows', 'ibuf.bytes'. */
+  path: string;
+  type: 'integer' | 'number' | 'boolean' | 'string';
+  /** Optional fields are the free-text ones. */
+  required: boolean;
+  /** True when v (already of `type`) is valid in the whole config c. */
+  ok?: (v: any, c: any) => boolean;
+  /** What a valid value is, for the error message ("an integer in 1..4096"). */
+  expect: string | ((c: any) => string);
+  /**
+   * Which models read it. Free text (names, notes) is read by none and says so with `text`; everything else
+   * moves the result of every reader listed, or is refused by it.
+   */
+  readBy: ConfigReader[];
+  text?: boolean;
 }
 
-function nonNeg(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const ALL: ConfigReader[] = ['cycle', 'ref', 'rtl'];
+/** Memory-system and energy figures: the generated array has no DRAM controller and no energy model. */
+const SIMULATORS: ConfigReader[] = ['cycle', 'ref'];
+const posInt = (v: number) => Number.isInteger(v) && v > 0;
+const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
+
+function bufferFields(b: 'ibuf' | 'wbuf' | 'obuf'): ConfigField[] {
+  return [
+    { path: `${b}.bytes`, type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: ALL },
+    { path: `${b}.doubleBuffered`, type: 'boolean', required: true, expect: 'must be true or false', readBy: ALL },
+  ];
+}
+
+/** Every field of a HwConfig file, in the order the docs list them. */
+export const CONFIG_FIELDS: ConfigField[] = [
+  { path: 'name', type: 'string', required: true, ok: (v) => v.length > 0, expect: 'must be a non-empty string', readBy: ALL },
+  { path: 'description', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
+  { path: 'rows', type: 'integer', required: true, ok: (v) => v >= 1 && v <= 4096, expect: 'must be an integer in 1..4096', readBy: ALL },
+  { path: 'cols', type: 'integer', required: true, ok: (v) => v >= 1 && v <= 4096, expect: 'must be an integer in 1..4096', readBy: ALL },
+  { path: 'bitBricksPerUnit', type: 'integer', required: true, ok: (v, c) => v === bricksPerUnit(c.maxBits), expect: (c) => `must be maxBits^2/4 = ${bricksPerUnit(c.maxBits)} (the quad tree of a ${c.maxBits}-bit unit)`, readBy: ALL },
+  { path: 'maxBits', type: 'integer', required: true, ok: (v) => (UNIT_WIDTHS as readonly number[]).includes(v), expect: `must be ${UNIT_WIDTHS.slice(0, -1).join(', ')} or ${UNIT_WIDTHS.at(-1)} (the Fusion Unit width)`, readBy: ALL },
+  { path: 'clockMHz', type: 'number', required: true, ok: (v) => v > 0 && v <= 5000, expect: 'must be a number in (0, 5000]', readBy: ALL },
+  ...bufferFields('ibuf'),
+  ...bufferFields('wbuf'),
+  ...bufferFields('obuf'),
+  { path: 'dram.bitsPerCycle', type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: SIMULATORS },
+  { path: 'dram.efficiency', type: 'number', required: true, ok: (v) => v > 0 && v <= 1, expect: 'must be in (0, 1]', readBy: SIMULATORS },
+  { path: 'dram.note', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
+  { path: 'accumulatorBits', type: 'integer', required: true, ok: (v) => [16, 24, 32, 48].includes(v), expect: 'must be 16, 24, 32 or 48', readBy: ALL },
+  ...(['bitBrickPJ', 'ibufPJPerByte', 'wbufPJPerByte', 'obufPJPerByte', 'dramPJPerByte', 'staticPJPerCycle'] as const).map(
+    (k): ConfigField => ({ path: `energy.${k}`, type: 'number', required: true, ok: nonNeg, expect: 'must be a number >= 0', readBy: SIMULATORS }),
+  ),
+  { path: 'technology', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
+];
+
+/** The object-valued fields and what the message says they hold. */
+const GROUPS: Record<string, string> = {
+  ibuf: '{bytes, doubleBuffered}',
+  wbuf: '{bytes, doubleBuffered}',
+  obuf: '{bytes, doubleBuffered}',
+  dram: '{bitsPerCycle, efficiency}',
+  energy: 'of per-access energies in pJ',
+};
+
+function fail(src: string, field: string, msg: string): never {
+  throw new ConfigError(`${src}: ${field} ${msg}`);
+}
+
+function typeOk(v: unknown, t: ConfigField['type']): boolean {
+  if (t === 'integer') return typeof v === 'number' && Number.isInteger(v);
+  if (t === 'number') return typeof v === 'number' && Number.isFinite(v);
+  return typeof v === t;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Refuses any key the schema does not know, suggesting the nearest valid one. */
+function refuseUnknown(c: Record<string, unknown>, src: string): void {
+  const known = CONFIG_FIELDS.map((f) => f.path);
+  const refuse = (key: string, suggestions: string[], valid: string[]): never => {
+    const hint = suggestions.length ? `did you mean ${orList(suggestions.map((x) => `'${x}'`))}?` : `valid fields: ${valid.join(', ')}`;
+    throw new ConfigError(`unknown field '${key}' in ${src} (${hint})`);
+  };
+  const topLevel = [...new Set(known.map((p) => p.split('.')[0]))];
+  const leaves = [...new Set(known.filter((p) => p.includes('.')).map((p) => p.split('.')[1]))];
+  for (const k of Object.keys(c)) {
+    if (!topLevel.includes(k)) {
+      // a nested field written at the top ("doubleBufferd") points at every group that has it
+      const near = nearestName(k, [...topLevel, ...leaves]);
+      refuse(k, near === undefined ? [] : topLevel.includes(near) ? [near] : known.filter((p) => p.endsWith(`.${near}`)), topLevel);
+    }
+    if (k in GROUPS && isObject(c[k])) {
+      const inGroup = known.filter((p) => p.startsWith(`${k}.`)).map((p) => p.slice(k.length + 1));
+      for (const sub of Object.keys(c[k] as object)) {
+        if (inGroup.includes(sub)) continue;
+        const near = nearestName(sub, inGroup);
+        refuse(`${k}.${sub}`, near === undefined ? [] : [`${k}.${near}`], inGroup.map((x) => `${k}.${x}`));
+      }
+    }
+  }
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(xs: string[]): string {
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`;
 }
 
 /**
  * Checks a parsed object field by field and returns it typed. `src` names where it came from (a preset or
- * a file) so the message points the user at the right input.
+ * a file) so the message points the user at the right input. Unknown fields are refused: a misspelled field
+ * would otherwise leave the preset's value in force without a word.
  */
 export function validateConfig(raw: unknown, src: string): HwConfig {
-  need(typeof raw === 'object' && raw !== null && !Array.isArray(raw), src, 'config', 'must be a JSON object');
-  const c = raw as Record<string, any>;
-  need(typeof c.name === 'string' && c.name.length > 0, src, 'name', 'must be a non-empty string');
-  need(posInt(c.rows) && c.rows <= 4096, src, 'rows', `must be an integer in 1..4096 (got ${JSON.stringify(c.rows)})`);
-  need(posInt(c.cols) && c.cols <= 4096, src, 'cols', `must be an integer in 1..4096 (got ${JSON.stringify(c.cols)})`);
-  need(c.maxBits === 8 || c.maxBits === 4 || c.maxBits === 16, src, 'maxBits', `must be 4, 8 or 16 (got ${JSON.stringify(c.maxBits)})`);
-  const bricks = (c.maxBits * c.maxBits) / 4;
-  need(c.bitBricksPerUnit === bricks, src, 'bitBricksPerUnit', `must be maxBits^2/4 = ${bricks} (got ${JSON.stringify(c.bitBricksPerUnit)})`);
-  need(typeof c.clockMHz === 'number' && c.clockMHz > 0 && c.clockMHz <= 5000, src, 'clockMHz', `must be a number in (0, 5000] (got ${JSON.stringify(c.clockMHz)})`);
-  for (const b of ['ibuf', 'wbuf', 'obuf'] as const) {
-    need(typeof c[b] === 'object' && c[b] !== null, src, b, 'must be an object {bytes, doubleBuffered}');
-    need(posInt(c[b].bytes), src, `${b}.bytes`, `must be a positive integer (got ${JSON.stringify(c[b].bytes)})`);
-    need(typeof c[b].doubleBuffered === 'boolean', src, `${b}.doubleBuffered`, 'must be true or false');
+  if (!isObject(raw)) fail(src, 'config', 'must be a JSON object');
+  const c = raw;
+  refuseUnknown(c, src);
+  for (const [g, holds] of Object.entries(GROUPS)) if (!isObject(c[g])) fail(src, g, `must be an object ${holds}`);
+  // maxBits before the fields whose valid range depends on it
+  const ordered = [...CONFIG_FIELDS].sort((a, b) => Number(b.path === 'maxBits') - Number(a.path === 'maxBits'));
+  for (const f of ordered) {
+    const [head, tail] = f.path.split('.');
+    const v = tail === undefined ? c[head] : (c[head] as Record<string, unknown>)[tail];
+    if (v === undefined && !f.required) continue;
+    if (!typeOk(v, f.type) || (f.ok && !f.ok(v, c))) {
+      fail(src, f.path, `${typeof f.expect === 'function' ? f.expect(c) : f.expect} (got ${JSON.stringify(v) ?? 'nothing'})`);
+    }
   }
-  need(typeof c.dram === 'object' && c.dram !== null, src, 'dram', 'must be an object {bitsPerCycle, efficiency}');
-  need(posInt(c.dram.bitsPerCycle), src, 'dram.bitsPerCycle', `must be a positive integer (got ${JSON.stringify(c.dram.bitsPerCycle)})`);
-  need(typeof c.dram.efficiency === 'number' && c.dram.efficiency > 0 && c.dram.efficiency <= 1, src, 'dram.efficiency', `must be in (0, 1] (got ${JSON.stringify(c.dram.efficiency)})`);
-  need(c.accumulatorBits === 32 || c.accumulatorBits === 16 || c.accumulatorBits === 24 || c.accumulatorBits === 48, src, 'accumulatorBits', `must be 16, 24, 32 or 48 (got ${JSON.stringify(c.accumulatorBits)})`);
-  need(typeof c.energy === 'object' && c.energy !== null, src, 'energy', 'must be an object of per-access energies in pJ');
-  for (const k of ['bitBrickPJ', 'ibufPJPerByte', 'wbufPJPerByte', 'obufPJPerByte', 'dramPJPerByte', 'staticPJPerCycle'] as const) {
-    need(nonNeg(c.energy[k]), src, `energy.${k}`, `must be a number >= 0 (got ${JSON.stringify(c.energy[k])})`);
-  }
+  const e = c.energy as Record<string, number>;
+  const buf = (b: unknown): BufferConfig => ({ bytes: (b as BufferConfig).bytes, doubleBuffered: (b as BufferConfig).doubleBuffered });
+  const dram = c.dram as DramConfig;
   return {
-    name: c.name,
-    description: typeof c.description === 'string' ? c.description : '',
-    rows: c.rows,
-    cols: c.cols,
-    bitBricksPerUnit: c.bitBricksPerUnit,
-    maxBits: c.maxBits,
-    clockMHz: c.clockMHz,
-    ibuf: { bytes: c.ibuf.bytes, doubleBuffered: c.ibuf.doubleBuffered },
-    wbuf: { bytes: c.wbuf.bytes, doubleBuffered: c.wbuf.doubleBuffered },
-    obuf: { bytes: c.obuf.bytes, doubleBuffered: c.obuf.doubleBuffered },
-    dram: { bitsPerCycle: c.dram.bitsPerCycle, efficiency: c.dram.efficiency, note: typeof c.dram.note === 'string' ? c.dram.note : undefined },
-    accumulatorBits: c.accumulatorBits,
-    energy: { ...c.energy },
-    technology: typeof c.technology === 'string' ? c.technology : '',
+    name: c.name as string,
+    description: (c.description as string | undefined) ?? '',
+    rows: c.rows as number,
+    cols: c.cols as number,
+    bitBricksPerUnit: c.bitBricksPerUnit as number,
+    maxBits: c.maxBits as number,
+    clockMHz: c.clockMHz as number,
+    ibuf: buf(c.ibuf),
+    wbuf: buf(c.wbuf),
+    obuf: buf(c.obuf),
+    dram: { bitsPerCycle: dram.bitsPerCycle, efficiency: dram.efficiency, note: dram.note },
+    accumulatorBits: c.accumulatorBits as number,
+    energy: {
+      bitBrickPJ: e.bitBrickPJ, ibufPJPerByte: e.ibufPJPerByte, wbufPJPerByte: e.wbufPJPerByte,
+      obufPJPerByte: e.obufPJPerByte, dramPJPerByte: e.dramPJPerByte, staticPJPerCycle: e.staticPJPerCycle,
+    },
+    technology: (c.technology as string | undefined) ?? '',
   };
 }
 

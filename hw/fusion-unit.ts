@@ -1,35 +1,64 @@
-// The Fusion Unit: 16 BitBricks fused by a 2x2 quad tree into one multiplier-adder per cycle.
+// The Fusion Unit: (L/2)^2 BitBricks fused by a quad tree into one L-bit multiplier-adder per cycle. The Bit
+// Fusion paper's unit is L = 8 with 16 BitBricks; L = 4 (4 bricks) and L = 16 (64 bricks) are the same tree one
+// level down or up, so the unit width is a parameter of every mode and nothing here assumes 8.
 // This module is the bit-exact model that the simulator's array, the RTL generator and the RTL tests share:
 // `brickPlan` says which operand slices each BitBrick sees and how far its product is shifted in every mode,
 // `fusionUnit` evaluates a plan. The RTL emits the same plan as per-mode multiplexers and shifters.
 import { bitBrick } from './bitbrick.js';
 
-/** Operand widths the unit fuses to, in bits. */
-export type FuWidth = 2 | 4 | 8;
+/** Operand widths a unit fuses to, in bits (powers of two from 2 up to the unit width). */
+export type FuWidth = 2 | 4 | 8 | 16;
+
+/** Unit widths a quad tree of 2-bit BitBricks builds. */
+export const UNIT_WIDTHS = [4, 8, 16] as const;
+export type UnitWidth = (typeof UNIT_WIDTHS)[number];
 
 export interface FuMode {
   a: FuWidth;
   w: FuWidth;
+  /** Width of the unit running the mode (its widest operand): how many pairs one cycle sums depends on it. */
+  unit: UnitWidth;
 }
 
-/** All nine modes of an 8-bit Fusion Unit, widest first. */
-export const FU_MODES: FuMode[] = [
-  { a: 8, w: 8 }, { a: 8, w: 4 }, { a: 4, w: 8 }, { a: 4, w: 4 }, { a: 8, w: 2 },
-  { a: 2, w: 8 }, { a: 4, w: 2 }, { a: 2, w: 4 }, { a: 2, w: 2 },
-];
+/** BitBricks in a unit of width L: (L/2)^2. */
+export function bricksPerUnit(unit: number): number {
+  return (unit / 2) ** 2;
+}
 
-export const FU_BITS = 8;
-export const BRICKS_PER_UNIT = 16;
+/** Operand widths a unit of width `unit` runs: 2, 4, ..., unit. */
+export function unitOperandWidths(unit: UnitWidth): FuWidth[] {
+  const out: FuWidth[] = [];
+  for (let b = 2; b <= unit; b *= 2) out.push(b as FuWidth);
+  return out;
+}
 
-/** Products (a_i * w_i pairs) one unit sums per cycle: (8/a) * (8/w). */
+/**
+ * Every mode of a unit, widest products first (ties: the squarer mode first, then wider activations), so the
+ * 8-bit unit lists 8x8, 8x4, 4x8, 4x4, 8x2, 2x8, 4x2, 2x4, 2x2.
+ */
+export function fuModes(unit: UnitWidth): FuMode[] {
+  const ws = unitOperandWidths(unit);
+  const modes = ws.flatMap((a) => ws.map((w) => ({ a, w, unit })));
+  return modes.sort((x, y) => y.a * y.w - x.a * x.w || Math.max(x.a, x.w) - Math.max(y.a, y.w) || y.a - x.a);
+}
+
+/** The nine modes of the Bit Fusion paper's 8-bit unit (the one the RTL generator builds). */
+export const FU_MODES: FuMode[] = fuModes(8);
+
+/** Products (a_i * w_i pairs) one unit sums per cycle: (L/a) * (L/w). */
 export function pairsPerCycle(m: FuMode): number {
-  return (FU_BITS / m.a) * (FU_BITS / m.w);
+  return (m.unit / m.a) * (m.unit / m.w);
 }
 
-/** Raise any precision to the width the unit runs it at: the smallest supported width >= bits (min 2). */
-export function fuWidth(bits: number): FuWidth {
-  if (!Number.isInteger(bits) || bits < 1 || bits > FU_BITS) throw new RangeError(`operand width ${bits} is outside 1..${FU_BITS}`);
-  return bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
+/** Raise any precision to the width a unit runs it at: the smallest operand width >= bits (min 2). */
+export function fuWidth(bits: number, unit: UnitWidth): FuWidth {
+  if (!Number.isInteger(bits) || bits < 1 || bits > unit) throw new RangeError(`operand width ${bits} is outside 1..${unit}`);
+  return unitOperandWidths(unit).find((w) => w >= bits)!;
+}
+
+/** The mode a unit of width `unit` runs activations of `a` bits and weights of `w` bits in. */
+export function modeFor(a: number, w: number, unit: UnitWidth): FuMode {
+  return { a: fuWidth(a, unit), w: fuWidth(w, unit), unit };
 }
 
 export function modeName(m: FuMode): string {
@@ -104,9 +133,9 @@ function planNode(L: number, aW: number, wW: number, pairs: Array<[Operand, Oper
 
 const planCache = new Map<string, BrickOp[]>();
 
-/** The 16 BitBrick operations of a mode, in brick order (brick i of the quad tree = index i). */
+/** The (unit/2)^2 BitBrick operations of a mode, in brick order (brick i of the quad tree = index i). */
 export function brickPlan(m: FuMode): BrickOp[] {
-  const key = modeName(m);
+  const key = `${modeName(m)}/${m.unit}`;
   let plan = planCache.get(key);
   if (!plan) {
     const n = pairsPerCycle(m);
@@ -118,8 +147,9 @@ export function brickPlan(m: FuMode): BrickOp[] {
       ]);
     }
     plan = [];
-    planNode(FU_BITS, m.a, m.w, pairs, 0, plan);
-    if (plan.length !== BRICKS_PER_UNIT) throw new Error(`internal: mode ${key} planned ${plan.length} bricks`);
+    if (m.a > m.unit || m.w > m.unit) throw new RangeError(`mode ${key}: operands wider than the unit`);
+    planNode(m.unit, m.a, m.w, pairs, 0, plan);
+    if (plan.length !== bricksPerUnit(m.unit)) throw new Error(`internal: mode ${key} planned ${plan.length} bricks`);
     planCache.set(key, plan);
   }
   return plan;

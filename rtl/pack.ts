@@ -6,7 +6,15 @@
 // bits and the weight word 64/a (8x8: 8 bits each; 2x2: all 32), so the upper bits of a port are often
 // unused: the unit ignores them and packWord leaves them zero. The mode is given to the hardware as two
 // 2-bit width codes (0: 2 bits, 1: 4 bits, 2: 8 bits; 3 is illegal and makes the unit output 0) and two sign flags.
-import { FU_BITS, FuMode, FuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
+import { FuMode, FuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
+
+/** The generator builds the Bit Fusion paper's 8-bit Fusion Unit; rtlParams refuses other unit widths. */
+export const RTL_UNIT_BITS = 8;
+
+/** A mode of the generated 8-bit unit. */
+export function rtlMode(a: FuWidth, w: FuWidth): FuMode {
+  return { a, w, unit: RTL_UNIT_BITS };
+}
 
 export const WORD_BITS = 32;
 
@@ -53,4 +61,4 @@ export function packPairs(m: FuMode, acts: ArrayLike<number>, wts: ArrayLike<num
 export const FU_SUM_BITS = 17;
 
 /** Largest |sum| of one unit-cycle over every mode and sign combination (for accumulator sizing). */
-export const FU_MAX_ABS_SUM = (2 ** FU_BITS - 1) ** 2;
+export const FU_MAX_ABS_SUM = (2 ** RTL_UNIT_BITS - 1) ** 2;

@@ -9,7 +9,7 @@ import { FU_MODES, FuMode, fusionUnit, modeName, operandRange, pairsPerCycle } f
 import { CompiledTile, compileTile } from './compile.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { RtlParams } from './params.js';
-import { FU_SUM_BITS, packWord, widthCode } from './pack.js';
+import { FU_SUM_BITS, packWord, rtlMode, widthCode } from './pack.js';
 import { Response, SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
 import { ArrayTile, referenceTile, runTile } from '../sim/stepped-array.js';
 import { actWord, bus, makeTile, wgtWord } from './tiles.js';
@@ -191,8 +191,8 @@ export function tileSet(rows: number, cols: number, seed: number, maxM = 3, maxS
   for (const mode of FU_MODES) for (const aSigned of [false, true]) for (const wSigned of [false, true]) {
     out.push(makeTile({ rows, cols, mode, aSigned, wSigned, M: randInt(r, 1, maxM), S: randInt(r, 1, maxS), fill: 'random' }, r));
   }
-  const m88: FuMode = { a: 8, w: 8 };
-  const m22: FuMode = { a: 2, w: 2 };
+  const m88 = rtlMode(8, 8);
+  const m22 = rtlMode(2, 2);
   out.push(makeTile({ rows, cols, mode: m88, aSigned: false, wSigned: false, M: 2, S: 6, fill: 'max' }, r));
   out.push(makeTile({ rows, cols, mode: m88, aSigned: false, wSigned: true, M: 2, S: 6, fill: 'mixed' }, r));
   out.push(makeTile({ rows, cols, mode: m88, aSigned: true, wSigned: true, M: 1, S: 5, fill: 'min' }, r));

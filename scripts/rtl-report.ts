@@ -20,6 +20,7 @@ import { lineCoverage } from '../rtl/coverage.js';
 import { SuiteRun, runCoreSuite, vc709Sized, withColdCache } from '../rtl/cosim-suite.js';
 import { hasTool } from '../rtl/sim.js';
 import { makeTile } from '../rtl/tiles.js';
+import { rtlMode } from '../rtl/pack.js';
 import { TileCycles, prng, tileSet } from '../rtl/verify.js';
 import { Resources, XC7VX690T, synthXilinx } from '../rtl/yosys.js';
 
@@ -61,10 +62,10 @@ function writeAtomic(name: string, text: string): void {
 function longTiles(rows: number, cols: number) {
   const r = prng(1000 + rows * 37 + cols);
   return [
-    makeTile({ rows, cols, mode: { a: 8, w: 8 }, aSigned: true, wSigned: true, M: 20, S: 7, fill: 'random' }, r),
-    makeTile({ rows, cols, mode: { a: 2, w: 2 }, aSigned: false, wSigned: true, M: 50, S: 3, fill: 'random' }, r),
-    makeTile({ rows, cols, mode: { a: 4, w: 8 }, aSigned: false, wSigned: false, M: 5, S: 40, fill: 'max' }, r),
-    makeTile({ rows, cols, mode: { a: 8, w: 2 }, aSigned: true, wSigned: false, M: 1, S: 1, fill: 'min' }, r),
+    makeTile({ rows, cols, mode: rtlMode(8, 8), aSigned: true, wSigned: true, M: 20, S: 7, fill: 'random' }, r),
+    makeTile({ rows, cols, mode: rtlMode(2, 2), aSigned: false, wSigned: true, M: 50, S: 3, fill: 'random' }, r),
+    makeTile({ rows, cols, mode: rtlMode(4, 8), aSigned: false, wSigned: false, M: 5, S: 40, fill: 'max' }, r),
+    makeTile({ rows, cols, mode: rtlMode(8, 2), aSigned: true, wSigned: false, M: 1, S: 1, fill: 'min' }, r),
   ];
 }
 

@@ -1,5 +1,5 @@
 // The fast, cycle-accurate layer model: maps a layer onto the array (tile sizes and loop order searched under
-// the double-buffered buffer capacities), then runs the tile schedule through a model of double buffering
+// the per-tile buffer capacities), then runs the tile schedule through a model of double (or single) buffering
 // with one DRAM channel. Compute cycles of each array tile come from hw/array-timing.ts, the same formula the
 // cycle-stepped array and the RTL are tested to take, so a layer's compute cycles are exact.
 import { HwConfig, ConfigError, dramBitsPerCycle, tileCapacity } from '../hw/config.js';
@@ -41,7 +41,10 @@ export interface LayerTiming {
   obufAccessBytes: number;
 }
 
-const PSUM_BYTES = 4;
+/** Bytes of one partial sum in OBUF and in DRAM between reduction tiles: the accumulator width. */
+function psumBytes(cfg: HwConfig): number {
+  return cfg.accumulatorBits / 8;
+}
 
 function bytesOf(elems: number, bits: number): number {
   return Math.ceil((elems * bits) / 8);
@@ -73,6 +76,8 @@ interface Context {
   outBits: number;
   lanes: number; // reduction elements per array step: rows * pairs per unit
   bw: number; // DRAM bits per cycle, sustained
+  psum: number; // bytes per partial sum
+  overlap: boolean; // every buffer double-buffered: transfers overlap compute
 }
 
 /** The tile lists of one mapping (per-dimension sizes with edge tiles), shared by the estimate and the schedule. */
@@ -110,7 +115,7 @@ function fits(ctx: Context, m: Mapping): boolean {
   return (
     bytesOf(m.gt * m.ict * m.bt * ih * iw, ctx.aBits) <= tileCapacity(ctx.cfg.ibuf) &&
     bytesOf(m.gt * m.oct * m.ict * n.kh * n.kw, ctx.wBits) <= tileCapacity(ctx.cfg.wbuf) &&
-    m.bt * m.oht * m.owt * m.oct * m.gt * PSUM_BYTES <= tileCapacity(ctx.cfg.obuf)
+    m.bt * m.oht * m.owt * m.oct * m.gt * ctx.psum <= tileCapacity(ctx.cfg.obuf)
   );
 }
 
@@ -175,7 +180,7 @@ function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (orderInde
   const inputOnce = bytesOf(m.gt * n.icg * sumFoot, ctx.aBits);
   const weightOnce = bytesOf(m.gt * n.icg * n.ocg * n.kh * n.kw, ctx.wBits);
   const outFinal = bytesOf(m.gt * n.ocg * sumPix, ctx.outBits);
-  const spillOnce = (ni - 1) * m.gt * n.ocg * sumPix * PSUM_BYTES;
+  const spillOnce = (ni - 1) * m.gt * n.ocg * sumPix * ctx.psum;
   const firstFoot = m.bt * inputExtent(m.oht, n.sh, n.haloH, n.ih) * inputExtent(m.owt, n.sw, n.haloW, n.iw);
   const first = transferCycles(ctx, bytesOf(m.gt * m.ict * firstFoot, ctx.aBits) + bytesOf(m.gt * m.oct * m.ict * n.kh * n.kw, ctx.wBits));
   for (let k = 0; k < LOOP_ORDERS.length; k++) {
@@ -183,7 +188,9 @@ function estimateOrders(ctx: Context, m: Omit<Mapping, 'order'>, out: (orderInde
     const inputB = inputOnce * (inputAgain ? no : 1);
     const weightB = weightOnce * (weightAgain ? np : 1);
     const spill = spills ? spillOnce : 0;
-    out(k, groupTiles * (Math.max(compute, transferCycles(ctx, inputB + weightB + outFinal + 2 * spill)) + first));
+    const memory = transferCycles(ctx, inputB + weightB + outFinal + 2 * spill);
+    // without double buffering transfers no longer hide behind compute (a ranking estimate; the schedule is exact)
+    out(k, groupTiles * ((ctx.overlap ? Math.max(compute, memory) : compute + memory) + first));
   }
 }
 
@@ -212,25 +219,32 @@ function scheduleGroupTile(ctx: Context, m: Mapping): LayerTiming {
   const spilled = new Set<number>();
   let computeSum = 0, arrayTiles = 0, words = 0, unitWords = 0, ibufRead = 0, wbufRead = 0, obufAcc = 0;
 
-  const loadBytes = (j: number, prev: Record<LoopName, number> | null): number => {
+  // What a load brings: its bytes and whether any of them go into a single-buffered buffer (which the array
+  // is still reading until the current tile's compute ends).
+  const single = { ibuf: !ctx.cfg.ibuf.doubleBuffered, wbuf: !ctx.cfg.wbuf.doubleBuffered, obuf: !ctx.cfg.obuf.doubleBuffered };
+  const load = (j: number, prev: Record<LoopName, number> | null): { bytes: number; waits: boolean } => {
     const c = at(j);
     let b = 0;
+    let waits = false;
     if (!prev || prev.p !== c.p || prev.i !== c.i) {
       const x = bytesOf(m.gt * t.i[c.i] * t.p[c.p].foot, ctx.aBits);
       traffic.input += x;
       b += x;
+      waits ||= single.ibuf;
     }
     if (!prev || prev.o !== c.o || prev.i !== c.i) {
       const x = bytesOf(m.gt * t.o[c.o] * t.i[c.i] * kk, ctx.wBits);
       traffic.weight += x;
       b += x;
+      waits ||= single.wbuf;
     }
     if ((!prev || prev.p !== c.p || prev.o !== c.o) && spilled.has(c.p * dims.o + c.o)) {
-      const x = t.p[c.p].pix * t.o[c.o] * m.gt * PSUM_BYTES;
+      const x = t.p[c.p].pix * t.o[c.o] * m.gt * ctx.psum;
       traffic.outputRead += x;
       b += x;
+      waits ||= single.obuf;
     }
-    return b;
+    return { bytes: b, waits };
   };
 
   let chan = 0;
@@ -238,12 +252,15 @@ function scheduleGroupTile(ctx: Context, m: Mapping): LayerTiming {
   const compEnd = new Float64Array(T);
   const storeDone = new Float64Array(T);
   let cur = at(0);
-  loadDone[0] = chan = transferCycles(ctx, loadBytes(0, null));
+  loadDone[0] = chan = transferCycles(ctx, load(0, null).bytes);
   for (let j = 0; j < T; j++) {
     const next = j + 1 < T ? at(j + 1) : null;
-    if (next) {
+    const nextLoad = next ? load(j + 1, cur) : null;
+    // Double buffering: tile j+1 loads into the halves tile j-1 used, overlapping tile j's compute. A
+    // single-buffered target takes the load only after tile j is done with it (issued below, after j's store).
+    if (nextLoad && !nextLoad.waits) {
       const start = Math.max(chan, j >= 1 ? compEnd[j - 1] : 0);
-      loadDone[j + 1] = chan = start + transferCycles(ctx, loadBytes(j + 1, cur));
+      loadDone[j + 1] = chan = start + transferCycles(ctx, nextLoad.bytes);
     }
     // compute tile j
     const ic = t.i[cur.i], oc = t.o[cur.o], pix = t.p[cur.p].pix;
@@ -258,20 +275,26 @@ function scheduleGroupTile(ctx: Context, m: Mapping): LayerTiming {
     unitWords += w * usedRows * oc * m.gt;
     ibufRead += colTiles * w * usedRows * bytesOf(P, ctx.aBits);
     wbufRead += w * usedRows * oc * m.gt * bytesOf(P, ctx.wBits);
-    obufAcc += pix * oc * m.gt * PSUM_BYTES * 2;
-    const cs = Math.max(loadDone[j], j >= 1 ? compEnd[j - 1] : 0, j >= 2 ? storeDone[j - 2] : 0);
+    obufAcc += pix * oc * m.gt * ctx.psum * 2;
+    // OBUF: the half this tile writes was drained by the store two tiles back; a single buffer by the last one.
+    const obufFree = single.obuf ? (j >= 1 ? storeDone[j - 1] : 0) : j >= 2 ? storeDone[j - 2] : 0;
+    const cs = Math.max(loadDone[j], j >= 1 ? compEnd[j - 1] : 0, obufFree);
     compEnd[j] = cs + comp;
     // store when the output tile changes next (or at the end)
     storeDone[j] = j >= 1 ? storeDone[j - 1] : 0;
     if (!next || next.p !== cur.p || next.o !== cur.o) {
       // The visit with the last input-channel tile is final, whatever the loop order; earlier ones spill
-      // 32-bit partial sums that the next visit reads back.
+      // accumulator-wide partial sums that the next visit reads back.
       const final = cur.i === dims.i - 1;
-      const bytes = final ? bytesOf(pix * oc * m.gt, ctx.outBits) : pix * oc * m.gt * PSUM_BYTES;
+      const bytes = final ? bytesOf(pix * oc * m.gt, ctx.outBits) : pix * oc * m.gt * ctx.psum;
       traffic.outputWrite += bytes;
       if (!final) spilled.add(cur.p * dims.o + cur.o);
       const start = Math.max(chan, compEnd[j]);
       storeDone[j] = chan = start + transferCycles(ctx, bytes);
+    }
+    if (nextLoad && nextLoad.waits) {
+      const start = Math.max(chan, compEnd[j]);
+      loadDone[j + 1] = chan = start + transferCycles(ctx, nextLoad.bytes);
     }
     if (next) cur = next;
   }
@@ -332,7 +355,7 @@ export interface LayerModelInput {
 }
 
 function contextOf(x: LayerModelInput): Context {
-  return { nest: x.nest, cfg: x.cfg, mode: x.mode, aBits: x.aBits, wBits: x.wBits, outBits: x.outBits, lanes: x.cfg.rows * pairsPerCycle(x.mode), bw: dramBitsPerCycle(x.cfg) };
+  return { nest: x.nest, cfg: x.cfg, mode: x.mode, aBits: x.aBits, wBits: x.wBits, outBits: x.outBits, lanes: x.cfg.rows * pairsPerCycle(x.mode), bw: dramBitsPerCycle(x.cfg), psum: psumBytes(x.cfg), overlap: x.cfg.ibuf.doubleBuffered && x.cfg.wbuf.doubleBuffered && x.cfg.obuf.doubleBuffered };
 }
 
 /** The schedule of one given mapping (the search's choice or any other that fits). */
@@ -370,7 +393,8 @@ export function clearLayerCache(): void {
 
 /** Searches the mappings and returns the fastest schedule (less DRAM traffic breaks ties). */
 export function bestLayerTiming(x: LayerModelInput): LayerTiming {
-  const key = JSON.stringify([x.nest, x.cfg.rows, x.cfg.cols, x.cfg.ibuf, x.cfg.wbuf, x.cfg.obuf, x.cfg.dram.bitsPerCycle, x.cfg.dram.efficiency, x.mode, x.aBits, x.wBits, x.outBits]);
+  // The whole config is in the key: a field left out would let one design answer for another.
+  const key = JSON.stringify([x.nest, x.cfg, x.mode, x.aBits, x.wBits, x.outBits]);
   const hit = cache.get(key);
   if (hit) return hit;
   const ctx = contextOf(x);
@@ -380,7 +404,7 @@ export function bestLayerTiming(x: LayerModelInput): LayerTiming {
     const minIn = bytesOf(inputExtent(1, n.sh, n.haloH, n.ih) * inputExtent(1, n.sw, n.haloW, n.iw), x.aBits);
     const minW = bytesOf(n.kh * n.kw, x.wBits);
     throw new ConfigError(
-      `${x.cfg.name}: buffers too small for one tile of layer '${x.layerName}': a tile needs at least ${minIn} B of IBUF, ${minW} B of WBUF and ${PSUM_BYTES} B of OBUF per half ` +
+      `${x.cfg.name}: buffers too small for one tile of layer '${x.layerName}': a tile needs at least ${minIn} B of IBUF, ${minW} B of WBUF and ${psumBytes(x.cfg)} B of OBUF per half ` +
         `(have ${tileCapacity(x.cfg.ibuf)}, ${tileCapacity(x.cfg.wbuf)}, ${tileCapacity(x.cfg.obuf)} B usable per tile)`,
     );
   }

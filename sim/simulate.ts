@@ -1,8 +1,8 @@
 // Whole-network simulation with the cycle-accurate model: each compute layer through the layer model at
 // its precision, pooling and elementwise layers folded into the output path (no array cycles, see
 // reports/simulator/README.md).
-import { HwConfig } from '../hw/config.js';
-import { fuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
+import { HwConfig, unitWidth } from '../hw/config.js';
+import { FuMode, modeFor, pairsPerCycle } from '../hw/fusion-unit.js';
 import { ComputeLayer, Network, Precision, computeLayers, layerMacs } from '../src/model/ir.js';
 import { layerEnergy } from './energy.js';
 import { loopNest } from './loop-nest.js';
@@ -17,15 +17,16 @@ export interface SimOptions {
   precisionLabel: string;
 }
 
-export function hwPrecision(p: Precision, cfg: HwConfig): Precision {
-  const a = fuWidth(p.a), w = fuWidth(p.w);
-  if (a > cfg.maxBits || w > cfg.maxBits) throw new UserError(`precision a${p.a}w${p.w} needs ${Math.max(a, w)}-bit Fusion Units; ${cfg.name} has ${cfg.maxBits}-bit units`);
-  return { a, w };
+/** The Fusion Unit mode a precision runs in on `cfg`'s units (each width raised to the next one they fuse to). */
+export function hwMode(p: Precision, cfg: HwConfig): FuMode {
+  const unit = unitWidth(cfg);
+  if (p.a > unit || p.w > unit) throw new UserError(`precision a${p.a}w${p.w} needs ${Math.max(p.a, p.w)}-bit operands; ${cfg.name} has ${unit}-bit Fusion Units`);
+  return modeFor(p.a, p.w, unit);
 }
 
 export function simulateLayer(l: ComputeLayer, cfg: HwConfig, p: Precision, batch: number): LayerSimResult {
-  const hp = hwPrecision(p, cfg);
-  const mode = { a: hp.a as 2 | 4 | 8, w: hp.w as 2 | 4 | 8 };
+  const mode = hwMode(p, cfg);
+  const hp = { a: mode.a, w: mode.w };
   const nest = loopNest(l, batch);
   // Operands live in memory at their real width; the output is written at this layer's activation width.
   const t = bestLayerTiming({ nest, cfg, mode, aBits: p.a, wBits: p.w, outBits: Math.max(p.a, 2), layerName: l.name });

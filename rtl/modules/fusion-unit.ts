@@ -1,6 +1,7 @@
 // bitbrick.v and fusion_unit.v. The Fusion Unit's per-mode operand multiplexers and shifts are printed from
 // brickPlan() (hw/fusion-unit.ts), the same plan the TypeScript model evaluates, so the two cannot drift.
-import { BRICKS_PER_UNIT, FU_MODES, FuMode, brickPlan, modeName, pairsPerCycle } from '../../hw/fusion-unit.js';
+import { FU_MODES, FuMode, brickPlan, bricksPerUnit, modeName, pairsPerCycle } from '../../hw/fusion-unit.js';
+import { RTL_UNIT_BITS } from '../pack.js';
 import { FU_SUM_BITS, WORD_BITS, modeCode } from '../pack.js';
 import { Port, Provenance, VerilogModule, clog2, header, moduleHead, table } from '../verilog.js';
 
@@ -96,7 +97,7 @@ export function fusionUnitModule(prov: Provenance): VerilogModule {
   const modeRows = FU_MODES.map((m) => [`localparam [3:0] ${modeLabel(m)}`, `= 4'd${modeCode(m)};`, `// ${modeName(m)}: ${pairsPerCycle(m)} product${pairsPerCycle(m) > 1 ? 's' : ''} per cycle`]);
 
   let bricks = '';
-  for (let b = 0; b < BRICKS_PER_UNIT; b++) {
+  for (let b = 0; b < bricksPerUnit(RTL_UNIT_BITS); b++) {
     const rows: string[][] = [];
     for (const m of FU_MODES) {
       const op = brickPlan(m)[b];

@@ -15,6 +15,13 @@ export interface RefOptions {
 
 /** The accelerator in the model's terms: tile capacities in bits, energies per bit for tie-breaking. */
 export function refArch(cfg: HwConfig): RefArch {
+  // The published model fits a tile in half of each buffer and overlaps every transfer but the first and last:
+  // it has no single-buffered schedule to offer.
+  for (const b of ['ibuf', 'wbuf', 'obuf'] as const) {
+    if (!cfg[b].doubleBuffered) {
+      throw new UserError(`config '${cfg.name}': ${b}.doubleBuffered false is not modelled by the published Bit Fusion simulator (it assumes double-buffered IBUF, WBUF and OBUF); use --model cycle`);
+    }
+  }
   const e = cfg.energy;
   return {
     rows: cfg.rows,

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bitBrick, sliceValue } from '../../hw/bitbrick.js';
-import { FU_MODES, brickPlan, fusionUnit, modeName, operandRange, pairsPerCycle, fuWidth } from '../../hw/fusion-unit.js';
+import { FU_MODES, UNIT_WIDTHS, brickPlan, bricksPerUnit, fuModes, fusionUnit, modeName, operandRange, pairsPerCycle, fuWidth } from '../../hw/fusion-unit.js';
 import { rng, randInt } from '../helpers.js';
 
 test('BitBrick: every slice pair and sign combination equals the 3-bit extended product', () => {
@@ -81,10 +81,46 @@ test('Fusion Unit: random full words and corners in every mode equal the integer
   }
 });
 
-test('fuWidth raises precisions to the next fused width', () => {
-  assert.equal([1, 2, 3, 4, 5, 6, 7, 8].map(fuWidth), [2, 2, 4, 4, 8, 8, 8, 8]);
-  assert.throws(() => fuWidth(9), /outside/);
-  assert.throws(() => fuWidth(0), /outside/);
+test('fuWidth raises precisions to the next width the unit fuses to', () => {
+  assert.equal([1, 2, 3, 4, 5, 6, 7, 8].map((b) => fuWidth(b, 8)), [2, 2, 4, 4, 8, 8, 8, 8]);
+  assert.equal([1, 3, 4].map((b) => fuWidth(b, 4)), [2, 4, 4]);
+  assert.equal([5, 9, 16].map((b) => fuWidth(b, 16)), [8, 16, 16]);
+  assert.throws(() => fuWidth(9, 8), /outside 1\.\.8/);
+  assert.throws(() => fuWidth(5, 4), /outside 1\.\.4/);
+  assert.throws(() => fuWidth(0, 8), /outside/);
+});
+
+test('the 8-bit unit has the Bit Fusion paper\'s nine modes, widest first', () => {
+  assert.equal(FU_MODES.map(modeName), ['8x8', '8x4', '4x8', '4x4', '8x2', '2x8', '4x2', '2x4', '2x2']);
+  assert.equal(fuModes(4).map(modeName), ['4x4', '4x2', '2x4', '2x2']);
+  assert.is(fuModes(16).length, 16);
+});
+
+test('4-, 8- and 16-bit units: (L/2)^2 bricks, every pair\'s slice products exactly once, L/a x L/w pairs', () => {
+  for (const unit of UNIT_WIDTHS) for (const m of fuModes(unit)) {
+    const plan = brickPlan(m);
+    const n = bricksPerUnit(unit);
+    assert.is(plan.length, n, `${unit}-bit ${modeName(m)}`);
+    assert.is(new Set(plan.map((o) => `${o.pair}:${o.aSlice}:${o.wSlice}`)).size, n);
+    assert.is(pairsPerCycle(m), (unit / m.a) * (unit / m.w));
+    assert.is(pairsPerCycle(m) * (m.a / 2) * (m.w / 2), n);
+  }
+  assert.equal([4, 8, 16].map(bricksPerUnit), [4, 16, 64]);
+});
+
+test('4- and 16-bit units: random words and corners in every mode equal the integer dot product', () => {
+  const r = rng(11);
+  for (const unit of [4, 16] as const) for (const m of fuModes(unit)) for (const as of [false, true]) for (const ws of [false, true]) {
+    const n = pairsPerCycle(m);
+    const [alo, ahi] = operandRange(m.a, as);
+    const [wlo, whi] = operandRange(m.w, ws);
+    const cases: Array<[number[], number[]]> = [[new Array(n).fill(alo), new Array(n).fill(whi)], [new Array(n).fill(ahi), new Array(n).fill(wlo)]];
+    for (let i = 0; i < 100; i++) cases.push([Array.from({ length: n }, () => randInt(r, alo, ahi)), Array.from({ length: n }, () => randInt(r, wlo, whi))]);
+    for (const [acts, wts] of cases) {
+      const want = acts.reduce((s, a, i) => s + a * wts[i], 0);
+      assert.is(fusionUnit(m, acts, wts, as, ws), want, `${unit}-bit ${modeName(m)} ${as}/${ws}`);
+    }
+  }
 });
 
 test.run();

@@ -28,14 +28,14 @@ test('vc709 parameters: bank depths, address widths, descriptor layout', () => {
   assert.is(p.maxSteps, 512);
   assert.equal(descriptorLayout(p).map((f) => f.lsb), [0, 2, 4, 5, 6, 7, 18, 29, 39, 48]);
   assert.is(descriptorBits(p), 56);
-  const d = packDescriptor({ mode: { a: 4, w: 2 }, aSigned: true, wSigned: false, half: 1, M: 3, S: 5, ibufBase: 7, wbufBase: 1, obufBase: 2 }, p);
+  const d = packDescriptor({ mode: { a: 4, w: 2, unit: 8 }, aSigned: true, wSigned: false, half: 1, M: 3, S: 5, ibufBase: 7, wbufBase: 1, obufBase: 2 }, p);
   assert.is(d, 1n | (0n << 2n) | (1n << 4n) | (1n << 6n) | (3n << 7n) | (5n << 18n) | (7n << 29n) | (1n << 39n) | (2n << 48n));
-  assert.throws(() => packDescriptor({ mode: { a: 8, w: 8 }, aSigned: false, wSigned: false, half: 0, M: 1, S: 1, ibufBase: 1024, wbufBase: 0, obufBase: 0 }, p), /ibuf_base/);
+  assert.throws(() => packDescriptor({ mode: { a: 8, w: 8, unit: 8 }, aSigned: false, wSigned: false, half: 0, M: 1, S: 1, ibufBase: 1024, wbufBase: 0, obufBase: 0 }, p), /ibuf_base/);
 });
 
 test('compileTile lays words out in the halves and refuses tiles that do not fit', () => {
   const p = rtlParams(cfgOf(2, 2));
-  const t = makeTile({ rows: 2, cols: 2, mode: { a: 8, w: 8 }, aSigned: false, wSigned: false, M: 2, S: 3, fill: 'max' }, prng(1));
+  const t = makeTile({ rows: 2, cols: 2, mode: { a: 8, w: 8, unit: 8 }, aSigned: false, wSigned: false, M: 2, S: 3, fill: 'max' }, prng(1));
   const ct = compileTile(t, { half: 1, ibufBase: 4, wbufBase: 2, obufBase: 1 }, p);
   assert.is(ct.ibufWrites.length, 2 * 6);
   assert.is(ct.wbufWrites.length, 4 * 3);
@@ -48,7 +48,7 @@ test('compileTile lays words out in the halves and refuses tiles that do not fit
 test('compileLayer: a GEMM split into tiles reproduces the integer product', () => {
   const p = rtlParams(cfgOf(2, 2));
   const r = prng(4);
-  const g = { mode: { a: 4 as const, w: 4 as const }, aSigned: true, wSigned: true, M: 5, K: 21, N: 3, a: new Int32Array(5 * 21), w: new Int32Array(21 * 3) };
+  const g = { mode: { a: 4 as const, w: 4 as const, unit: 8 as const }, aSigned: true, wSigned: true, M: 5, K: 21, N: 3, a: new Int32Array(5 * 21), w: new Int32Array(21 * 3) };
   g.a.forEach((_, i) => (g.a[i] = randInt(r, -8, 7)));
   g.w.forEach((_, i) => (g.w[i] = randInt(r, -8, 7)));
   const layer = compileLayer(g, p);

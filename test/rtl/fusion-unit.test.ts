@@ -20,8 +20,8 @@ test('packWord puts pair i at bits [i*bits +: bits] in two\'s complement', () =>
   assert.equal(unpackWord(0xffffffff, 4, 8, true), new Array(8).fill(-1));
   assert.equal(unpackWord(0x80, 8, 1, true), [-128]);
   assert.throws(() => packWord([1, 2, 3, 4, 5], 8), /exceed/);
-  assert.is(modeCode({ a: 8, w: 8 }), 10);
-  assert.is(modeCode({ a: 2, w: 4 }), 1);
+  assert.is(modeCode({ a: 8, w: 8, unit: 8 }), 10);
+  assert.is(modeCode({ a: 2, w: 4, unit: 8 }), 1);
 });
 
 test('vector set: every mode and sign combination, corners included, model equals the dot product', () => {

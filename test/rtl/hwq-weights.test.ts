@@ -265,7 +265,7 @@ test('grouped conv: each group\'s column tiles hold exactly the words compileLay
   for (let g = 0; g < 2; g++) {
     const w = new Int32Array(18 * 3);
     for (let k = 0; k < 18; k++) for (let n = 0; n < 3; n++) w[k * 3 + n] = weights[(g * 3 + n) * 18 + k];
-    const compiled = compileLayer({ mode: { a: 4, w: 4 }, aSigned: false, wSigned: true, M: 2, K: 18, N: 3, a: new Int32Array(2 * 18), w }, p2);
+    const compiled = compileLayer({ mode: { a: 4, w: 4, unit: 8 }, aSigned: false, wSigned: true, M: 2, K: 18, N: 3, a: new Int32Array(2 * 18), w }, p2);
     assert.is(compiled.tiles.length, 2);
     compiled.tiles.forEach((ct, j) => {
       const t = img.plan.tiles[g * 2 + j];

@@ -82,14 +82,14 @@ test('fast layer model = cycle-stepped array on real data: random convs, mapping
 
 test('layer model: a layer that cannot be tiled names the layer and the buffer sizes', () => {
   const cfg = smallConfig(8, 8, 8, 1024, 1024);
-  const x: LayerModelInput = { nest: loopNest(conv(16, 16, 8, 3, 1, 1, 1), 1), cfg, mode: { a: 8, w: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'conv7' };
+  const x: LayerModelInput = { nest: loopNest(conv(16, 16, 8, 3, 1, 1, 1), 1), cfg, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'conv7' };
   assert.throws(() => bestLayerTiming(x), /buffers too small for one tile of layer 'conv7'/);
 });
 
 test('layer model: total = compute + stalls, stalls >= first load, more bandwidth never slows a layer', () => {
   const layer = conv(64, 64, 28, 3, 1, 1, 1);
   const base = getPreset('bitfusion-8x8')!;
-  const mk = (bits: number): LayerModelInput => ({ nest: loopNest(layer, 1), cfg: { ...base, dram: { ...base.dram, bitsPerCycle: bits } }, mode: { a: 8, w: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'c' });
+  const mk = (bits: number): LayerModelInput => ({ nest: loopNest(layer, 1), cfg: { ...base, dram: { ...base.dram, bitsPerCycle: bits } }, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'c' });
   let prev = Infinity;
   for (const bits of [8, 32, 128, 512]) {
     const t = bestLayerTiming(mk(bits));
@@ -104,7 +104,7 @@ test('layer model: total = compute + stalls, stalls >= first load, more bandwidt
 
 test('depthwise conv packs groups onto the columns when that is faster', () => {
   const dw = conv(32, 32, 14, 3, 1, 1, 32);
-  const t = bestLayerTiming({ nest: loopNest(dw, 1), cfg: getPreset('bitfusion-8x8')!, mode: { a: 8, w: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'dw' });
+  const t = bestLayerTiming({ nest: loopNest(dw, 1), cfg: getPreset('bitfusion-8x8')!, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'dw' });
   assert.ok(t.mapping.gt > 1, `gt = ${t.mapping.gt}`);
   // one group per tile would stream ceil(9/8) = 2 steps per pixel per group: 32 * 196 * 2 words
   assert.ok(t.words < 32 * 196 * 2, `${t.words} words`);

@@ -43,7 +43,7 @@ test('stepped array: every mode on a 4x3 array, with init partial sums', () => {
 });
 
 test('stepped array: write schedule — column c of pixel m is written at m*S + S + rows + c + 1', () => {
-  const mode = { a: 8 as const, w: 8 as const };
+  const mode = { a: 8 as const, w: 8 as const, unit: 8 as const };
   const t: ArrayTile = { rows: 3, cols: 4, mode, aSigned: true, wSigned: true, M: 2, S: 2, acts: new Int32Array(2 * 2 * 3).fill(1), wts: new Int32Array(2 * 3 * 4).fill(2) };
   const run = runTile(t);
   for (const w of run.writes) assert.is(w.cycle, w.m * t.S + t.S + t.rows + w.col + 1);
