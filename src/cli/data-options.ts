@@ -1,6 +1,7 @@
 // Image-data options shared by `hwq eval`, `hwq quantize` and `hwq compare`: which preprocessing, which
 // labels, how many images. One definition so the commands accept the same flags with the same checks.
 import type { Argv } from 'yargs';
+import type { DataSet, OpenOptions } from '../data/dataset.js';
 import { CHANNEL_ORDERS, PRESETS, PRESET_NAMES, outputChannels, resolvePreprocess, type ChannelOrder, type PreprocessSpec, type PresetName } from '../data/preprocess.js';
 import { UserError } from '../errors.js';
 
@@ -49,4 +50,47 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
 
 export function checkCount(what: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
+}
+
+export interface SampleArgs {
+  limit?: number;
+  first?: number;
+  seed?: number;
+}
+
+/** --limit/--first/--seed of the commands that measure accuracy (eval, compare). */
+export function sampleOptions<T>(y: Argv<T>) {
+  return y
+    .option('limit', { type: 'number', describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' })
+    .option('first', { type: 'number', describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" })
+    .option('seed', { type: 'number', describe: 'seed of the --limit sample (default 0)' });
+}
+
+/** The openDataSet options the flags ask for; conflicting flags are refused rather than one silently ignored. */
+export function samplingFromArgs(a: SampleArgs): Pick<OpenOptions, 'limit' | 'seed' | 'stratify'> {
+  checkCount('limit', a.limit, 1);
+  checkCount('first', a.first, 1);
+  checkCount('seed', a.seed, 0);
+  if (a.limit !== undefined && a.first !== undefined) {
+    throw new UserError(`give --limit ${a.limit} (a random sample stratified over the classes) or --first ${a.first} (the first images in sorted order), not both`);
+  }
+  if (a.seed !== undefined && a.limit === undefined) {
+    throw new UserError(`--seed ${a.seed} chooses the --limit sample; ${a.first !== undefined ? '--first takes the first images in sorted order and has no seed' : 'add --limit N'}`);
+  }
+  if (a.first !== undefined) return { limit: a.first };
+  return a.limit === undefined ? {} : { limit: a.limit, seed: a.seed ?? 0, stratify: true };
+}
+
+/** One stderr line saying which images a subset holds, or undefined when every image is used. */
+export function samplingNote(d: DataSet): string | undefined {
+  const s = d.sampling;
+  if (s.mode === 'stratified') return `sampled ${d.samples.length} of ${d.total} images, stratified over ${s.classes} classes, seed ${s.seed}`;
+  if (s.mode === 'first') return `took the first ${d.samples.length} of ${d.total} images in sorted order (--first), covering ${s.sampledClasses} of ${s.classes} classes`;
+  return undefined;
+}
+
+/** The sampling as --json reports it. */
+export function samplingJson(d: Pick<DataSet, 'sampling' | 'total'>): { mode: string; seed: number | null; total: number; classes: number; sampledClasses: number } {
+  const s = d.sampling;
+  return { mode: s.mode, seed: s.seed, total: d.total, classes: s.classes, sampledClasses: s.sampledClasses };
 }
