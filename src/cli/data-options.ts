@@ -52,33 +52,43 @@ export function checkCount(what: string, v: number | undefined, min: number): vo
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
 }
 
+/** Counts as typed: the CLI passes the raw text (so a typo is echoed as typed, not as NaN), code passes numbers. */
 export interface SampleArgs {
-  limit?: number;
-  first?: number;
-  seed?: number;
+  limit?: number | string;
+  first?: number | string;
+  seed?: number | string;
 }
 
 /** --limit/--first/--seed of the commands that measure accuracy (eval, compare). */
 export function sampleOptions<T>(y: Argv<T>) {
   return y
-    .option('limit', { type: 'number', describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' })
-    .option('first', { type: 'number', describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" })
-    .option('seed', { type: 'number', describe: 'seed of the --limit sample (default 0)' });
+    .option('limit', { type: 'string', describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' })
+    .option('first', { type: 'string', describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" })
+    .option('seed', { type: 'string', describe: 'seed of the --limit sample (default 0)' });
+}
+
+function countArg(flag: string, v: number | string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UserError(`invalid --${flag} ${String(v).trim() === '' ? "''" : v}: it must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}`);
+  }
+  return n;
 }
 
 /** The openDataSet options the flags ask for; conflicting flags are refused rather than one silently ignored. */
 export function samplingFromArgs(a: SampleArgs): Pick<OpenOptions, 'limit' | 'seed' | 'stratify'> {
-  checkCount('limit', a.limit, 1);
-  checkCount('first', a.first, 1);
-  checkCount('seed', a.seed, 0);
-  if (a.limit !== undefined && a.first !== undefined) {
-    throw new UserError(`give --limit ${a.limit} (a random sample stratified over the classes) or --first ${a.first} (the first images in sorted order), not both`);
+  const limit = countArg('limit', a.limit, 1);
+  const first = countArg('first', a.first, 1);
+  const seed = countArg('seed', a.seed, 0, 0xffffffff);
+  if (limit !== undefined && first !== undefined) {
+    throw new UserError(`give --limit ${limit} (a random sample stratified over the classes) or --first ${first} (the first images in sorted order), not both`);
   }
-  if (a.seed !== undefined && a.limit === undefined) {
-    throw new UserError(`--seed ${a.seed} chooses the --limit sample; ${a.first !== undefined ? '--first takes the first images in sorted order and has no seed' : 'add --limit N'}`);
+  if (seed !== undefined && limit === undefined) {
+    throw new UserError(`--seed ${seed} chooses the --limit sample; ${first !== undefined ? '--first takes the first images in sorted order and has no seed' : 'add --limit N'}`);
   }
-  if (a.first !== undefined) return { limit: a.first };
-  return a.limit === undefined ? {} : { limit: a.limit, seed: a.seed ?? 0, stratify: true };
+  if (first !== undefined) return { limit: first };
+  return limit === undefined ? {} : { limit, seed: seed ?? 0, stratify: true };
 }
 
 /** One stderr line saying which images a subset holds, or undefined when every image is used. */
