@@ -233,8 +233,9 @@ export function checkClassKinds(rows: readonly LabelRow[], labelsPath: string): 
 }
 
 /**
- * Integer classes are indices already. Wnids map through a synset list next to the labels file; any other
- * names get indices in sorted order, like class folders.
+ * Integer classes are indices already. Wnids map through a synset list next to the labels file (with one there,
+ * a field that is no listed wnid, such as a typo, is refused rather than turning every wnid into a sorted name);
+ * any other names get indices in sorted order, like class folders.
  */
 function classIndices(rows: readonly LabelRow[], labelsPath: string): { labels: number[]; classes?: string[] } {
   const cls = rows.map((r) => r.cls);
@@ -242,13 +243,13 @@ function classIndices(rows: readonly LabelRow[], labelsPath: string): { labels: 
     const synsets = findSynsetList(dirname(labelsPath));
     return { labels: cls.map(Number), classes: synsets ? readSynsetList(synsets) : undefined };
   }
-  if (cls.every((c) => WNID_RE.test(c))) {
+  if (cls.some((c) => WNID_RE.test(c))) {
     const synsets = findSynsetList(dirname(labelsPath));
     if (synsets) {
       const wnids = readSynsetList(synsets);
       const index = new Map(wnids.map((w, i) => [w, i]));
-      const unknown = cls.find((c) => !index.has(c));
-      if (unknown) throw new UserError(`labels file '${labelsPath}' names class '${unknown}', which is not in the synset list '${synsets}'`);
+      const unknown = rows.find((r) => !index.has(r.cls));
+      if (unknown) throw new UserError(`labels file '${labelsPath}' line ${unknown.line}: class '${unknown.cls}' is not a wnid listed in the synset list '${synsets}'`);
       return { labels: cls.map((c) => index.get(c)!), classes: wnids };
     }
   }

@@ -83,6 +83,11 @@ test('labels CSV with class names maps them in sorted order; wnids map through a
   writeAt(wdir, 'synset_words.txt', 'n00000003 three\nn00000001 one, uno\nn00000002 two\n');
   const wcsv = writeAt(wdir, 'w.csv', '1.png,n00000001\n2.png,n00000002\n3.png,n00000003\n');
   assert.equal(openDataSet(root, { labels: wcsv }).samples.map((s) => s.label), [1, 2, 0]);
+  // with a synset list, a mistyped wnid is refused instead of every wnid becoming a sorted name
+  const typo = writeAt(wdir, 'typo.csv', '1.png,n00000001\n2.png,n0000OOO2\n3.png,n00000003\n');
+  throwsUser(() => openDataSet(root, { labels: typo }), /typo\.csv' line 2: class 'n0000OOO2' is not a wnid listed in the synset list '.*synset_words\.txt'/);
+  const unlisted = writeAt(wdir, 'unlisted.csv', '1.png,n00000001\n2.png,n00000009\n');
+  throwsUser(() => openDataSet(root, { labels: unlisted }), /unlisted\.csv' line 2: class 'n00000009' is not a wnid listed/);
 });
 
 test('ImageNet training-style names take the class from the synset list line', () => {
