@@ -1,6 +1,7 @@
 // Image-data options shared by `hwq eval`, `hwq quantize` and `hwq compare`: which preprocessing, which
 // labels, how many images. One definition so the commands accept the same flags with the same checks.
 import type { Argv } from 'yargs';
+import type { DataSet, OpenOptions } from '../data/dataset.js';
 import { CHANNEL_ORDERS, PRESETS, PRESET_NAMES, outputChannels, resolvePreprocess, type ChannelOrder, type PreprocessSpec, type PresetName } from '../data/preprocess.js';
 import { UserError } from '../errors.js';
 
@@ -49,4 +50,57 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
 
 export function checkCount(what: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
+}
+
+/** Counts as typed: the CLI passes the raw text (so a typo is echoed as typed, not as NaN), code passes numbers. */
+export interface SampleArgs {
+  limit?: number | string;
+  first?: number | string;
+  seed?: number | string;
+}
+
+/** --limit/--first/--seed of the commands that measure accuracy (eval, compare). */
+export function sampleOptions<T>(y: Argv<T>) {
+  return y
+    .option('limit', { type: 'string', describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' })
+    .option('first', { type: 'string', describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" })
+    .option('seed', { type: 'string', describe: 'seed of the --limit sample (default 0)' });
+}
+
+function countArg(flag: string, v: number | string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UserError(`invalid --${flag} ${String(v).trim() === '' ? "''" : v}: it must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}`);
+  }
+  return n;
+}
+
+/** The openDataSet options the flags ask for; conflicting flags are refused rather than one silently ignored. */
+export function samplingFromArgs(a: SampleArgs): Pick<OpenOptions, 'limit' | 'seed' | 'stratify'> {
+  const limit = countArg('limit', a.limit, 1);
+  const first = countArg('first', a.first, 1);
+  const seed = countArg('seed', a.seed, 0, 0xffffffff);
+  if (limit !== undefined && first !== undefined) {
+    throw new UserError(`give --limit ${limit} (a random sample stratified over the classes) or --first ${first} (the first images in sorted order), not both`);
+  }
+  if (seed !== undefined && limit === undefined) {
+    throw new UserError(`--seed ${seed} chooses the --limit sample; ${first !== undefined ? '--first takes the first images in sorted order and has no seed' : 'add --limit N'}`);
+  }
+  if (first !== undefined) return { limit: first };
+  return limit === undefined ? {} : { limit, seed: seed ?? 0, stratify: true };
+}
+
+/** One stderr line saying which images a subset holds, or undefined when every image is used. */
+export function samplingNote(d: DataSet): string | undefined {
+  const s = d.sampling;
+  if (s.mode === 'stratified') return `sampled ${d.samples.length} of ${d.total} images, stratified over ${s.classes} classes, seed ${s.seed}`;
+  if (s.mode === 'first') return `took the first ${d.samples.length} of ${d.total} images in sorted order (--first), covering ${s.sampledClasses} of ${s.classes} classes`;
+  return undefined;
+}
+
+/** The sampling as --json reports it. */
+export function samplingJson(d: Pick<DataSet, 'sampling' | 'total'>): { mode: string; seed: number | null; total: number; classes: number; sampledClasses: number } {
+  const s = d.sampling;
+  return { mode: s.mode, seed: s.seed, total: d.total, classes: s.classes, sampledClasses: s.sampledClasses };
 }

@@ -4,12 +4,14 @@
 //   class-folders `<root>/<class>/*.jpg|jpeg|png`, class i = i-th folder name in sorted order
 //   synset-names  ImageNet training-style `n01440764_*.JPEG`, class = line of the wnid in a synset list
 // Samples come back in a canonical sorted order (relative path, or IDX index) before limit/seed apply.
+// A labels file holds class indices or class names, never a mix: a stray name (or `-3`) among indices must not
+// quietly turn every index into a name sorted alphabetically.
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { isImageName, type RawImage } from './image.js';
 import { idxLabelsPathFor, isIdxImagesName, readIdxFile } from './idx.js';
-import { sample, validateSampling, type SamplingOptions } from './sampling.js';
+import { sample, stratifiedSample, validateSampling, type SamplingOptions } from './sampling.js';
 
 export type SampleSource = { kind: 'file'; path: string } | { kind: 'pixels'; id: string; image: RawImage };
 
@@ -29,11 +31,24 @@ export interface DataSet {
   samples: Sample[];
   /** How many samples the full data set has before limit/seed. */
   total: number;
+  sampling: SamplingInfo;
+}
+
+export interface SamplingInfo {
+  /** all: every sample in sorted order; first: the first `limit` of them; shuffled: a seeded shuffle (its first
+   *  `limit`); stratified: stratifiedSample. */
+  mode: 'all' | 'first' | 'shuffled' | 'stratified';
+  seed: number | null;
+  /** Distinct labels in the full set and in the samples taken. */
+  classes: number;
+  sampledClasses: number;
 }
 
 export interface OpenOptions extends SamplingOptions {
   /** A `file,class` CSV, a synset list (line i = wnid of class i), or an IDX labels file. */
   labels?: string;
+  /** With a limit: a sample stratified over the classes (seed default 0) instead of `sample`'s first N. */
+  stratify?: boolean;
 }
 
 /** Names looked for (in the folder, then its parent) when wnid-named images need a synset list. */
@@ -44,10 +59,18 @@ const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 export function openDataSet(path: string, opts: OpenOptions = {}): DataSet {
   validateSampling(opts);
   const full = openFull(resolve(path), opts.labels === undefined ? undefined : resolve(opts.labels));
-  return { ...full, path, total: full.samples.length, samples: sample(full.samples, opts) };
+  const stratified = opts.stratify === true && opts.limit !== undefined;
+  const samples = stratified ? stratifiedSample(full.samples, (s) => s.label, opts.limit!, opts.seed ?? 0) : sample(full.samples, opts);
+  const classCount = (ss: readonly Sample[]): number => new Set(ss.map((s) => s.label)).size;
+  const mode = stratified ? 'stratified' : opts.seed !== undefined ? 'shuffled' : opts.limit !== undefined ? 'first' : 'all';
+  const sampling: SamplingInfo = {
+    mode, seed: mode === 'stratified' || mode === 'shuffled' ? opts.seed ?? 0 : null,
+    classes: classCount(full.samples), sampledClasses: classCount(samples),
+  };
+  return { ...full, path, total: full.samples.length, samples, sampling };
 }
 
-type FullSet = Omit<DataSet, 'path' | 'total'>;
+type FullSet = Omit<DataSet, 'path' | 'total' | 'sampling'>;
 
 function openFull(path: string, labels: string | undefined): FullSet {
   if (!existsSync(path)) throw new UserError(`data path '${path}' does not exist`);
@@ -149,17 +172,19 @@ function csvFields(line: string): string[] {
 export interface LabelRow {
   file: string;
   cls: string;
+  /** 1-based line in the file, for messages. */
+  line: number;
 }
 
 /** Rows of a `file,class` CSV; a first row whose file is not an image name is taken as the header. */
 export function parseLabelsCsv(text: string, name: string): LabelRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text.split(/\r?\n/).map((line, i) => ({ line, no: i + 1 })).filter((l) => l.line.trim() !== '');
   const rows: LabelRow[] = [];
-  lines.forEach((line, i) => {
+  lines.forEach(({ line, no }, i) => {
     const f = csvFields(line);
     if (i === 0 && !isImageName(f[0] ?? '')) return;
-    if (f.length < 2 || f[0] === '' || f[1] === '') throw new UserError(`labels file '${name}' line ${i + 1}: expected 'file,class', got '${line}'`);
-    rows.push({ file: f[0], cls: f[1] });
+    if (f.length < 2 || f[0] === '' || f[1] === '') throw new UserError(`labels file '${name}' line ${no}: expected 'file,class', got '${line}'`);
+    rows.push({ file: f[0], cls: f[1], line: no });
   });
   if (rows.length === 0) throw new UserError(`labels file '${name}' has no rows`);
   return rows;
@@ -173,7 +198,7 @@ function openLabelsFile(root: string, labelsPath: string): FullSet {
     const shown = missing.slice(0, 3).map((r) => r.file).join(', ');
     throw new UserError(`labels file '${labelsPath}' names ${missing.length} file(s) missing from '${root}': ${shown}${missing.length > 3 ? ', ...' : ''}`);
   }
-  const { labels, classes } = classIndices(rows.map((r) => r.cls), labelsPath);
+  const { labels, classes } = classIndices(rows, labelsPath);
   const samples = rows
     .map((r, i) => ({ source: { kind: 'file', path: join(root, r.file) } as SampleSource, label: labels[i], file: r.file }))
     .sort((a, b) => byCodepoint(a.file, b.file))
@@ -181,22 +206,50 @@ function openLabelsFile(root: string, labelsPath: string): FullSet {
   return { layout: 'labels-file', classes, samples };
 }
 
+/** How a class field reads: an index (integer >= 0), some other number (-3, 2.5, 1e3), or a name. */
+export function classKind(cls: string): 'index' | 'number' | 'name' {
+  if (/^\d+$/.test(cls)) return 'index';
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(cls) ? 'number' : 'name';
+}
+
 /**
- * Integer classes are indices already. Wnids map through a synset list next to the labels file; any other
- * names get indices in sorted order, like class folders.
+ * Refuses a labels file mixing class indices and names, or holding a number that is no index: the first field
+ * of the minority kind is named with its line.
  */
-function classIndices(cls: string[], labelsPath: string): { labels: number[]; classes?: string[] } {
-  if (cls.every((c) => /^\d+$/.test(c))) {
+export function checkClassKinds(rows: readonly LabelRow[], labelsPath: string): 'index' | 'name' {
+  const kinds = rows.map((r) => classKind(r.cls));
+  const count = (k: string): number => kinds.filter((x) => x === k).length;
+  const [indices, numbers, names] = [count('index'), count('number'), count('name')];
+  if (indices === rows.length) return 'index';
+  if (names === rows.length) return 'name';
+  const where = (i: number): string => `labels file '${labelsPath}' line ${rows[i].line}: class '${rows[i].cls}'`;
+  if (indices + numbers >= names) {
+    const odd = kinds.findIndex((k) => k !== 'index');
+    const others = indices > 0 ? 'while the other lines are indices' : 'and no line holds a class index';
+    throw new UserError(`${where(odd)} is not a class index (an integer >= 0) ${others}; give every line an index or every line a class name`);
+  }
+  const odd = kinds.findIndex((k) => k !== 'name');
+  throw new UserError(`${where(odd)} is a number while the other lines are class names; give every line an index or every line a class name`);
+}
+
+/**
+ * Integer classes are indices already. Wnids map through a synset list next to the labels file (with one there,
+ * a field that is no listed wnid, such as a typo, is refused rather than turning every wnid into a sorted name);
+ * any other names get indices in sorted order, like class folders.
+ */
+function classIndices(rows: readonly LabelRow[], labelsPath: string): { labels: number[]; classes?: string[] } {
+  const cls = rows.map((r) => r.cls);
+  if (checkClassKinds(rows, labelsPath) === 'index') {
     const synsets = findSynsetList(dirname(labelsPath));
     return { labels: cls.map(Number), classes: synsets ? readSynsetList(synsets) : undefined };
   }
-  if (cls.every((c) => WNID_RE.test(c))) {
+  if (cls.some((c) => WNID_RE.test(c))) {
     const synsets = findSynsetList(dirname(labelsPath));
     if (synsets) {
       const wnids = readSynsetList(synsets);
       const index = new Map(wnids.map((w, i) => [w, i]));
-      const unknown = cls.find((c) => !index.has(c));
-      if (unknown) throw new UserError(`labels file '${labelsPath}' names class '${unknown}', which is not in the synset list '${synsets}'`);
+      const unknown = rows.find((r) => !index.has(r.cls));
+      if (unknown) throw new UserError(`labels file '${labelsPath}' line ${unknown.line}: class '${unknown.cls}' is not a wnid listed in the synset list '${synsets}'`);
       return { labels: cls.map((c) => index.get(c)!), classes: wnids };
     }
   }

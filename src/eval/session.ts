@@ -1,9 +1,11 @@
-// Opening an ONNX model for evaluation: the input/output names, and a check that the model's input size is what
-// the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error).
+// Opening an ONNX model for evaluation: the input/output names, a check that the model's input size is what
+// the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error), and that
+// its output is class scores: a feature map read as scores (1x3x32x32 as 3,072 classes) gives a meaningless top-1.
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
+import { GraphView } from '../onnx/graph.js';
 import { runnableModel } from '../onnx/fold-dequant.js';
 import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
 
@@ -26,6 +28,8 @@ export interface OpenModel {
   outputName: string;
   /** N x C x H x W as the model declares it; strings are symbolic (free) dimensions. */
   inputShape: Dim[];
+  /** The output's dims as the graph declares them (undefined: unknown), or undefined when it declares no shape. */
+  outputShape?: (Dim | undefined)[];
 }
 
 /**
@@ -64,7 +68,35 @@ export async function openModel(path: string, tuning?: SessionTuning): Promise<O
   const meta = session.inputMetadata.find((m) => m.name === inputName);
   const shape: Dim[] = meta && meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) : [];
   if (shape.length !== 4) throw new UserError(`model '${path}' input '${inputName}' has shape [${shape.join(', ')}]; evaluation needs an N x C x H x W image input`);
-  return { path, session, inputName, outputName, inputShape: shape };
+  const outputShape = new GraphView(model).outputs.find((o) => o.name === outputName)?.dims;
+  const opened: OpenModel = { path, session, inputName, outputName, inputShape: shape, outputShape };
+  if (outputShape) outputClasses(opened, outputShape);
+  return opened;
+}
+
+const shapeText = (dims: readonly (Dim | undefined)[]): string => `[${dims.map((d) => d ?? '?').join(', ')}]`;
+
+/**
+ * The class count of an output shaped [batch, classes] (trailing 1s allowed: [batch, classes, 1, 1]), or
+ * undefined while the class dimension is symbolic; any other shape is refused naming the model and the shape.
+ * `returned`: the shape came from a run, not from the graph's declaration.
+ */
+export function outputClasses(m: Pick<OpenModel, 'path' | 'outputName'>, dims: readonly (Dim | undefined)[], returned = false): number | undefined {
+  const classes = dims[1];
+  const extra = dims.slice(2).some((d) => typeof d === 'number' && d !== 1);
+  if (dims.length < 2 || extra || (typeof classes === 'number' && classes < 1)) {
+    const what = returned ? `returned output '${m.outputName}' of shape` : `output '${m.outputName}' has shape`;
+    throw new UserError(`model '${m.path}' ${what} ${shapeText(dims)}; evaluation needs class scores shaped [batch, classes]`);
+  }
+  return typeof classes === 'number' ? classes : undefined;
+}
+
+/** Refuses labels the model's classes cannot hold (a label >= the class count could never be predicted). */
+export function checkClassesCoverLabels(m: Pick<OpenModel, 'path' | 'outputName'>, dims: readonly (Dim | undefined)[], maxLabel: number, dataPath: string, returned = false): void {
+  const classes = outputClasses(m, dims, returned);
+  if (classes !== undefined && maxLabel >= classes) {
+    throw new UserError(`data set '${dataPath}' has labels up to ${maxLabel} but model '${m.path}' output '${m.outputName}' ${shapeText(dims)} gives only ${classes} classes`);
+  }
 }
 
 /** The fixed batch size the model demands, or undefined when the batch dimension is free. */

@@ -5,11 +5,11 @@
 import { UserError } from '../errors.js';
 import type { Batch } from '../data/batches.js';
 import { batches } from '../data/batches.js';
-import { openDataSet, type DataSet } from '../data/dataset.js';
+import { openDataSet, type DataSet, type OpenOptions, type SamplingInfo } from '../data/dataset.js';
 import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
-import { evaluateOpen, type EvalResult } from '../eval/evaluate.js';
+import { checkModelFits, evaluateOpen } from '../eval/evaluate.js';
 import { pairedTop1, type PairedTop1 } from '../eval/metrics.js';
-import { fixedBatch, isQdq, openModel as openEvalModel } from '../eval/session.js';
+import { fixedBatch, openModel as openEvalModel, type OpenModel } from '../eval/session.js';
 import { GraphView } from '../onnx/graph.js';
 import { type IModelProto, loadModel } from '../onnx/proto.js';
 import { outputSqnr } from './output-sqnr.js';
@@ -37,6 +37,9 @@ export interface CompareResult {
    *  how much of the drop a different sample of images could move. */
   paired: PairedTop1;
   images: number;
+  /** How the images were picked, and how many the data set holds. */
+  sampling: SamplingInfo;
+  total: number;
   sqnrImages: number;
   preprocess: string;
   /** Per quantized layer, in the order `hwq.layers` lists them (empty when q has no such metadata). */
@@ -45,6 +48,8 @@ export interface CompareResult {
   output: LayerSqnr | null;
   /** Why some layers (or all of them) are not compared. */
   notes: string[];
+  /** Signs the result is not what the user meant to measure (e.g. the models given the wrong way round). */
+  warnings: string[];
 }
 
 /** The `hwq.layers` records of a QDQ model written by `hwq quantize`, or null when the model has none. */
@@ -89,6 +94,16 @@ export function matchLayers(records: readonly QdqLayerRecord[], floatModel: IMod
   return { layers, notes };
 }
 
+/**
+ * A quantized model rarely beats its float model by more than the noise of the sample; when it beats it by over
+ * three paired standard errors, the two were most likely given the wrong way round.
+ */
+export function swapWarning(float: Accuracy, quantized: Accuracy, paired: PairedTop1, floatPath: string, quantPath: string): string | undefined {
+  const gain = 100 * (quantized.top1 - float.top1);
+  if (gain <= 0 || gain <= 3 * paired.seTop1) return undefined;
+  return `the quantized model '${quantPath}' scores ${gain.toFixed(2)} pts above the float model '${floatPath}' in top-1, more than 3 paired standard errors (${paired.seTop1.toFixed(2)} pts): the arguments may be swapped (hwq compare FLOAT QUANTIZED)`;
+}
+
 /** Percentage points lost from float to quantized. */
 export function accuracyDrop(f: Accuracy, q: Accuracy): { top1: number; top5: number } {
   return { top1: 100 * (f.top1 - q.top1), top5: 100 * (f.top5 - q.top5) };
@@ -106,8 +121,10 @@ export interface CompareOptions {
   quantPath: string;
   data: string;
   labels?: string;
-  limit?: number;
-  seed?: number;
+  /** Which images: openDataSet's limit/seed/stratify. */
+  sample?: Pick<OpenOptions, 'limit' | 'seed' | 'stratify'>;
+  /** Called with the opened data set before any image runs. */
+  onData?: (data: DataSet) => void;
   /** Images (the first of the evaluated ones) used for the SQNR; 0 skips it. */
   sqnrImages: number;
   batchSize?: number;
@@ -117,13 +134,15 @@ export interface CompareOptions {
   spec: (chw: (number | string | undefined)[]) => PreprocessSpec;
 }
 
-async function accuracyOf(path: string, data: DataSet, spec: PreprocessSpec, o: CompareOptions): Promise<{ r: EvalResult; fixed?: number }> {
-  const m = await openEvalModel(path);
+/** Both models open and checked against the data before either runs, so a bad second model fails fast. */
+async function withModels<T>(o: CompareOptions, data: DataSet, spec: PreprocessSpec, fn: (f: OpenModel, q: OpenModel) => Promise<T>): Promise<T> {
+  const opened: OpenModel[] = [];
   try {
-    const r = await evaluateOpen(m, data, spec, { batchSize: o.batchSize, workers: o.workers, progress: o.progress, keepHits: true });
-    return { r, fixed: fixedBatch(m) };
+    for (const p of [o.floatPath, o.quantPath]) opened.push(await openEvalModel(p));
+    for (const m of opened) checkModelFits(m, data, spec);
+    return await fn(opened[0], opened[1]);
   } finally {
-    await m.session.release();
+    for (const m of opened) await m.session.release();
   }
 }
 
@@ -137,13 +156,20 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     throw new UserError(`${o.quantPath} expects input ${qChw.join('x')} but ${o.floatPath} expects ${chw.join('x')}; compare a quantized model with its own float model`);
   }
   const spec = o.spec(chw);
-  const data = openDataSet(o.data, { labels: o.labels, limit: o.limit, seed: o.seed });
+  const data = openDataSet(o.data, { labels: o.labels, ...o.sample });
   if (data.samples.length === 0) throw new UserError(`data set '${o.data}' has no images`);
+  o.onData?.(data);
 
-  const f = await accuracyOf(o.floatPath, data, spec, o);
-  const q = await accuracyOf(o.quantPath, data, spec, o);
-  const float = { top1: f.r.top1, top5: f.r.top5 };
-  const quantized = { top1: q.r.top1, top5: q.r.top5 };
+  const evalOpts = { batchSize: o.batchSize, workers: o.workers, progress: o.progress, keepHits: true };
+  const { f, q, fixed } = await withModels(o, data, spec, async (fm, qm) => ({
+    f: await evaluateOpen(fm, data, spec, evalOpts),
+    q: await evaluateOpen(qm, data, spec, evalOpts),
+    fixed: fixedBatch(fm) ?? fixedBatch(qm),
+  }));
+  const float = { top1: f.top1, top5: f.top5 };
+  const quantized = { top1: q.top1, top5: q.top5 };
+  const paired = pairedTop1(f.top1Hits!, q.top1Hits!);
+  const swapped = swapWarning(float, quantized, paired, o.floatPath, o.quantPath);
 
   const notes: string[] = [];
   const records = layerRecords(qModel, o.quantPath);
@@ -157,7 +183,6 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (!outInFloat) notes.push(`final output '${outName ?? '?'}' of ${o.quantPath} is not an output of ${o.floatPath}: its SQNR is not computed`);
 
   // A model with a fixed batch dimension takes only whole batches of that size.
-  const fixed = f.fixed ?? q.fixed;
   const batchSize = fixed ?? o.batchSize ?? 8;
   let n = Math.min(o.sqnrImages, data.samples.length);
   if (fixed !== undefined) n -= n % fixed;
@@ -171,9 +196,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   }
   const db = (t: string) => sq.get(t) ?? NaN;
   return {
-    float, quantized, drop: accuracyDrop(float, quantized), paired: pairedTop1(f.r.top1Hits!, q.r.top1Hits!), images: f.r.images, sqnrImages: sq.size ? n : 0, preprocess: spec.name,
+    float, quantized, drop: accuracyDrop(float, quantized), paired, images: f.images, sampling: data.sampling, total: data.total,
+    sqnrImages: sq.size ? n : 0, preprocess: spec.name,
     layers: sq.size ? match.layers.map((l) => ({ ...l, outputSqnrDb: db(l.tensor) })) : [],
     output: sq.size && outInFloat ? { name: outName!, tensor: outName!, outputSqnrDb: db(outName!) } : null,
     notes,
+    warnings: swapped ? [swapped] : [],
   };
 }

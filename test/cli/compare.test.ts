@@ -15,28 +15,34 @@ import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
 import { loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
-import { accuracyDrop, layerRecords, matchLayers } from '../../src/quant/compare.js';
+import { accuracyDrop, layerRecords, matchLayers, swapWarning } from '../../src/quant/compare.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
 import { toQdqModel, type QdqLayerRecord } from '../../src/quant/qdq.js';
 import { hwq } from './run-hwq.js';
+import { colourFolder, colourModel, featureMapModel } from '../eval/colour-fixtures.js';
 
 const T = mkdtempSync(join(tmpdir(), 'hwq-compare-'));
 
-/** Runs `hwq compare ...args` in-process (the command module through yargs); stdout and the exit code. */
-async function compare(...args: string[]): Promise<{ code: number; stdout: string; error: string }> {
+/** Runs `hwq compare ...args` in-process (the command module through yargs); stdout, stderr and the exit code. */
+async function compare(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; error: string }> {
   const chunks: string[] = [];
+  const errs: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((s: string) => (chunks.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  const out = (code: number, error = '') => ({ code, stdout: chunks.join(''), stderr: errs.join(''), error });
   try {
     await yargs(['compare', ...args]).strict().command(command as never).fail((msg, err) => {
       throw err ?? new UserError(msg);
     }).parseAsync();
-    return { code: 0, stdout: chunks.join(''), error: '' };
+    return out(0);
   } catch (e) {
-    if (e instanceof UserError) return { code: 2, stdout: chunks.join(''), error: e.message };
+    if (e instanceof UserError) return out(2, e.message);
     throw e;
   } finally {
     process.stdout.write = write;
+    process.stderr.write = writeErr;
   }
 }
 
@@ -134,10 +140,12 @@ interface CompareJson {
   top1OnlyFloat: number;
   top1OnlyQuantized: number;
   images: number;
+  sampling: { mode: string; seed: number | null; total: number; classes: number; sampledClasses: number };
   sqnrImages: number;
   layers: { name: string; outputSqnrDb: number | null }[];
   output: { name: string; outputSqnrDb: number | null } | null;
   notes: string[];
+  warnings: string[];
 }
 
 test('compare on a small model: both accuracies, the drop, per-layer SQNR of the hwq.layers; plain q: outputs only', async () => {
@@ -164,6 +172,9 @@ test('compare on a small model: both accuracies, the drop, per-layer SQNR of the
   const d = (j.top1OnlyFloat + j.top1OnlyQuantized) / 12 - ((j.top1OnlyFloat - j.top1OnlyQuantized) / 12) ** 2;
   assert.ok(Math.abs(j.drop.top1StandardError - (100 * Math.sqrt(d)) / Math.sqrt(12)) < 1e-9, 'standard error');
   assert.equal(j.notes, []);
+  assert.equal(j.warnings, []);
+  assert.equal(j.sampling, { mode: 'all', seed: null, total: 12, classes: 2, sampledClasses: 2 });
+  assert.is(res.stderr, '');
 
   // Text output: the accuracy table and the layer table.
   const text = await compare(fp, qp, '--data', data, '--preprocess', 'cifar10', '--sqnr-images', '4', '--workers', '0');
@@ -206,6 +217,47 @@ test('compare a model with a fixed batch of 2: SQNR on whole batches only', asyn
   assert.match(o.notes.join(' '), /fixed batch of 2/);
 });
 
+// ---- models of known accuracy: the class is the brightest channel of a solid colour ----
+
+test('compare warns when the "quantized" model beats the float one by more than 3 paired standard errors', async () => {
+  const good = colourModel(join(T, 'good.onnx'), [0, 1, 2]); // every image right
+  const worse = colourModel(join(T, 'worse.onnx'), [0, 2, 1]); // green and blue swapped: only red right
+  const data = colourFolder(join(T, 'colours'), 4);
+  const args = ['--data', data, '--preprocess', 'cifar10', '--sqnr-images', '0', '--workers', '0'];
+  const swapped = await compare(worse, good, ...args, '--json');
+  assert.is(swapped.code, 0, swapped.error);
+  const j = JSON.parse(swapped.stdout) as CompareJson;
+  assert.equal([j.float.top1, j.quantized.top1], [4 / 12, 1]);
+  assert.is(j.warnings.length, 1);
+  assert.match(j.warnings[0], /quantized model '.*good\.onnx' scores 66\.67 pts above the float model '.*worse\.onnx'.*3 paired standard errors \(13\.61 pts\): the arguments may be swapped/);
+  assert.is(swapped.stderr, `hwq: warning: ${j.warnings[0]}\n`);
+  const text = await compare(worse, good, ...args);
+  assert.match(text.stderr, /^hwq: warning: .*may be swapped/);
+  // the right way round: a drop, no warning
+  const right = await compare(good, worse, ...args, '--json');
+  assert.is(right.code, 0, right.error);
+  assert.equal(JSON.parse(right.stdout).warnings, []);
+  assert.is(right.stderr, '');
+  // a gain inside the noise is no reason to warn
+  const paired = { onlyA: 3, onlyB: 5, images: 100, seTop1: 2.82 };
+  assert.is(swapWarning({ top1: 0.7, top5: 0.9 }, { top1: 0.72, top5: 0.9 }, paired, 'f', 'q'), undefined);
+  assert.match(swapWarning({ top1: 0.7, top5: 0.9 }, { top1: 0.79, top5: 0.9 }, { ...paired, onlyB: 12 }, 'f', 'q') ?? '', /'q' scores 9\.00 pts above .*'f'/);
+});
+
+test('compare refuses, before running, a model whose output is no [batch, classes] or too few classes', async () => {
+  const good = colourModel(join(T, 'good2.onnx'), [0, 1, 2]);
+  const data = colourFolder(join(T, 'colours2'), 1);
+  const fmap = featureMapModel(join(T, 'fmap.onnx'));
+  const args = ['--data', data, '--preprocess', 'cifar10', '--sqnr-images', '0', '--workers', '0'];
+  const bad = await compare(good, fmap, ...args);
+  assert.is(bad.code, 2);
+  assert.match(bad.error, /model '.*fmap\.onnx' output 'y' has shape \[N, 3, 32, 32\]; evaluation needs class scores shaped \[batch, classes\]/);
+  const two = colourModel(join(T, 'two.onnx'), [0, 1, 1], 2);
+  const few = await compare(two, good, ...args);
+  assert.is(few.code, 2);
+  assert.match(few.error, /has labels up to 2 but model '.*two\.onnx' output 'y' \[N, 2\] gives only 2 classes/);
+});
+
 test('compare: bad input is a user error naming it', async () => {
   const fp = join(T, 'tiny.onnx');
   saveModel(fp, tinyCnn());
@@ -230,6 +282,8 @@ withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small
   assert.is(res.code, 0, res.error);
   const j = JSON.parse(res.stdout) as CompareJson;
   assert.is(j.images, 300);
+  assert.equal(j.sampling, { mode: 'stratified', seed: 2, total: 10000, classes: 10, sampledClasses: 10 });
+  assert.is(res.stderr, 'sampled 300 of 10000 images, stratified over 10 classes, seed 2\n');
   assert.is(j.layers.length, 20);
   assert.ok(j.layers.every((l) => l.outputSqnrDb !== null && l.outputSqnrDb > 20), j.layers.map((l) => l.outputSqnrDb).join(' '));
   assert.ok(j.float.top1 > 0.7 && Math.abs(j.drop.top1) <= 3, JSON.stringify(j.drop));

@@ -2,16 +2,14 @@
 // images, and the per-layer output SQNR of the quantized model against the float one.
 import type { Argv, CommandModule } from 'yargs';
 import { runCompare, type CompareResult } from '../../quant/compare.js';
-import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, SampleArgs, checkCount, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
 import { formatTable } from '../table.js';
 
-interface CompareArgs extends PreprocessArgs {
+interface CompareArgs extends PreprocessArgs, SampleArgs {
   float: string;
   quantized: string;
   data: string;
   labels?: string;
-  limit?: number;
-  seed?: number;
   'sqnr-images': number;
   batch?: number;
   progress?: boolean;
@@ -32,8 +30,10 @@ export function formatCompare(r: CompareResult, floatPath: string, quantPath: st
     ],
   );
   const p = r.paired;
+  const s = r.sampling;
+  const how = s.mode === 'stratified' ? ` (of ${r.total}, stratified over ${s.classes} classes, seed ${s.seed})` : s.mode === 'first' ? ` (the first of ${r.total} in sorted order)` : '';
   const parts = [
-    `${r.images} images, preprocess ${r.preprocess}`,
+    `${r.images} images${how}, preprocess ${r.preprocess}`,
     acc,
     `top-1 right only in the float model: ${p.onlyA} images, only in the quantized one: ${p.onlyB}; paired standard error of the top-1 drop ${pts(p.seTop1)}`,
   ];
@@ -51,10 +51,12 @@ export function compareJson(r: CompareResult): unknown {
   const num = (x: number) => (Number.isFinite(x) ? x : null);
   return {
     float: r.float, quantized: r.quantized, drop: { ...r.drop, top1StandardError: r.paired.seTop1 },
-    top1OnlyFloat: r.paired.onlyA, top1OnlyQuantized: r.paired.onlyB, images: r.images, sqnrImages: r.sqnrImages, preprocess: r.preprocess,
+    top1OnlyFloat: r.paired.onlyA, top1OnlyQuantized: r.paired.onlyB, images: r.images, sampling: samplingJson(r),
+    sqnrImages: r.sqnrImages, preprocess: r.preprocess,
     layers: r.layers.map((l) => ({ name: l.name, tensor: l.tensor, outputSqnrDb: num(l.outputSqnrDb) })),
     output: r.output ? { name: r.output.name, outputSqnrDb: num(r.output.outputSqnrDb) } : null,
     notes: r.notes,
+    warnings: r.warnings,
   };
 }
 
@@ -62,29 +64,32 @@ export const command: CommandModule<{}, CompareArgs> = {
   command: 'compare <float> <quantized>',
   describe: 'Accuracy drop and per-layer output SQNR of a quantized ONNX model against its float model',
   builder: (y: Argv) =>
-    preprocessOptions(y)
+    sampleOptions(preprocessOptions(y))
       .positional('float', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
       .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
-      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one' })
-      .option('limit', { type: 'number', describe: 'evaluate only N images' })
-      .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
+      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name)' })
       .option('sqnr-images', { type: 'number', default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' })
       .option('batch', { type: 'number', describe: 'inference batch size (default 8)' })
       .option('progress', { type: 'boolean', describe: 'progress bars on stderr (default: when stderr is a terminal)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
-      .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images') as unknown as Argv<CompareArgs>,
+      .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images, 100 from each class (seed 0)') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
-    checkCount('limit', a.limit, 1);
-    checkCount('seed', a.seed, 0);
+    const sample = samplingFromArgs(a);
     checkCount('batch', a.batch, 1);
     checkCount('workers', a.workers, 0);
     checkCount('sqnr-images', a['sqnr-images'], 0);
     const r = await runCompare({
-      floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, limit: a.limit, seed: a.seed,
+      floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, sample,
+      onData: (d) => {
+        const line = samplingNote(d);
+        if (line) process.stderr.write(`${line}\n`);
+      },
       sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: a.progress,
       spec: (chw) => resolvePreprocessArgs(a, chw, a.float),
     });
+    // Warnings go to stderr too, where they are seen even when stdout is piped into a file or a JSON reader.
+    for (const w of r.warnings) process.stderr.write(`hwq: warning: ${w}\n`);
     process.stdout.write(a.json ? `${JSON.stringify(compareJson(r), null, 2)}\n` : formatCompare(r, a.float, a.quantized));
   },
 };

@@ -1,17 +1,14 @@
 // `hwq eval model.onnx --data DIR`: float (or quantized) top-1/top-5 accuracy and throughput of an ONNX model.
 import type { Argv, CommandModule } from 'yargs';
-import { UserError } from '../../errors.js';
 import { openDataSet, type DataSet } from '../../data/dataset.js';
 import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
 import { openModel } from '../../eval/session.js';
-import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, SampleArgs, checkCount, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
 
-interface EvalArgs extends PreprocessArgs {
+interface EvalArgs extends PreprocessArgs, SampleArgs {
   model: string;
   data: string;
   labels?: string;
-  limit?: number;
-  seed?: number;
   batch?: number;
   json: boolean;
   progress?: boolean;
@@ -19,27 +16,27 @@ interface EvalArgs extends PreprocessArgs {
 }
 
 function builder(y: Argv): Argv<EvalArgs> {
-  return preprocessOptions(y)
+  return sampleOptions(preprocessOptions(y))
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
     .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
-    .option('labels', { type: 'string', describe: 'labels: a file,class CSV, a synset list (line i = class i), or an IDX labels file' })
-    .option('limit', { type: 'number', describe: 'evaluate only N images' })
-    .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
+    .option('labels', { type: 'string', describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file' })
     .option('batch', { type: 'number', describe: 'inference batch size (default 8; models with a fixed batch use theirs)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
     .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
     .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
 }
 
-export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: DataSet }> {
-  checkCount('limit', a.limit, 1);
-  checkCount('seed', a.seed, 0);
+/** `note` receives the line saying which images a --limit/--first subset holds, before any image runs. */
+export async function runEval(a: EvalArgs, note: (line: string) => void = () => undefined): Promise<{ result: EvalResult; data: DataSet }> {
+  const sampling = samplingFromArgs(a);
   checkCount('batch', a.batch, 1);
   checkCount('workers', a.workers, 0);
   const model = await openModel(a.model);
   try {
     const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
-    const data = openDataSet(a.data, { labels: a.labels, limit: a.limit, seed: a.seed });
+    const data = openDataSet(a.data, { labels: a.labels, ...sampling });
+    const line = samplingNote(data);
+    if (line) note(line);
     const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: a.progress });
     return { result, data };
   } finally {
@@ -49,9 +46,11 @@ export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: 
 
 export function formatResult(r: EvalResult, data: DataSet): string {
   const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+  const s = data.sampling;
+  const how = s.mode === 'stratified' ? ` stratified over ${s.classes} classes, seed ${s.seed}` : s.mode === 'first' ? ' first in sorted order' : '';
   return [
     `model       ${r.model}`,
-    `data        ${r.data} (${data.layout}, ${r.images} of ${data.total} images, preprocess ${r.preprocess})`,
+    `data        ${r.data} (${data.layout}, ${r.images} of ${data.total} images${how}, preprocess ${r.preprocess})`,
     `top-1       ${pct(r.top1)} (${r.top1Correct}/${r.images})`,
     `top-5       ${pct(r.top5)} (${r.top5Correct}/${r.images})`,
     `throughput  ${r.imagesPerSecond.toFixed(1)} images/s (${r.seconds.toFixed(2)} s, batch ${r.batchSize})`,
@@ -69,12 +68,13 @@ export const command: CommandModule<object, EvalArgs> = {
   describe: 'Measure top-1/top-5 accuracy and images/s of an ONNX classifier on a labelled image set',
   builder,
   handler: async (a) => {
-    const { result: r, data } = await runEval(a);
+    const { result: r, data } = await runEval(a, (line) => process.stderr.write(`${line}\n`));
     if (a.json) {
       const out: Record<string, unknown> = {
         model: r.model, data: r.data, images: r.images, top1: r.top1, top5: r.top5,
         imagesPerSecond: r.imagesPerSecond, seconds: r.seconds,
         top1Correct: r.top1Correct, top5Correct: r.top5Correct, preprocess: r.preprocess, batchSize: r.batchSize,
+        sampling: samplingJson(data),
       };
       if (a['per-class']) out.perClass = Object.fromEntries([...r.perClass.entries()].sort((x, y) => x[0] - y[0]).map(([c, v]) => [c, v]));
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
