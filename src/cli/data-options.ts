@@ -3,6 +3,8 @@
 import type { Argv } from 'yargs';
 import { CHANNEL_ORDERS, PRESETS, PRESET_NAMES, outputChannels, resolvePreprocess, type ChannelOrder, type PreprocessSpec, type PresetName } from '../data/preprocess.js';
 import { UserError } from '../errors.js';
+import { workersOption } from './flags.js';
+import { intOption, numberListOption } from './numbers.js';
 
 export interface PreprocessArgs {
   preprocess?: string;
@@ -17,12 +19,12 @@ export interface PreprocessArgs {
 export function preprocessOptions<T>(y: Argv<T>) {
   return y
     .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset (default: the one matching the model input size)' })
-    .option('resize', { type: 'number', describe: 'resize the shorter side to N pixels (bilinear) before cropping' })
-    .option('crop', { type: 'number', describe: 'center-crop N x N pixels' })
-    .option('mean', { type: 'array', number: true, describe: 'per-channel mean on the [0, 1] scale, in output channel order' })
-    .option('std', { type: 'array', number: true, describe: 'per-channel std on the [0, 1] scale, in output channel order' })
+    .option('resize', intOption('resize', { min: 1, describe: 'resize the shorter side to N pixels (bilinear) before cropping' }))
+    .option('crop', intOption('crop', { min: 1, describe: 'center-crop N x N pixels' }))
+    .option('mean', numberListOption('mean', 'per-channel mean on the [0, 1] scale, in output channel order'))
+    .option('std', numberListOption('std', 'per-channel std on the [0, 1] scale, in output channel order'))
     .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
-    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: one per core)' });
+    .option('workers', workersOption);
 }
 
 /** The preset whose output matches a model input of C x H x W, when exactly one does. */
@@ -45,8 +47,4 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
     throw new UserError(`${modelName} expects input ${modelInput.join('x')} (CxHxW) but preprocessing '${spec.name}' produces ${want.join('x')}; choose a matching --preprocess`);
   }
   return spec;
-}
-
-export function checkCount(what: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
 }

@@ -2,7 +2,9 @@
 // images, and the per-layer output SQNR of the quantized model against the float one.
 import type { Argv, CommandModule } from 'yargs';
 import { runCompare, type CompareResult } from '../../quant/compare.js';
-import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { progressOption, wantProgress } from '../flags.js';
+import { intOption } from '../numbers.js';
 import { formatTable } from '../table.js';
 
 interface CompareArgs extends PreprocessArgs {
@@ -67,22 +69,17 @@ export const command: CommandModule<{}, CompareArgs> = {
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
       .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
       .option('labels', { type: 'string', describe: 'labels file for --data when it needs one' })
-      .option('limit', { type: 'number', describe: 'evaluate only N images' })
-      .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
-      .option('sqnr-images', { type: 'number', default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' })
-      .option('batch', { type: 'number', describe: 'inference batch size (default 8)' })
-      .option('progress', { type: 'boolean', describe: 'progress bars on stderr (default: when stderr is a terminal)' })
+      .option('limit', intOption('limit', { min: 1, describe: 'evaluate only N images' }))
+      .option('seed', intOption('seed', { min: 0, describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' }))
+      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' }))
+      .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
+      .option('progress', progressOption)
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
       .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
-    checkCount('limit', a.limit, 1);
-    checkCount('seed', a.seed, 0);
-    checkCount('batch', a.batch, 1);
-    checkCount('workers', a.workers, 0);
-    checkCount('sqnr-images', a['sqnr-images'], 0);
     const r = await runCompare({
       floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, limit: a.limit, seed: a.seed,
-      sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: a.progress,
+      sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress),
       spec: (chw) => resolvePreprocessArgs(a, chw, a.float),
     });
     process.stdout.write(a.json ? `${JSON.stringify(compareJson(r), null, 2)}\n` : formatCompare(r, a.float, a.quantized));

@@ -4,7 +4,9 @@ import { UserError } from '../../errors.js';
 import { openDataSet, type DataSet } from '../../data/dataset.js';
 import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
 import { openModel } from '../../eval/session.js';
-import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { progressOption, wantProgress } from '../flags.js';
+import { intOption } from '../numbers.js';
 
 interface EvalArgs extends PreprocessArgs {
   model: string;
@@ -23,24 +25,20 @@ function builder(y: Argv): Argv<EvalArgs> {
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
     .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
     .option('labels', { type: 'string', describe: 'labels: a file,class CSV, a synset list (line i = class i), or an IDX labels file' })
-    .option('limit', { type: 'number', describe: 'evaluate only N images' })
-    .option('seed', { type: 'number', describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' })
-    .option('batch', { type: 'number', describe: 'inference batch size (default 8; models with a fixed batch use theirs)' })
+    .option('limit', intOption('limit', { min: 1, describe: 'evaluate only N images' }))
+    .option('seed', intOption('seed', { min: 0, describe: 'pick the --limit images by a seeded shuffle (default: the first N in sorted order)' }))
+    .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8; models with a fixed batch use theirs)' }))
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
-    .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
+    .option('progress', progressOption)
     .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
 }
 
 export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: DataSet }> {
-  checkCount('limit', a.limit, 1);
-  checkCount('seed', a.seed, 0);
-  checkCount('batch', a.batch, 1);
-  checkCount('workers', a.workers, 0);
   const model = await openModel(a.model);
   try {
     const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
     const data = openDataSet(a.data, { labels: a.labels, limit: a.limit, seed: a.seed });
-    const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: a.progress });
+    const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress) });
     return { result, data };
   } finally {
     await model.session.release();
