@@ -35,8 +35,15 @@ function checkOptionPlacement(argv: string[]): void {
   if (early.length) usageFailure(`option ${early[0]} comes before the command name: write 'hwq ${argv[at]} ${early.join(' ')} ...'`);
 }
 
-/** A non-array option given twice would reach a command as an array; say so instead. */
-function checkRepeats(argv: Record<string, unknown>, raw: string[], arrays: string[]): true {
+/**
+ * What yargs would pass silently: a non-array option given twice reaches a command as an array, and
+ * `--json=abc` reads as false.
+ */
+function checkValues(argv: Record<string, unknown>, raw: string[], arrays: string[], booleans: string[]): true {
+  for (const t of raw) {
+    const m = /^--([^=]+)=(.*)$/.exec(t);
+    if (m && booleans.includes(m[1]) && !/^(true|false)$/.test(m[2])) throw new UserError(`--${m[1]} is a switch: write --${m[1]} or --no-${m[1]}, not '${t}'`);
+  }
   for (const [k, v] of Object.entries(argv)) {
     if (k === '_' || k === '$0' || !Array.isArray(v) || arrays.includes(k)) continue;
     if (raw.some((t) => t === `--${k}` || t.startsWith(`--${k}=`))) throw new UserError(`--${k} is given more than once (${v.map((x) => `'${String(x)}'`).join(', ')}): give it once`);
@@ -58,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     .version()
     .wrap(Math.min(120, process.stdout.columns || 100))
-    .check((a, opts: { array?: string[] }) => checkRepeats(a, expanded, opts?.array ?? []), true)
+    .check((a, opts: { array?: string[]; boolean?: string[] }) => checkValues(a, expanded, opts?.array ?? [], opts?.boolean ?? []), true)
     .fail((msg, err) => {
       // yargs' own parse errors (YError), including those the option checks throw while coercing values,
       // are usage errors; anything else came from a command and is handled below.

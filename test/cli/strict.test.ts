@@ -19,6 +19,7 @@ test('unknown or misplaced arguments are refused by every command', async () => 
     { args: ['--batch', '3', 'sim', 'resnet18'], says: /--batch.*before the command/ },
     { args: ['sim', 'resnet18', '--config', 'vc709', '--config', 'bitfusion-asic'], says: /--config.*more than once/ },
     { args: ['sim', 'resnet18', '--batch'], says: /batch/ },
+    { args: ['sim', 'resnet18', '--json=abc'], says: /--json is a switch/ },
   ];
   const runs = await hwqAll(cases.map((c) => c.args));
   runs.forEach((r, i) => assert.match(userError(r, cases[i].args.join(' ')), cases[i].says));

@@ -112,7 +112,7 @@ test('eval command: options reach the evaluator; --json prints the documented ob
   await userError(runEval(base), /no preprocessing preset matches model input 3x4x4/);
   const { result } = await runEval({ ...base, preprocess: 'cifar10', crop: 4, mean: [0], std: [1], limit: 4 });
   assert.equal([result.images, result.top1Correct], [4, 3]); // the first 4 in sorted order: a/0, a/1, a/2, a/9-mislabelled
-  await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, limit: 0 }), /invalid --limit 0/);
+  await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, limit: 0 }), /--limit '0' must be an integer >= 1/);
   const writes: string[] = [];
   const orig = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((s: string) => (writes.push(s), true)) as typeof process.stdout.write;

@@ -6,7 +6,7 @@ import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
 import { openModel } from '../../eval/session.js';
 import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
 import { progressOption, wantProgress } from '../flags.js';
-import { intOption } from '../numbers.js';
+import { intOption, parseIntArg } from '../numbers.js';
 
 interface EvalArgs extends PreprocessArgs {
   model: string;
@@ -34,6 +34,8 @@ function builder(y: Argv): Argv<EvalArgs> {
 }
 
 export async function runEval(a: EvalArgs): Promise<{ result: EvalResult; data: DataSet }> {
+  // the command line checks these while parsing; programmatic callers get the same checks here
+  for (const [name, v, min] of [['limit', a.limit, 1], ['seed', a.seed, 0], ['batch', a.batch, 1], ['workers', a.workers, 0]] as const) if (v !== undefined) parseIntArg(name, v, min);
   const model = await openModel(a.model);
   try {
     const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
