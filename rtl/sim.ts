@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Interrupted, registerTemp } from '../src/cleanup.js';
 import { join } from 'node:path';
 import { Port } from './verilog.js';
 
@@ -259,6 +260,8 @@ function writeSources(dir: string, sources: Map<string, string>): string[] {
 function run(cmd: string, args: string[], cwd: string, what: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new SimError(`${what}: cannot run ${cmd}: ${r.error.message}`);
+  // Ctrl-C reaches the whole process group: the tool dying of it is the user stopping the run, not a failure.
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') throw new Interrupted(r.signal);
   if (r.status !== 0) throw new SimError(`${what} failed (exit ${r.status}):\n${(r.stderr || r.stdout).slice(0, 4000)}`);
   return (r.stdout ?? '') + (r.stderr ?? '');
 }
@@ -272,6 +275,7 @@ export function buildVerilator(sources: Map<string, string>, top: SimTop, opts: 
   if (existsSync(exe)) return exe;
   mkdirSync(cacheRoot(), { recursive: true });
   const work = mkdtempSync(join(cacheRoot(), `build-${top.name}-`));
+  const release = registerTemp(work);
   try {
     const files = writeSources(work, sources);
     writeFileSync(join(work, 'harness.cpp'), harness);
@@ -287,6 +291,7 @@ export function buildVerilator(sources: Map<string, string>, top: SimTop, opts: 
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
+    release();
   }
   if (!existsSync(exe)) throw new SimError(`verilator build of ${top.name} produced no executable`);
   return exe;
@@ -296,18 +301,21 @@ export function buildVerilator(sources: Map<string, string>, top: SimTop, opts: 
 export function runVerilator(sources: Map<string, string>, top: SimTop, stim: Stimulus, coverageFile?: string): Response {
   const exe = buildVerilator(sources, top, { coverage: coverageFile !== undefined });
   const dir = mkdtempSync(join(tmpdir(), 'hwq-vl-run-'));
+  const release = registerTemp(dir);
   try {
     writeFileSync(join(dir, 'stim.hex'), stimulusText(top, stim));
     run(exe, [join(dir, 'stim.hex'), join(dir, 'resp.txt'), ...(coverageFile ? [coverageFile] : [])], dir, `verilator run of ${top.name}`);
     return parseResponse(top, readFileSync(join(dir, 'resp.txt'), 'utf8'), stim.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    release();
   }
 }
 
 /** Compiles the design with its testbench under Icarus (-g2012) and runs `stim`. */
 export function runIcarus(sources: Map<string, string>, top: SimTop, stim: Stimulus): Response {
   const dir = mkdtempSync(join(tmpdir(), 'hwq-iv-run-'));
+  const release = registerTemp(dir);
   try {
     const files = writeSources(dir, sources);
     writeFileSync(join(dir, 'stim.hex'), stimulusText(top, stim));
@@ -317,6 +325,7 @@ export function runIcarus(sources: Map<string, string>, top: SimTop, stim: Stimu
     return parseResponse(top, readFileSync(join(dir, 'resp.txt'), 'utf8'), stim.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    release();
   }
 }
 

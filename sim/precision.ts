@@ -7,15 +7,41 @@ import { UserError } from '../src/errors.js';
 
 export const DEFAULT_PRECISION: Precision = { a: 8, w: 8 };
 
-/** 'a4w4', 'A8W4', 'a8w8' -> {a, w}; widths 1..8. */
+/** The bit widths a layer may be given, on the command line and in files: what a Fusion Unit runs. */
+export const MIN_BITS = 1;
+export const MAX_BITS = 8;
+const RANGE = `${MIN_BITS}..${MAX_BITS}`;
+
+function checkWidth(v: number, which: string, what: string, text: string): void {
+  if (v < MIN_BITS || v > MAX_BITS) throw new UserError(`${what} '${text}': ${which} width ${v} is outside ${RANGE}`);
+}
+
+/**
+ * The one parser of bit-width settings: 'a4w4' -> {a: 4, w: 4}; with `weightOnly`, also 'w4' -> {a: null, w: 4}
+ * (float activations, which only the quantizer produces). Widths MIN_BITS..MAX_BITS.
+ */
+export function parseBits(text: string, what: string, weightOnly: boolean): { a: number | null; w: number } {
+  const m = (weightOnly ? /^(?:a(\d+))?w(\d+)$/i : /^a(\d+)w(\d+)$/i).exec(text.trim());
+  if (!m) throw new UserError(`${what} '${text}' is not of the form a<A>w<W>${weightOnly ? ' or w<W> (weights only)' : ''} (e.g. a8w8, a8w4, a4w4, a2w2${weightOnly ? ', w4' : ''})`);
+  const a = m[1] === undefined ? null : Number(m[1]);
+  const w = Number(m[2]);
+  if (a !== null) checkWidth(a, 'activation', what, text);
+  checkWidth(w, 'weight', what, text);
+  return { a, w };
+}
+
+/** 'a4w4', 'A8W4', 'a8w8' -> {a, w}; widths MIN_BITS..MAX_BITS. */
 export function parsePrecision(text: string, what = 'precision'): Precision {
-  const m = /^a(\d+)w(\d+)$/i.exec(text.trim());
-  if (!m) throw new UserError(`${what} '${text}' is not of the form a<A>w<W> (e.g. a8w8, a8w4, a4w4, a2w2)`);
-  const p = { a: Number(m[1]), w: Number(m[2]) };
-  for (const [k, v] of Object.entries(p)) {
-    if (v < 1 || v > 8) throw new UserError(`${what} '${text}': ${k === 'a' ? 'activation' : 'weight'} width ${v} is outside 1..8`);
-  }
-  return p;
+  return parseBits(text, what, false) as Precision;
+}
+
+/** --first-last: a bit width for the first and last compute layer, or 'none' to treat them like the rest. */
+export function parseFirstLast(raw: unknown): number | null {
+  const text = String(raw).trim();
+  if (raw === null || /^(none|off)$/i.test(text)) return null;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Array.isArray(raw) || !(n >= MIN_BITS && n <= MAX_BITS)) throw new UserError(`--first-last '${Array.isArray(raw) ? raw.join(' ') : text}' must be a bit width ${RANGE} or 'none'`);
+  return n;
 }
 
 export function precisionLabel(p: Precision): string {
@@ -50,8 +76,8 @@ export function planPrecisions(net: Network, opts: PrecisionOptions): PrecisionP
       }
     }
   }
-  if (opts.firstLast !== undefined && (!Number.isInteger(opts.firstLast) || opts.firstLast < 1 || opts.firstLast > 8)) {
-    throw new UserError(`--first-last ${opts.firstLast} is outside 1..8`);
+  if (opts.firstLast !== undefined && (!Number.isInteger(opts.firstLast) || opts.firstLast < MIN_BITS || opts.firstLast > MAX_BITS)) {
+    throw new UserError(`--first-last ${opts.firstLast} is outside ${RANGE}`);
   }
   const list = layers.map((l, i) => {
     let p = opts.uniform ?? l.precision ?? DEFAULT_PRECISION;

@@ -9,6 +9,7 @@ import { loopNest } from './loop-nest.js';
 import { bestLayerTiming, describeMapping } from './layer-model.js';
 import { LayerSimResult, NetworkSimResult } from './types.js';
 import { UserError } from '../src/errors.js';
+import { finishSteps } from './steps.js';
 
 export interface SimOptions {
   batch: number;
@@ -80,8 +81,17 @@ export function summarize(simulator: NetworkSimResult['simulator'], net: Network
   };
 }
 
-export function simulateNetwork(net: Network, cfg: HwConfig, opts: SimOptions): NetworkSimResult {
+/** The simulation one compute layer at a time: yields how many layers are done, returns the result. */
+export function* simulateNetworkSteps(net: Network, cfg: HwConfig, opts: SimOptions): Generator<number, NetworkSimResult> {
   if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UserError(`batch ${opts.batch} must be a positive integer`);
-  const layers = computeLayers(net).map((l, i) => simulateLayer(l, cfg, opts.precisionOf(l, i), opts.batch));
+  const layers: LayerSimResult[] = [];
+  for (const [i, l] of computeLayers(net).entries()) {
+    layers.push(simulateLayer(l, cfg, opts.precisionOf(l, i), opts.batch));
+    yield layers.length;
+  }
   return summarize('cycle', net, cfg, opts.precisionLabel, opts.batch, layers);
+}
+
+export function simulateNetwork(net: Network, cfg: HwConfig, opts: SimOptions): NetworkSimResult {
+  return finishSteps(simulateNetworkSteps(net, cfg, opts));
 }

@@ -46,10 +46,21 @@ export function sweepPointCount(s: SweepSpec): number {
   return s.networks.length * s.configs.length * Math.max(1, s.arrays.length) * s.precisions.length;
 }
 
-export function runSweep(s: SweepSpec, simulate: (net: Network, cfg: HwConfig, popts: PrecisionOptions) => NetworkSimResult, onPoint?: (done: number, total: number) => void): SweepPoint[] {
+type Simulate = (net: Network, cfg: HwConfig, popts: PrecisionOptions) => NetworkSimResult;
+
+export function runSweep(s: SweepSpec, simulate: Simulate, onPoint?: (done: number, total: number) => void): SweepPoint[] {
   const total = sweepPointCount(s);
+  const steps = sweepSteps(s, simulate);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    onPoint?.(r.value, total);
+  }
+}
+
+/** The sweep one point at a time: yields how many points are done, returns them all. */
+export function* sweepSteps(s: SweepSpec, simulate: Simulate): Generator<number, SweepPoint[]> {
   const out: SweepPoint[] = [];
-  let done = 0;
   for (const net of s.networks) {
     for (const cfg0 of s.configs) {
       const hws = s.arrays.length ? s.arrays.map(([rows, cols]) => ({ ...cfg0, rows, cols })) : [cfg0];
@@ -74,7 +85,7 @@ export function runSweep(s: SweepSpec, simulate: (net: Network, cfg: HwConfig, p
             speedup: first.totalCycles / r.totalCycles,
             energyReduction: first.energyUJ / r.energyUJ,
           });
-          onPoint?.(++done, total);
+          yield out.length;
         }
       }
     }

@@ -5,6 +5,7 @@
 import { type ComputeLayer, type Network, type Precision, computeLayers, layerMacs } from '../../src/model/ir.js';
 import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity } from '../../hw/config.js';
 import { UserError } from '../../src/errors.js';
+import { finishSteps } from '../steps.js';
 import type { EnergyBreakdown, LayerSimResult, NetworkSimResult } from '../types.js';
 import { type RefArch, type RefMapping, type RefProblem, perfFactor, searchMapping } from './tiling.js';
 
@@ -149,6 +150,11 @@ function precisionLabel(ps: Precision[]): string {
 }
 
 export function simulateRef(net: Network, cfg: HwConfig, opts: RefOptions): NetworkSimResult {
+  return finishSteps(simulateRefSteps(net, cfg, opts));
+}
+
+/** The simulation one compute layer at a time: yields how many layers are done, returns the result. */
+export function* simulateRefSteps(net: Network, cfg: HwConfig, opts: RefOptions): Generator<number, NetworkSimResult> {
   if (!Number.isInteger(opts.batch) || opts.batch < 1) {
     throw new UserError(`batch must be a positive integer (got ${opts.batch})`);
   }
@@ -156,7 +162,7 @@ export function simulateRef(net: Network, cfg: HwConfig, opts: RefOptions): Netw
   const memo = new Map<string, RefMapping>();
   const layers: LayerSimResult[] = [];
   const precisions: Precision[] = [];
-  computeLayers(net).forEach((layer, i) => {
+  for (const [i, layer] of computeLayers(net).entries()) {
     const p = opts.precisionOf(layer, i);
     checkPrecision(layer, p, cfg);
     precisions.push(p);
@@ -173,7 +179,8 @@ export function simulateRef(net: Network, cfg: HwConfig, opts: RefOptions): Netw
       memo.set(key, m);
     }
     layers.push(layerResult(layer, opts.batch, p, m, repeat, cfg));
-  });
+    yield layers.length;
+  }
 
   const sum = (f: (l: LayerSimResult) => number): number => layers.reduce((s, l) => s + f(l), 0);
   const totalCycles = sum((l) => l.totalCycles);

@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import type { DataSet, OpenOptions } from '../data/dataset.js';
 import { CHANNEL_ORDERS, PRESETS, PRESET_NAMES, outputChannels, resolvePreprocess, type ChannelOrder, type PreprocessSpec, type PresetName } from '../data/preprocess.js';
 import { UserError } from '../errors.js';
+import { workersOption } from './flags.js';
+import { intOption, numberListOption, parseIntArg } from './numbers.js';
 
 export interface PreprocessArgs {
   preprocess?: string;
@@ -18,12 +20,12 @@ export interface PreprocessArgs {
 export function preprocessOptions<T>(y: Argv<T>) {
   return y
     .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset (default: the one matching the model input size)' })
-    .option('resize', { type: 'number', describe: 'resize the shorter side to N pixels (bilinear) before cropping' })
-    .option('crop', { type: 'number', describe: 'center-crop N x N pixels' })
-    .option('mean', { type: 'array', number: true, describe: 'per-channel mean on the [0, 1] scale, in output channel order' })
-    .option('std', { type: 'array', number: true, describe: 'per-channel std on the [0, 1] scale, in output channel order' })
+    .option('resize', intOption('resize', { min: 1, describe: 'resize the shorter side to N pixels (bilinear) before cropping' }))
+    .option('crop', intOption('crop', { min: 1, describe: 'center-crop N x N pixels' }))
+    .option('mean', numberListOption('mean', 'per-channel mean on the [0, 1] scale, in output channel order'))
+    .option('std', numberListOption('std', 'per-channel std on the [0, 1] scale, in output channel order'))
     .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
-    .option('workers', { type: 'number', describe: 'decode threads (0 = main thread; default: one per core)' });
+    .option('workers', workersOption);
 }
 
 /** The preset whose output matches a model input of C x H x W, when exactly one does. */
@@ -48,32 +50,23 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
   return spec;
 }
 
-export function checkCount(what: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UserError(`invalid --${what} ${v}: it must be an integer >= ${min}`);
-}
-
-/** Counts as typed: the CLI passes the raw text (so a typo is echoed as typed, not as NaN), code passes numbers. */
 export interface SampleArgs {
-  limit?: number | string;
-  first?: number | string;
-  seed?: number | string;
+  limit?: number;
+  first?: number;
+  seed?: number;
 }
 
 /** --limit/--first/--seed of the commands that measure accuracy (eval, compare). */
 export function sampleOptions<T>(y: Argv<T>) {
   return y
-    .option('limit', { type: 'string', describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' })
-    .option('first', { type: 'string', describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" })
-    .option('seed', { type: 'string', describe: 'seed of the --limit sample (default 0)' });
+    .option('limit', intOption('limit', { min: 1, describe: 'use N images: a seeded random sample stratified over the classes (each class an equal share), see --seed' }))
+    .option('first', intOption('first', { min: 1, describe: "use the first N images in sorted order instead of --limit's sample (on class folders: the first classes only)" }))
+    .option('seed', intOption('seed', { min: 0, max: 0xffffffff, describe: 'seed of the --limit sample (default 0)' }));
 }
 
-function countArg(flag: string, v: number | string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UserError(`invalid --${flag} ${String(v).trim() === '' ? "''" : v}: it must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}`);
-  }
-  return n;
+/** The command line checks these while parsing; programmatic callers get the same check here. */
+function countArg(flag: string, v: number | undefined, min: number, max?: number): number | undefined {
+  return v === undefined ? undefined : parseIntArg(flag, v, min, max);
 }
 
 /** The openDataSet options the flags ask for; conflicting flags are refused rather than one silently ignored. */

@@ -1,31 +1,48 @@
 // Progress on stderr: a bar with an ETA when stderr is a terminal, otherwise a line at every 10% with the
-// elapsed time and an ETA (logs stay short).
+// elapsed time and an ETA (logs stay short). A live bar registers with the cleanup registry, so an
+// interrupted run stops it (the bar hides the cursor and turns line wrap off until stopped).
 import cliProgress from 'cli-progress';
+import { onCleanup } from '../cleanup.js';
 
 export interface Progress {
   update(done: number, total: number): void;
   stop(): void;
 }
 
-export function progress(label: string, enabled = true): Progress {
+/** `delayMs`: report nothing until the work has run this long (quick runs stay silent). */
+export function progress(label: string, enabled = true, delayMs = 0): Progress {
   if (!enabled) return { update() {}, stop() {} };
+  if (delayMs > 0) {
+    const t0 = Date.now();
+    const inner = progress(label, true);
+    return {
+      update(done, total) {
+        if (Date.now() - t0 >= delayMs) inner.update(done, total);
+      },
+      stop: () => inner.stop(),
+    };
+  }
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
       cliProgress.Presets.shades_classic,
     );
-    let started = false;
+    let release: (() => void) | undefined;
+    const stop = () => {
+      if (!release) return;
+      release();
+      release = undefined;
+      bar.stop();
+    };
     return {
       update(done, total) {
-        if (!started) {
+        if (!release) {
           bar.start(total, 0);
-          started = true;
+          release = onCleanup(stop);
         }
         bar.update(done);
       },
-      stop() {
-        if (started) bar.stop();
-      },
+      stop,
     };
   }
   let lastDecile = -1;
@@ -42,4 +59,27 @@ export function progress(label: string, enabled = true): Progress {
     },
     stop() {},
   };
+}
+
+const YIELD_EVERY_MS = 50;
+
+/**
+ * Runs a step generator (sim/steps.ts) to its end, reporting each step to `bar` and giving the event loop a
+ * turn every few tens of milliseconds, so Ctrl-C is handled at once instead of after the whole computation.
+ */
+export async function driveSteps<T>(steps: Generator<number, T>, total: number, bar: Progress): Promise<T> {
+  let turn = Date.now();
+  try {
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+      bar.update(s.value, total);
+      if (Date.now() - turn >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turn = Date.now();
+      }
+    }
+  } finally {
+    bar.stop();
+  }
 }

@@ -5,48 +5,62 @@ import { HwConfig } from '../../hw/config.js';
 import { ComputeLayer, Network, Precision } from '../model/ir.js';
 import { NetworkSimResult, SimModelName } from '../../sim/types.js';
 import { PrecisionOptions, planPrecisions, parsePrecision, readOverrides } from '../../sim/precision.js';
-import { simulateNetwork } from '../../sim/simulate.js';
-import { simulateRef } from '../../sim/ref/bitfusion-ref.js';
+import { simulateNetworkSteps } from '../../sim/simulate.js';
+import { simulateRefSteps } from '../../sim/ref/bitfusion-ref.js';
+import { finishSteps } from '../../sim/steps.js';
 import { unknownChoice, UserError } from '../errors.js';
+import { firstLastOption, progressOption } from './flags.js';
+import { intOption } from './numbers.js';
 
 export const SIM_MODELS: SimModelName[] = ['cycle', 'bitfusion-ref'];
 
 export interface CommonSimArgs {
-  config: string;
+  config?: string;
   batch: number;
-  'first-last'?: number;
+  'first-last': number | null;
   'layer-precisions'?: string;
   model: string;
+  progress?: boolean;
 }
 
-export function commonSimOptions<T>(y: Argv<T>) {
+export const DEFAULT_CONFIG = 'bitfusion-8x8';
+
+/** `configDefault: false` leaves --config unset when not given (sweep also takes --configs). */
+export function commonSimOptions<T>(y: Argv<T>, configDefault: string | false = DEFAULT_CONFIG) {
   return y
-    .option('config', { type: 'string', default: 'bitfusion-8x8', describe: 'Hardware preset (bitfusion-asic, bitfusion-8x8, vc709) or a .json config file' })
-    .option('batch', { type: 'number', default: 1, describe: 'Batch size' })
-    .option('first-last', { type: 'number', describe: 'Keep the first and last compute layer at this many bits (the quantizer keeps 8)' })
-    .option('layer-precisions', { type: 'string', describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} overriding single layers' })
-    .option('model', { type: 'string', default: 'cycle', choices: SIM_MODELS, describe: 'cycle: the cycle-accurate array model; bitfusion-ref: the published Bit Fusion analytic simulator' });
+    .option('config', { type: 'string', requiresArg: true, ...(configDefault ? { default: configDefault } : { defaultDescription: DEFAULT_CONFIG }), describe: 'Hardware preset (bitfusion-asic, bitfusion-8x8, vc709) or a .json config file' })
+    .option('batch', intOption('batch', { min: 1, default: 1, describe: 'Batch size' }))
+    .option('first-last', firstLastOption('none'))
+    .option('layer-precisions', { type: 'string', requiresArg: true, describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} overriding single layers' })
+    .option('model', { type: 'string', default: 'cycle', choices: SIM_MODELS, describe: 'cycle: the cycle-accurate array model; bitfusion-ref: the published Bit Fusion analytic simulator' })
+    .option('progress', progressOption);
 }
 
 export function precisionOptions(args: CommonSimArgs, uniform: Precision | undefined): PrecisionOptions {
   return {
     uniform,
-    firstLast: args['first-last'],
+    firstLast: args['first-last'] ?? undefined,
     overrides: args['layer-precisions'] ? readOverrides(args['layer-precisions']) : undefined,
   };
 }
 
-/** One simulation: network x config x precision setting, with the chosen simulator model. */
-export function runSimulation(net: Network, cfg: HwConfig, model: string, batch: number, popts: PrecisionOptions): NetworkSimResult {
+/** One simulation, a layer at a time (sim/steps.ts): network x config x precision setting, with the chosen simulator model. */
+export function simulationSteps(net: Network, cfg: HwConfig, model: string, batch: number, popts: PrecisionOptions): Generator<number, NetworkSimResult> {
   if (!SIM_MODELS.includes(model as SimModelName)) throw unknownChoice('simulator model', model, SIM_MODELS);
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch ${batch} must be a positive integer`);
   const plan = planPrecisions(net, popts);
   const of = (l: ComputeLayer, i: number) => plan.of(l, i);
-  if (model === 'bitfusion-ref') {
-    const r = simulateRef(net, cfg, { batch, precisionOf: of });
-    return { ...r, precision: plan.label };
-  }
-  return simulateNetwork(net, cfg, { batch, precisionOf: of, precisionLabel: plan.label });
+  if (model === 'bitfusion-ref') return withLabel(simulateRefSteps(net, cfg, { batch, precisionOf: of }), plan.label);
+  return simulateNetworkSteps(net, cfg, { batch, precisionOf: of, precisionLabel: plan.label });
+}
+
+function* withLabel(steps: Generator<number, NetworkSimResult>, precision: string): Generator<number, NetworkSimResult> {
+  const r = yield* steps;
+  return { ...r, precision };
+}
+
+export function runSimulation(net: Network, cfg: HwConfig, model: string, batch: number, popts: PrecisionOptions): NetworkSimResult {
+  return finishSteps(simulationSteps(net, cfg, model, batch, popts));
 }
 
 export function parsePrecisionList(text: string): Precision[] {

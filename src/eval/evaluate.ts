@@ -1,5 +1,4 @@
 // Batched float (or quantized) inference over a data set with onnxruntime: top-1/top-5 and throughput.
-import cliProgress from 'cli-progress';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 import { batches } from '../data/batches.js';
@@ -7,6 +6,7 @@ import { imageSize } from '../data/decode-batch.js';
 import type { DataSet } from '../data/dataset.js';
 import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
 import { addBatch, emptyCounts, type ClassAccuracy } from './metrics.js';
+import { progress } from '../cli/progress.js';
 import { checkClassesCoverLabels, checkInputMatches, fixedBatch, openModel, type OpenModel, type SessionTuning } from './session.js';
 
 /**
@@ -85,16 +85,9 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
   const batchSize = fixed ?? requested;
   const per = imageSize(spec);
   const dims = [batchSize, outputChannels(spec), spec.height, spec.width];
-  const showBar = opts.progress ?? process.stderr.isTTY === true;
-  const bar = showBar
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'eval [{bar}] {value}/{total} images | {speed} img/s | ETA {eta}s', hideCursor: true, etaBuffer: 20 },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = progress('eval images', opts.progress ?? process.stderr.isTTY === true);
   const acc = emptyCounts(opts.keepHits ?? false);
   const t0 = performance.now();
-  bar?.start(data.samples.length, 0, { speed: '-' });
   try {
     for await (const b of batches(data.samples, spec, { batchSize, workers: opts.workers ?? defaultDecodeWorkers(spec) })) {
       let input = b.data;
@@ -113,11 +106,10 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
       addBatch(acc, logits.data as Float32Array, numClasses, b.labels);
       tensor.dispose();
       for (const t of Object.values(out)) t.dispose();
-      const secs = (performance.now() - t0) / 1000;
-      bar?.update(acc.count, { speed: (acc.count / secs).toFixed(0) });
+      bar.update(acc.count, data.samples.length);
     }
   } finally {
-    bar?.stop();
+    bar.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
   return {

@@ -38,7 +38,8 @@ async function compare(...args: string[]): Promise<{ code: number; stdout: strin
     }).parseAsync();
     return out(0);
   } catch (e) {
-    if (e instanceof UserError) return out(2, e.message);
+    // option values are checked while yargs parses (src/cli/numbers.ts): it reports those as YError
+    if (e instanceof UserError || (e as Error).name === 'YError') return out(2, (e as Error).message);
     throw e;
   } finally {
     process.stdout.write = write;
@@ -271,7 +272,7 @@ test('compare: bad input is a user error naming it', async () => {
   assert.match(wrongSize.error, /3x32x32.*imagenet/);
   const neg = await compare(fp, fp, '--data', data, '--sqnr-images', '-1');
   assert.is(neg.code, 2);
-  assert.match(neg.error, /--sqnr-images -1/);
+  assert.match(neg.error, /--sqnr-images '-1'/);
 });
 
 withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small drop, high SQNR', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib'], ['data', 'cifar10', 'test']], async ([model, calib, data]) => {

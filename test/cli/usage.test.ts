@@ -32,7 +32,7 @@ test('bad input: exit 2, one clear line naming the input and the choices, no sta
     { args: ['sim', 'resnet18', '--config', tiny], expect: (m) => { assert.ok(/buffers too small/i.test(m), m); assert.ok(m.includes("'conv1'"), m); } },
     { args: ['sim', missing], expect: (m) => { assert.ok(m.includes(missing), m); assert.ok(/does not exist/.test(m), m); } },
     { args: ['sim', garbage], expect: (m) => { assert.ok(m.includes('garbage.onnx'), m); assert.ok(/not an ONNX model/i.test(m), m); } },
-    { args: ['sim', 'resnet18', '--batch', '0'], expect: (m) => { assert.ok(m.includes('--batch 0'), m); } },
+    { args: ['sim', 'resnet18', '--batch', '0'], expect: (m) => { assert.ok(m.includes("--batch '0'"), m); } },
     { args: ['sim', 'resnet18', '--json', '--csv'], expect: (m) => { assert.ok(m.includes('json') && m.includes('csv'), m); } },
   ];
   const runs = await hwqAll(cases.map((c) => c.args));

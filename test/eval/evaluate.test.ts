@@ -154,7 +154,7 @@ test('eval command: options reach the evaluator; --json prints the documented ob
   assert.equal([...result.perClass.entries()].sort().map(([c, v]) => [c, v.total]), [[0, 2], [1, 2], [2, 2]]);
   assert.equal(notes, ['sampled 6 of 10 images, stratified over 3 classes, seed 0']);
   assert.equal(data.sampling.seed, 0);
-  await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, limit: 0 }), /invalid --limit 0/);
+  await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, limit: 0 }), /--limit '0' must be an integer >= 1/);
   await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, limit: 4, first: 4 }), /give --limit 4 .* or --first 4 .*, not both/);
   await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, seed: 3 }), /--seed 3 chooses the --limit sample; add --limit N/);
   await userError(runEval({ ...base, preprocess: 'cifar10', crop: 4, seed: 3, first: 2 }), /--first takes the first images in sorted order and has no seed/);

@@ -2,7 +2,9 @@
 // images, and the per-layer output SQNR of the quantized model against the float one.
 import type { Argv, CommandModule } from 'yargs';
 import { runCompare, type CompareResult } from '../../quant/compare.js';
-import { PreprocessArgs, SampleArgs, checkCount, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import { PreprocessArgs, SampleArgs, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import { progressOption, wantProgress } from '../flags.js';
+import { intOption } from '../numbers.js';
 import { formatTable } from '../table.js';
 
 interface CompareArgs extends PreprocessArgs, SampleArgs {
@@ -69,23 +71,20 @@ export const command: CommandModule<{}, CompareArgs> = {
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
       .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
       .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name)' })
-      .option('sqnr-images', { type: 'number', default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' })
-      .option('batch', { type: 'number', describe: 'inference batch size (default 8)' })
-      .option('progress', { type: 'boolean', describe: 'progress bars on stderr (default: when stderr is a terminal)' })
+      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' }))
+      .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
+      .option('progress', progressOption)
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
       .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images, 100 from each class (seed 0)') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
     const sample = samplingFromArgs(a);
-    checkCount('batch', a.batch, 1);
-    checkCount('workers', a.workers, 0);
-    checkCount('sqnr-images', a['sqnr-images'], 0);
     const r = await runCompare({
       floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, sample,
       onData: (d) => {
         const line = samplingNote(d);
         if (line) process.stderr.write(`${line}\n`);
       },
-      sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: a.progress,
+      sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress),
       spec: (chw) => resolvePreprocessArgs(a, chw, a.float),
     });
     // Warnings go to stderr too, where they are seen even when stdout is piped into a file or a JSON reader.

@@ -3,7 +3,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { openDataSet, type DataSet } from '../../data/dataset.js';
 import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
 import { openModel } from '../../eval/session.js';
-import { PreprocessArgs, SampleArgs, checkCount, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import { PreprocessArgs, SampleArgs, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import { progressOption, wantProgress } from '../flags.js';
+import { intOption, parseIntArg } from '../numbers.js';
 
 interface EvalArgs extends PreprocessArgs, SampleArgs {
   model: string;
@@ -20,24 +22,24 @@ function builder(y: Argv): Argv<EvalArgs> {
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
     .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
     .option('labels', { type: 'string', describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file' })
-    .option('batch', { type: 'number', describe: 'inference batch size (default 8; models with a fixed batch use theirs)' })
+    .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8; models with a fixed batch use theirs)' }))
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
-    .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' })
+    .option('progress', progressOption)
     .option('per-class', { type: 'boolean', default: false, describe: 'also print top-1 accuracy per class' }) as unknown as Argv<EvalArgs>;
 }
 
 /** `note` receives the line saying which images a --limit/--first subset holds, before any image runs. */
 export async function runEval(a: EvalArgs, note: (line: string) => void = () => undefined): Promise<{ result: EvalResult; data: DataSet }> {
   const sampling = samplingFromArgs(a);
-  checkCount('batch', a.batch, 1);
-  checkCount('workers', a.workers, 0);
+  // the command line checks these while parsing; programmatic callers get the same checks here
+  for (const [name, v, min] of [['batch', a.batch, 1], ['workers', a.workers, 0]] as const) if (v !== undefined) parseIntArg(name, v, min);
   const model = await openModel(a.model);
   try {
     const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
     const data = openDataSet(a.data, { labels: a.labels, ...sampling });
     const line = samplingNote(data);
     if (line) note(line);
-    const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: a.progress });
+    const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress) });
     return { result, data };
   } finally {
     await model.session.release();

@@ -2,19 +2,23 @@
 // float ONNX CNN to a QDQ model onnxruntime runs and the project's integer model.
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadModel, saveModel } from '../../onnx/proto.js';
+import { encodeModel, loadModel } from '../../onnx/proto.js';
 import { GraphView } from '../../onnx/graph.js';
 import { openDataSet } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
 import type { PreprocessSpec } from '../../data/preprocess.js';
 import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, ECAQ_SCOPES, type EcaqScope, quantizeModel, LayerReport } from '../../quant/quantize.js';
-import { actQuantizers, checkDamp, weightQuantizers } from '../../quant/methods.js';
+import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
-import { writeFileAtomic } from '../../fsutil.js';
+import { writeFilesAtomic } from '../../fsutil.js';
+import { parseBits } from '../../../sim/precision.js';
 import { UserError, unknownChoice } from '../../errors.js';
-import { PreprocessArgs, checkCount, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { firstLastOption, progressOption, wantProgress } from '../flags.js';
+import { intOption, numberOption } from '../numbers.js';
+import { checkOutputs } from '../outputs.js';
 import { progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -30,7 +34,8 @@ interface QuantizeArgs extends PreprocessArgs {
   seed: number;
   out: string;
   hwq?: string;
-  'first-last': string;
+  'first-last': number | null;
+  progress?: boolean;
   p: number;
   int4: boolean;
   'sqnr-images': number;
@@ -47,18 +52,10 @@ interface QuantizeArgs extends PreprocessArgs {
   'act-fit': string;
 }
 
-/** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only. */
+/** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only (the simulator's parser, which also allows w<W> here). */
 export function parseQuantPrecision(text: string | undefined): { a: number | null; w: number } {
-  const m = /^(?:a(\d+))?w(\d+)$/i.exec(text ?? '');
-  if (!m) throw new UserError(`give the bit widths as --a<A>w<W> (e.g. --a4w4) or --w<W> for weights only (got ${text === undefined ? 'none' : `'${text}'`})`);
-  return { a: m[1] === undefined ? null : Number(m[1]), w: Number(m[2]) };
-}
-
-function parseFirstLast(s: string): number | null {
-  if (s === 'none' || s === 'off') return null;
-  const n = Number(s);
-  if (!Number.isInteger(n)) throw new UserError(`--first-last '${s}' must be a bit width 2..8 or 'none'`);
-  return n;
+  if (text === undefined) throw new UserError('give the bit widths as --a<A>w<W> (e.g. --a4w4) or --w<W> for weights only (got none)');
+  return parseBits(text, 'precision', true);
 }
 
 /** --smooth: a strength, or 'auto' (validated by the quantizer, which knows the other options it needs). */
@@ -96,38 +93,33 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
       .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
       .option('lapq-kl', { type: 'boolean', default: false, describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
-      .option('lapq-evals', { type: 'number', default: 800, describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' })
+      .option('lapq-evals', intOption('lapq-evals', { min: 10, default: 800, describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
       .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX)' })
       .option('labels', { type: 'string', describe: 'labels file for --calib when it needs one' })
-      .option('calib-size', { type: 'number', default: 256, describe: 'calibration images (a seeded sample)' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the calibration sample' })
-      .option('out', { type: 'string', demandOption: true, describe: 'QDQ ONNX output file' })
-      .option('hwq', { type: 'string', describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
-      .option('first-last', { type: 'string', default: '8', describe: "first and last layer bits, or 'none'" })
-      .option('p', { type: 'number', default: 2.4, describe: 'exponent of the lp method' })
+      .option('calib-size', intOption('calib-size', { min: 1, default: 256, describe: 'calibration images (a seeded sample)' }))
+      .option('seed', intOption('seed', { min: 0, default: 0, describe: 'seed of the calibration sample' }))
+      .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'QDQ ONNX output file (missing folders are created)' })
+      .option('hwq', { type: 'string', requiresArg: true, describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
+      .option('first-last', firstLastOption(8))
+      .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, default: 2.4, describe: 'exponent of the lp method' }))
       .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
-      .option('sqnr-images', { type: 'number', default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' })
-      .option('batch', { type: 'number', default: 16, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' })
+      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))
+      .option('batch', intOption('batch', { min: 1, default: 16, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' }))
       .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
       .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
-      .option('positions', { type: 'number', default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' })
+      .option('positions', intOption('positions', { min: 1, default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' }))
       .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
-      .option('damp', { type: 'number', default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' })
+      .option('damp', numberOption('damp', { min: 0, default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
       .option('smooth', { type: 'string', describe: "with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer by its output error with both sides quantized" })
       .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
+      .option('progress', progressOption)
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
       .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)') as unknown as Argv<QuantizeArgs>,
   handler: async (a) => {
     const bits = parseQuantPrecision(a.precision);
-    checkCount('calib-size', a['calib-size'], 1);
-    checkCount('seed', a.seed, 0);
-    checkCount('batch', a.batch, 1);
-    checkCount('sqnr-images', a['sqnr-images'], 0);
-    checkCount('positions', a.positions, 1);
-    checkDamp(a.damp);
     if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
     const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
     if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
@@ -135,13 +127,16 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
     if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
     if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
+    checkOutputs(
+      [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
+      [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
+    );
     const model = loadModel(a.model);
     const input = new GraphView(model).inputs[0];
     if (!input) throw new UserError(`${a.model} has no graph input`);
     const chw = (input.dims ?? []).slice(1);
     const wMethod = a['weight-method'] ?? a.method;
     const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
-    checkCount('lapq-evals', a['lapq-evals'], 10);
     const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
     if (a.damp > 0 && !reconstructs) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wMethod}`);
     const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
@@ -161,14 +156,14 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
     }
     const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
-    const showProgress = process.stderr.isTTY || !a.json;
+    const showProgress = wantProgress(a.progress);
     let bar = progress('', false);
     let stage = '';
     const t0 = Date.now();
     const { model: q, report } = await quantizeModel(model, a.model, basename(a.model, '.onnx'), {
       aBits: bits.a,
       wBits: bits.w,
-      firstLast: parseFirstLast(a['first-last']),
+      firstLast: a['first-last'],
       weightMethod: a['weight-method'] ?? a.method,
       actMethod: a['act-method'] ?? a.method,
       methodOptions: { p: a.p, damp: a.damp },
@@ -197,9 +192,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       q.layers.forEach((l, i) => (rows[i].outputSqnrDb = sq.get(l.outputTensor)));
     }
     // Everything is computed before the first byte is written: a failure leaves no file behind.
-    const hwqBytes = a.hwq ? writeHwq(q) : undefined;
-    saveModel(a.out, qdq);
-    if (a.hwq && hwqBytes) writeFileAtomic(a.hwq, hwqBytes);
+    // Both files or neither: a failing --hwq write must not leave the --out model behind.
+    writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
     const seconds = (Date.now() - t0) / 1000;
     if (a.json) {
       process.stdout.write(JSON.stringify({ model: a.model, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds, layers: rows }, null, 2) + '\n');

@@ -6,7 +6,9 @@ import { NetworkSimResult, LayerSimResult } from '../../../sim/types.js';
 import { parsePrecision } from '../../../sim/precision.js';
 import { dramBytes } from '../../../sim/energy.js';
 import { loadNetwork } from '../network-source.js';
-import { CommonSimArgs, commonSimOptions, precisionOptions, runSimulation } from '../sim-options.js';
+import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, precisionOptions, simulationSteps } from '../sim-options.js';
+import { driveSteps, progress } from '../progress.js';
+import { wantProgress } from '../flags.js';
 import { Column, bytes, formatTable, grouped } from '../table.js';
 import { Network, computeLayers } from '../../model/ir.js';
 import { UserError } from '../../errors.js';
@@ -18,6 +20,8 @@ interface SimArgs extends CommonSimArgs {
   json: boolean;
   csv: boolean;
 }
+
+const SIM_PROGRESS_DELAY_MS = 1000;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -91,12 +95,15 @@ export const command: CommandModule<{}, SimArgs> = {
       .example('hwq sim resnet18 --a4w4', 'ResNet-18 with every layer at 4-bit activations and weights')
       .example('hwq sim resnet18 --a4w4 --first-last 8 --config vc709 --per-layer', 'the quantizer\'s default on the VC709 board')
       .example('hwq sim model.onnx --a8w4 --json', 'your own network, machine-readable') as unknown as Argv<SimArgs>,
-  handler: (argv) => {
+  handler: async (argv) => {
     const net = loadNetwork(argv.network);
-    const cfg = loadConfig(argv.config);
+    const cfg = loadConfig(argv.config ?? DEFAULT_CONFIG);
     const uniform = argv.precision !== undefined ? parsePrecision(argv.precision) : undefined;
-    if (computeLayers(net).length === 0) throw new UserError(`${argv.network} has no conv, fc or matmul layer to simulate`);
-    const r = runSimulation(net, cfg, argv.model, argv.batch, precisionOptions(argv, uniform));
+    const layers = computeLayers(net).length;
+    if (layers === 0) throw new UserError(`${argv.network} has no conv, fc or matmul layer to simulate`);
+    // Most simulations take a fraction of a second: unless asked for, the bar appears only for long ones.
+    const bar = progress(`sim ${layers} layers`, wantProgress(argv.progress), argv.progress ? 0 : SIM_PROGRESS_DELAY_MS);
+    const r = await driveSteps(simulationSteps(net, cfg, argv.model, argv.batch, precisionOptions(argv, uniform)), layers, bar);
     if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else if (argv.csv) process.stdout.write(simCsv(r));
     else process.stdout.write(formatSimReport(net, r, argv['per-layer']));

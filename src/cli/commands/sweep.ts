@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../../../hw/presets.js';
-import { SweepPoint, parseArrays, runSweep, sweepPointCount } from '../../../sim/sweep.js';
+import { SweepPoint, parseArrays, sweepPointCount, sweepSteps } from '../../../sim/sweep.js';
 import { loadNetwork } from '../network-source.js';
-import { CommonSimArgs, commonSimOptions, parsePrecisionList, precisionOptions, runSimulation } from '../sim-options.js';
-import { progress } from '../progress.js';
+import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, parsePrecisionList, precisionOptions, runSimulation } from '../sim-options.js';
+import { driveSteps, progress } from '../progress.js';
+import { wantProgress } from '../flags.js';
+import { checkOutputs } from '../outputs.js';
 import { writeFilesAtomic } from '../../fsutil.js';
 // A static import keeps the ncc bundle one file (a dynamic import becomes a separate chunk).
 import { groupedBarSpec, renderSvg } from '../../report/chart.js';
@@ -16,7 +18,7 @@ import { UserError } from '../../errors.js';
 interface SweepArgs extends CommonSimArgs {
   networks: string[];
   precisions: string;
-  configs: string;
+  configs?: string;
   arrays?: string;
   out?: string;
   json: boolean;
@@ -38,24 +40,36 @@ export async function sweepSvg(points: SweepPoint[], title: string): Promise<str
   return renderSvg(groupedBarSpec(title, points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })), 'precision', `speedup over ${order[0]}`, order));
 }
 
+/** --configs a,b or --config a (the option `hwq sim` takes, one config); not both. */
+export function configList(a: { config?: string; configs?: string }): string[] {
+  if (a.config !== undefined && a.configs !== undefined) throw new UserError(`give --config ${a.config} or --configs ${a.configs}, not both (--configs takes a comma-separated list)`);
+  if (a.config !== undefined) {
+    if (a.config.trim() === '') throw new UserError('--config is empty: give a preset such as vc709 or a .json file');
+    return [a.config.trim()];
+  }
+  const list = (a.configs ?? DEFAULT_CONFIG).split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UserError('--configs is empty: give presets such as vc709,bitfusion-asic');
+  return list;
+}
+
 export const command: CommandModule<{}, SweepArgs> = {
   command: 'sweep <networks..>',
   describe: 'Sweep networks x precisions x configs (x array sizes): CSV, Markdown table and SVG chart',
   builder: (y: Argv) =>
-    commonSimOptions(y)
+    commonSimOptions(y, false)
       .positional('networks', { type: 'string', array: true, demandOption: true, describe: 'Zoo names or .onnx files' })
-      .option('precisions', { type: 'string', default: 'a8w8,a8w4,a4w4', describe: 'Comma-separated a<A>w<W> list; speedups are over the first' })
-      .option('configs', { type: 'string', default: 'bitfusion-8x8', describe: 'Comma-separated presets or .json files' })
-      .option('arrays', { type: 'string', describe: 'Comma-separated array sizes <rows>x<cols> tried on every config (e.g. 8x8,16x16,16x32)' })
-      .option('out', { type: 'string', describe: 'Directory for sweep.csv, sweep.md and sweep.svg (default: Markdown to stdout)' })
+      .option('precisions', { type: 'string', requiresArg: true, default: 'a8w8,a8w4,a4w4', describe: 'Comma-separated a<A>w<W> list; speedups are over the first' })
+      .option('configs', { type: 'string', requiresArg: true, defaultDescription: DEFAULT_CONFIG, describe: 'Comma-separated presets or .json files (--config names one)' })
+      .option('arrays', { type: 'string', requiresArg: true, describe: 'Comma-separated array sizes <rows>x<cols> tried on every config (e.g. 8x8,16x16,16x32)' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'Directory for sweep.csv, sweep.md and sweep.svg (default: Markdown to stdout)' })
       .option('json', { type: 'boolean', describe: 'Print the points as JSON' })
       .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
       .conflicts('json', 'csv')
       .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
+    const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map(loadNetwork);
-    const configs = argv.configs.split(',').map((s) => s.trim()).filter(Boolean).map(loadConfig);
-    if (configs.length === 0) throw new UserError('--configs is empty: give presets such as vc709,bitfusion-asic');
+    const configs = configList(argv).map(loadConfig);
     const spec = {
       networks,
       configs,
@@ -64,22 +78,18 @@ export const command: CommandModule<{}, SweepArgs> = {
       batch: argv.batch,
       base: precisionOptions(argv, undefined),
     };
-    const bar = progress(`sweep ${sweepPointCount(spec)} points`);
-    let points: SweepPoint[];
-    try {
-      points = runSweep(spec, (net, cfg, popts) => runSimulation(net, cfg, argv.model, argv.batch, popts), (d, t) => bar.update(d, t));
-    } finally {
-      bar.stop();
-    }
+    const total = sweepPointCount(spec);
+    const bar = progress(`sweep ${total} points`, wantProgress(argv.progress));
+    const points = await driveSteps(sweepSteps(spec, (net, cfg, popts) => runSimulation(net, cfg, argv.model, argv.batch, popts)), total, bar);
     const title = `Speedup over ${spec.precisions.length ? argv.precisions.split(',')[0] : ''} (${argv.model} model, batch ${argv.batch})`;
-    if (argv.out) {
+    if (outDir !== undefined) {
       const svg = await sweepSvg(points, title);
-      writeFilesAtomic({ [join(argv.out, 'sweep.csv')]: sweepCsv(points), [join(argv.out, 'sweep.md')]: sweepMarkdown(points, title), [join(argv.out, 'sweep.svg')]: svg });
-      process.stderr.write(`wrote ${join(argv.out, 'sweep.csv')}, sweep.md, sweep.svg (${points.length} points)\n`);
+      writeFilesAtomic({ [join(outDir, 'sweep.csv')]: sweepCsv(points), [join(outDir, 'sweep.md')]: sweepMarkdown(points, title), [join(outDir, 'sweep.svg')]: svg });
+      process.stderr.write(`wrote ${join(argv.out!, 'sweep.csv')}, sweep.md, sweep.svg (${points.length} points)\n`);
     }
     if (argv.json) process.stdout.write(JSON.stringify(points, null, 2) + '\n');
     else if (argv.csv) process.stdout.write(sweepCsv(points));
-    else if (!argv.out) process.stdout.write(sweepMarkdown(points, title));
+    else if (outDir === undefined) process.stdout.write(sweepMarkdown(points, title));
   },
 };
 

@@ -1,0 +1,29 @@
+// Flags several commands share, defined once so each means the same thing, with the same type, range and
+// help text, wherever it appears.
+import { MAX_BITS, MIN_BITS, parseFirstLast } from '../../sim/precision.js';
+import { intOption } from './numbers.js';
+
+/**
+ * --progress: a bar on a terminal; plain lines (every 10%) when stderr is not one, which CI logs can keep.
+ * Default: on exactly when stderr is a terminal, so piped and captured runs stay quiet unless asked.
+ */
+export const progressOption = {
+  type: 'boolean',
+  describe: 'progress on stderr: a bar on a terminal, otherwise a line every 10% (default: on when stderr is a terminal; --no-progress to silence)',
+} as const;
+
+export function wantProgress(flag: boolean | undefined): boolean {
+  return flag ?? process.stderr.isTTY === true;
+}
+
+export const workersOption = intOption('workers', { min: 0, describe: 'image decode threads (0 = main thread; default: one per core)' });
+
+/** --first-last with its default: the quantizer keeps 8 bits there, the simulator takes the network as given. */
+export function firstLastOption(defaultValue: number | 'none') {
+  return {
+    describe: `bits of the first and last compute layer (activations and weights), ${MIN_BITS}..${MAX_BITS}, or 'none' to treat them like the rest`,
+    requiresArg: true,
+    default: defaultValue,
+    coerce: parseFirstLast,
+  } as const;
+}
