@@ -43,7 +43,7 @@ test('--limit: a stratified sample named on stderr and in --json; --first: the s
   assert.equal((JSON.parse(first.stdout) as EvalJson).sampling, { mode: 'first', seed: null, total: 12, classes: 3, sampledClasses: 2 });
   assert.match(userError(both, '--limit with --first'), /give --limit 6 .* or --first 6 .*, not both/);
   assert.match(userError(seedAlone, '--seed without --limit'), /--seed 5 chooses the --limit sample; add --limit N/);
-  assert.match(userError(typo, '--limit typo'), /invalid --limit 5O: it must be an integer >= 1$/);
+  assert.match(userError(typo, '--limit typo'), /--limit '5O' must be an integer >= 1$/);
   const help = await hwq('eval', '--help');
   assert.match(help.stdout, /--limit .*stratified over the classes/);
   assert.match(help.stdout, /--first .*first N images in sorted order/);
