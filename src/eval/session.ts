@@ -1,7 +1,7 @@
 // Opening an ONNX model for evaluation: the input/output names, and a check that the model's input size is what
 // the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error).
 import { existsSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/ort.js';
 import { UserError } from '../errors.js';
 import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
 import { runnableModel } from '../onnx/fold-dequant.js';
