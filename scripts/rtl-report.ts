@@ -121,10 +121,12 @@ function cyclesReport(): void {
 function coverageReport(): void {
   const dat = join(tmpdir(), `hwq-rtl-coverage-${process.pid}.dat`);
   const tiles = [...tileSet(8, 8, 308), ...longTiles(8, 8)];
-  const suite = withColdCache(() => runCoreSuite(8, 8, { coverageFile: dat, tiles }));
-  if (suite.result.mismatches) throw new Error(`coverage run: ${suite.result.first}`);
+  // The coverage data is removed whether the run, the check or verilator_coverage fails.
+  let suite: ReturnType<typeof runCoreSuite>;
   let cov: ReturnType<typeof lineCoverage>;
   try {
+    suite = withColdCache(() => runCoreSuite(8, 8, { coverageFile: dat, tiles }));
+    if (suite.result.mismatches) throw new Error(`coverage run: ${suite.result.first}`);
     cov = lineCoverage(dat);
   } finally {
     rmSync(dat, { force: true });

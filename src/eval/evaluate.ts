@@ -1,5 +1,5 @@
 // Batched float (or quantized) inference over a data set with onnxruntime: top-1/top-5 and throughput.
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/ort.js';
 import { UserError } from '../errors.js';
 import { batches } from '../data/batches.js';
 import { imageSize } from '../data/decode-batch.js';

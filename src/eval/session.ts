@@ -2,7 +2,7 @@
 // the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error), and that
 // its output is class scores: a feature map read as scores (1x3x32x32 as 3,072 classes) gives a meaningless top-1.
 import { existsSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/ort.js';
 import { UserError } from '../errors.js';
 import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
 import { GraphView } from '../onnx/graph.js';

@@ -1,6 +1,6 @@
 // Running a model with onnxruntime-node: the reference the importer's shapes and the quantizer's
 // calibration are checked against.
-import * as ort from 'onnxruntime-node';
+import * as ort from './ort.js';
 import { UserError } from '../errors.js';
 import { runnableModel } from './fold-dequant.js';
 

@@ -3,8 +3,13 @@
 //   bytes 0..7   magic "HWQMODEL"
 //   bytes 8..11  u32 LE format version (HWQ_VERSION)
 //   bytes 12..15 u32 LE header length in bytes
+//   bytes 16..19 u32 LE payload length: every byte after the prefix (header, padding, blob)
+//   bytes 20..23 u32 LE CRC-32 of the payload
 //   header       UTF-8 JSON (HwqHeader), then zero padding to a multiple of 8 bytes
 //   blob         little-endian arrays, each starting at a multiple of 8 within the blob
+//
+// The checksum exists because the blob's integers flow unchecked into the RTL weight images and the simulator:
+// a damaged file must be refused, not turned into a plausible-looking wrong design.
 //
 // Per layer the blob holds int8 weights in canonical order ([outC][inC/groups][kh][kw] for conv, [out][in]
 // for fc and matmul), float32 per-output-channel weight scales, the bias, and the requantization multipliers.
@@ -13,6 +18,7 @@
 // equals the real output divided by (act.scale * weightScales[c]); biasInt already holds -zeroPoint * sum_k w.
 import { endianness } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { type ComputeLayer, type Network, isComputeLayer } from '../model/ir.js';
@@ -24,8 +30,11 @@ import { INT32_MAX, INT32_MIN, channelMultipliers } from './requant.js';
 import type { ActQuant, LayerKind, QuantLayer, QuantModel } from './types.js';
 
 export const HWQ_MAGIC = 'HWQMODEL';
-export const HWQ_VERSION = 1;
-const PREFIX = 16;
+export const HWQ_VERSION = 2;
+/** The last version written without a payload checksum. */
+const UNCHECKED_VERSION = 1;
+export const HWQ_PREFIX = 24;
+const PREFIX = HWQ_PREFIX;
 
 export type BlobType = 'int8' | 'int32' | 'float32';
 
@@ -284,14 +293,28 @@ export function writeHwq(q: QuantModel): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)));
   const blobStart = align8(PREFIX + json.length);
   const out = new Uint8Array(blobStart + blob.length);
-  out.set(new TextEncoder().encode(HWQ_MAGIC), 0);
-  const v = new DataView(out.buffer);
-  v.setUint32(8, HWQ_VERSION, true);
-  v.setUint32(12, json.length, true);
   out.set(json, PREFIX);
   out.set(blob.bytes(), blobStart);
-  return out;
+  return sealHwq(out, json.length);
 }
+
+/**
+ * Fills the prefix of `file` (magic, version, lengths, checksum) around the header and blob already placed after
+ * it; returns `file`. Exported for tests that build damaged files with a valid checksum.
+ */
+export function sealHwq(file: Uint8Array, headerLength: number): Uint8Array {
+  const payload = file.length - PREFIX;
+  if (payload > 0xffffffff) throw new UserError(`the .hwq model is ${file.length} bytes; the format holds at most 4 GiB`);
+  file.set(new TextEncoder().encode(HWQ_MAGIC), 0);
+  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  v.setUint32(8, HWQ_VERSION, true);
+  v.setUint32(12, headerLength, true);
+  v.setUint32(16, payload, true);
+  v.setUint32(20, crc32(file.subarray(PREFIX)), true);
+  return file;
+}
+
+const hex32 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 const LITTLE = endianness() === 'LE';
 
@@ -323,13 +346,25 @@ export function readHwq(bytes: Uint8Array, sourceName: string): HwqModel {
   if (magic !== HWQ_MAGIC.slice(0, magic.length) || (bytes.length >= 8 && magic !== HWQ_MAGIC)) {
     throw new UserError(`'${sourceName}' is not a .hwq model file (bad magic; expected it to start with ${HWQ_MAGIC})`);
   }
-  if (bytes.length < PREFIX) throw new UserError(`'${sourceName}' is truncated: ${bytes.length} bytes, shorter than the ${PREFIX}-byte file prefix`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint32(8, true);
+  // The version sits in the first 12 bytes of every version's prefix, so an old file is named as such even when
+  // shorter than this version's prefix.
+  const version = bytes.length >= 12 ? dv.getUint32(8, true) : HWQ_VERSION;
+  if (version === UNCHECKED_VERSION) {
+    throw new UserError(`'${sourceName}' is .hwq format version ${version}, written before .hwq files carried a checksum; re-run 'hwq quantize ... --hwq ${sourceName}' to write it as version ${HWQ_VERSION}`);
+  }
   if (version !== HWQ_VERSION) throw new UserError(`'${sourceName}' is .hwq format version ${version}; this hwq reads version ${HWQ_VERSION} only`);
+  if (bytes.length < PREFIX) throw new UserError(`'${sourceName}' is truncated: ${bytes.length} bytes, shorter than the ${PREFIX}-byte file prefix`);
   const headerLength = dv.getUint32(12, true);
+  const payloadLength = dv.getUint32(16, true);
+  if (bytes.length < PREFIX + payloadLength) {
+    throw new UserError(`'${sourceName}' is truncated: ${bytes.length} bytes, its header says ${PREFIX + payloadLength}`);
+  }
+  const want = dv.getUint32(20, true);
+  const got = crc32(bytes.subarray(PREFIX, PREFIX + payloadLength));
+  if (got !== want) throw new UserError(`'${sourceName}' is corrupted: payload checksum ${hex32(got)} does not match the header (${hex32(want)}); re-run 'hwq quantize' to write it again`);
   const blobStart = align8(PREFIX + headerLength);
-  if (bytes.length < PREFIX + headerLength) throw new UserError(`'${sourceName}' is truncated: the header needs ${headerLength} bytes, ${bytes.length - PREFIX} present`);
+  if (headerLength > payloadLength) throw bad(`the header length ${headerLength} exceeds the ${payloadLength}-byte payload`);
   let header: HwqHeader;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLength))) as HwqHeader;
@@ -339,8 +374,8 @@ export function readHwq(bytes: Uint8Array, sourceName: string): HwqModel {
   if (!header || typeof header !== 'object' || header.format !== 'hwq' || !Array.isArray(header.layers) || !header.network || !Number.isInteger(header.blobLength)) {
     throw bad('header JSON lacks the format, layers, network or blobLength fields');
   }
-  if (bytes.length < blobStart + header.blobLength) {
-    throw new UserError(`'${sourceName}' is truncated: the data blob needs ${header.blobLength} bytes, ${Math.max(0, bytes.length - blobStart)} present`);
+  if (PREFIX + payloadLength < blobStart + header.blobLength) {
+    throw bad(`the data blob needs ${header.blobLength} bytes, the payload holds ${Math.max(0, PREFIX + payloadLength - blobStart)}`);
   }
   let blob = bytes.subarray(blobStart, blobStart + header.blobLength);
   // Typed views need 4-byte aligned addresses; a Buffer slice may start anywhere.

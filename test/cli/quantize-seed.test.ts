@@ -2,13 +2,12 @@
 // another seed draws other calibration images and positions and writes different ones.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withShared } from '../helpers.js';
+import { tempDir, withShared } from '../helpers.js';
 import { hwq } from './run-hwq.js';
 
-const T = mkdtempSync(join(tmpdir(), 'hwq-seed-'));
+const T = tempDir('hwq-seed-');
 
 withShared(test, 'bitsplit a4w4 with --seed: same seed -> identical files, other seed -> different', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib']], async ([model, calib]) => {
   const run = async (tag: string, seed: string) => {

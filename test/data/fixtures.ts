@@ -1,15 +1,14 @@
 // Synthetic image folders for the data tests: PNG (lossless, so pixel values are exact) and JPEG files written
 // into a fresh temp dir.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
+import { tempDir as removedTempDir } from '../helpers.js';
 
-export function tempDir(prefix = 'hwq-data-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+/** A fresh folder, removed when the test process exits. */
+export const tempDir = (prefix = 'hwq-data-'): string => removedTempDir(prefix);
 
 /** RGB pixel at (x, y) -> [r, g, b]. */
 export type PixelFn = (x: number, y: number) => [number, number, number];

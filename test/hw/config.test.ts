@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, dramBitsPerCycle, supportedWidths, tileCapacity, validateConfig } from '../../hw/config.js';
 import { getPreset, loadConfig, presetNames } from '../../hw/presets.js';
+import { tempDir } from '../helpers.js';
 
 test('presets: the three named designs with the issue\'s numbers', () => {
   assert.equal(presetNames(), ['bitfusion-asic', 'bitfusion-8x8', 'vc709']);
@@ -41,7 +41,7 @@ test('validation names the bad field and the valid range', () => {
 });
 
 test('loadConfig: presets, files with a base preset, and clear errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwq-cfg-'));
+  const dir = tempDir('hwq-cfg-');
   const f = join(dir, 'big.json');
   writeFileSync(f, JSON.stringify({ base: 'vc709', name: 'vc709-16x16', rows: 16, cols: 16, dram: { efficiency: 0.5 } }));
   const c = loadConfig(f);

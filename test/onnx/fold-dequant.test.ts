@@ -8,7 +8,7 @@ import { floatTensor } from '../../src/onnx/tensor.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
 import { toQdqModel } from '../../src/quant/qdq.js';
 import { foldWeightDequantization, runnableModel } from '../../src/onnx/fold-dequant.js';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../src/onnx/ort.js';
 import { rng } from '../helpers.js';
 
 test('folding the weight dequantization leaves the outputs of a weight-only QDQ model unchanged', async () => {

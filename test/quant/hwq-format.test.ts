@@ -1,12 +1,14 @@
 // The .hwq integer model file: round trip of a hand-made QuantModel (canonical weight order, integer bias with
 // the zero point folded in, requantization to the next layer), integer arithmetic agreeing with the float
-// model, the error for each kind of damaged file, and MobileNetV2's requantization chain.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// model, the error for each kind of damaged file (the payload checksum among them, also through the CLI), and
+// MobileNetV2's requantization chain.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rng, withShared } from '../helpers.js';
+import { hwqAll, userError } from '../cli/run-hwq.js';
+import { rng, tempDir, withShared } from '../helpers.js';
+import { rewriteHwqHeader } from './hwq-files.js';
 import { UserError } from '../../src/errors.js';
 import type { ConvLayer, FcLayer } from '../../src/model/ir.js';
 import { attr } from '../../src/onnx/attr.js';
@@ -16,7 +18,7 @@ import { withOutputs } from '../../src/onnx/expose.js';
 import { loadModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { DataType, type Tensor, floatTensor, numel } from '../../src/onnx/tensor.js';
-import { HWQ_VERSION, canonicalWeights, integerBias, loadHwq, readHwq, saveHwq, writeHwq } from '../../src/quant/hwq-format.js';
+import { HWQ_PREFIX, HWQ_VERSION, canonicalWeights, integerBias, loadHwq, readHwq, saveHwq, sealHwq, writeHwq } from '../../src/quant/hwq-format.js';
 import { toQdqModel } from '../../src/quant/qdq.js';
 import { channelMultipliers, requantize } from '../../src/quant/requant.js';
 import type { ActQuant, QuantLayer, QuantModel } from '../../src/quant/types.js';
@@ -252,52 +254,88 @@ test('damaged files: bad magic, truncation at every part, unsupported version, i
   const bytes = writeHwq(qm);
   expectUserError(() => readHwq(new TextEncoder().encode('PK\x03\x04 something else'), 'a.zip'), /'a\.zip' is not a \.hwq model file \(bad magic/);
   expectUserError(() => readHwq(new Uint8Array(0), 'empty.hwq'), /'empty\.hwq' is truncated/);
-  expectUserError(() => readHwq(bytes.subarray(0, 5), 'x.hwq'), /truncated/);
-  expectUserError(() => readHwq(bytes.subarray(0, 12), 'x.hwq'), /truncated: .*16-byte file prefix/);
-  expectUserError(() => readHwq(bytes.subarray(0, 100), 'x.hwq'), /truncated: the header needs/);
-  expectUserError(() => readHwq(bytes.subarray(0, bytes.length - 1), 'x.hwq'), /truncated: the data blob needs/);
-  const v2 = Uint8Array.from(bytes);
-  new DataView(v2.buffer).setUint32(8, 2, true);
-  expectUserError(() => readHwq(v2, 'new.hwq'), /'new\.hwq' is \.hwq format version 2; this hwq reads version 1 only/);
-  const badJson = Uint8Array.from(bytes);
-  badJson[16] = 0x78; // 'x' where '{' was
-  expectUserError(() => readHwq(badJson, 'j.hwq'), /'j\.hwq' is a corrupt \.hwq file: header JSON is invalid/);
-  // A reference pointing past the blob: rewrite the header with a larger offset (same length kept by padding).
+  expectUserError(() => readHwq(bytes.subarray(0, 5), 'x.hwq'), /'x\.hwq' is truncated/);
+  expectUserError(() => readHwq(bytes.subarray(0, 12), 'x.hwq'), /'x\.hwq' is truncated: 12 bytes, shorter than the 24-byte file prefix/);
+  expectUserError(() => readHwq(bytes.subarray(0, 100), 'x.hwq'), new RegExp(`'x\\.hwq' is truncated: 100 bytes, its header says ${bytes.length}$`));
+  expectUserError(() => readHwq(bytes.subarray(0, bytes.length - 1), 'x.hwq'), new RegExp(`'x\\.hwq' is truncated: ${bytes.length - 1} bytes, its header says ${bytes.length}$`));
+  const v3 = Uint8Array.from(bytes);
+  new DataView(v3.buffer).setUint32(8, 3, true);
+  expectUserError(() => readHwq(v3, 'new.hwq'), /'new\.hwq' is \.hwq format version 3; this hwq reads version 2 only/);
+  // Checksummed but invalid: what a faulty writer, not a damaged disk, would produce.
+  expectUserError(() => readHwq(rewriteHwqHeader(bytes, (j) => `x${j.slice(1)}`), 'j.hwq'), /'j\.hwq' is a corrupt \.hwq file: header JSON is invalid/);
+  const moved = rewriteHwqHeader(bytes, (j) => j.replace('"weights":{"type":"int8","offset":0,', '"weights":{"type":"int8","offset":8000000,'));
+  expectUserError(() => readHwq(moved, 'r.hwq'), /'r\.hwq' is a corrupt \.hwq file: layer 0 \(conv1\) weights lies outside the data blob/);
+  const shortBlob = rewriteHwqHeader(bytes, (j) => j.replace(/"blobLength":(\d+)/, (_m, n) => `"blobLength":${Number(n) + 64}`));
+  expectUserError(() => readHwq(shortBlob, 'b.hwq'), /'b\.hwq' is a corrupt \.hwq file: the data blob needs \d+ bytes, the payload holds \d+/);
+  const longHeader = sealHwq(Uint8Array.from(bytes), bytes.length);
+  expectUserError(() => readHwq(longHeader, 'h.hwq'), new RegExp(`'h\\.hwq' is a corrupt \\.hwq file: the header length ${bytes.length} exceeds the ${bytes.length - HWQ_PREFIX}-byte payload`));
+});
+
+test('a byte overwritten anywhere after the prefix (header or blob) is refused by the checksum, naming the file', () => {
+  const bytes = writeHwq(qm);
   const hdrLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
-  const json = new TextDecoder().decode(bytes.subarray(16, 16 + hdrLen));
-  const moved = json.replace('"weights":{"type":"int8","offset":0,', '"weights":{"type":"int8","offset":8000000,');
-  assert.is.not(moved, json);
-  const enc = new TextEncoder().encode(moved);
-  const out = new Uint8Array(bytes.length + 64);
-  out.set(bytes.subarray(0, 8));
-  new DataView(out.buffer).setUint32(8, 1, true);
-  new DataView(out.buffer).setUint32(12, enc.length, true);
-  out.set(enc, 16);
-  const blobStart = Math.ceil((16 + hdrLen) / 8) * 8;
-  const newStart = Math.ceil((16 + enc.length) / 8) * 8;
-  out.set(bytes.subarray(blobStart), newStart);
-  expectUserError(() => readHwq(out.subarray(0, newStart + bytes.length - blobStart), 'r.hwq'), /corrupt .*weights lies outside the data blob/);
+  const blobStart = Math.ceil((HWQ_PREFIX + hdrLen) / 8) * 8;
+  // the middle of the file and of the blob are weight bytes that would otherwise read as valid int8 weights
+  const spots = { 'middle of the file': bytes.length >> 1, 'first blob byte': blobStart, 'middle of the blob': (blobStart + bytes.length) >> 1, 'last byte': bytes.length - 1, 'a header digit': HWQ_PREFIX + new TextDecoder().decode(bytes.subarray(HWQ_PREFIX, HWQ_PREFIX + hdrLen)).search(/\d/) };
+  for (const [where, at] of Object.entries(spots)) {
+    const bad = Uint8Array.from(bytes);
+    bad[at] = bad[at] === 0x31 ? 0x32 : 0x31; // a digit stays a digit: the header would still parse
+    expectUserError(() => readHwq(bad, `${where}.hwq`), new RegExp(`^'${where}\\.hwq' is corrupted: payload checksum 0x[0-9a-f]{8} does not match the header \\(0x[0-9a-f]{8}\\); re-run 'hwq quantize' to write it again$`));
+  }
+  // a damaged checksum field itself is refused the same way
+  const badSum = Uint8Array.from(bytes);
+  badSum[20] ^= 0x01;
+  expectUserError(() => readHwq(badSum, 'y.hwq'), /'y\.hwq' is corrupted: payload checksum/);
+});
+
+test('a version 1 file (no checksum) is refused with the command that writes it again', () => {
+  const v1 = Uint8Array.from(writeHwq(qm));
+  new DataView(v1.buffer).setUint32(8, 1, true);
+  expectUserError(() => readHwq(v1, 'old.hwq'), /^'old\.hwq' is \.hwq format version 1, written before \.hwq files carried a checksum; re-run 'hwq quantize \.\.\. --hwq old\.hwq' to write it as version 2$/);
+  // even a version 1 file shorter than this version's prefix is named as old rather than truncated
+  expectUserError(() => readHwq(v1.subarray(0, 16), 'old.hwq'), /format version 1, written before/);
 });
 
 test('saveHwq / loadHwq through a file; a missing file is a UserError; unaligned buffers still read', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwq-'));
-  try {
-    const p = join(dir, 'm.hwq');
-    saveHwq(p, qm);
-    const m = loadHwq(p);
-    assert.equal(Array.from(m.layers[2].weights), Array.from(canonicalWeights(l3.wInt, [4, 5], 1).data));
-    expectUserError(() => loadHwq(join(dir, 'nope.hwq')), /'.*nope\.hwq' not found/);
-    writeFileSync(join(dir, 'bad.hwq'), 'hello');
-    expectUserError(() => loadHwq(join(dir, 'bad.hwq')), /not a \.hwq model file/);
-    const bytes = writeHwq(qm);
-    const shifted = new Uint8Array(bytes.length + 3);
-    shifted.set(bytes, 3);
-    const m2 = readHwq(shifted.subarray(3), 'shifted');
-    assert.equal(Array.from(m2.layers[0].weightScales), Array.from(l1.wScales));
-    assert.equal(Array.from(m2.layers[0].bias ?? []), Array.from(m.layers[0].bias ?? []));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir();
+  const p = join(dir, 'm.hwq');
+  saveHwq(p, qm);
+  const m = loadHwq(p);
+  assert.equal(Array.from(m.layers[2].weights), Array.from(canonicalWeights(l3.wInt, [4, 5], 1).data));
+  assert.equal(readFileSync(p), Buffer.from(writeHwq(qm)), 'the file holds exactly writeHwq\'s bytes');
+  expectUserError(() => loadHwq(join(dir, 'nope.hwq')), /'.*nope\.hwq' not found/);
+  writeFileSync(join(dir, 'bad.hwq'), 'hello');
+  expectUserError(() => loadHwq(join(dir, 'bad.hwq')), /not a \.hwq model file/);
+  const bytes = writeHwq(qm);
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  const m2 = readHwq(shifted.subarray(3), 'shifted');
+  assert.equal(Array.from(m2.layers[0].weightScales), Array.from(l1.wScales));
+  assert.equal(Array.from(m2.layers[0].bias ?? []), Array.from(m.layers[0].bias ?? []));
+});
+
+test('a corrupted or truncated file on disk: loadHwq, hwq sim and hwq rtl --model refuse it with one line naming it', async () => {
+  const dir = tempDir();
+  const bytes = writeHwq(qm);
+  const corrupted = join(dir, 'corrupted.hwq');
+  const bad = Uint8Array.from(bytes);
+  bad[bytes.length >> 1] ^= 0x40;
+  writeFileSync(corrupted, bad);
+  const truncated = join(dir, 'truncated.hwq');
+  writeFileSync(truncated, bytes.subarray(0, bytes.length - 8));
+  expectUserError(() => loadHwq(corrupted), /^'.*corrupted\.hwq' is corrupted: payload checksum/);
+  expectUserError(() => loadHwq(truncated), /^'.*truncated\.hwq' is truncated/);
+  const good = join(dir, 'good.hwq');
+  writeFileSync(good, bytes);
+  const [sim, rtl, simTrunc, simGood] = await hwqAll([
+    ['sim', corrupted], ['rtl', '--model', corrupted, '--out', join(dir, 'rtl-out')], ['sim', truncated], ['sim', good, '--json'],
+  ]);
+  assert.match(userError(sim, 'hwq sim corrupted.hwq'), /^hwq: '.*corrupted\.hwq' is corrupted: payload checksum 0x[0-9a-f]{8} does not match the header/);
+  assert.match(userError(rtl, 'hwq rtl --model corrupted.hwq'), /^hwq: '.*corrupted\.hwq' is corrupted: payload checksum/);
+  assert.not.ok(existsSync(join(dir, 'rtl-out')), 'hwq rtl wrote nothing');
+  assert.match(userError(simTrunc, 'hwq sim truncated.hwq'), /^hwq: '.*truncated\.hwq' is truncated/);
+  assert.is(simGood.code, 0, simGood.stderr);
+  assert.is(JSON.parse(simGood.stdout).layers.length, 3, 'the same file undamaged simulates');
 });
 
 test('integerBias: rounding half away from zero, zero point folded, dead channels give 0', () => {

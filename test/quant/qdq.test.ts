@@ -1,7 +1,7 @@
 // QDQ export: onnxruntime runs the QDQ model and its outputs must equal a TS reference computed from the integer
 // weights and fake-quantized inputs; bit widths below 8 must saturate at their own range; shared input tensors
 // share one Q/DQ pair per distinct ActQuant; an opset-12 model (MobileNetV2) is raised to 13.
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../src/onnx/ort.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rng, withShared } from '../helpers.js';

@@ -1,18 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getPreset } from '../../hw/presets.js';
 import { ConfigError } from '../../hw/config.js';
 import { UserError } from '../../src/errors.js';
 import { runRtl } from '../../src/cli/commands/rtl.js';
 import { boardOutput, primitiveStubs } from '../../rtl/board.js';
-import { fieldOf, hasTool, lintVerilator, runIcarus } from '../../rtl/sim.js';
+import { fieldOf, lintVerilator, runIcarus } from '../../rtl/sim.js';
 import { sourcesOf } from '../../rtl/generate.js';
+import { tempDir, withIcarus, withTools, withVerilator } from '../helpers.js';
 
-const work = mkdtempSync(join(tmpdir(), 'hwq-rtl-cli-'));
+const work = tempDir('hwq-rtl-cli-');
 const args = (out: string, extra: Partial<{ config: string; verify: boolean; force: boolean }> = {}) => ({ config: 'vc709', out, verify: false, force: false, json: true, ...extra });
 
 test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', () => {
@@ -85,64 +85,50 @@ test('hwq rtl: bad configs are user errors and leave nothing behind', async () =
   rmSync(join(work, 'missing'), { recursive: true });
 });
 
-if (hasTool('verilator')) {
-  test('hwq rtl --verify checks a 2x2 config under Verilator before writing', async () => {
-    const f = join(work, 'small.json');
-    writeFileSync(f, JSON.stringify({ base: 'vc709', rows: 2, cols: 2 }));
-    const out = join(work, 'small');
-    const r = await runRtl(args(out, { config: f, verify: true }));
-    assert.equal(r.checks.map((c) => c.what), ['bitbrick exhaustive', 'fusion_unit', 'bitfusion_core 2x2']);
-    assert.equal(r.checks.map((c) => c.mismatches), [0, 0, 0]);
-    assert.equal(r.checks.map((c) => c.checked), [64, 9 * 4 * 68 + 2, 40]);
-    assert.ok(existsSync(join(out, 'bitfusion_core.v')));
-  });
-}
+withVerilator(test, 'hwq rtl --verify checks a 2x2 config under Verilator before writing', async () => {
+  const f = join(work, 'small.json');
+  writeFileSync(f, JSON.stringify({ base: 'vc709', rows: 2, cols: 2 }));
+  const out = join(work, 'small');
+  const r = await runRtl(args(out, { config: f, verify: true }));
+  assert.equal(r.checks.map((c) => c.what), ['bitbrick exhaustive', 'fusion_unit', 'bitfusion_core 2x2']);
+  assert.equal(r.checks.map((c) => c.mismatches), [0, 0, 0]);
+  assert.equal(r.checks.map((c) => c.checked), [64, 9 * 4 * 68 + 2, 40]);
+  assert.ok(existsSync(join(out, 'bitfusion_core.v')));
+});
 
-if (hasTool('verilator')) {
-  test('verilator --lint-only -Wall is clean for vc709_top (with stand-ins for IBUFDS/BUFG)', () => {
-    const { design, top } = boardOutput(getPreset('vc709')!);
-    const src = sourcesOf(design);
-    src.set('vc709_top.v', top.text);
-    for (const [n, t] of primitiveStubs) src.set(n, t);
-    assert.is(lintVerilator(src, 'vc709_top'), '');
-  });
-}
+withVerilator(test, 'verilator --lint-only -Wall is clean for vc709_top (with stand-ins for IBUFDS/BUFG)', () => {
+  const { design, top } = boardOutput(getPreset('vc709')!);
+  const src = sourcesOf(design);
+  src.set('vc709_top.v', top.text);
+  for (const [n, t] of primitiveStubs) src.set(n, t);
+  assert.is(lintVerilator(src, 'vc709_top'), '');
+});
 
-if (hasTool('yosys')) {
-  test('yosys elaborates vc709_top with the Xilinx primitives (hierarchy complete)', () => {
-    const { files } = boardOutput(getPreset('vc709')!);
-    const dir = mkdtempSync(join(tmpdir(), 'hwq-yosys-top-'));
-    try {
-      const vs = [...files.keys()].filter((n) => n.endsWith('.v'));
-      for (const n of vs) writeFileSync(join(dir, n), files.get(n)!);
-      const r = spawnSync('yosys', ['-q', '-p', `read_verilog ${vs.join(' ')}; synth_xilinx -family xc7 -top vc709_top -run begin:coarse; hierarchy -check`], { cwd: dir, encoding: 'utf8' });
-      assert.is(r.status, 0, r.stderr);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
+withTools(test, ['yosys'], 'yosys elaborates vc709_top with the Xilinx primitives (hierarchy complete)', () => {
+  const { files } = boardOutput(getPreset('vc709')!);
+  const dir = tempDir('hwq-yosys-top-');
+  const vs = [...files.keys()].filter((n) => n.endsWith('.v'));
+  for (const n of vs) writeFileSync(join(dir, n), files.get(n)!);
+  const r = spawnSync('yosys', ['-q', '-p', `read_verilog ${vs.join(' ')}; synth_xilinx -family xc7 -top vc709_top -run begin:coarse; hierarchy -check`], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+});
 
-if (hasTool('iverilog')) {
-  test('vc709_top self-test runs tiles on a 2x2 core under Icarus: busy toggles, the pass LED lights', () => {
-    const cfg = getPreset('vc709')!;
-    cfg.rows = 2;
-    cfg.cols = 2;
-    const { design, top } = boardOutput(cfg);
-    const src = sourcesOf(design);
-    src.set('vc709_top.v', top.text);
-    for (const [n, t] of primitiveStubs) src.set(n, t);
-    const stim = Array.from({ length: 1200 }, (_, k) => [0n, k < 8 ? 1n : 0n]);
-    const resp = runIcarus(src, { name: 'vc709_top', ports: top.ports, clock: 'sys_clk_p' }, stim);
-    const led = (k: number, i: number) => fieldOf(resp[k][0], i, 1);
-    const busyCycles = resp.filter((_, k) => led(k, 1) === 1n).length;
-    const firstPass = resp.findIndex((_, k) => led(k, 2) === 1n);
-    assert.ok(busyCycles > 0, 'the core ran');
-    assert.ok(firstPass > 0, 'the first self-test tile finished');
-    assert.is(led(1199, 2), 1n);
-  });
-}
-
-test.after(() => rmSync(work, { recursive: true, force: true }));
+withIcarus(test, 'vc709_top self-test runs tiles on a 2x2 core under Icarus: busy toggles, the pass LED lights', () => {
+  const cfg = getPreset('vc709')!;
+  cfg.rows = 2;
+  cfg.cols = 2;
+  const { design, top } = boardOutput(cfg);
+  const src = sourcesOf(design);
+  src.set('vc709_top.v', top.text);
+  for (const [n, t] of primitiveStubs) src.set(n, t);
+  const stim = Array.from({ length: 1200 }, (_, k) => [0n, k < 8 ? 1n : 0n]);
+  const resp = runIcarus(src, { name: 'vc709_top', ports: top.ports, clock: 'sys_clk_p' }, stim);
+  const led = (k: number, i: number) => fieldOf(resp[k][0], i, 1);
+  const busyCycles = resp.filter((_, k) => led(k, 1) === 1n).length;
+  const firstPass = resp.findIndex((_, k) => led(k, 2) === 1n);
+  assert.ok(busyCycles > 0, 'the core ran');
+  assert.ok(firstPass > 0, 'the first self-test tile finished');
+  assert.is(led(1199, 2), 1n);
+});
 
 test.run();

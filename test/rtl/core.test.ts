@@ -7,7 +7,8 @@ import { compileLayer, compileTile } from '../../rtl/compile.js';
 import { descriptorBits, descriptorLayout, packDescriptor } from '../../rtl/descriptor.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { rtlParams } from '../../rtl/params.js';
-import { hasTool, lintVerilator } from '../../rtl/sim.js';
+import { lintVerilator } from '../../rtl/sim.js';
+import { withIcarus, withTools, withVerilator } from '../helpers.js';
 import { checkCore, placeTiles, prng, randInt, tileSet } from '../../rtl/verify.js';
 import { makeTile } from '../../rtl/tiles.js';
 
@@ -66,49 +67,39 @@ test('compileLayer: a GEMM split into tiles reproduces the integer product', () 
   }
 });
 
-const haveVerilator = hasTool('verilator');
-const haveIcarus = hasTool('iverilog');
-if (!haveVerilator) console.log('  skip Verilator core tests: verilator not found on PATH');
-if (!haveIcarus) console.log('  skip Icarus core tests: iverilog not found on PATH');
-
 const SIZES: Array<[number, number]> = [[2, 2], [8, 8]];
 for (const [R, C] of SIZES) {
   const design = generateRtl(cfgOf(R, C));
   const compiled = placeTiles(tileSet(R, C, 300 + R), design.params, 7);
-  if (haveVerilator) {
-    test(`bitfusion_core ${R}x${C}: lint clean; 40 tiles through the buffers equal runTile to the bit and the cycle (Verilator)`, () => {
-      assert.is(lintVerilator(sourcesOf(design), 'bitfusion_core'), '');
-      const r = checkCore(design, 'verilator', compiled);
-      assert.is(r.checked, 40);
-      assert.is(r.mismatches, 0, r.first);
-      assert.is(tileCycles(1, R, C), R + C + 2);
-    });
-    if (R === 2) {
-      test('bitfusion_core 2x2: a start in the done cycle is accepted; back-to-back tiles of different modes take tileCycles + 1 each', () => {
-        const tiles = tileSet(2, 2, 41);
-        const pair = placeTiles([tiles[0], tiles[35]], design.params, 3);
-        const r = checkCore(design, 'verilator', pair, { backToBack: true });
-        assert.is(r.checked, 2);
-        assert.is(r.mismatches, 0, r.first);
-      });
-    }
-  }
-  if (haveIcarus) {
-    test(`bitfusion_core ${R}x${C}: the same tiles under Icarus`, () => {
-      const r = checkCore(design, 'icarus', R >= 8 ? compiled.filter((_, i) => i % 3 === 0) : compiled);
-      assert.is(r.mismatches, 0, r.first);
-    });
-  }
-}
-
-if (haveIcarus) {
-  test('bitfusion_core 3x5 (rows and columns not powers of two): tiles through the buffers under Icarus', () => {
-    const design = generateRtl(cfgOf(3, 5));
+  withVerilator(test, `bitfusion_core ${R}x${C}: lint clean; 40 tiles through the buffers equal runTile to the bit and the cycle (Verilator)`, () => {
     assert.is(lintVerilator(sourcesOf(design), 'bitfusion_core'), '');
-    const r = checkCore(design, 'icarus', placeTiles(tileSet(3, 5, 35).filter((_, i) => i % 4 === 0), design.params, 5));
-    assert.is(r.checked, 10);
+    const r = checkCore(design, 'verilator', compiled);
+    assert.is(r.checked, 40);
+    assert.is(r.mismatches, 0, r.first);
+    assert.is(tileCycles(1, R, C), R + C + 2);
+  });
+  if (R === 2) {
+    withVerilator(test, 'bitfusion_core 2x2: a start in the done cycle is accepted; back-to-back tiles of different modes take tileCycles + 1 each', () => {
+      const tiles = tileSet(2, 2, 41);
+      const pair = placeTiles([tiles[0], tiles[35]], design.params, 3);
+      const r = checkCore(design, 'verilator', pair, { backToBack: true });
+      assert.is(r.checked, 2);
+      assert.is(r.mismatches, 0, r.first);
+    });
+  }
+  withIcarus(test, `bitfusion_core ${R}x${C}: the same tiles under Icarus`, () => {
+    const r = checkCore(design, 'icarus', R >= 8 ? compiled.filter((_, i) => i % 3 === 0) : compiled);
     assert.is(r.mismatches, 0, r.first);
   });
 }
+
+// The lint step needs verilator too.
+withTools(test, ['iverilog', 'verilator'], 'bitfusion_core 3x5 (rows and columns not powers of two): lint clean; tiles through the buffers under Icarus', () => {
+  const design = generateRtl(cfgOf(3, 5));
+  assert.is(lintVerilator(sourcesOf(design), 'bitfusion_core'), '');
+  const r = checkCore(design, 'icarus', placeTiles(tileSet(3, 5, 35).filter((_, i) => i % 4 === 0), design.params, 5));
+  assert.is(r.checked, 10);
+  assert.is(r.mismatches, 0, r.first);
+});
 
 test.run();

@@ -4,13 +4,12 @@ import { getPreset } from '../../hw/presets.js';
 import { FU_MODES, fusionUnit, pairsPerCycle } from '../../hw/fusion-unit.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { modeCode, packWord, unpackWord } from '../../rtl/pack.js';
-import { hasTool, lintVerilator } from '../../rtl/sim.js';
+import { lintVerilator } from '../../rtl/sim.js';
 import { checkBitBrick, checkFusionUnit, fuVectors } from '../../rtl/verify.js';
+import { withIcarus, withVerilator } from '../helpers.js';
 
 const design = generateRtl(getPreset('vc709')!);
 const vectors = fuVectors(120, 11);
-const haveVerilator = hasTool('verilator');
-const haveIcarus = hasTool('iverilog');
 
 test('packWord puts pair i at bits [i*bits +: bits] in two\'s complement', () => {
   assert.is(packWord([1, -1, -2, 0], 2), 0b00_10_11_01);
@@ -43,35 +42,29 @@ test('generated files: one module each, named after the file, with the generated
   assert.is((design.modules.find((m) => m.name === 'fusion_unit')!.text.match(/^\s+MODE_A\dW\d: begin x\d+ =/gm) ?? []).length, 144);
 });
 
-if (haveVerilator) {
-  test('verilator --lint-only -Wall is clean for bitbrick and fusion_unit', () => {
-    assert.is(lintVerilator(sourcesOf(design, ['bitbrick']), 'bitbrick'), '');
-    assert.is(lintVerilator(sourcesOf(design, ['bitbrick', 'fusion_unit']), 'fusion_unit'), '');
-  });
-  test('Verilator: BitBrick exhaustive (64 vectors) equals bitBrick()', () => {
-    const r = checkBitBrick(design, 'verilator');
-    assert.is(r.checked, 64);
-    assert.is(r.mismatches, 0, r.first);
-  });
-  test('Verilator: Fusion Unit bit for bit with fusionUnit() in 9 modes x 4 sign combos', () => {
-    const r = checkFusionUnit(design, 'verilator', vectors);
-    assert.is(r.checked, vectors.length + 2);
-    assert.is(r.mismatches, 0, r.first);
-  });
-} else {
-  console.log('  skip Verilator tests: verilator not found on PATH');
-}
+withVerilator(test, 'verilator --lint-only -Wall is clean for bitbrick and fusion_unit', () => {
+  assert.is(lintVerilator(sourcesOf(design, ['bitbrick']), 'bitbrick'), '');
+  assert.is(lintVerilator(sourcesOf(design, ['bitbrick', 'fusion_unit']), 'fusion_unit'), '');
+});
 
-if (haveIcarus) {
-  test('Icarus: BitBrick exhaustive and Fusion Unit vectors equal the model', () => {
-    const b = checkBitBrick(design, 'icarus');
-    assert.is(b.mismatches, 0, b.first);
-    const r = checkFusionUnit(design, 'icarus', vectors);
-    assert.is(r.checked, vectors.length + 2);
-    assert.is(r.mismatches, 0, r.first);
-  });
-} else {
-  console.log('  skip Icarus tests: iverilog not found on PATH');
-}
+withVerilator(test, 'Verilator: BitBrick exhaustive (64 vectors) equals bitBrick()', () => {
+  const r = checkBitBrick(design, 'verilator');
+  assert.is(r.checked, 64);
+  assert.is(r.mismatches, 0, r.first);
+});
+
+withVerilator(test, 'Verilator: Fusion Unit bit for bit with fusionUnit() in 9 modes x 4 sign combos', () => {
+  const r = checkFusionUnit(design, 'verilator', vectors);
+  assert.is(r.checked, vectors.length + 2);
+  assert.is(r.mismatches, 0, r.first);
+});
+
+withIcarus(test, 'Icarus: BitBrick exhaustive and Fusion Unit vectors equal the model', () => {
+  const b = checkBitBrick(design, 'icarus');
+  assert.is(b.mismatches, 0, b.first);
+  const r = checkFusionUnit(design, 'icarus', vectors);
+  assert.is(r.checked, vectors.length + 2);
+  assert.is(r.mismatches, 0, r.first);
+});
 
 test.run();

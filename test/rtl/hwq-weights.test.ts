@@ -5,10 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rng } from '../helpers.js';
+import { rng, skipTest, tempDir, withIcarus } from '../helpers.js';
+import { rewriteHwqHeader } from '../quant/hwq-files.js';
 import type { Batch } from '../../src/data/batches.js';
 import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
@@ -64,7 +64,7 @@ const quantize = (aBits: number | null, wBits: number) => quantizeModel(floatMod
   calibration: { batches: calibBatches, count: 2, inputDims: (b) => [b.count, C0, H, W] },
 });
 
-const work = mkdtempSync(join(tmpdir(), 'hwq-rtl-weights-'));
+const work = tempDir('hwq-rtl-weights-');
 const args = (out: string, model: string, config = 'vc709') => ({ config, out, model, verify: false, force: false, json: true });
 const cfg = getPreset('vc709')!;
 
@@ -118,11 +118,12 @@ test('the .mem images unpack to the model\'s integer weights, word by word in th
 });
 
 const sim = hasTool('verilator') ? 'verilator' : hasTool('iverilog') ? 'icarus' : null;
-if (!sim) console.log('  skip the weight-image co-simulation: neither verilator nor iverilog on PATH');
+const coSim = `2x2 images: first tiles of conv1 and conv2, weights read from the .mem text, through bitfusion_core equal runTile and the layer GEMM (${sim ?? 'verilator or icarus'})`;
+if (!sim) skipTest(test, coSim, 'neither verilator nor iverilog on PATH');
 else {
   // A 2x2 array (the core test's model, so no extra Verilator build): conv1 8x8 K = 18 -> 9 steps; conv2 2x4
   // (8 pairs) K = 27 -> 2 steps, its 4 channels in two column tiles.
-  test(`2x2 images: first tiles of conv1 and conv2, weights read from the .mem text, through bitfusion_core equal runTile and the layer GEMM (${sim})`, () => {
+  test(coSim, () => {
     const cfg2 = vc709Sized(2, 2);
     const design2 = generateRtl(cfg2);
     const p2 = design2.params;
@@ -164,30 +165,24 @@ else {
   });
 }
 
-if (hasTool('iverilog')) {
-  test('Icarus $readmemh reads a .mem image (comment header included) into a rows*cols*32-bit wide memory word for word', () => {
-    const cfg2 = vc709Sized(2, 2);
-    const files = weightFiles(model, cfg2, rtlParams(cfg2), hwqPath);
-    const dir = mkdtempSync(join(tmpdir(), 'hwq-readmemh-'));
-    try {
-      const text = files.get('weights/L000_conv1.mem')!;
-      writeFileSync(join(dir, 'w.mem'), text);
-      writeFileSync(join(dir, 'tb.v'), `module tb;\n  reg [127:0] mem [0:17];\n  integer i;\n  initial begin\n    $readmemh("w.mem", mem);\n    for (i = 0; i < 18; i = i + 1) $display("%h", mem[i]);\n  end\nendmodule\n`);
-      const c = spawnSync('iverilog', ['-o', 'tb.vvp', 'tb.v'], { cwd: dir, encoding: 'utf8' });
-      assert.is(c.status, 0, c.stderr);
-      const r = spawnSync('vvp', ['-n', 'tb.vvp'], { cwd: dir, encoding: 'utf8' });
-      const got = r.stdout.split('\n').filter((l) => /^[0-9a-fx]+$/.test(l));
-      const want = text.split('\n').filter((l) => l && !l.startsWith('//'));
-      assert.is(want.length, 18);
-      assert.equal(got, want);
-      const words = parseMem(text, 4);
-      // word (line 4, bank 3) is bits [96 +: 32] of line 4
-      assert.is(parseInt(got[4].slice(0, 8), 16), words[4 * 4 + 3]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
+withIcarus(test, 'Icarus $readmemh reads a .mem image (comment header included) into a rows*cols*32-bit wide memory word for word', () => {
+  const cfg2 = vc709Sized(2, 2);
+  const files = weightFiles(model, cfg2, rtlParams(cfg2), hwqPath);
+  const dir = tempDir('hwq-readmemh-');
+  const text = files.get('weights/L000_conv1.mem')!;
+  writeFileSync(join(dir, 'w.mem'), text);
+  writeFileSync(join(dir, 'tb.v'), `module tb;\n  reg [127:0] mem [0:17];\n  integer i;\n  initial begin\n    $readmemh("w.mem", mem);\n    for (i = 0; i < 18; i = i + 1) $display("%h", mem[i]);\n  end\nendmodule\n`);
+  const c = spawnSync('iverilog', ['-o', 'tb.vvp', 'tb.v'], { cwd: dir, encoding: 'utf8' });
+  assert.is(c.status, 0, c.stderr);
+  const r = spawnSync('vvp', ['-n', 'tb.vvp'], { cwd: dir, encoding: 'utf8' });
+  const got = r.stdout.split('\n').filter((l) => /^[0-9a-fx]+$/.test(l));
+  const want = text.split('\n').filter((l) => l && !l.startsWith('//'));
+  assert.is(want.length, 18);
+  assert.equal(got, want);
+  const words = parseMem(text, 4);
+  // word (line 4, bank 3) is bits [96 +: 32] of line 4
+  assert.is(parseInt(got[4].slice(0, 8), 16), words[4 * 4 + 3]);
+});
 
 async function expectUserError(out: string, model: string, re: RegExp): Promise<void> {
   try {
@@ -201,21 +196,13 @@ async function expectUserError(out: string, model: string, re: RegExp): Promise<
   assert.equal(readdirSync(work).filter((n) => n.startsWith('.')), [], 'no temp directories left');
 }
 
-/** Rewrites a .hwq file's JSON header (the blob moves to the next 8-byte boundary after it). */
+/** Rewrites a .hwq file's JSON header, keeping its checksum valid. */
 function rewriteHeader(src: string, dst: string, edit: (h: { layers: Array<Record<string, unknown>> }) => void): void {
-  const bytes = readFileSync(src);
-  const len = bytes.readUInt32LE(12);
-  const header = JSON.parse(bytes.subarray(16, 16 + len).toString('utf8'));
-  const blob = bytes.subarray(Math.ceil((16 + len) / 8) * 8);
-  edit(header);
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const start = Math.ceil((16 + json.length) / 8) * 8;
-  const out = Buffer.alloc(start + blob.length);
-  bytes.copy(out, 0, 0, 12);
-  out.writeUInt32LE(json.length, 12);
-  json.copy(out, 16);
-  blob.copy(out, start);
-  writeFileSync(dst, out);
+  writeFileSync(dst, rewriteHwqHeader(readFileSync(src), (json) => {
+    const header = JSON.parse(json);
+    edit(header);
+    return JSON.stringify(header);
+  }));
 }
 
 test('bad models are user errors and write nothing: not a .hwq, precision wider than the config, float activations', async () => {
@@ -276,7 +263,5 @@ test('grouped conv: each group\'s column tiles hold exactly the words compileLay
     });
   }
 });
-
-test('cleanup', () => rmSync(work, { recursive: true, force: true }));
 
 test.run();

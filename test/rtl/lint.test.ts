@@ -4,21 +4,19 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { boardOutput, primitiveStubs } from '../../rtl/board.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
-import { hasTool, lintVerilator } from '../../rtl/sim.js';
+import { lintVerilator } from '../../rtl/sim.js';
+import { withVerilator } from '../helpers.js';
 
 const SIZES: Array<[number, number]> = [[2, 2], [4, 4], [3, 5], [8, 8], [16, 32]];
 
-if (!hasTool('verilator')) console.log('  skip lint: verilator not found on PATH');
-else {
-  for (const [R, C] of SIZES) {
-    test(`${R}x${C}: verilator --lint-only -Wall of vc709_top and the whole core is clean`, () => {
-      const { files } = boardOutput(vc709Sized(R, C));
-      const src = new Map([...files].filter(([n]) => n.endsWith('.v')));
-      assert.ok(src.has('bitfusion_core.v') && src.has('systolic_array.v') && src.has('vc709_top.v'));
-      for (const [n, t] of primitiveStubs) src.set(n, t);
-      assert.is(lintVerilator(src, 'vc709_top'), '');
-    });
-  }
+for (const [R, C] of SIZES) {
+  withVerilator(test, `${R}x${C}: verilator --lint-only -Wall of vc709_top and the whole core is clean`, () => {
+    const { files } = boardOutput(vc709Sized(R, C));
+    const src = new Map([...files].filter(([n]) => n.endsWith('.v')));
+    assert.ok(src.has('bitfusion_core.v') && src.has('systolic_array.v') && src.has('vc709_top.v'));
+    for (const [n, t] of primitiveStubs) src.set(n, t);
+    assert.is(lintVerilator(src, 'vc709_top'), '');
+  });
 }
 
 test.run();

@@ -2,10 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FU_MODES, modeName, operandRange } from '../../hw/fusion-unit.js';
 import { getPreset } from '../../hw/presets.js';
-import { HwConfig } from '../../hw/config.js';
+import { HwConfig, dramBitsPerCycle } from '../../hw/config.js';
 import { ConvLayer, windowOut } from '../../src/model/ir.js';
-import { loopNest } from '../../sim/loop-nest.js';
-import { LOOP_ORDERS, bestLayerTiming, candidateTiles, scheduleMapping, LayerModelInput } from '../../sim/layer-model.js';
+import { inputExtent, loopNest } from '../../sim/loop-nest.js';
+import { LOOP_ORDERS, bestLayerTiming, candidateTiles, describeMapping, scheduleMapping, LayerModelInput } from '../../sim/layer-model.js';
+import { simulateLayer } from '../../sim/simulate.js';
 import { lowerConv } from '../../sim/lower.js';
 import { runTile } from '../../sim/stepped-array.js';
 import { TILE_ISSUE_OVERHEAD } from '../../hw/array-timing.js';
@@ -86,20 +87,34 @@ test('layer model: a layer that cannot be tiled names the layer and the buffer s
   assert.throws(() => bestLayerTiming(x), /buffers too small for one tile of layer 'conv7'/);
 });
 
-test('layer model: total = compute + stalls, stalls >= first load, more bandwidth never slows a layer', () => {
+test('layer model: total = compute + stalls, stalls >= first load, one DRAM channel carries all traffic, more bandwidth never slows a layer', () => {
   const layer = conv(64, 64, 28, 3, 1, 1, 1);
+  const n = loopNest(layer, 1);
   const base = getPreset('bitfusion-8x8')!;
-  const mk = (bits: number): LayerModelInput => ({ nest: loopNest(layer, 1), cfg: { ...base, dram: { ...base.dram, bitsPerCycle: bits } }, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'c' });
+  const cfgAt = (bits: number): HwConfig => ({ ...base, dram: { ...base.dram, bitsPerCycle: bits } });
   let prev = Infinity;
   for (const bits of [8, 32, 128, 512]) {
-    const t = bestLayerTiming(mk(bits));
-    assert.ok(t.totalCycles >= t.computeCycles);
-    assert.ok(t.totalCycles <= prev, `${bits} bits/cycle: ${t.totalCycles} > ${prev}`);
-    prev = t.totalCycles;
+    const cfg = cfgAt(bits);
+    const r = simulateLayer(layer, cfg, { a: 8, w: 8 }, 1);
+    const label = `${bits} bits/cycle`;
+    assert.is(r.totalCycles, r.computeCycles + r.stallCycles, `${label}: total = compute + stalls`);
+    // The array cannot start before the first tile's inputs and weights are in its buffers, and nothing
+    // hides that load: it is a stall whatever the bandwidth.
+    const m = bestLayerTiming({ nest: n, cfg, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'c' }).mapping;
+    assert.is(r.mapping, describeMapping(m), `${label}: the mapping simulateLayer chose`);
+    const foot = Math.min(m.bt, n.batch) * inputExtent(Math.min(m.oht, n.oh), n.sh, n.haloH, n.ih) * inputExtent(Math.min(m.owt, n.ow), n.sw, n.haloW, n.iw);
+    const ict = Math.min(m.ict, n.icg), oct = Math.min(m.oct, n.ocg);
+    const firstLoadBytes = m.gt * ict * foot + m.gt * oct * ict * n.kh * n.kw; // 8-bit operands: one byte each
+    const bw = dramBitsPerCycle(cfg);
+    assert.ok(r.stallCycles >= Math.ceil((firstLoadBytes * 8) / bw), `${label}: ${r.stallCycles} stall cycles < the first load's ${Math.ceil((firstLoadBytes * 8) / bw)}`);
+    // Loads and stores share one channel: the layer takes at least as long as moving all of its traffic.
+    const bytes = r.dram.input + r.dram.weight + r.dram.outputWrite + r.dram.outputRead;
+    assert.ok(r.totalCycles >= (bytes * 8) / bw, `${label}: ${r.totalCycles} cycles move ${bytes} bytes`);
+    assert.ok(r.totalCycles <= prev, `${label}: ${r.totalCycles} > ${prev}`);
+    prev = r.totalCycles;
   }
   // compute-bound at 128 bits/cycle: 28*28 pixels x ceil(576/8) steps x 8 column tiles + per-tile fill/drain
-  const t = bestLayerTiming(mk(128));
-  assert.ok(t.computeCycles >= 28 * 28 * 72 * 8, 'at least the streaming cycles');
+  assert.ok(simulateLayer(layer, cfgAt(128), { a: 8, w: 8 }, 1).computeCycles >= 28 * 28 * 72 * 8, 'at least the streaming cycles');
 });
 
 test('depthwise conv packs groups onto the columns when that is faster', () => {

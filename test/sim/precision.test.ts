@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePrecision, planPrecisions, readOverrides } from '../../sim/precision.js';
 import { getNetwork } from '../../src/model/zoo.js';
 import { computeLayers } from '../../src/model/ir.js';
 import { expandPrecisionFlags } from '../../src/cli/argv.js';
+import { tempDir } from '../helpers.js';
 
 test('parsePrecision accepts a<A>w<W> in 1..8 and explains everything else', () => {
   assert.equal(parsePrecision('a4w4'), { a: 4, w: 4 });
@@ -37,7 +37,7 @@ test('plans: uniform, first/last, overrides, and the network\'s own precisions',
 });
 
 test('override files: strings and objects; bad entries are named', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwq-prec-'));
+  const dir = tempDir('hwq-prec-');
   const f = join(dir, 'p.json');
   writeFileSync(f, JSON.stringify({ conv1: 'a8w8', fc: { a: 4, w: 2 } }));
   assert.equal(readOverrides(f), { conv1: { a: 8, w: 8 }, fc: { a: 4, w: 2 } });
