@@ -4,12 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { ComputeLayer, Network, Precision, computeLayers } from '../src/model/ir.js';
 import { UserError } from '../src/errors.js';
+import { UNIT_WIDTHS } from '../hw/fusion-unit.js';
 
 export const DEFAULT_PRECISION: Precision = { a: 8, w: 8 };
 
-/** The bit widths a layer may be given, on the command line and in files: what a Fusion Unit runs. */
+/**
+ * The bit widths a layer may be given, on the command line and in files: up to the widest Fusion Unit there is
+ * (16 bits). What a given design or the quantizer cannot run is refused there, saying why.
+ */
 export const MIN_BITS = 1;
-export const MAX_BITS = 8;
+export const MAX_BITS: number = Math.max(...UNIT_WIDTHS);
 const RANGE = `${MIN_BITS}..${MAX_BITS}`;
 
 function checkWidth(v: number, which: string, what: string, text: string): void {

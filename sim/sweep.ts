@@ -37,7 +37,8 @@ export interface SweepSpec {
 export function parseArrays(text: string): Array<[number, number]> {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
     const m = /^(\d+)x(\d+)$/.exec(s);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new ConfigError(`array size '${s}' is not of the form <rows>x<cols> (e.g. 8x8,16x32)`);
+    if (!m) throw new ConfigError(`array size '${s}' is not of the form <rows>x<cols> (e.g. 8x8,16x32)`);
+    if (Number(m[1]) < 1 || Number(m[2]) < 1) throw new ConfigError(`array size '${s}': rows and columns must be at least 1`);
     return [Number(m[1]), Number(m[2])] as [number, number];
   });
 }

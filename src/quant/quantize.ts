@@ -119,7 +119,7 @@ const ACT_PARTNER: Record<string, string> = { bitsplit: 'mse', log: 'mse' };
 const ACT_ONLY_WEIGHTS: Record<string, string> = { kl: 'tflite', omse: 'mse' };
 
 export function checkBits(bits: number, what: string): void {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`${what} ${bits} is outside 2..8`);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`${what} ${bits} is outside 2..8, the widths the quantizer supports`);
 }
 
 export function sqnrDb(ref: ArrayLike<number>, approx: (i: number) => number): number {

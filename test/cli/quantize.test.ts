@@ -162,7 +162,7 @@ test('bad input: exit 2, one clear hwq: line, no output files', async () => {
       { what: 'missing --calib', args: ['quantize', cnn, '--a4w4', ...o], says: /--calib/ },
       { what: 'empty image folder', args: ['quantize', cnn, '--a4w4', '--calib', empty, ...o], says: /empty/ },
       { what: 'images and --preprocess wrong for the model', args: ['quantize', cnn, '--a4w4', '--calib', small, '--preprocess', 'imagenet', ...o], says: /3x32x32.*imagenet|imagenet.*3x32x32/ },
-      { what: '--a9w4', args: ['quantize', cnn, '--a9w4', '--calib', good, ...o], says: /precision 'a9w4': activation width 9 is outside 1\.\.8/ },
+      { what: '--a9w4', args: ['quantize', cnn, '--a9w4', '--calib', good, ...o], says: /activation bit width 9 is outside 2\.\.8, the widths the quantizer supports/ },
       { what: '--a4w1', args: ['quantize', cnn, '--a4w1', '--calib', good, ...o], says: /weight bit width 1.*2\.\.8/ },
       { what: 'unknown --method', args: ['quantize', cnn, '--a4w4', '--method', 'magic', '--calib', good, ...o], says: /'magic'.*tflite, mse, lp/ },
       { what: 'unknown --ecaq scope', args: ['quantize', cnn, '--a4w4', '--ecaq', 'some', '--calib', good, ...o], says: /--ecaq.*'some'.*all, depthwise/ },

@@ -1,9 +1,10 @@
-// Runs the CLI as a user does (a child `node bin/hwq.js ...` from the repository root) for the end-to-end
-// tests in this folder, and checks the user-error contract in one place.
+// Runs the CLI for the end-to-end tests in this folder and checks the user-error contract in one place.
+// `hwq(...)` runs the command line through runCli (the entry point bin/hwq.js calls) in this process with
+// stdout and stderr captured: the same parsing, errors and exit codes as a child process, without a second or
+// so of node start-up per call. Tests of what only a real process shows (signals, the bundle) use runFile.
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers.js';
+import { runCli } from '../../src/cli/run.js';
 
 export interface Run { code: number; stdout: string; stderr: string }
 
@@ -16,31 +17,48 @@ export function runFile(file: string, args: string[], cwd: string, viaNode = tru
   });
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * One command line through runCli with stdout and stderr captured. Runs are queued one after another: the
+ * capture replaces the process's write functions, so two runs at once would mix their output.
+ */
+export function runCaptured(args: string[]): Promise<Run> {
+  const run = queue.then(async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
+    process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      return { code: await runCli(args), stdout: out.join(''), stderr: err.join('') };
+    } finally {
+      process.stdout.write = writeOut;
+      process.stderr.write = writeErr;
+      // runCli leaves its code in process.exitCode for the real entry point; the test process must not inherit it
+      process.exitCode = undefined;
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
 const cache = new Map<string, Promise<Run>>();
 
-/** `hwq ...args` from the repository root. Identical invocations within one test file share one run. */
+/** `hwq ...args`. Identical invocations within one test file share one run. */
 export function hwq(...args: string[]): Promise<Run> {
   const key = JSON.stringify(args);
   let run = cache.get(key);
   if (!run) {
-    run = runFile(join(REPO_ROOT, 'bin', 'hwq.js'), args, REPO_ROOT);
+    run = runCaptured(args);
     cache.set(key, run);
   }
   return run;
 }
 
-/** Several invocations, two at a time (the machine has 2 cores; each node start costs ~0.5 s of CPU). */
+/** Several invocations (run one after another, see runCaptured). */
 export async function hwqAll(list: string[][]): Promise<Run[]> {
-  const out: Run[] = new Array(list.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const i = next++;
-      out[i] = await hwq(...list[i]);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return out;
+  return Promise.all(list.map((args) => hwq(...args)));
 }
 
 export const USAGE_HINT = "Run 'hwq --help' (or 'hwq <command> --help') for usage.";

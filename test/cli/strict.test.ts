@@ -71,29 +71,29 @@ test('numeric options quote the text typed, never NaN, in every command', async 
   });
 });
 
-test('--first-last and precisions: one parser, one range (1..8) in sim, sweep and quantize', async () => {
+test('--first-last and precisions: one parser, one range (1..16) in sim, sweep and quantize', async () => {
   const q = ['quantize', 'missing.onnx', '--out', 'never.onnx'];
   const [simFl, sweepFl, quantFl, simWord, quantWord, simPrec, quantPrec, simW, quantW] = await hwqAll([
-    ['sim', 'resnet18', '--first-last', '9'],
-    ['sweep', 'resnet18', '--first-last', '9'],
-    [...q, '--w4', '--first-last', '9'],
+    ['sim', 'resnet18', '--first-last', '17'],
+    ['sweep', 'resnet18', '--first-last', '17'],
+    [...q, '--w4', '--first-last', '17'],
     ['sim', 'resnet18', '--first-last', 'abc'],
     [...q, '--w4', '--first-last', 'abc'],
-    ['sim', 'resnet18', '--a9w4'],
-    [...q, '--a9w4'],
+    ['sim', 'resnet18', '--a17w4'],
+    [...q, '--a17w4'],
     ['sim', 'resnet18', '--w4'],
-    [...q, '--w9'],
+    [...q, '--w17'],
   ]);
-  const fl = userError(simFl, 'sim --first-last 9');
-  assert.is(fl, "hwq: --first-last '9' must be a bit width 1..8 or 'none'");
-  assert.is(userError(sweepFl, 'sweep --first-last 9'), fl);
-  assert.is(userError(quantFl, 'quantize --first-last 9'), fl);
+  const fl = userError(simFl, 'sim --first-last 17');
+  assert.is(fl, "hwq: --first-last '17' must be a bit width 1..16 or 'none'");
+  assert.is(userError(sweepFl, 'sweep --first-last 17'), fl);
+  assert.is(userError(quantFl, 'quantize --first-last 17'), fl);
   assert.is(userError(simWord, 'sim --first-last abc'), userError(quantWord, 'quantize --first-last abc'));
-  assert.is(userError(simPrec, 'sim --a9w4'), userError(quantPrec, 'quantize --a9w4'));
-  assert.match(userError(simPrec, 'sim --a9w4'), /activation width 9 is outside 1\.\.8/);
+  assert.is(userError(simPrec, 'sim --a17w4'), userError(quantPrec, 'quantize --a17w4'));
+  assert.match(userError(simPrec, 'sim --a17w4'), /activation width 17 is outside 1\.\.16/);
   // weight-only precisions exist only for the quantizer; their widths have the same range
   assert.match(userError(simW, 'sim --w4'), /'w4' is not of the form a<A>w<W>/);
-  assert.match(userError(quantW, 'quantize --w9'), /weight width 9 is outside 1\.\.8/);
+  assert.match(userError(quantW, 'quantize --w17'), /weight width 17 is outside 1\.\.16/);
   // sim's default is the network as given; 'none' is accepted by both
   const [none, dflt] = await hwqAll([['sim', 'resnet18', '--a4w4', '--first-last', 'none', '--json'], ['sim', 'resnet18', '--a4w4', '--json']]);
   assert.is(none.code, 0, none.stderr);

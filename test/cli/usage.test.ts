@@ -25,7 +25,8 @@ test('bad input: exit 2, one clear line naming the input and the choices, no sta
   const cases: { args: string[]; expect: (m: string) => void }[] = [
     { args: ['sim', 'no-such-net'], expect: (m) => { assert.ok(m.includes("'no-such-net'"), m); for (const n of zooNames()) assert.ok(m.includes(n), `lists ${n}: ${m}`); } },
     { args: ['sim', 'resnet18', '--config', 'tpu-v9'], expect: (m) => { assert.ok(m.includes("'tpu-v9'"), m); for (const n of presetNames()) assert.ok(m.includes(n), `lists ${n}: ${m}`); } },
-    { args: ['sim', 'resnet18', '--a9w4'], expect: (m) => { assert.ok(m.includes('a9w4'), m); assert.ok(m.includes('1..8'), m); } },
+    { args: ['sim', 'resnet18', '--a17w4'], expect: (m) => { assert.ok(m.includes('a17w4'), m); assert.ok(m.includes('1..16'), m); } },
+    { args: ['sim', 'resnet18', '--a16w16'], expect: (m) => { assert.ok(m.includes('a16w16'), m); assert.ok(m.includes('8-bit Fusion Units'), m); } },
     { args: ['sim', 'resnet18', '--precision', 'a4'], expect: (m) => { assert.ok(m.includes("'a4'"), m); assert.ok(m.includes('a<A>w<W>'), m); } },
     { args: ['sim', 'resnet18', '--config', badJson], expect: (m) => { assert.ok(m.includes('bad.json'), m); assert.ok(/not valid JSON/i.test(m), m); } },
     { args: ['sim', 'resnet18', '--config', rows0], expect: (m) => { assert.ok(m.includes('rows0.json'), m); assert.ok(/\brows\b/.test(m), m); } },

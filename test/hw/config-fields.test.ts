@@ -113,6 +113,17 @@ test('the Fusion Unit width sets the products per cycle: 4-bit units are 4x slow
   assert.throws(() => simulateRef(net, four, { batch: 1, precisionOf: a8w8 }), /activation precision 8 is not supported by config 'bitfusion-8x8' \(valid: integers 1\.\.4\)/);
 });
 
+test('16-bit units run 16-bit operands one pair a cycle, as 8-bit units run 8-bit ones', () => {
+  const base = getPreset('bitfusion-8x8')!;
+  const at = (cfg: HwConfig, bits: number) => simulateNetwork(net, cfg, { batch: 1, precisionOf: () => ({ a: bits, w: bits }), precisionLabel: '' });
+  const wide = at(withValues(base, { maxBits: 16, bitBricksPerUnit: 64 }), 16);
+  // the same words stream through the array; only the tiling differs (16-bit operands fill the buffers twice as fast)
+  const narrow = at(base, 8).computeCycles;
+  assert.ok(Math.abs(wide.computeCycles / narrow - 1) < 0.01, `${wide.computeCycles} vs ${narrow}`);
+  assert.equal(wide.layers[0].hwPrecision, { a: 16, w: 16 });
+  assert.throws(() => at(base, 16), /a16w16 needs 16-bit operands; bitfusion-8x8 has 8-bit Fusion Units/);
+});
+
 test('wider partial sums cost partial-sum traffic and OBUF room in the cycle model', () => {
   const base = getPreset('bitfusion-8x8')!;
   const spills = (acc: number) => {

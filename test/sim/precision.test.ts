@@ -8,10 +8,11 @@ import { computeLayers } from '../../src/model/ir.js';
 import { expandPrecisionFlags } from '../../src/cli/argv.js';
 import { tempDir } from '../helpers.js';
 
-test('parsePrecision accepts a<A>w<W> in 1..8 and explains everything else', () => {
+test('parsePrecision accepts a<A>w<W> in 1..16 and explains everything else', () => {
   assert.equal(parsePrecision('a4w4'), { a: 4, w: 4 });
   assert.equal(parsePrecision('A8W2'), { a: 8, w: 2 });
-  assert.throws(() => parsePrecision('a9w4'), /activation width 9 is outside 1\.\.8/);
+  assert.equal(parsePrecision('a16w16'), { a: 16, w: 16 });
+  assert.throws(() => parsePrecision('a17w4'), /activation width 17 is outside 1\.\.16/);
   assert.throws(() => parsePrecision('a4w0'), /weight width 0 is outside/);
   assert.throws(() => parsePrecision('4/4'), /not of the form a<A>w<W>/);
 });
