@@ -13,6 +13,7 @@ import { fixedBatch, openModel as openEvalModel, type OpenModel } from '../eval/
 import { GraphView } from '../onnx/graph.js';
 import { type IModelProto, loadModel } from '../onnx/proto.js';
 import { outputSqnr } from './output-sqnr.js';
+import { stratifiedSample } from '../data/sampling.js';
 import type { QdqLayerRecord } from './qdq.js';
 
 export interface Accuracy {
@@ -146,6 +147,14 @@ async function withModels<T>(o: CompareOptions, data: DataSet, spec: PreprocessS
   }
 }
 
+/**
+ * The images the per-layer SQNR is measured on: `n` of the evaluated ones drawn stratified over their classes
+ * (seed 0), since the first ones in sorted order would be a single class of a class-folder data set.
+ */
+export function sqnrSamples<T extends { label: number }>(samples: readonly T[], n: number): readonly T[] {
+  return n >= samples.length ? samples : stratifiedSample(samples, (s) => s.label, n, 0);
+}
+
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (!Number.isInteger(o.sqnrImages) || o.sqnrImages < 0) throw new UserError(`invalid --sqnr-images ${o.sqnrImages}: it must be an integer >= 0`);
   const fModel = loadModel(o.floatPath);
@@ -190,7 +199,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   let sq = new Map<string, number>();
   if (n > 0 && tensors.length > 0) {
     const dims = (b: Batch) => [b.count, outputChannels(spec), spec.height, spec.width];
-    sq = await outputSqnr(fModel, qModel, tensors, batches(data.samples.slice(0, n), spec, { batchSize, workers: o.workers }), dims);
+    sq = await outputSqnr(fModel, qModel, tensors, batches(sqnrSamples(data.samples, n), spec, { batchSize, workers: o.workers }), dims);
   } else if (o.sqnrImages > 0 && n === 0) {
     notes.push(`no SQNR: fewer images than the model's fixed batch of ${fixed}`);
   }

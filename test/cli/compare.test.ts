@@ -15,7 +15,7 @@ import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
 import { loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
-import { accuracyDrop, layerRecords, matchLayers, swapWarning } from '../../src/quant/compare.js';
+import { accuracyDrop, layerRecords, matchLayers, sqnrSamples, swapWarning } from '../../src/quant/compare.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
 import { toQdqModel, type QdqLayerRecord } from '../../src/quant/qdq.js';
 import { hwq } from './run-hwq.js';
@@ -148,6 +148,17 @@ interface CompareJson {
   notes: string[];
   warnings: string[];
 }
+
+test('the SQNR images are drawn over every class, not the first ones of a sorted folder', () => {
+  // 4 classes of 50 images, sorted by class as class folders come
+  const samples = Array.from({ length: 200 }, (_, i) => ({ label: Math.floor(i / 50), i }));
+  const chosen = sqnrSamples(samples, 64);
+  assert.is(chosen.length, 64);
+  const per = [0, 1, 2, 3].map((c) => chosen.filter((s) => s.label === c).length);
+  assert.equal(per, [16, 16, 16, 16]);
+  assert.equal(sqnrSamples(samples, 64), chosen, 'deterministic');
+  assert.is(sqnrSamples(samples, 500), samples, 'all when fewer than asked');
+});
 
 test('compare on a small model: both accuracies, the drop, per-layer SQNR of the hwq.layers; plain q: outputs only', async () => {
   const fp = join(T, 'tiny.onnx'), qp = join(T, 'tiny-q.onnx'), data = join(T, 'imgs');

@@ -71,7 +71,7 @@ export const command: CommandModule<{}, CompareArgs> = {
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
       .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
       .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name)' })
-      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images (the first evaluated ones) used for the per-layer output SQNR (0: skip)' }))
+      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images used for the per-layer output SQNR, drawn stratified over the classes of the evaluated ones (seed 0; 0: skip)' }))
       .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
       .option('progress', progressOption)
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
