@@ -2,18 +2,19 @@
 // help text, wherever it appears.
 import { MAX_BITS, MIN_BITS, parseFirstLast } from '../../sim/precision.js';
 import { intOption } from './numbers.js';
+import type { ProgressMode } from './progress.js';
 
 /**
  * --progress: a bar on a terminal; plain lines (every 10%) when stderr is not one, which CI logs can keep.
- * Default: on exactly when stderr is a terminal, so piped and captured runs stay quiet unless asked.
+ * Without the flag the same, except that off a terminal the lines start only once the work has run a second.
  */
 export const progressOption = {
   type: 'boolean',
-  describe: 'progress on stderr: a bar on a terminal, otherwise a line every 10% (default: on when stderr is a terminal; --no-progress to silence)',
+  describe: 'progress on stderr: a bar on a terminal, otherwise a line every 10% (default: on; off a terminal only for work that runs over a second; --no-progress to silence)',
 } as const;
 
-export function wantProgress(flag: boolean | undefined): boolean {
-  return flag ?? process.stderr.isTTY === true;
+export function wantProgress(flag: boolean | undefined): ProgressMode {
+  return flag ?? 'auto';
 }
 
 export const workersOption = intOption('workers', { min: 0, describe: 'image decode threads (0 = main thread; default: one per core)' });

@@ -4,14 +4,23 @@
 import cliProgress from 'cli-progress';
 import { onCleanup } from '../cleanup.js';
 
+/**
+ * true: report from the start; false: never; 'auto' (no flag given): a bar on a terminal, and off a terminal
+ * plain lines once the work has run QUIET_MS, so quick runs stay silent and long ones show in CI logs.
+ */
+export type ProgressMode = boolean | 'auto';
+
+const QUIET_MS = 1000;
+
 export interface Progress {
   update(done: number, total: number): void;
   stop(): void;
 }
 
 /** `delayMs`: report nothing until the work has run this long (quick runs stay silent). */
-export function progress(label: string, enabled = true, delayMs = 0): Progress {
-  if (!enabled) return { update() {}, stop() {} };
+export function progress(label: string, mode: ProgressMode = true, delayMs = 0): Progress {
+  if (mode === false) return { update() {}, stop() {} };
+  if (mode === 'auto' && !process.stderr.isTTY) delayMs = Math.max(delayMs, QUIET_MS);
   if (delayMs > 0) {
     const t0 = Date.now();
     const inner = progress(label, true);

@@ -6,7 +6,7 @@ import { imageSize } from '../data/decode-batch.js';
 import type { DataSet } from '../data/dataset.js';
 import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
 import { addBatch, emptyCounts, type ClassAccuracy } from './metrics.js';
-import { progress } from '../cli/progress.js';
+import { progress, type ProgressMode } from '../cli/progress.js';
 import { checkClassesCoverLabels, checkInputMatches, fixedBatch, openModel, type OpenModel, type SessionTuning } from './session.js';
 
 /**
@@ -28,7 +28,7 @@ export interface EvalOptions {
   /** Decode threads (0 = decode on the main thread). Default: see defaultDecodeWorkers. */
   workers?: number;
   /** Draw a progress bar on stderr; default: only when stderr is a terminal. */
-  progress?: boolean;
+  progress?: ProgressMode;
   tuning?: SessionTuning;
   /** Also return each image's top-1 hit (EvalResult.top1Hits), for paired comparisons of two models. */
   keepHits?: boolean;
@@ -85,7 +85,7 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
   const batchSize = fixed ?? requested;
   const per = imageSize(spec);
   const dims = [batchSize, outputChannels(spec), spec.height, spec.width];
-  const bar = progress('eval images', opts.progress ?? process.stderr.isTTY === true);
+  const bar = progress('eval images', opts.progress ?? 'auto');
   const acc = emptyCounts(opts.keepHits ?? false);
   const t0 = performance.now();
   try {

@@ -14,6 +14,7 @@ import { GraphView } from '../onnx/graph.js';
 import { type IModelProto, loadModel } from '../onnx/proto.js';
 import { outputSqnr } from './output-sqnr.js';
 import { stratifiedSample } from '../data/sampling.js';
+import type { ProgressMode } from '../cli/progress.js';
 import type { QdqLayerRecord } from './qdq.js';
 
 export interface Accuracy {
@@ -130,7 +131,7 @@ export interface CompareOptions {
   sqnrImages: number;
   batchSize?: number;
   workers?: number;
-  progress?: boolean;
+  progress?: ProgressMode;
   /** Preprocessing, given the float model's input C x H x W. */
   spec: (chw: (number | string | undefined)[]) => PreprocessSpec;
 }

@@ -4,6 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hwq, hwqAll, userError } from './run-hwq.js';
+import { progress } from '../../src/cli/progress.js';
+import { wantProgress } from '../../src/cli/flags.js';
 
 test('unknown or misplaced arguments are refused by every command', async () => {
   const cases = [
@@ -112,7 +114,7 @@ test('--progress is one flag, in the help of every long command', async () => {
   for (const l of lines) assert.match(l, /a bar on a terminal, otherwise a line every 10%/);
 });
 
-test('--progress on a pipe writes plain progress lines; the default there is silence', async () => {
+test('--progress on a pipe writes plain progress lines; by default a quick run there is silent', async () => {
   const [on, off] = await Promise.all([
     hwq('sweep', 'bf-lenet5', 'bf-cifar10', '--precisions', 'a8w8,a4w4', '--configs', 'vc709,bitfusion-asic', '--json', '--progress'),
     hwq('sweep', 'bf-lenet5', 'bf-cifar10', '--precisions', 'a8w8,a4w4', '--configs', 'vc709,bitfusion-asic', '--json'),
@@ -123,6 +125,28 @@ test('--progress on a pipe writes plain progress lines; the default there is sil
   assert.is(off.code, 0, off.stderr);
   assert.is(off.stderr, '');
   assert.is(on.stdout, off.stdout);
+});
+
+test('by default, off a terminal, progress lines start once the work has run a second', async () => {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => (lines.push(s), true)) as typeof process.stderr.write;
+  try {
+    const bar = progress('work', wantProgress(undefined));
+    bar.update(1, 10);
+    bar.update(3, 10);
+    const early = lines.length;
+    await new Promise((r) => setTimeout(r, 1100));
+    bar.update(6, 10);
+    bar.stop();
+    assert.is(early, 0, 'quiet during the first second');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^work: 6\/10 \(\d+\.\d s, ETA \d+ s\)\n$/);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.is(wantProgress(false), false);
+  assert.is(wantProgress(true), true);
 });
 
 test('sim reports progress per layer when asked', async () => {
