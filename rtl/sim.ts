@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { Interrupted, registerTemp } from '../src/cleanup.js';
 import { join } from 'node:path';
 import { Port } from './verilog.js';
@@ -243,8 +243,14 @@ function hashOf(parts: string[]): string {
   return h.digest('hex').slice(0, 20);
 }
 
+/**
+ * Where compiled Verilator models are kept between runs: $HWQ_RTL_CACHE, else the user's cache folder
+ * (XDG: $XDG_CACHE_HOME or ~/.cache), not the temp folder, which a run must leave as it found it.
+ */
 export function cacheRoot(): string {
-  return process.env.HWQ_RTL_CACHE ?? join(tmpdir(), 'hwq-rtl-cache');
+  if (process.env.HWQ_RTL_CACHE) return process.env.HWQ_RTL_CACHE;
+  const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : tmpdir());
+  return join(base, 'hwq', 'rtl');
 }
 
 function writeSources(dir: string, sources: Map<string, string>): string[] {
