@@ -1,4 +1,4 @@
-// The simulator benchmark: section of reports/bench.md.
+// The simulator benchmark: writes reports/bench/sim.md.
 // - a full ResNet-18 simulation per precision (cycle model and bitfusion-ref), cold (first in the process)
 //   and warm (median of repeated runs with the layer cache cleared, i.e. the full mapping search each time)
 // - a 1,000-point sweep: resnet18 x 4 precisions x 250 array sizes

@@ -25,11 +25,6 @@ export function tileCycles(words: number, rows: number, cols: number): number {
   return words + READ_LATENCY + (rows - 1) + (cols - 1) + ACCUMULATE_LATENCY + WRITEBACK_LATENCY;
 }
 
-/** Cycles a tile costs on top of streaming its words (fill and drain of the pipeline). */
-export function tileOverhead(rows: number, cols: number): number {
-  return tileCycles(1, rows, cols) - 1;
-}
-
 /**
  * The tile controller latches a descriptor the cycle before tile cycle 0 and pulses done the cycle after the
  * last OBUF write; a start issued in that done cycle is accepted, so back-to-back tiles cost one cycle each

@@ -61,10 +61,6 @@ export class ConfigError extends Error {
   }
 }
 
-export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-}
-
 /** Operand widths the Fusion Unit fuses to: 2, 4, ..., maxBits. */
 export function supportedWidths(cfg: Pick<HwConfig, 'maxBits'>): number[] {
   const out: number[] = [];

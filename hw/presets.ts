@@ -1,5 +1,5 @@
-// The named hardware configurations. Numbers with a source say so; energy figures are 45 nm estimates
-// (see reports/simulator/energy-model.md) and scale every layer alike, so speedups do not depend on them.
+// The named hardware configurations. Numbers with a source say so; energy figures are 45 nm estimates (sourced
+// below) and scale every layer alike, so speedups do not depend on them.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError, HwConfig, validateConfig } from './config.js';

@@ -6,7 +6,7 @@
 // bits and the weight word 64/a (8x8: 8 bits each; 2x2: all 32), so the upper bits of a port are often
 // unused: the unit ignores them and packWord leaves them zero. The mode is given to the hardware as two
 // 2-bit width codes (0: 2 bits, 1: 4 bits, 2: 8 bits; 3 is illegal and makes the unit output 0) and two sign flags.
-import { FuMode, FuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
+import { FuMode, FuWidth } from '../hw/fusion-unit.js';
 
 /** The generator builds the Bit Fusion paper's 8-bit Fusion Unit; rtlParams refuses other unit widths. */
 export const RTL_UNIT_BITS = 8;
@@ -45,13 +45,6 @@ export function unpackWord(word: number, bits: number, n: number, signed: boolea
     out.push(signed && v >= 2 ** (bits - 1) ? v - 2 ** bits : v);
   }
   return out;
-}
-
-/** The activation and weight words of one unit-cycle in mode `m`. */
-export function packPairs(m: FuMode, acts: ArrayLike<number>, wts: ArrayLike<number>): { act: number; wgt: number } {
-  const p = pairsPerCycle(m);
-  if (acts.length !== p || wts.length !== p) throw new RangeError(`mode ${m.a}x${m.w} takes ${p} pairs, got ${acts.length}/${wts.length}`);
-  return { act: packWord(acts, m.a), wgt: packWord(wts, m.w) };
 }
 
 /**

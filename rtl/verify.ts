@@ -281,9 +281,6 @@ export function placeTiles(tiles: ArrayTile[], p: RtlParams, seed: number): Comp
   }, p));
 }
 
-/** Extra cycles the controller adds around tileCycles: accepting the descriptor and the done pulse. */
-export const START_TO_DONE_EXTRA = 1;
-
 /**
  * Runs compiled tiles through bitfusion_core the way a host would, overlapping work with double
  * buffering: while tile i runs on one half, the host writes tile i+1 into the other half and reads tile

@@ -1,6 +1,6 @@
 // Whole-network simulation with the cycle-accurate model: each compute layer through the layer model at
-// its precision, pooling and elementwise layers folded into the output path (no array cycles, see
-// reports/simulator/README.md).
+// its precision; pooling and elementwise layers are folded into the output path and take no array cycles (the
+// array runs conv, fc and matmul layers only, as in the Bit Fusion paper).
 import { HwConfig, unitWidth } from '../hw/config.js';
 import { FuMode, modeFor, pairsPerCycle } from '../hw/fusion-unit.js';
 import { ComputeLayer, Network, Precision, computeLayers, layerMacs } from '../src/model/ir.js';

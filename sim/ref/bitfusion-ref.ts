@@ -3,7 +3,8 @@
 // (sim/ref/tiling.ts); pooling and elementwise layers cost nothing in that model and are left out of
 // `layers`. Identical layer shapes are searched once.
 import { type ComputeLayer, type Network, type Precision, computeLayers, layerMacs } from '../../src/model/ir.js';
-import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity } from '../../hw/config.js';
+import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity, unitWidth } from '../../hw/config.js';
+import { modeFor } from '../../hw/fusion-unit.js';
 import { UserError } from '../../src/errors.js';
 import { finishSteps } from '../steps.js';
 import type { EnergyBreakdown, LayerSimResult, NetworkSimResult } from '../types.js';
@@ -46,11 +47,6 @@ export function refArch(cfg: HwConfig): RefArch {
 /** Every BitBrick of every unit fires in a compute cycle (the published model charges core energy per busy cycle). */
 function busyCyclePJ(cfg: HwConfig): number {
   return cfg.rows * cfg.cols * cfg.bitBricksPerUnit * cfg.energy.bitBrickPJ;
-}
-
-/** The width a Fusion Unit runs an operand at: the next supported power of two. */
-function hwWidth(bits: number, cfg: HwConfig): number {
-  return supportedWidths(cfg).find((w) => w >= bits) ?? cfg.maxBits;
 }
 
 function checkPrecision(layer: ComputeLayer, p: Precision, cfg: HwConfig): void {
@@ -124,7 +120,8 @@ function layerResult(layer: ComputeLayer, batch: number, p: Precision, m: RefMap
   const staticPJ = totalCycles * e.staticPJPerCycle;
   const energy: EnergyBreakdown = { computePJ, bufferPJ, dramPJ, staticPJ, totalPJ: computePJ + bufferPJ + dramPJ + staticPJ };
   const macs = layerMacs(layer) * batch;
-  const hwPrecision = { a: hwWidth(p.a, cfg), w: hwWidth(p.w, cfg) };
+  const mode = modeFor(p.a, p.w, unitWidth(cfg));
+  const hwPrecision = { a: mode.a, w: mode.w };
   const peakPerCycle = cfg.rows * cfg.cols * perfFactor(hwPrecision.a, hwPrecision.w, { maxBits: cfg.maxBits, minBits: supportedWidths(cfg)[0] });
   return {
     name: layer.name,

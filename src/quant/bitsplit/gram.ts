@@ -198,11 +198,6 @@ export async function buildProblems(groups: GroupSamples[], N: number, D: number
   return out;
 }
 
-/** The statistics of one group (see buildProblems). */
-export async function buildProblem(X: Float32Array, Y: Float32Array, N: number, D: number, OC: number): Promise<LayerProblem> {
-  return (await buildProblems([{ X, Y }], N, D, OC))[0];
-}
-
 /** J[c] = yy - 2 alpha xy.q + alpha^2 q.G q for given per-channel scales and (real-valued) levels q (OC x D). */
 export function reconstructionError(p: LayerProblem, q: ArrayLike<number>, alpha: ArrayLike<number>): Float64Array {
   const { D, OC, gram, xy, yy } = p;
