@@ -22,7 +22,7 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMB:
   }
 }
 
-/** Bit-split A4W4 end to end (calibration decoding included), as the Bit-split issue's speed goals state. */
+/** Bit-split A4W4 end to end (calibration decoding included), as the quantizer's speed goals state them (reports/bench/quant.md). */
 async function bitsplitEndToEnd(file: string, preset: 'cifar10' | 'imagenet', calibDir: string[], images: number, positions: number): Promise<{ seconds: number; peakMB: number }> {
   const modelPath = sharedPath('models', file);
   const spec = PRESETS[preset];

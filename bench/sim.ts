@@ -2,7 +2,7 @@
 // - a full ResNet-18 simulation per precision (cycle model and bitfusion-ref), cold (first in the process)
 //   and warm (median of repeated runs with the layer cache cleared, i.e. the full mapping search each time)
 // - a 1,000-point sweep: resnet18 x 4 precisions x 250 array sizes
-// Goals (issue 2): under 100 ms per network-precision, the sweep under 60 s.
+// Goals: under 100 ms per network-precision, the sweep under 60 s.
 import { getPreset } from '../hw/presets.js';
 import { getNetwork } from '../src/model/zoo.js';
 import { planPrecisions, precisionLabel } from '../sim/precision.js';

@@ -33,7 +33,7 @@ export interface Variant {
   smooth?: number | 'auto';
   /** Only on these models (stems), when the variant changes nothing elsewhere. */
   models?: string[];
-  /** A study of one option rather than a method of the issue's table: on the models of STUDY_LIMITS it runs at
+  /** A study of one option rather than a method of the comparison table: on the models of STUDY_LIMITS it runs at
    *  the listed settings only (MobileNetV2's runs take minutes each). */
   study?: boolean;
   applies(s: Setting): boolean;
@@ -103,7 +103,7 @@ export interface ModelRunConfig {
   p: number;
 }
 
-/** CIFAR-10 ResNets as the issue sets them (256 images, 12,000 positions); MobileNetV2 as the reference run
+/** CIFAR-10 ResNets as the Bit-split paper's protocol sets them (256 images, 12,000 positions); MobileNetV2 as the reference run
  *  (128 images, 8,000 positions), which keeps a Bit-split run within the 5-minute budget. */
 export function modelRunConfig(stem: string): ModelRunConfig {
   return stem === 'mobilenetv2' ? { calib: 128, positions: 8000, lapqEvals: 200, p: 2.4 } : { calib: 256, positions: 12000, lapqEvals: 300, p: 2.4 };
@@ -140,11 +140,11 @@ const A6W6_DRAWS: DrawnRun[] = [
   ...['bitsplit-acts-after', 'bitsplit-acts-after+ecaq-dw', 'bitsplit-acts-after-omse', 'bitsplit-acts-after-omse+ecaq-dw'].map((method) => ({ experiment: 'a6w6-seeds' as const, setting: 'A6W6', method, calib: 128 })),
   { experiment: 'a6w6-seeds', setting: 'A6W6', method: 'bitsplit-acts-after-omse+ecaq-dw', calib: 512 },
 ];
-/** The issue's targets: largest allowed drop from float for a setting, and the variants drawn again there
+/** The accuracy targets: largest allowed drop from float for a setting, and the variants drawn again there
  *  (target-seeds: plain Bit-split and the best variants; MobileNetV2's A6W6 also has a6w6-seeds). */
 export interface Target { setting: string; maxDrop: number; drawn: string[] }
 /** The same four targets on both CIFAR-10 ResNets, drawn with plain and damped Bit-split; on ResNet-20, whose
- *  reference-implementation figures the issue gives, also the activation variants that beat them on one draw
+ *  reference-implementation figures, also the activation variants that beat them on one draw
  *  (LAPQ clips at A8W4, ECAQ at A4W4). */
 const resnetTargets = (extra: Record<string, string[]>): Target[] =>
   ([['W4', 0.7], ['W3', 4], ['A8W4', 0.5], ['A4W4', 1.5]] as const).map(([setting, maxDrop]) => ({ setting, maxDrop, drawn: ['bitsplit', 'bitsplit-damp', ...(extra[setting] ?? [])] }));
@@ -175,7 +175,7 @@ export const EXPERIMENT_PLANS: Record<string, ExperimentPlan> = {
     model: modelRunConfig,
     runs: () => CALIB_SIZE_METHODS.flatMap((m) => CALIB_SIZES.map((n) => ({ setting: setting('A8W4'), variant: variant(m), calib: n }))),
   },
-  // MobileNetV2 A6W6, the issue's tightest target, against the calibration images of its best variants.
+  // MobileNetV2 A6W6, the tightest target, against the calibration images of its best variants.
   'a6w6-calib': {
     model: modelRunConfig,
     runs: (stem) => (stem !== 'mobilenetv2' ? [] : A6W6_CALIB_METHODS.flatMap((m) => A6W6_CALIB_SIZES.map((n) => ({ setting: setting('A6W6'), variant: variant(m), calib: n })))),

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     '(each input channel\'s squared error weighted by the energy of the weights reading it); `-acts-after` weights fitted with float',
     `activations, activation quantizers calibrated afterwards; \`-damp\` the fit pulled towards the float weights (\`--damp ${BITSPLIT_DAMP}\`: a ridge of`,
     `${100 * BITSPLIT_DAMP} % of the mean diagonal of each layer's Gram matrix); \`log\` power-of-two weights (4 bits and below). Calibration: 256 images (ResNets); on MobileNetV2 all`,
-    'methods use 128 images and 8,000 positions per layer (the issue\'s reference run; a cell with no results row falls back to',
+    'methods use 128 images and 8,000 positions per layer (the reference run\'s protocol; a cell with no results row falls back to',
     'baselines-mobilenetv2.csv, measured with 256 images).',
     'A blank cell was not measured yet; `-` does not apply or is not in the plan: every column but',
     `${VARIANTS.filter((v) => !v.study).map((v) => `\`${v.name}\``).join(', ')} studies one option of Bit-split and runs on`,
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     md.push('');
     const targets = TARGETS[stem] ?? [];
     if (targets.length > 0) {
-      md.push(`Issue targets on ${stem} (drop from float, points):`, '', '| setting | target | bitsplit | best Bit-split variant (one draw) | best mean over draws | tflite |', '|---|---:|---:|---|---|---:|');
+      md.push(`Targets on ${stem} (drop from float, points):`, '', '| setting | target | bitsplit | best Bit-split variant (one draw) | best mean over draws | tflite |', '|---|---:|---:|---|---|---:|');
       const float = floats.get(stem) ?? 0;
       for (const t of targets) {
         const at = (m: string) => rows.find((r) => r.setting === t.setting && r.method === m);
