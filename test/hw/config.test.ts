@@ -6,7 +6,7 @@ import { ConfigError, dramBitsPerCycle, supportedWidths, tileCapacity, validateC
 import { getPreset, loadConfig, presetNames } from '../../hw/presets.js';
 import { tempDir } from '../helpers.js';
 
-test('presets: the three named designs with the issue\'s numbers', () => {
+test('presets: the three named designs with their published numbers', () => {
   assert.equal(presetNames(), ['bitfusion-asic', 'bitfusion-8x8', 'vc709']);
   const asic = getPreset('bitfusion-asic')!;
   assert.equal([asic.rows, asic.cols, asic.clockMHz, asic.ibuf.bytes, asic.wbuf.bytes, asic.obuf.bytes, asic.dram.bitsPerCycle], [16, 32, 500, 32768, 65536, 16384, 192]);

@@ -13,7 +13,7 @@ test('the compare plan names each (setting, method) once', () => {
   for (const stem of ['resnet20', 'mobilenetv2']) assert.is(new Set(keys(stem)).size, keys(stem).length, stem);
 });
 
-test('every method of the issue runs at every setting it applies to, on every model', () => {
+test('every planned method runs at every setting it applies to, on every model', () => {
   for (const stem of ['resnet20', 'resnet32', 'mobilenetv2']) {
     for (const name of ['tflite', 'mse', 'lp', 'kl', 'lapq', 'bitsplit', 'bitsplit+ecaq', 'log', 'tflite+bc', 'bitsplit+bc']) {
       const v = variant(name);
@@ -57,7 +57,7 @@ test('the A6W6 seed study draws other samples of the compare rows, on MobileNetV
   assert.is.not(resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '1' }), resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }));
 });
 
-test('the target draws repeat compare rows of the issue targets with other seeds', () => {
+test('the target draws repeat compare rows of the targets with other seeds', () => {
   for (const stem of ['resnet20', 'resnet32', 'mobilenetv2']) {
     const runs = EXPERIMENT_PLANS['target-seeds'].runs(stem);
     assert.ok(runs.length >= 6, stem);
