@@ -66,5 +66,19 @@ export function runSimulation(net: Network, cfg: HwConfig, model: string, batch:
 export function parsePrecisionList(text: string): Precision[] {
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new UserError('--precisions is empty: give a list such as a8w8,a8w4,a4w4');
-  return items.map((s) => parsePrecision(s, 'precision'));
+  const list = items.map((s) => parsePrecision(s, 'precision'));
+  refuseRepeats('--precisions', list.map((p) => `a${p.a}w${p.w}`));
+  return list;
+}
+
+/**
+ * A sweep axis that names one thing twice would print rows that cannot be told apart (or, for configs with
+ * the same name, rows that claim to be one design): refused, naming the repeat.
+ */
+export function refuseRepeats(what: string, labels: string[]): void {
+  const seen = new Set<string>();
+  for (const l of labels) {
+    if (seen.has(l)) throw new UserError(`${what} names '${l}' twice: give each once`);
+    seen.add(l);
+  }
 }

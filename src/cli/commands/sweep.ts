@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../../../hw/presets.js';
 import { SweepPoint, parseArrays, sweepPointCount, sweepSteps } from '../../../sim/sweep.js';
 import { loadNetwork } from '../network-source.js';
-import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, parsePrecisionList, precisionOptions, runSimulation } from '../sim-options.js';
+import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, parsePrecisionList, precisionOptions, refuseRepeats, runSimulation } from '../sim-options.js';
 import { driveSteps, progress } from '../progress.js';
 import { wantProgress } from '../flags.js';
 import { checkOutputs } from '../outputs.js';
@@ -69,11 +69,15 @@ export const command: CommandModule<{}, SweepArgs> = {
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map(loadNetwork);
+    refuseRepeats('the network list', networks.map((n) => n.name));
     const configs = configList(argv).map(loadConfig);
+    refuseRepeats('the config list (by config name)', configs.map((c) => c.name));
+    const arrays = argv.arrays ? parseArrays(argv.arrays) : [];
+    refuseRepeats('--arrays', arrays.map(([r, c]) => `${r}x${c}`));
     const spec = {
       networks,
       configs,
-      arrays: argv.arrays ? parseArrays(argv.arrays) : [],
+      arrays,
       precisions: parsePrecisionList(argv.precisions),
       batch: argv.batch,
       base: precisionOptions(argv, undefined),

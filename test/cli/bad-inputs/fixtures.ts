@@ -96,6 +96,9 @@ export function writeFixtures(dir: string): Fixtures {
   cfg('rows1', json({ base: 'vc709', rows: 1 }));
   cfg('tinyBuf', json({ base: 'vc709', ibuf: { bytes: 2 } }));
   cfg('ibufNull', json({ base: 'vc709', ibuf: null }));
+  // two designs whose files share a name, so both configs are called 'same'
+  put('sameA', 'cfg/a/same.json', json({ base: 'vc709', rows: 16 }));
+  put('sameB', 'cfg/b/same.json', json({ base: 'vc709', rows: 4 }));
   // per-layer precision files
   put('precUnknownLayer', 'prec/unknown-layer.json', json({ 'layer9.conv': 'a4w4' }));
   put('precBadValue', 'prec/bad-value.json', json({ conv1: 'a4' }));
