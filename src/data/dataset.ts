@@ -180,10 +180,15 @@ export interface LabelRow {
 export function parseLabelsCsv(text: string, name: string): LabelRow[] {
   const lines = text.split(/\r?\n/).map((line, i) => ({ line, no: i + 1 })).filter((l) => l.line.trim() !== '');
   const rows: LabelRow[] = [];
+  // an image listed twice would be scored twice (and under two classes if they differ)
+  const firstLine = new Map<string, number>();
   lines.forEach(({ line, no }, i) => {
     const f = csvFields(line);
     if (i === 0 && !isImageName(f[0] ?? '')) return;
     if (f.length < 2 || f[0] === '' || f[1] === '') throw new UserError(`labels file '${name}' line ${no}: expected 'file,class', got '${line}'`);
+    const seen = firstLine.get(f[0]);
+    if (seen !== undefined) throw new UserError(`labels file '${name}' line ${no}: '${f[0]}' is listed again (first on line ${seen}); give each image one line`);
+    firstLine.set(f[0], no);
     rows.push({ file: f[0], cls: f[1], line: no });
   });
   if (rows.length === 0) throw new UserError(`labels file '${name}' has no rows`);

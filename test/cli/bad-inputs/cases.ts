@@ -132,6 +132,7 @@ export const BAD_CASES: BadCase[] = [
   c('labels', 'indices mixed with a name', ['eval', '@cnn', '--data', '@flat', '--labels', '@labelsMixed'], '@labelsMixed', /line 4/),
   c('labels', 'a negative class', ['eval', '@cnn', '--data', '@flat', '--labels', '@labelsNeg'], "'-3'"),
   c('labels', 'a fractional class', ['eval', '@cnn', '--data', '@flat', '--labels', '@labelsFrac'], "'2.5'"),
+  c('labels', 'an image listed twice', ['eval', '@cnn', '--data', '@flat', '--labels', '@labelsDup'], "'a.png' is listed again (first on line 2)"),
   c('labels', 'labels file missing', ['eval', '@cnn', '--data', '@flat', '--labels', '@dir/none.csv'], '@dir/none.csv'),
   c('labels', 'a labelled file that is not there', ['eval', '@cnn', '--data', '@flat', '--labels', '@labelsMissingFile'], 'zzz.png'),
   c('labels', 'a class the model does not have', ['eval', '@twoClass', '--data', '@flat', '--labels', '@labelsHigh'], '@twoClass', /labels up to 7/),

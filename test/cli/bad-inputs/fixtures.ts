@@ -68,6 +68,7 @@ export function writeFixtures(dir: string): Fixtures {
   put('labelsNeg', 'labels-neg.csv', 'file,class\na.png,0\nb.png,1\nc.png,-3\nd.png,1\n');
   put('labelsFrac', 'labels-frac.csv', 'file,class\na.png,0\nb.png,2.5\nc.png,1\nd.png,1\n');
   put('labelsMissingFile', 'labels-missing.csv', 'file,class\na.png,0\nb.png,1\nzzz.png,1\nd.png,1\n');
+  put('labelsDup', 'labels-dup.csv', 'file,class\na.png,0\nb.png,1\na.png,1\nd.png,1\n');
   put('labelsHigh', 'labels-high.csv', 'file,class\na.png,0\nb.png,1\nc.png,7\nd.png,1\n');
   // configs
   const cfg = (name: string, body: string) => put(name, `cfg/${name}.json`, body);
