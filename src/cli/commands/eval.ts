@@ -7,7 +7,7 @@ import { PreprocessArgs, SampleArgs, preprocessOptions, resolvePreprocessArgs, s
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption, parseIntArg } from '../numbers.js';
 
-interface EvalArgs extends PreprocessArgs, SampleArgs {
+export interface EvalArgs extends PreprocessArgs, SampleArgs {
   model: string;
   data: string;
   labels?: string;

@@ -1,4 +1,5 @@
 // Every hwq command, in the order `hwq --help` lists them.
+import type { CommandModule } from 'yargs';
 import { command as sim } from './sim.js';
 import { command as sweep } from './sweep.js';
 import { command as zoo } from './zoo.js';
@@ -7,4 +8,5 @@ import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
 
-export const commands = [sim, sweep, zoo, quantize, evalCommand, compare, rtl];
+// typed by hand: the declaration files cannot name each command's private argument type
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, rtl];

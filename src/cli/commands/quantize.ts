@@ -13,16 +13,16 @@ import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
-import { parseBits } from '../../../sim/precision.js';
+import { parseBits, parseFirstLast } from '../../../sim/precision.js';
 import { UserError, unknownChoice } from '../../errors.js';
 import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
 import { firstLastOption, progressOption, wantProgress } from '../flags.js';
-import { intOption, numberOption } from '../numbers.js';
+import { intOption, numberOption, parseIntArg, parseNumberArg } from '../numbers.js';
 import { checkOutputs } from '../outputs.js';
 import { progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
-interface QuantizeArgs extends PreprocessArgs {
+export interface QuantizeArgs extends PreprocessArgs {
   model: string;
   precision?: string;
   method: string;
@@ -51,6 +51,27 @@ interface QuantizeArgs extends PreprocessArgs {
   'float-inputs': boolean;
   'act-fit': string;
 }
+
+/** The flags' defaults, shared by the command line and quantizeFile. */
+export const QUANTIZE_DEFAULTS = {
+  method: 'tflite',
+  'lapq-kl': false,
+  'lapq-evals': 800,
+  'calib-size': 256,
+  seed: 0,
+  'first-last': 8 as number | null,
+  p: 2.4,
+  int4: false,
+  'sqnr-images': 16,
+  batch: 16,
+  positions: 12000,
+  'act-fit': 'quantized',
+  damp: 0,
+  'float-inputs': false,
+};
+
+/** quantizeFile's options: the model, the output and the bit widths; every other flag may be left out. */
+export type QuantizeFileOptions = Pick<QuantizeArgs, 'model' | 'out'> & Partial<Omit<QuantizeArgs, 'model' | 'out'>>;
 
 /** 'a4w4' -> {a: 4, w: 4}; 'w4' -> weights only (the simulator's parser, which also allows w<W> here). */
 export function parseQuantPrecision(text: string | undefined): { a: number | null; w: number } {
@@ -84,6 +105,110 @@ export function formatQuantReport(rows: Array<LayerReport & { outputSqnrDb?: num
   );
 }
 
+/** What quantizeFile wrote and measured (also the shape `hwq quantize --json` prints). */
+export interface QuantizeFileResult {
+  model: string;
+  out: string;
+  hwq: string | null;
+  precision: string | undefined;
+  weightMethod: string;
+  actMethod: string;
+  calibrationImages: number;
+  seconds: number;
+  layers: Array<LayerReport & { outputSqnrDb?: number }>;
+}
+
+/**
+ * `hwq quantize` as a function: quantizes opts.model, writes opts.out (QDQ ONNX) and opts.hwq when given, and
+ * returns the per-layer report. Options are the command's flags by name; the ones left out take the command's
+ * defaults. Bad options throw UserError.
+ */
+export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeFileResult> {
+  const a: QuantizeArgs = { ...QUANTIZE_DEFAULTS, ...opts };
+  // the command line checks these while parsing; programmatic callers get the same checks here
+  for (const [name, min] of [['calib-size', 1], ['seed', 0], ['sqnr-images', 0], ['batch', 1], ['lapq-evals', 10], ['positions', 1]] as const) parseIntArg(name, a[name], min);
+  if (a.workers !== undefined) parseIntArg('workers', a.workers, 0);
+  parseNumberArg('p', a.p, { min: 0, minExclusive: true, max: 10 });
+  parseNumberArg('damp', a.damp, { min: 0 });
+  a['first-last'] = parseFirstLast(a['first-last']);
+  const bits = parseQuantPrecision(a.precision);
+  if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
+  const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
+  if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
+  const ecaq = a.ecaq === undefined ? undefined : a.ecaq === '' ? 'all' : (a.ecaq as EcaqScope);
+  if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
+  if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
+  if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
+  checkOutputs(
+    [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
+    [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
+  );
+  const model = loadModel(a.model);
+  const input = new GraphView(model).inputs[0];
+  if (!input) throw new UserError(`${a.model} has no graph input`);
+  const chw = (input.dims ?? []).slice(1);
+  const wMethod = a['weight-method'] ?? a.method;
+  const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
+  const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
+  if (a.damp > 0 && !reconstructs) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wMethod}`);
+  const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
+  if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
+  if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
+    throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
+  }
+  let spec: PreprocessSpec | undefined;
+  let samples: ReturnType<typeof openDataSet>['samples'] = [];
+  // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.
+  const fixedBatch = typeof input.dims?.[0] === 'number' && input.dims[0] > 0 ? input.dims[0] : undefined;
+  const batchSize = fixedBatch ?? a.batch;
+  if (a.calib && needData) {
+    spec = resolvePreprocessArgs(a, chw, a.model);
+    samples = openDataSet(a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }).samples;
+    if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
+    if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
+  }
+  const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
+  const showProgress = wantProgress(a.progress);
+  let bar = progress('', false);
+  let stage = '';
+  const t0 = Date.now();
+  const { model: q, report } = await quantizeModel(model, a.model, basename(a.model, '.onnx'), {
+    aBits: bits.a,
+    wBits: bits.w,
+    firstLast: a['first-last'],
+    weightMethod: a['weight-method'] ?? a.method,
+    actMethod: a['act-method'] ?? a.method,
+    methodOptions: { p: a.p, damp: a.damp },
+    biasCorrection,
+    ecaq,
+    smooth: parseSmooth(a.smooth),
+    lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
+    reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
+    calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
+    progress: (s, d, t) => {
+      if (s !== stage) {
+        bar.stop();
+        bar = progress(s, showProgress);
+        stage = s;
+      }
+      bar.update(d, t);
+    },
+  });
+  bar.stop();
+  const qdq = toQdqModel(q, { int4: a.int4 });
+  const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
+  if (spec && a['sqnr-images'] > 0) {
+    const n = Math.min(a['sqnr-images'], samples.length);
+    const part = samples.slice(0, n - (n % (fixedBatch ?? 1)));
+    const sq = await outputSqnr(q.prepared, qdq, q.layers.map((l) => l.outputTensor), batches(part, spec, { batchSize, workers: a.workers }), (b) => dims(b.count));
+    q.layers.forEach((l, i) => (rows[i].outputSqnrDb = sq.get(l.outputTensor)));
+  }
+  // Everything is computed before the first byte is written: a failure leaves no file behind.
+  // Both files or neither: a failing --hwq write must not leave the --out model behind.
+  writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
+  return { model: a.model, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds: (Date.now() - t0) / 1000, layers: rows };
+}
+
 export const command: CommandModule<{}, QuantizeArgs> = {
   command: 'quantize <model>',
   describe: 'Post-training quantization of a float ONNX CNN: QDQ ONNX for onnxruntime and a .hwq integer model',
@@ -91,115 +216,40 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     preprocessOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
-      .option('method', { type: 'string', default: 'tflite', describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
-      .option('lapq-kl', { type: 'boolean', default: false, describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
-      .option('lapq-evals', intOption('lapq-evals', { min: 10, default: 800, describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
+      .option('method', { type: 'string', default: QUANTIZE_DEFAULTS.method, describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
+      .option('lapq-kl', { type: 'boolean', default: QUANTIZE_DEFAULTS['lapq-kl'], describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
+      .option('lapq-evals', intOption('lapq-evals', { min: 10, default: QUANTIZE_DEFAULTS['lapq-evals'], describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
       .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX)' })
       .option('labels', { type: 'string', describe: 'labels file for --calib when it needs one' })
-      .option('calib-size', intOption('calib-size', { min: 1, default: 256, describe: 'calibration images (a seeded sample)' }))
-      .option('seed', intOption('seed', { min: 0, default: 0, describe: 'seed of the calibration sample' }))
+      .option('calib-size', intOption('calib-size', { min: 1, default: QUANTIZE_DEFAULTS['calib-size'], describe: 'calibration images (a seeded sample)' }))
+      .option('seed', intOption('seed', { min: 0, default: QUANTIZE_DEFAULTS.seed, describe: 'seed of the calibration sample' }))
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'QDQ ONNX output file (missing folders are created)' })
       .option('hwq', { type: 'string', requiresArg: true, describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
-      .option('first-last', firstLastOption(8))
-      .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, default: 2.4, describe: 'exponent of the lp method' }))
-      .option('int4', { type: 'boolean', default: false, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
-      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 16, describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))
-      .option('batch', intOption('batch', { min: 1, default: 16, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' }))
+      .option('first-last', firstLastOption(QUANTIZE_DEFAULTS['first-last'] ?? 'none'))
+      .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, default: QUANTIZE_DEFAULTS.p, describe: 'exponent of the lp method' }))
+      .option('int4', { type: 'boolean', default: QUANTIZE_DEFAULTS.int4, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
+      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: QUANTIZE_DEFAULTS['sqnr-images'], describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))
+      .option('batch', intOption('batch', { min: 1, default: QUANTIZE_DEFAULTS.batch, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' }))
       .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
       .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
-      .option('positions', intOption('positions', { min: 1, default: 12000, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' }))
-      .option('act-fit', { type: 'string', default: 'quantized', describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
-      .option('damp', numberOption('damp', { min: 0, default: 0, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
+      .option('positions', intOption('positions', { min: 1, default: QUANTIZE_DEFAULTS.positions, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' }))
+      .option('act-fit', { type: 'string', default: QUANTIZE_DEFAULTS['act-fit'], describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
+      .option('damp', numberOption('damp', { min: 0, default: QUANTIZE_DEFAULTS.damp, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
       .option('smooth', { type: 'string', describe: "with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer by its output error with both sides quantized" })
-      .option('float-inputs', { type: 'boolean', default: false, describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
+      .option('float-inputs', { type: 'boolean', default: QUANTIZE_DEFAULTS['float-inputs'], describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .option('progress', progressOption)
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
       .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)') as unknown as Argv<QuantizeArgs>,
   handler: async (a) => {
-    const bits = parseQuantPrecision(a.precision);
-    if (!ACT_FITS.includes(a['act-fit'] as ActFit)) throw unknownChoice('--act-fit', a['act-fit'], ACT_FITS);
-    const biasCorrection = a['bias-correction'] === undefined ? undefined : a['bias-correction'] === '' ? 'weights' : (a['bias-correction'] as BiasCorrection);
-    if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
-    const ecaq = a.ecaq === undefined ? undefined : a.ecaq === '' ? 'all' : (a.ecaq as EcaqScope);
-    if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
-    if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
-    if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
-    checkOutputs(
-      [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
-      [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
-    );
-    const model = loadModel(a.model);
-    const input = new GraphView(model).inputs[0];
-    if (!input) throw new UserError(`${a.model} has no graph input`);
-    const chw = (input.dims ?? []).slice(1);
-    const wMethod = a['weight-method'] ?? a.method;
-    const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
-    const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
-    if (a.damp > 0 && !reconstructs) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wMethod}`);
-    const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
-    if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
-    if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
-      throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
-    }
-    let spec: PreprocessSpec | undefined;
-    let samples: ReturnType<typeof openDataSet>['samples'] = [];
-    // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.
-    const fixedBatch = typeof input.dims?.[0] === 'number' && input.dims[0] > 0 ? input.dims[0] : undefined;
-    const batchSize = fixedBatch ?? a.batch;
-    if (a.calib && needData) {
-      spec = resolvePreprocessArgs(a, chw, a.model);
-      samples = openDataSet(a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }).samples;
-      if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
-      if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
-    }
-    const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
-    const showProgress = wantProgress(a.progress);
-    let bar = progress('', false);
-    let stage = '';
-    const t0 = Date.now();
-    const { model: q, report } = await quantizeModel(model, a.model, basename(a.model, '.onnx'), {
-      aBits: bits.a,
-      wBits: bits.w,
-      firstLast: a['first-last'],
-      weightMethod: a['weight-method'] ?? a.method,
-      actMethod: a['act-method'] ?? a.method,
-      methodOptions: { p: a.p, damp: a.damp },
-      biasCorrection,
-      ecaq,
-      smooth: parseSmooth(a.smooth),
-      lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
-      reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
-      calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
-      progress: (s, d, t) => {
-        if (s !== stage) {
-          bar.stop();
-          bar = progress(s, showProgress);
-          stage = s;
-        }
-        bar.update(d, t);
-      },
-    });
-    bar.stop();
-    const qdq = toQdqModel(q, { int4: a.int4 });
-    const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
-    if (spec && a['sqnr-images'] > 0) {
-      const n = Math.min(a['sqnr-images'], samples.length);
-      const part = samples.slice(0, n - (n % (fixedBatch ?? 1)));
-      const sq = await outputSqnr(q.prepared, qdq, q.layers.map((l) => l.outputTensor), batches(part, spec, { batchSize, workers: a.workers }), (b) => dims(b.count));
-      q.layers.forEach((l, i) => (rows[i].outputSqnrDb = sq.get(l.outputTensor)));
-    }
-    // Everything is computed before the first byte is written: a failure leaves no file behind.
-    // Both files or neither: a failing --hwq write must not leave the --out model behind.
-    writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
-    const seconds = (Date.now() - t0) / 1000;
+    const r = await quantizeFile(a);
     if (a.json) {
-      process.stdout.write(JSON.stringify({ model: a.model, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds, layers: rows }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     } else {
-      process.stdout.write(formatQuantReport(rows));
-      process.stdout.write(`\nwrote ${a.out}${a.hwq ? ` and ${a.hwq}` : ''} (${q.layers.length} layers, weights ${q.weightMethod}, activations ${q.actMethod}, ${samples.length} calibration images, ${seconds.toFixed(1)} s)\n`);
+      process.stdout.write(formatQuantReport(r.layers));
+      process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
     }
   },
 };
