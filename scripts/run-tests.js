@@ -5,7 +5,8 @@
 //
 // Usage: node scripts/run-tests.js [--tier all|unit|rtl] [--exclude substring]... [--root DIR] [filter-substring...]
 //   --tier all   every test file (the default; `npm test`)
-//   --tier unit  everything but test/rtl, with HWQ_NO_SHARED=1 so data-backed tests skip (`npm run test:unit`)
+//   --tier unit  everything but test/rtl and test/pack (which installs the packed tarball with npm), with
+//                HWQ_NO_SHARED=1 so data-backed tests skip (`npm run test:unit`)
 //   --tier rtl   test/rtl only: the Verilator and Icarus co-simulation, lint and synthesis tests (`npm run test:rtl`)
 //   --root DIR   where the compiled test files are (default dist/test; the runner's own tests point it elsewhere)
 // A file that registers no test at all (not even a skipped one) counts as a failure: it would otherwise pass
@@ -16,9 +17,10 @@ import { join, relative, sep } from 'node:path';
 import { cpus } from 'node:os';
 
 const isRtl = (name) => name.startsWith(`rtl${sep}`);
+const isPack = (name) => name.startsWith(`pack${sep}`);
 const TIERS = {
   all: { pick: () => true, env: {} },
-  unit: { pick: (name) => !isRtl(name), env: { HWQ_NO_SHARED: '1' } },
+  unit: { pick: (name) => !isRtl(name) && !isPack(name), env: { HWQ_NO_SHARED: '1' } },
   rtl: { pick: isRtl, env: {} },
 };
 
