@@ -3,6 +3,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import onnxPkg from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { dropConstantInputs } from './constant-inputs.js';
 
 export const onnx = onnxPkg.onnx;
 export type ModelProto = onnxPkg.onnx.ModelProto;
@@ -26,7 +27,7 @@ export function int64ToNumber(v: Int64 | null | undefined): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-/** Decodes ONNX bytes; `what` names the source in error messages (a path, or 'bytes'). */
+/** Decodes ONNX bytes (weights listed as graph inputs dropped from the inputs); `what` names the source in error messages. */
 export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto {
   let model: ModelProto;
   try {
@@ -39,6 +40,7 @@ export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto
     const looksOnnx = int64ToNumber(model.irVersion) > 0 || model.opsetImport.length > 0;
     throw new UserError(looksOnnx ? `ONNX model ${what} has no graph` : `${what} is not an ONNX model (no graph, IR version or opset)`);
   }
+  dropConstantInputs(model);
   return model;
 }
 
