@@ -73,4 +73,15 @@ test('weights listed as graph inputs are constants: sim, quantize to QDQ and .hw
   ok(await hwq('sim', h), 'sim of the .hwq');
 });
 
+test('a fixed batch of 1 runs on every path: tflite, bitsplit and lapq quantization, eval, compare', async () => {
+  const model = save('batch1.onnx', cnn({ batch: 1 }));
+  for (const method of ['tflite', 'bitsplit', 'lapq']) {
+    const q = join(T, `batch1-${method}.onnx`);
+    const extra = method === 'lapq' ? ['--lapq-evals', '20'] : [];
+    ok(await hwq('quantize', model, '--a8w8', '--method', method, '--calib', IMAGES, '--calib-size', '8', '--out', q, ...extra), `quantize --method ${method}`);
+    ok(await hwq('eval', q, '--data', IMAGES), `eval of the ${method} model`);
+    ok(await hwq('compare', model, q, '--data', IMAGES), `compare with the ${method} model`);
+  }
+});
+
 test.run();
