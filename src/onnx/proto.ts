@@ -4,6 +4,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import onnxPkg from 'onnx-proto';
 import { UserError } from '../errors.js';
 import { dropConstantInputs } from './constant-inputs.js';
+import { inlineExternalData } from './external-data.js';
 
 export const onnx = onnxPkg.onnx;
 export type ModelProto = onnxPkg.onnx.ModelProto;
@@ -44,7 +45,7 @@ export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto
   return model;
 }
 
-/** Reads and decodes an .onnx file, with user-facing errors for a missing or malformed file. */
+/** Reads and decodes an .onnx file with its external data, with user-facing errors for a missing or malformed file. */
 export function loadModel(path: string): ModelProto {
   let bytes: Buffer;
   try {
@@ -55,7 +56,9 @@ export function loadModel(path: string): ModelProto {
     if (code === 'EISDIR') throw new UserError(`ONNX model '${path}' is a directory, not a file`);
     throw new UserError(`cannot read ONNX model '${path}': ${(e as Error).message}`);
   }
-  return decodeModel(bytes, `'${path}'`);
+  const model = decodeModel(bytes, `'${path}'`);
+  inlineExternalData(model, path);
+  return model;
 }
 
 export function encodeModel(model: IModelProto): Uint8Array {

@@ -2,15 +2,15 @@
 // that are also listed as graph inputs (IR < 4), a fixed batch size, and tensors kept in an external data file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { hwq } from './run-hwq.js';
+import { basename, join } from 'node:path';
+import { hwq, userError } from './run-hwq.js';
 import { attr } from '../../src/onnx/attr.js';
 import { buildModel, type IoSpec } from '../../src/onnx/build.js';
 import { GraphView } from '../../src/onnx/graph.js';
-import { type ModelProto, loadModel, saveModel } from '../../src/onnx/proto.js';
-import { floatTensor, type Tensor } from '../../src/onnx/tensor.js';
+import { type ModelProto, decodeModel, encodeModel, loadModel, saveModel } from '../../src/onnx/proto.js';
+import { floatTensor, tensorFromProto, tensorRawBytes, type Tensor } from '../../src/onnx/tensor.js';
 import { colourFolder } from '../eval/colour-fixtures.js';
 
 const T = mkdtempSync(join(tmpdir(), 'hwq-onnx-forms-'));
@@ -82,6 +82,46 @@ test('a fixed batch of 1 runs on every path: tflite, bitsplit and lapq quantizat
     ok(await hwq('eval', q, '--data', IMAGES), `eval of the ${method} model`);
     ok(await hwq('compare', model, q, '--data', IMAGES), `compare with the ${method} model`);
   }
+});
+
+/** Saves `m` as `path` + `path.data`, every initializer's bytes in the data file (data_location EXTERNAL). */
+function saveWithExternalData(path: string, m: ModelProto): void {
+  const copy = decodeModel(encodeModel(m));
+  const location = `${basename(path)}.data`;
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const t of copy.graph!.initializer!) {
+    const bytes = tensorRawBytes(tensorFromProto(t));
+    t.rawData = new Uint8Array(0);
+    t.floatData = [];
+    t.dataLocation = 1;
+    t.externalData = [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(bytes.length) }];
+    parts.push(bytes);
+    offset += bytes.length;
+  }
+  saveModel(path, copy);
+  writeFileSync(join(path, '..', location), Buffer.concat(parts));
+}
+
+test('external data is read from beside the model, whatever the current directory: sim, eval, quantize', async () => {
+  const dir = join(T, 'external');
+  mkdirSync(dir);
+  const model = join(dir, 'model.onnx');
+  saveWithExternalData(model, cnn());
+  assert.is.not(process.cwd(), dir);
+  assert.is(loadModel(model).graph!.initializer!.length, 10);
+  ok(await hwq('sim', model), 'sim');
+  ok(await hwq('eval', model, '--data', IMAGES), 'eval');
+  const q = join(T, 'external-q.onnx');
+  ok(await hwq('quantize', model, '--a8w8', '--calib', IMAGES, '--out', q), 'quantize');
+  assert.ok(loadModel(q).graph!.initializer!.every((t) => t.dataLocation !== 1), 'the quantized model is self-contained');
+  ok(await hwq('eval', q, '--data', IMAGES), 'eval of the quantized model');
+  ok(await hwq('compare', model, q, '--data', IMAGES), 'compare');
+  // The same model with its data file gone: one line naming the file and the remedy.
+  renameSync(join(dir, 'model.onnx.data'), join(dir, 'moved.data'));
+  const line = userError(await hwq('sim', model, '--json'), 'sim without the data file');
+  assert.match(line, /model\.onnx\.data/);
+  assert.match(line, /next to the model/);
 });
 
 test.run();
