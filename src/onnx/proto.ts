@@ -3,6 +3,8 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import onnxPkg from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { dropConstantInputs } from './constant-inputs.js';
+import { inlineExternalData } from './external-data.js';
 
 export const onnx = onnxPkg.onnx;
 export type ModelProto = onnxPkg.onnx.ModelProto;
@@ -26,7 +28,7 @@ export function int64ToNumber(v: Int64 | null | undefined): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-/** Decodes ONNX bytes; `what` names the source in error messages (a path, or 'bytes'). */
+/** Decodes ONNX bytes (weights listed as graph inputs dropped from the inputs); `what` names the source in error messages. */
 export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto {
   let model: ModelProto;
   try {
@@ -39,10 +41,11 @@ export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto
     const looksOnnx = int64ToNumber(model.irVersion) > 0 || model.opsetImport.length > 0;
     throw new UserError(looksOnnx ? `ONNX model ${what} has no graph` : `${what} is not an ONNX model (no graph, IR version or opset)`);
   }
+  dropConstantInputs(model);
   return model;
 }
 
-/** Reads and decodes an .onnx file, with user-facing errors for a missing or malformed file. */
+/** Reads and decodes an .onnx file with its external data, with user-facing errors for a missing or malformed file. */
 export function loadModel(path: string): ModelProto {
   let bytes: Buffer;
   try {
@@ -53,7 +56,9 @@ export function loadModel(path: string): ModelProto {
     if (code === 'EISDIR') throw new UserError(`ONNX model '${path}' is a directory, not a file`);
     throw new UserError(`cannot read ONNX model '${path}': ${(e as Error).message}`);
   }
-  return decodeModel(bytes, `'${path}'`);
+  const model = decodeModel(bytes, `'${path}'`);
+  inlineExternalData(model, path);
+  return model;
 }
 
 export function encodeModel(model: IModelProto): Uint8Array {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withShared } from '../helpers.js';
 import { UserError } from '../../src/errors.js';
-import { decodeModel, defaultOpset, encodeModel, loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
+import { type ModelProto, decodeModel, defaultOpset, encodeModel, loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
 import { readdirSync } from 'node:fs';
 import { openModel } from '../../src/onnx/run.js';
 import { buildModel } from '../../src/onnx/build.js';
@@ -80,6 +80,25 @@ withShared(test, 're-encoded ResNet-20 runs in onnxruntime with identical output
   assert.equal(Array.from(yb.data as Float32Array), Array.from(ya.data as Float32Array));
   await a.release();
   await b.release();
+});
+
+test('external tensor data: read at its offset beside the model; a short data file, an absolute or missing location refused', () => {
+  const ext = (location: string | undefined, offset: number, length: number) => onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g', node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
+      initializer: [{ name: 'w', dims: [2], dataType: 1, dataLocation: 1, externalData: [...(location ? [{ key: 'location', value: location }] : []), { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }] }],
+    },
+  });
+  writeFileSync(join(dir, 'ext.bin'), Buffer.from(new Float32Array([9, 1.5, -2]).buffer));
+  const put = (m: ModelProto) => (saveModel(join(dir, 'ext.onnx'), m), join(dir, 'ext.onnx'));
+  const w = loadModel(put(ext('ext.bin', 4, 8))).graph!.initializer![0];
+  assert.equal([...new Float32Array(new Uint8Array(w.rawData!).buffer)], [1.5, -2]);
+  assert.is(w.dataLocation, 0);
+  userError(() => loadModel(put(ext('ext.bin', 8, 8))), /reads bytes 8\.\.\+8 of .*ext\.bin', which has 12/);
+  userError(() => loadModel(put(ext(join(dir, 'ext.bin'), 0, 8))), /absolute path .*relative to the model's folder/);
+  userError(() => loadModel(put(ext(undefined, 0, 8))), /names no data file/);
+  userError(() => loadModel(put(ext('gone.bin', 0, 8))), /'gone\.bin', which is not in the model's folder .*keep the data file next to the model/);
 });
 
 test.run();

@@ -10,7 +10,7 @@ import { openDataSet } from '../../src/data/dataset.js';
 import { PRESETS } from '../../src/data/preprocess.js';
 import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
-import { type ModelProto, encodeModel, loadModel } from '../../src/onnx/proto.js';
+import { type ModelProto, decodeModel, encodeModel, loadModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
 import { channelMeanOf, correctedBias } from '../../src/quant/bias-correction.js';
@@ -20,7 +20,7 @@ import { quantizeModel } from '../../src/quant/quantize.js';
 import { scaleInputFeeds, scaleInputNames, toQdqBytes, toQdqModel } from '../../src/quant/qdq.js';
 import type { QuantModel } from '../../src/quant/types.js';
 import { ClipSpace } from '../../src/quant/lapq/clips.js';
-import { imageChunks } from '../../src/quant/lapq/evaluator.js';
+import { LossEvaluator, imageChunks } from '../../src/quant/lapq/evaluator.js';
 import { lapqOptimize } from '../../src/quant/lapq/lapq.js';
 import { crossEntropySum, klSum, logSoftmax } from '../../src/quant/lapq/loss.js';
 import { lineMinimize, powell } from '../../src/quant/lapq/powell.js';
@@ -242,6 +242,28 @@ test('ClipSpace at the pipeline\'s p reproduces the lp pipeline\'s weights and a
     assert.is(again.layers[i].act!.scale, l.act!.scale, `${l.name} activation scale`);
   });
   assert.equal(space.params().map((p) => `${p.kind}:${p.label}`), ['act:x', 'act:r1', 'act:f', 'weight:conv1', 'weight:conv2', 'weight:fc']);
+});
+
+test('the loss evaluator runs a fixed-batch model in batches of its size, the last padded, to the free-batch loss', async () => {
+  const src = classifier(8);
+  const cal = await labelledBatches(src, 16, 8, 2);
+  const { model } = await lpModel(src, cal, 4, 4, null);
+  const fixed = decodeModel(encodeModel(model.prepared));
+  for (const v of [...fixed.graph!.input!, ...fixed.graph!.output!]) v.type!.tensorType!.shape!.dim![0] = { dimValue: 4 };
+  const chunks = imageChunks(cal, 11, 16, SIZE);
+  const loss = async (q: QuantModel, labels: boolean) => {
+    const ev = await LossEvaluator.open(q, chunks, { labels, imageDims: DIMS, threads: 1 });
+    try {
+      return await ev.loss(q);
+    } finally {
+      await ev.release();
+    }
+  };
+  for (const labels of [true, false]) {
+    const free = await loss(model, labels);
+    const four = await loss({ ...model, prepared: fixed }, labels);
+    assert.ok(Math.abs(free - four) < 1e-6 * Math.max(1, Math.abs(free)), `${labels ? 'cross-entropy' : 'KL'}: free ${free} vs fixed batch ${four}`);
+  }
 });
 
 /** Mean cross-entropy of a model's constant QDQ file on the batches (independent of the evaluator). */

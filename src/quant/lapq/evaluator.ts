@@ -50,11 +50,18 @@ export interface EvaluatorOptions {
   threads: number;
 }
 
-/** The image input: the prepared graph's first input that is not an initializer. */
-function dataInputOf(q: QuantModel): string {
-  const name = new GraphView(q.prepared).inputs[0]?.name;
-  if (!name) throw new UserError(`LAPQ: the model ${q.name} has no data input`);
-  return name;
+/** The image input (the prepared graph's first input that is not an initializer) and its fixed batch size, if any. */
+function dataInputOf(q: QuantModel): ModelInput {
+  const input = new GraphView(q.prepared).inputs[0];
+  if (!input) throw new UserError(`LAPQ: the model ${q.name} has no data input`);
+  const n = input.dims?.[0];
+  return { name: input.name, fixedBatch: typeof n === 'number' && n > 0 ? n : undefined };
+}
+
+interface ModelInput {
+  name: string;
+  /** A model exported with a fixed batch dimension is run on batches of exactly that size. */
+  fixedBatch?: number;
 }
 
 export class LossEvaluator {
@@ -67,7 +74,7 @@ export class LossEvaluator {
     private readonly chunks: ImageChunk[],
     private readonly o: EvaluatorOptions,
     private readonly refLogs: Float64Array[] | null,
-    private readonly input: string,
+    private readonly input: ModelInput,
   ) {}
 
   /** Opens the session for models shaped like `q` (same layers, tensors and bit widths). */
@@ -120,9 +127,32 @@ export class LossEvaluator {
   }
 }
 
-async function runLogits(s: OrtModel, input: string, c: ImageChunk, imageDims: number[], extra: Record<string, { dims: number[]; data: Float32Array | Int8Array }> = {}): Promise<Float32Array> {
-  const out = await s.run({ ...extra, [input]: { dims: [c.count, ...imageDims], data: c.data } }, [s.outputNames[0]]);
-  const logits = out.get(s.outputNames[0])?.data;
-  if (!(logits instanceof Float32Array) || logits.length % c.count !== 0) throw new UserError(`LAPQ: the model's first output is not a float32 count x classes tensor`);
-  return logits;
+type Feeds = Record<string, { dims: number[]; data: Float32Array | Int8Array }>;
+
+/** The logits of a chunk's images, one row each; a fixed-batch model sees its batch size, the last run zero-padded. */
+async function runLogits(s: OrtModel, input: ModelInput, c: ImageChunk, imageDims: number[], extra: Feeds = {}): Promise<Float32Array> {
+  const per = c.data.length / c.count;
+  const size = input.fixedBatch ?? c.count;
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < c.count; start += size) {
+    const n = Math.min(size, c.count - start);
+    let data = c.data.subarray(start * per, (start + n) * per);
+    if (n < size) {
+      const padded = new Float32Array(size * per);
+      padded.set(data);
+      data = padded;
+    }
+    const out = await s.run({ ...extra, [input.name]: { dims: [size, ...imageDims], data } }, [s.outputNames[0]]);
+    const logits = out.get(s.outputNames[0])?.data;
+    if (!(logits instanceof Float32Array) || logits.length % size !== 0) throw new UserError(`LAPQ: the model's first output is not a float32 batch x classes tensor`);
+    parts.push(logits.subarray(0, n * (logits.length / size)));
+  }
+  if (parts.length === 1) return parts[0];
+  const all = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
 }
