@@ -290,7 +290,7 @@ withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small
   const q = join(T, 'r20-q.onnx');
   const run = await hwq('quantize', model, '--a8w8', '--calib', calib, '--calib-size', '32', '--sqnr-images', '0', '--out', q);
   assert.is(run.code, 0, run.stderr);
-  const res = await compare(model, q, '--data', data, '--limit', '300', '--seed', '2', '--sqnr-images', '16', '--json');
+  const res = await compare(model, q, '--data', data, '--limit', '300', '--seed', '2', '--sqnr-images', '16', '--json', '--no-progress');
   assert.is(res.code, 0, res.error);
   const j = JSON.parse(res.stdout) as CompareJson;
   assert.is(j.images, 300);

@@ -83,8 +83,8 @@ test('a model whose output is a feature map, or has too few classes, is refused 
 
 withShared(test, 'CIFAR-10 test, --limit 100: ten images from each of the 10 classes; --first 100: airplanes only', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'test']], async ([model, data]) => {
   const [limit, first] = await hwqAll([
-    ['eval', model, '--data', data, '--limit', '100', '--per-class', '--json'],
-    ['eval', model, '--data', data, '--first', '100', '--per-class', '--json'],
+    ['eval', model, '--data', data, '--limit', '100', '--per-class', '--json', '--no-progress'],
+    ['eval', model, '--data', data, '--first', '100', '--per-class', '--json', '--no-progress'],
   ]);
   assert.is(limit.code, 0, limit.stderr);
   assert.is(limit.stderr, 'sampled 100 of 10000 images, stratified over 10 classes, seed 0\n');
