@@ -30,6 +30,33 @@ export interface ImportOptions {
 }
 
 /** Ops that become IR layers. */
+const QOPERATOR_WHY =
+  'is onnxruntime\'s operator-form (QOperator or dynamic) quantization, which hwq does not read: give hwq the float model ' +
+  '(hwq quantize makes the integer model) or a QDQ model (QuantizeLinear/DequantizeLinear around float Conv, Gemm and MatMul)';
+
+const QOPERATOR_OPS = ['QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear'];
+
+/** The first node of onnxruntime's operator-form quantization in `nodes`, and why hwq does not read it. */
+export function operatorFormQuantization(nodes: Iterable<{ opType?: string | null; name?: string | null; domain?: string | null }>): { node: string; op: string; why: string } | undefined {
+  for (const n of nodes) {
+    if ((!n.domain || n.domain === 'ai.onnx') && n.opType && QOPERATOR_OPS.includes(n.opType)) return { node: n.name ?? '', op: n.opType, why: QOPERATOR_WHY };
+  }
+  return undefined;
+}
+
+/** Ops users' models bring that the IR refuses, with the reason and what to do instead. */
+const UNSUPPORTED_WHY: Record<string, string> = {
+  ConvTranspose: 'is a transposed convolution (a decoder\'s upsampling), which the Bit Fusion array model does not map; simulate the encoder, or export the upsampling as Resize followed by Conv',
+  QLinearConv: QOPERATOR_WHY,
+  QLinearMatMul: QOPERATOR_WHY,
+  ConvInteger: QOPERATOR_WHY,
+  MatMulInteger: QOPERATOR_WHY,
+  DynamicQuantizeLinear: QOPERATOR_WHY,
+  LSTM: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
+  GRU: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
+  RNN: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
+};
+
 const LAYER_OPS = ['Conv', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Add', 'Sum'];
 /** Ops walked through: they cost no multiplications by weights, so the IR keeps only their data flow. */
 const PASS_OPS = [
@@ -66,7 +93,9 @@ export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX
   for (const n of order) {
     if (!onPath(n, act)) continue;
     if (!IMPORT_OPS.includes(n.opType) || (n.domain && n.domain !== 'ai.onnx')) {
-      throw new UserError(`${source}: op '${n.domain ? `${n.domain}.` : ''}${n.opType}' (node '${nodeLabel(n)}') cannot be represented in the network IR; supported ops: ${IMPORT_OPS.join(', ')}`);
+      const op = `${n.domain ? `${n.domain}.` : ''}${n.opType}`;
+      const why = n.domain && n.domain !== 'ai.onnx' ? undefined : UNSUPPORTED_WHY[n.opType];
+      throw new UserError(`${source}: op '${op}' (node '${nodeLabel(n)}') ${why ?? `cannot be represented in the network IR; supported ops: ${IMPORT_OPS.join(', ')}`}`);
     }
   }
   const info = inferShapes(g, opts.inputDims ? { inputDims: { [dataInput]: opts.inputDims } } : {});

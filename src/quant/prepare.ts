@@ -1,6 +1,7 @@
 // Prepares a float ONNX model for quantization: names every node (so layer names survive graph edits and
 // match the network IR), folds BatchNormalization into the preceding Conv, and finds every layer with
 // constant weights (Conv incl. grouped/depthwise, Gemm, MatMul) with the tensors it reads and writes.
+import { operatorFormQuantization } from '../model/onnx-import.js';
 import { UserError } from '../errors.js';
 import { GraphView, attrFloat, attrInt, nodeLabel, type OnnxNode } from '../onnx/graph.js';
 import { type IModelProto, type ModelProto, decodeModel, encodeModel } from '../onnx/proto.js';
@@ -141,6 +142,8 @@ export function prepareModel(source: IModelProto, what: string): PreparedModel {
   const model = decodeModel(encodeModel(source), what); // a deep copy we may edit
   if (!model.graph) throw new UserError(`${what} has no graph`);
   nameNodes(model);
+  const qop = operatorFormQuantization(model.graph.node ?? []);
+  if (qop) throw new UserError(`${what}: op '${qop.op}' (node '${qop.node}') ${qop.why}`);
   const foldedBatchNorms = foldBatchNorms(model);
   const view = new GraphView(model);
   const layers = view.topoOrder().map((n) => siteOf(view, n)).filter((s): s is LayerSite => !!s);

@@ -319,13 +319,19 @@ test('a QDQ model imports through Quantize/DequantizeLinear, with the precision 
   await s.release();
 });
 
-test('an LSTM on the compute path is a UserError naming the op, the node and the supported ops', () => {
+test('an LSTM on the compute path is a UserError naming the op, the node, why and what to use instead', () => {
   expectUserError(() => imp({
     inputs: [{ name: 'x', dims: [5, 1, 4] }],
     outputs: [{ name: 'y' }],
     initializers: { W: randn([1, 12, 4]), R: randn([1, 12, 3]) },
     nodes: [{ op: 'LSTM', name: 'rnn0', inputs: ['x', 'W', 'R'], outputs: ['y'], attrs: { hidden_size: attr.int(3) } }],
-  }), /op 'LSTM' \(node 'rnn0'\)/, /supported ops: .*Conv.*MatMul/);
+  }), /op 'LSTM' \(node 'rnn0'\) is a recurrent layer/, /bf-rnn and bf-lstm/);
+  // an op with no known reason lists what the IR reads
+  expectUserError(() => imp({
+    inputs: [{ name: 'x', dims: [1, 4, 8, 8] }],
+    outputs: [{ name: 'y' }],
+    nodes: [{ op: 'Einsum', name: 'e0', inputs: ['x'], outputs: ['y'], attrs: { equation: attr.string('ij->ji') } }],
+  }), /op 'Einsum' \(node 'e0'\) cannot be represented/, /supported ops: .*Conv.*MatMul/);
 });
 
 test('ConvTranspose and a MatMul of two activations are rejected', () => {
@@ -334,7 +340,7 @@ test('ConvTranspose and a MatMul of two activations are rejected', () => {
     outputs: [{ name: 'y' }],
     initializers: { w: randn([4, 2, 2, 2]) },
     nodes: [{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: attr.ints([2, 2]) } }],
-  }), /op 'ConvTranspose' \(node 'ConvTranspose_0'\)/);
+  }), /op 'ConvTranspose' \(node 'ConvTranspose_0'\) is a transposed convolution/);
   expectUserError(() => imp({
     inputs: [{ name: 'x', dims: [1, 4, 4] }],
     outputs: [{ name: 'y' }],
