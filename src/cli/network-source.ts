@@ -6,6 +6,7 @@ import { Network, isComputeLayer } from '../model/ir.js';
 import { getNetwork, zooNames } from '../model/zoo.js';
 import { importOnnxModel } from '../model/onnx-import.js';
 import { loadModel } from '../onnx/proto.js';
+import { GraphView } from '../onnx/graph.js';
 import { loadHwq } from '../quant/hwq-format.js';
 import { UserError } from '../errors.js';
 
@@ -22,13 +23,33 @@ function recordedBits(meta: Array<{ key?: string | null; value?: string | null }
   return out;
 }
 
-export function loadNetwork(spec: string): Network {
+/** The given sample dims, checked against the rank and the fixed dims of the model's data input. */
+function checkInputShape(model: ReturnType<typeof loadModel>, shape: number[], spec: string): number[] {
+  const inputs = new GraphView(model).inputs;
+  if (inputs.length !== 1) return shape; // the importer says what is wrong with the inputs
+  const stored = inputs[0].dims;
+  if (!stored) return shape;
+  const sample = stored.slice(1);
+  const text = (ds: ReadonlyArray<number | string | undefined>) => ds.map((d) => (typeof d === 'number' ? d : d ?? '?')).join('x');
+  if (sample.length !== shape.length) throw new UserError(`--input-shape ${shape.join('x')} has ${shape.length} dims but '${spec}' input '${inputs[0].name}' has ${sample.length} per sample (${text(sample)})`);
+  sample.forEach((d, i) => {
+    if (typeof d === 'number' && d !== shape[i]) throw new UserError(`--input-shape ${shape.join('x')} disagrees with '${spec}', whose input '${inputs[0].name}' is fixed at ${text(sample)} per sample`);
+  });
+  return shape;
+}
+
+/**
+ * `inputShape`: the dims of one sample for an .onnx file whose input has symbolic dims; it must agree with
+ * every dim the file does fix, and it is refused for what has no ONNX input (zoo names, .hwq models).
+ */
+export function loadNetwork(spec: string, inputShape?: number[]): Network {
   const lower = spec.toLowerCase();
+  if (inputShape && !lower.endsWith('.onnx')) throw new UserError(`--input-shape applies to .onnx models with symbolic input dims, not to '${spec}'`);
   if (lower.endsWith('.onnx') || lower.endsWith('.hwq')) {
     if (!existsSync(spec)) throw new UserError(`model file '${spec}' does not exist`);
     if (lower.endsWith('.hwq')) return loadHwq(spec).network;
     const model = loadModel(spec);
-    const net = importOnnxModel(model, basename(spec, '.onnx'), spec);
+    const net = importOnnxModel(model, basename(spec, '.onnx'), spec, inputShape ? { inputDims: [1, ...checkInputShape(model, inputShape, spec)] } : {});
     const bits = recordedBits(model.metadataProps ?? []);
     for (const l of net.layers) if (isComputeLayer(l) && bits.has(l.name)) l.precision = bits.get(l.name);
     return net;

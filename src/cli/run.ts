@@ -86,7 +86,9 @@ function checkValues(argv: Record<string, unknown>, raw: string[], arrays: strin
   }
   for (const [k, v] of Object.entries(argv)) {
     if (k === '_' || k === '$0' || !Array.isArray(v) || arrays.includes(k)) continue;
-    if (raw.some((t) => t === `--${k}` || t.startsWith(`--${k}=`))) throw new UserError(`--${k} is given more than once (${v.map((x) => `'${String(x)}'`).join(', ')}): give it once`);
+    // an option whose value parses into a list (--input-shape 3x224x224) is an array once given: count the flags
+    const given = raw.filter((t) => t === `--${k}` || t.startsWith(`--${k}=`)).length;
+    if (given > 1) throw new UserError(`--${k} is given more than once (${v.map((x) => `'${String(x)}'`).join(', ')}): give it once`);
   }
   return true;
 }

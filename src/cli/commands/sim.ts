@@ -96,7 +96,7 @@ export const command: CommandModule<{}, SimArgs> = {
       .example('hwq sim resnet18 --a4w4 --first-last 8 --config vc709 --per-layer', 'the quantizer\'s default on the VC709 board')
       .example('hwq sim model.onnx --a8w4 --json', 'your own network, machine-readable') as unknown as Argv<SimArgs>,
   handler: async (argv) => {
-    const net = loadNetwork(argv.network);
+    const net = loadNetwork(argv.network, argv['input-shape']);
     const cfg = loadConfig(argv.config ?? DEFAULT_CONFIG);
     const uniform = argv.precision !== undefined ? parsePrecision(argv.precision) : undefined;
     const layers = computeLayers(net).length;

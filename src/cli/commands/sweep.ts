@@ -68,7 +68,7 @@ export const command: CommandModule<{}, SweepArgs> = {
       .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
-    const networks = argv.networks.map(loadNetwork);
+    const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
     refuseRepeats('the network list', networks.map((n) => n.name));
     const configs = configList(argv).map(loadConfig);
     refuseRepeats('the config list (by config name)', configs.map((c) => c.name));
