@@ -7,7 +7,7 @@ import { getPreset } from '../../hw/presets.js';
 import { ConfigError } from '../../hw/config.js';
 import { UserError } from '../../src/errors.js';
 import { runRtl } from '../../src/cli/commands/rtl.js';
-import { boardOutput, primitiveStubs } from '../../rtl/board.js';
+import { boardOutput, primitiveModels } from '../../rtl/board.js';
 import { fieldOf, lintVerilator, runIcarus } from '../../rtl/sim.js';
 import { sourcesOf } from '../../rtl/generate.js';
 import { tempDir, withIcarus, withTools, withVerilator } from '../helpers.js';
@@ -100,7 +100,7 @@ withVerilator(test, 'verilator --lint-only -Wall is clean for vc709_top (with st
   const { design, top } = boardOutput(getPreset('vc709')!);
   const src = sourcesOf(design);
   src.set('vc709_top.v', top.text);
-  for (const [n, t] of primitiveStubs) src.set(n, t);
+  for (const [n, t] of primitiveModels) src.set(n, t);
   assert.is(lintVerilator(src, 'vc709_top'), '');
 });
 
@@ -120,7 +120,7 @@ withIcarus(test, 'vc709_top self-test runs tiles on a 2x2 core under Icarus: bus
   const { design, top } = boardOutput(cfg);
   const src = sourcesOf(design);
   src.set('vc709_top.v', top.text);
-  for (const [n, t] of primitiveStubs) src.set(n, t);
+  for (const [n, t] of primitiveModels) src.set(n, t);
   const stim = Array.from({ length: 1200 }, (_, k) => [0n, k < 8 ? 1n : 0n]);
   const resp = runIcarus(src, { name: 'vc709_top', ports: top.ports, clock: 'sys_clk_p' }, stim);
   const led = (k: number, i: number) => fieldOf(resp[k][0], i, 1);

@@ -2,7 +2,7 @@
 // for the two Xilinx clock primitives) at several array sizes up to 16x32: every size must be warning-free.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { boardOutput, primitiveStubs } from '../../rtl/board.js';
+import { boardOutput, primitiveModels } from '../../rtl/board.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { lintVerilator } from '../../rtl/sim.js';
 import { withVerilator } from '../helpers.js';
@@ -14,7 +14,7 @@ for (const [R, C] of SIZES) {
     const { files } = boardOutput(vc709Sized(R, C));
     const src = new Map([...files].filter(([n]) => n.endsWith('.v')));
     assert.ok(src.has('bitfusion_core.v') && src.has('systolic_array.v') && src.has('vc709_top.v'));
-    for (const [n, t] of primitiveStubs) src.set(n, t);
+    for (const [n, t] of primitiveModels) src.set(n, t);
     assert.is(lintVerilator(src, 'vc709_top'), '');
   });
 }
