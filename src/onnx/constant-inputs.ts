@@ -1,7 +1,7 @@
 // Initializers that are also listed as graph inputs. IR 3 required every initializer to be a graph input, so
 // older exporters list each weight as one; hwq never feeds them, so they are constants: a model is read with
 // such inputs dropped, and every model written from it lists only the data it is fed.
-import { type IModelProto, int64ToNumber } from './proto.js';
+import { type IModelProto, int64ToNumber } from './schema.js';
 
 /** Drops graph inputs an initializer of the same name backs, in place; returns how many. */
 export function dropConstantInputs(model: IModelProto): number {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { type IModelProto, type ITensorProto, onnx } from './proto.js';
+import { type IModelProto, type ITensorProto, onnx } from './schema.js';
 
 /** The protobuf limit: a self-contained ONNX file cannot be larger. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;

@@ -1,32 +1,17 @@
-// Reading and writing ONNX ModelProto files with the protobufjs classes of the `onnx-proto` package. That
-// package is CommonJS, so its one export object is the default import under Node's ESM interop.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import onnxPkg from 'onnx-proto';
+// Reading and writing ONNX model files: decoding with user-facing errors, the normalizations every model gets
+// on load (weights listed as graph inputs, external data), and atomic saving. The schema lives in schema.ts.
+import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil.js';
 import { dropConstantInputs } from './constant-inputs.js';
 import { inlineExternalData } from './external-data.js';
+import { type IModelProto, type ModelProto, int64ToNumber, onnx } from './schema.js';
 
-export const onnx = onnxPkg.onnx;
-export type ModelProto = onnxPkg.onnx.ModelProto;
-export type IModelProto = onnxPkg.onnx.IModelProto;
-export type GraphProto = onnxPkg.onnx.GraphProto;
-export type IGraphProto = onnxPkg.onnx.IGraphProto;
-export type NodeProto = onnxPkg.onnx.NodeProto;
-export type INodeProto = onnxPkg.onnx.INodeProto;
-export type TensorProto = onnxPkg.onnx.TensorProto;
-export type ITensorProto = onnxPkg.onnx.ITensorProto;
-export type AttributeProto = onnxPkg.onnx.AttributeProto;
-export type IAttributeProto = onnxPkg.onnx.IAttributeProto;
-export type ValueInfoProto = onnxPkg.onnx.ValueInfoProto;
-export type IValueInfoProto = onnxPkg.onnx.IValueInfoProto;
-
-/** protobufjs gives int64 fields as Long objects when the `long` package is present, else as numbers. */
-export type Int64 = number | { toNumber(): number };
-
-export function int64ToNumber(v: Int64 | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
+export { int64ToNumber, onnx } from './schema.js';
+export type {
+  AttributeProto, GraphProto, IAttributeProto, IGraphProto, IModelProto, INodeProto, Int64, ITensorProto, IValueInfoProto, ModelProto,
+  NodeProto, TensorProto, ValueInfoProto,
+} from './schema.js';
 
 /** Decodes ONNX bytes (weights listed as graph inputs dropped from the inputs); `what` names the source in error messages. */
 export function decodeModel(bytes: Uint8Array, what = 'input bytes'): ModelProto {
@@ -68,12 +53,10 @@ export function encodeModel(model: IModelProto): Uint8Array {
 /** Writes a model (or its encoded bytes) via a temporary file and a rename, so no half-written file is left. */
 export function saveModel(path: string, model: IModelProto | Uint8Array): void {
   const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot write ONNX model '${path}': ${(e as Error).message}`);
   }
 }

@@ -57,14 +57,17 @@ test('decode(encode(m)) keeps a built model, and opset is read from the default 
   assert.is(back.graph?.input?.[0].type?.tensorType?.shape?.dim?.[0].dimParam, 'batch');
 });
 
-test('saveModel writes a loadable file and leaves no temporary behind; a bad path is a UserError', () => {
+test('saveModel writes a loadable file, creating its folder, and leaves no temporary behind; a bad path is a UserError', () => {
   const m = buildModel({ inputs: [{ name: 'x', dims: [2] }], outputs: [{ name: 'y', dims: [2] }], nodes: [{ op: 'Neg', inputs: ['x'], outputs: ['y'] }] });
   const sub = mkdtempSync(join(dir, 'save-'));
   saveModel(join(sub, 'neg.onnx'), m);
   assert.equal(readdirSync(sub), ['neg.onnx']);
   assert.is(loadModel(join(sub, 'neg.onnx')).graph?.node?.[0].opType, 'Neg');
-  userError(() => saveModel(join(sub, 'missing-dir', 'x.onnx'), m), /cannot write ONNX model/);
-  assert.equal(readdirSync(sub), ['neg.onnx']);
+  // a missing folder is created, as for every other output; a file in the way of the folder is an error
+  saveModel(join(sub, 'made', 'x.onnx'), m);
+  assert.equal(readdirSync(join(sub, 'made')), ['x.onnx']);
+  userError(() => saveModel(join(sub, 'neg.onnx', 'x.onnx'), m), /cannot write ONNX model/);
+  assert.equal(readdirSync(sub), ['made', 'neg.onnx']);
 });
 
 withShared(test, 're-encoded ResNet-20 runs in onnxruntime with identical outputs', [['models', 'cifar10-resnet20.onnx']], async ([p]) => {
