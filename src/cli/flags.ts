@@ -1,5 +1,6 @@
 // Flags several commands share, defined once so each means the same thing, with the same type, range and
 // help text, wherever it appears.
+import { presetNames } from '../../hw/presets.js';
 import { MAX_BITS, MIN_BITS, parseFirstLast } from '../../sim/precision.js';
 import { intOption } from './numbers.js';
 import type { ProgressMode } from './progress.js';
@@ -26,5 +27,19 @@ export function firstLastOption(defaultValue: number | 'none') {
     requiresArg: true,
     default: defaultValue,
     coerce: parseFirstLast,
+  } as const;
+}
+
+/**
+ * --config: a hardware preset or a .json config. The simulator defaults to the published 8x8 Bit Fusion array, the
+ * RTL generator to the board it targets; `sweep` leaves it unset because it also takes --configs (the default is
+ * then only described).
+ */
+export function configOption(defaultName: string, mode: 'default' | 'described' = 'default') {
+  return {
+    type: 'string',
+    requiresArg: true,
+    ...(mode === 'default' ? { default: defaultName } : { defaultDescription: defaultName }),
+    describe: `Hardware preset (${presetNames().join(', ')}) or a .json config file`,
   } as const;
 }

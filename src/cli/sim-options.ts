@@ -9,7 +9,7 @@ import { simulateNetworkSteps } from '../../sim/simulate.js';
 import { simulateRefSteps } from '../../sim/ref/bitfusion-ref.js';
 import { finishSteps } from '../../sim/steps.js';
 import { unknownChoice, UserError } from '../errors.js';
-import { firstLastOption, progressOption } from './flags.js';
+import { configOption, firstLastOption, progressOption } from './flags.js';
 import { intOption } from './numbers.js';
 
 export const SIM_MODELS: SimModelName[] = ['cycle', 'bitfusion-ref'];
@@ -29,7 +29,7 @@ export const DEFAULT_CONFIG = 'bitfusion-8x8';
 /** `configDefault: false` leaves --config unset when not given (sweep also takes --configs). */
 export function commonSimOptions<T>(y: Argv<T>, configDefault: string | false = DEFAULT_CONFIG) {
   return y
-    .option('config', { type: 'string', requiresArg: true, ...(configDefault ? { default: configDefault } : { defaultDescription: DEFAULT_CONFIG }), describe: 'Hardware preset (bitfusion-asic, bitfusion-8x8, vc709) or a .json config file' })
+    .option('config', configOption(configDefault || DEFAULT_CONFIG, configDefault ? 'default' : 'described'))
     .option('batch', intOption('batch', { min: 1, default: 1, describe: 'Batch size' }))
     .option('first-last', firstLastOption('none'))
     .option('layer-precisions', { type: 'string', requiresArg: true, describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} overriding single layers' })

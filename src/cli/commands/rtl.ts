@@ -13,7 +13,7 @@ import { weightFiles } from '../../../rtl/weights.js';
 import { loadHwq } from '../../quant/hwq-format.js';
 import { UserError } from '../../errors.js';
 import { checkTreeTarget, writeTreeAtomic } from '../../fsutil.js';
-import { progressOption, wantProgress } from '../flags.js';
+import { configOption, progressOption, wantProgress } from '../flags.js';
 import { checkOutputs } from '../outputs.js';
 import { progress } from '../progress.js';
 
@@ -59,7 +59,7 @@ export const command: CommandModule<{}, RtlArgs> = {
   describe: 'Generate the Bit Fusion core\'s Verilog, a VC709 top, XDC and Vivado build script for a config',
   builder: (y: Argv) =>
     y
-      .option('config', { type: 'string', default: 'vc709', describe: 'Preset name (vc709, bitfusion-8x8, bitfusion-asic) or a config .json file' })
+      .option('config', configOption('vc709'))
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'Output directory (created with any missing parents; must be absent or empty unless --force)' })
       .option('model', { type: 'string', describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json' })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
