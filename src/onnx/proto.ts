@@ -1,8 +1,9 @@
 // Reading and writing ONNX ModelProto files with the protobufjs classes of the `onnx-proto` package. That
 // package is CommonJS, so its one export object is the default import under Node's ESM interop.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import onnxPkg from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil.js';
 import { dropConstantInputs } from './constant-inputs.js';
 import { inlineExternalData } from './external-data.js';
 
@@ -65,15 +66,12 @@ export function encodeModel(model: IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Writes a model (or its encoded bytes) via a temporary file and a rename, so no half-written file is left. */
+/** Writes a model (or its encoded bytes) atomically, so no half-written file is left; missing folders are made. */
 export function saveModel(path: string, model: IModelProto | Uint8Array): void {
   const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new UserError(`cannot write ONNX model '${path}': ${(e as Error).message}`);
   }
 }

@@ -57,14 +57,17 @@ test('decode(encode(m)) keeps a built model, and opset is read from the default 
   assert.is(back.graph?.input?.[0].type?.tensorType?.shape?.dim?.[0].dimParam, 'batch');
 });
 
-test('saveModel writes a loadable file and leaves no temporary behind; a bad path is a UserError', () => {
+test('saveModel writes a loadable file, makes missing folders and leaves no temporary behind; a bad path is a UserError', () => {
   const m = buildModel({ inputs: [{ name: 'x', dims: [2] }], outputs: [{ name: 'y', dims: [2] }], nodes: [{ op: 'Neg', inputs: ['x'], outputs: ['y'] }] });
   const sub = mkdtempSync(join(dir, 'save-'));
   saveModel(join(sub, 'neg.onnx'), m);
   assert.equal(readdirSync(sub), ['neg.onnx']);
   assert.is(loadModel(join(sub, 'neg.onnx')).graph?.node?.[0].opType, 'Neg');
-  userError(() => saveModel(join(sub, 'missing-dir', 'x.onnx'), m), /cannot write ONNX model/);
-  assert.equal(readdirSync(sub), ['neg.onnx']);
+  saveModel(join(sub, 'new-dir', 'x.onnx'), m);
+  assert.equal(readdirSync(join(sub, 'new-dir')), ['x.onnx']);
+  // A folder path that runs through a file cannot be made.
+  userError(() => saveModel(join(sub, 'neg.onnx', 'x.onnx'), m), /cannot write ONNX model/);
+  assert.equal(readdirSync(sub).sort(), ['neg.onnx', 'new-dir']);
 });
 
 withShared(test, 're-encoded ResNet-20 runs in onnxruntime with identical outputs', [['models', 'cifar10-resnet20.onnx']], async ([p]) => {
