@@ -1,6 +1,6 @@
 // The cycle formula of one compute tile on the systolic array: the one place that says how long a tile
-// takes. The cycle-stepped model (sim/stepped-array.ts) and the RTL (rtl/) are tested to take exactly this
-// many cycles; the fast layer model (sim/layer-model.ts) adds tiles up with it.
+// takes. The cycle-stepped model (hw/stepped-array.ts) and the RTL (rtl/) are tested to take exactly this
+// many cycles; the fast layer model adds tiles up with it (sim/schedule.ts).
 //
 // A tile streams `words` activation words into every row: word t (t = m*S + s, output pixel m, reduction
 // step s of S) is read from IBUF at cycle t, arrives from the synchronous RAM one cycle later, is delayed r

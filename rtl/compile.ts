@@ -2,7 +2,7 @@
 // buffer writes (IBUF bank r word t = m*S + s; WBUF bank r*cols + c word s), the packed descriptor, and where
 // each output lands in OBUF (bank c, word base + m).
 import { FuMode, pairsPerCycle } from '../hw/fusion-unit.js';
-import type { ArrayTile } from '../sim/stepped-array.js';
+import type { ArrayTile } from '../hw/stepped-array.js';
 import { TileDescriptor, packDescriptor } from './descriptor.js';
 import { RtlParams } from './params.js';
 import { actWord, wgtWord } from './tiles.js';

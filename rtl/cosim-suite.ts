@@ -9,7 +9,7 @@ import { getPreset } from '../hw/presets.js';
 import { HwConfig } from '../hw/config.js';
 import { RtlDesign, generateRtl, moduleOf, sourcesOf } from './generate.js';
 import { buildVerilator } from './sim.js';
-import type { ArrayTile } from '../sim/stepped-array.js';
+import type { ArrayTile } from '../hw/stepped-array.js';
 import { CheckResult, checkCore, placeTiles, tileSet } from './verify.js';
 
 /** The vc709 preset with another array size (the RTL tests' configs). */

@@ -2,7 +2,7 @@
 // Fusion Unit on thousands of vectors in every mode and sign combination. Used by the tests and by
 // `hwq rtl --verify`. Each check returns a result rather than throwing, so a caller can print the first
 // mismatch with its inputs.
-import { mulberry32, randInt } from '../src/data/sampling.js';
+import { mulberry32, randInt } from '../src/random.js';
 import { tileCycles } from '../hw/array-timing.js';
 import { bitBrick } from '../hw/bitbrick.js';
 import { FU_MODES, FuMode, fusionUnit, modeName, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
@@ -11,7 +11,7 @@ import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { RtlParams } from './params.js';
 import { FU_SUM_BITS, packWord, rtlMode, widthCode } from './pack.js';
 import { Response, SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
-import { ArrayTile, referenceTile, runTile } from '../sim/stepped-array.js';
+import { ArrayTile, referenceTile, runTile } from '../hw/stepped-array.js';
 import { actWord, bus, makeTile, wgtWord } from './tiles.js';
 
 export type Simulator = 'verilator' | 'icarus';

@@ -1,7 +1,6 @@
 // Reproduces the float accuracies of ../shared/models with our decoder + preprocessing + onnxruntime, measures
 // decode and inference throughput, and times batch sizes / session options on this machine.
 // Writes reports/quantization/float-accuracy.md and .csv. Usage: node dist/scripts/float-accuracy.js
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { openDataSet, type DataSet } from '../src/data/dataset.js';
 import { PRESETS, type PreprocessSpec } from '../src/data/preprocess.js';
 import { evaluate, defaultDecodeWorkers, DEFAULT_BATCH, type EvalOptions, type EvalResult } from '../src/eval/evaluate.js';
 import { DEFAULT_TUNING, type SessionTuning } from '../src/eval/session.js';
+import { writeFilesAtomic } from '../src/fsutil.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHARED = process.env.HWQ_SHARED ?? join(ROOT, '..', 'shared');
@@ -65,13 +65,6 @@ async function decodeRate(data: DataSet, spec: PreprocessSpec, workers: number):
   let n = 0;
   for await (const b of batches(data.samples, spec, { batchSize: 32, workers })) n += b.count;
   return n / ((performance.now() - t0) / 1000);
-}
-
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 async function main(): Promise<void> {
@@ -189,8 +182,7 @@ async function main(): Promise<void> {
     }),
     '',
   ];
-  writeAtomic(join(OUT_DIR, 'float-accuracy.md'), md.join('\n'));
-  writeAtomic(join(OUT_DIR, 'float-accuracy.csv'), csv);
+  writeFilesAtomic({ [join(OUT_DIR, 'float-accuracy.md')]: md.join('\n'), [join(OUT_DIR, 'float-accuracy.csv')]: csv });
   process.stderr.write(`wrote ${relative(process.cwd(), join(OUT_DIR, 'float-accuracy.md'))} and .csv\n`);
   if (!allWithin) process.exitCode = 1;
 }

@@ -10,7 +10,7 @@
 // --reuse takes earlier synthesis results (resources.json, or JSON lines of {rows, cols, resources, seconds})
 // so sizes that take Yosys an hour are not synthesized again; reused rows are marked as such.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modeName } from '../hw/fusion-unit.js';
@@ -23,6 +23,7 @@ import { makeTile } from '../rtl/tiles.js';
 import { rtlMode } from '../rtl/pack.js';
 import { TileCycles, prng, tileSet } from '../rtl/verify.js';
 import { Resources, XC7VX690T, synthXilinx } from '../rtl/yosys.js';
+import { writeFilesAtomic } from '../src/fsutil.js';
 
 interface Row {
   rows: number;
@@ -48,12 +49,10 @@ function toolVersion(tool: string): string {
   return (r.stdout ?? '').split('\n')[0].trim() || tool;
 }
 
-function writeAtomic(name: string, text: string): void {
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, name);
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
-  console.log(`wrote ${path}`);
+/** Writes reports/rtl files all or none. */
+function writeReports(files: Record<string, string>): void {
+  writeFilesAtomic(Object.fromEntries(Object.entries(files).map(([name, text]) => [join(outDir, name), text])));
+  for (const name of Object.keys(files)) console.log(`wrote ${join(outDir, name)}`);
 }
 
 // ---------------------------------------------------------------- cycles
@@ -90,7 +89,7 @@ function cyclesReport(): void {
   lines.push('M <= 3, S <= 4, plus all-max, unsigned x signed, all-min and 2x2 mixed extremes) and four long tiles (M x S up to');
   lines.push('200) through `bitfusion_core` (host buffer writes, double-buffered halves, controller, array, OBUF read-back).');
   lines.push('');
-  lines.push('- **tileCycles**: `hw/array-timing.ts` formula for M*S words; **runTile**: `sim/stepped-array.ts` cycle count;');
+  lines.push('- **tileCycles**: `hw/array-timing.ts` formula for M*S words; **runTile**: `hw/stepped-array.ts` cycle count;');
   lines.push('- **RTL last write**: one past the cycle of the last OBUF write Verilator saw, counted from tile cycle 0 (the');
   lines.push('  cycle after the descriptor is accepted); **RTL done**: the cycle the core\'s `done` pulsed.');
   lines.push('');
@@ -113,7 +112,7 @@ function cyclesReport(): void {
   for (const c of all) {
     lines.push(`| ${c.rows}x${c.cols} | ${modeName(c.mode)} | ${c.aSigned ? 'y' : 'n'} | ${c.wSigned ? 'y' : 'n'} | ${c.M} | ${c.S} | ${c.tileCycles} | ${c.runTile} | ${c.rtlLastWrite} | ${c.rtlDone} | ${agree(c) ? 'yes' : '**NO**'} |`);
   }
-  writeAtomic('cycles.md', lines.join('\n') + '\n');
+  writeReports({ 'cycles.md': lines.join('\n') + '\n' });
 }
 
 // ---------------------------------------------------------------- coverage
@@ -181,7 +180,7 @@ function coverageReport(): void {
     for (const g of groups.values()) lines.push(`- \`${g.where}\`${g.n > 1 ? ` and ${g.n - 1} like it` : ''}: \`${g.text}\``);
     lines.push('');
   }
-  writeAtomic('coverage.md', lines.join('\n') + '\n');
+  writeReports({ 'coverage.md': lines.join('\n') + '\n' });
 }
 
 // ---------------------------------------------------------------- resources
@@ -322,8 +321,10 @@ function resourcesReport(): void {
     lines.push('The `vc709` preset keeps 8x8, which leaves most of the device for a DDR3 controller and host interface and closes');
     lines.push('timing at 200 MHz more easily.');
   }
-  writeAtomic('resources.md', lines.join('\n') + '\n');
-  writeAtomic('resources.json', JSON.stringify({ fusionUnit: fu, rows, device: XC7VX690T }, null, 2) + '\n');
+  writeReports({
+    'resources.md': lines.join('\n') + '\n',
+    'resources.json': JSON.stringify({ fusionUnit: fu, rows, device: XC7VX690T }, null, 2) + '\n',
+  });
 }
 
 function main(): void {

@@ -3,8 +3,8 @@
 // fast layer model's compute cycles are the cycle-stepped array's and that the tiles compute the convolution.
 import { FuMode, pairsPerCycle } from '../hw/fusion-unit.js';
 import { LoopNest } from './loop-nest.js';
-import { LoopName, Mapping, cuts } from './layer-model.js';
-import { ArrayTile } from './stepped-array.js';
+import { LoopName, Mapping, cuts, tileAt } from './mapping.js';
+import { ArrayTile } from '../hw/stepped-array.js';
 
 /** Integer operands of a conv in the loop-nest view (batch 1): input [G*icg][ih][iw] already zero-padded,
  *  weights [G*ocg][icg][kh][kw]. */
@@ -32,26 +32,23 @@ function offsets(n: number, t: number): Array<[number, number]> {
   return out;
 }
 
-/** Every array tile of the layer for group tile `g0` (groups g0 .. g0+gt-1), in schedule order. */
+/** Every array tile of the layer for group tile `g0` (groups g0 .. g0+groupTile-1), in schedule order. */
 export function lowerConv(n: LoopNest, d: ConvData, m: Mapping, mode: FuMode, rows: number, cols: number, aSigned: boolean, wSigned: boolean): LoweredTile[] {
   if (n.batch !== 1 || n.repeat !== 1) throw new RangeError('lowerConv handles batch 1 convolutions');
   const P = pairsPerCycle(mode);
   const lanes = rows * P;
-  const hT = offsets(n.oh, m.oht), wT = offsets(n.ow, m.owt), oT = offsets(n.ocg, m.oct), iT = offsets(n.icg, m.ict);
+  const hT = offsets(n.oh, m.outRowTile), wT = offsets(n.ow, m.outColTile);
+  const oT = offsets(n.ocg, m.outChanTile), iT = offsets(n.icg, m.inChanTile);
   const pT = hT.flatMap((h) => wT.map((w) => [h, w] as const));
   const dims: Record<LoopName, number> = { p: pT.length, o: oT.length, i: iT.length };
   const dilH = n.kh > 1 ? n.haloH / (n.kh - 1) : 1;
   const dilW = n.kw > 1 ? n.haloW / (n.kw - 1) : 1;
   const out: LoweredTile[] = [];
-  for (let g0 = 0; g0 < n.groups; g0 += m.gt) {
-    const gs = Math.min(m.gt, n.groups - g0);
+  for (let g0 = 0; g0 < n.groups; g0 += m.groupTile) {
+    const gs = Math.min(m.groupTile, n.groups - g0);
     const total = dims.p * dims.o * dims.i;
     for (let j = 0; j < total; j++) {
-      const at: Record<LoopName, number> = { p: 0, o: 0, i: 0 };
-      const [L0, L1, L2] = m.order;
-      at[L2] = j % dims[L2];
-      at[L1] = Math.floor(j / dims[L2]) % dims[L1];
-      at[L0] = Math.floor(j / (dims[L2] * dims[L1]));
+      const at = tileAt(m.order, dims, j);
       const [[oy0, ohs], [ox0, ows]] = pT[at.p];
       const [oc0, ocs] = oT[at.o];
       const [ic0, ics] = iT[at.i];

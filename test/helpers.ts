@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'uvu';
 import { hasTool } from '../rtl/sim.js';
-import { mulberry32, randInt } from '../src/data/sampling.js';
+import { mulberry32, randInt } from '../src/random.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -4,27 +4,14 @@
 //   stratifiedSample   N images spread evenly over the classes, for accuracy: the first N of a class-sorted set
 //                      would measure the first classes only
 import { UserError } from '../errors.js';
+import { mulberry32 } from '../random.js';
+
+// Sampling callers draw their own numbers from the same generator.
+export { mulberry32, randInt } from '../random.js';
 
 export interface SamplingOptions {
   limit?: number;
   seed?: number;
-}
-
-/** An integer in lo..hi (inclusive) from a generator of [0, 1) numbers. */
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
-
-/** mulberry32: tiny, fast, and identical across platforms (only 32-bit integer ops). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A shuffled copy; the input is left alone. */

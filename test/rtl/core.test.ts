@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tileCycles } from '../../hw/array-timing.js';
 import { getPreset } from '../../hw/presets.js';
-import { referenceTile } from '../../sim/stepped-array.js';
+import { referenceTile } from '../../hw/stepped-array.js';
 import { compileLayer, compileTile } from '../../rtl/compile.js';
 import { descriptorBits, descriptorLayout, packDescriptor } from '../../rtl/descriptor.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';

@@ -19,7 +19,7 @@ import { UserError } from '../../src/errors.js';
 import { runRtl } from '../../src/cli/commands/rtl.js';
 import { getPreset } from '../../hw/presets.js';
 import { operandRange } from '../../hw/fusion-unit.js';
-import { referenceTile, type ArrayTile } from '../../sim/stepped-array.js';
+import { referenceTile, type ArrayTile } from '../../hw/stepped-array.js';
 import { compileLayer, compileTile } from '../../rtl/compile.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { rtlParams } from '../../rtl/params.js';

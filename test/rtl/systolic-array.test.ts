@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tileCycles } from '../../hw/array-timing.js';
 import { getPreset } from '../../hw/presets.js';
-import { referenceTile, runTile } from '../../sim/stepped-array.js';
+import { referenceTile, runTile } from '../../hw/stepped-array.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { lintVerilator } from '../../rtl/sim.js';
 import { checkArray, compareTile, tileSet } from '../../rtl/verify.js';

@@ -5,10 +5,11 @@ import { getPreset } from '../../hw/presets.js';
 import { HwConfig, dramBitsPerCycle } from '../../hw/config.js';
 import { ConvLayer, windowOut } from '../../src/model/ir.js';
 import { inputExtent, loopNest } from '../../sim/loop-nest.js';
-import { LOOP_ORDERS, bestLayerTiming, candidateTiles, describeMapping, scheduleMapping, LayerModelInput } from '../../sim/layer-model.js';
+import { bestLayerTiming, scheduleMapping, LayerModelInput } from '../../sim/layer-model.js';
+import { LOOP_ORDERS, candidateTiles, describeMapping } from '../../sim/mapping.js';
 import { simulateLayer } from '../../sim/simulate.js';
 import { lowerConv } from '../../sim/lower.js';
-import { runTile } from '../../sim/stepped-array.js';
+import { runTile } from '../../hw/stepped-array.js';
 import { TILE_ISSUE_OVERHEAD } from '../../hw/array-timing.js';
 import { rng, randInt } from '../helpers.js';
 
@@ -102,9 +103,10 @@ test('layer model: total = compute + stalls, stalls >= first load, one DRAM chan
     // hides that load: it is a stall whatever the bandwidth.
     const m = bestLayerTiming({ nest: n, cfg, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'c' }).mapping;
     assert.is(r.mapping, describeMapping(m), `${label}: the mapping simulateLayer chose`);
-    const foot = Math.min(m.bt, n.batch) * inputExtent(Math.min(m.oht, n.oh), n.sh, n.haloH, n.ih) * inputExtent(Math.min(m.owt, n.ow), n.sw, n.haloW, n.iw);
-    const ict = Math.min(m.ict, n.icg), oct = Math.min(m.oct, n.ocg);
-    const firstLoadBytes = m.gt * ict * foot + m.gt * oct * ict * n.kh * n.kw; // 8-bit operands: one byte each
+    const foot = Math.min(m.batchTile, n.batch) * inputExtent(Math.min(m.outRowTile, n.oh), n.sh, n.haloH, n.ih)
+      * inputExtent(Math.min(m.outColTile, n.ow), n.sw, n.haloW, n.iw);
+    const ict = Math.min(m.inChanTile, n.icg), oct = Math.min(m.outChanTile, n.ocg);
+    const firstLoadBytes = m.groupTile * ict * foot + m.groupTile * oct * ict * n.kh * n.kw; // 8-bit operands: one byte each
     const bw = dramBitsPerCycle(cfg);
     assert.ok(r.stallCycles >= Math.ceil((firstLoadBytes * 8) / bw), `${label}: ${r.stallCycles} stall cycles < the first load's ${Math.ceil((firstLoadBytes * 8) / bw)}`);
     // Loads and stores share one channel: the layer takes at least as long as moving all of its traffic.
@@ -120,7 +122,7 @@ test('layer model: total = compute + stalls, stalls >= first load, one DRAM chan
 test('depthwise conv packs groups onto the columns when that is faster', () => {
   const dw = conv(32, 32, 14, 3, 1, 1, 32);
   const t = bestLayerTiming({ nest: loopNest(dw, 1), cfg: getPreset('bitfusion-8x8')!, mode: { a: 8, w: 8, unit: 8 }, aBits: 8, wBits: 8, outBits: 8, layerName: 'dw' });
-  assert.ok(t.mapping.gt > 1, `gt = ${t.mapping.gt}`);
+  assert.ok(t.mapping.groupTile > 1, `groupTile = ${t.mapping.groupTile}`);
   // one group per tile would stream ceil(9/8) = 2 steps per pixel per group: 32 * 196 * 2 words
   assert.ok(t.words < 32 * 196 * 2, `${t.words} words`);
 });

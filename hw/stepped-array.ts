@@ -8,7 +8,7 @@
 //   act[r][c]    activation hop register into unit (r, c+1)
 //   psum[r][c]   registered partial sum leaving unit (r, c) downwards
 //   acc[c]       column accumulator; cleared at s = 0 (or loaded from `init`), written to OBUF at s = S-1
-import { FuMode, fusionUnit, pairsPerCycle } from '../hw/fusion-unit.js';
+import { FuMode, fusionUnit, pairsPerCycle } from './fusion-unit.js';
 
 export interface ArrayTile {
   rows: number;

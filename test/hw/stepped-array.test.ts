@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FU_MODES, modeName, operandRange, pairsPerCycle } from '../../hw/fusion-unit.js';
 import { tileCycles } from '../../hw/array-timing.js';
-import { ArrayTile, referenceTile, runTile } from '../../sim/stepped-array.js';
+import { ArrayTile, referenceTile, runTile } from '../../hw/stepped-array.js';
 import { rng, randInt } from '../helpers.js';
 
 function randomTile(r: () => number, mode = FU_MODES[randInt(r, 0, FU_MODES.length - 1)]): ArrayTile {
