@@ -18,9 +18,11 @@ import { withOutputs } from '../../src/onnx/expose.js';
 import { loadModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { DataType, type Tensor, floatTensor, numel } from '../../src/onnx/tensor.js';
-import { HWQ_PREFIX, HWQ_VERSION, canonicalWeights, integerBias, loadHwq, readHwq, saveHwq, sealHwq, writeHwq } from '../../src/quant/hwq-format.js';
+import { HWQ_PREFIX, HWQ_VERSION, loadHwq, readHwq, sealHwq } from '../../src/intmodel/format.js';
+import { canonicalWeights, integerBias } from '../../src/intmodel/integer-layer.js';
+import { saveHwq, writeHwq } from '../../src/quant/hwq-export.js';
 import { toQdqModel } from '../../src/quant/qdq.js';
-import { channelMultipliers, requantize } from '../../src/quant/requant.js';
+import { channelMultipliers, requantize } from '../../src/intmodel/requant.js';
 import type { ActQuant, QuantLayer, QuantModel } from '../../src/quant/types.js';
 
 const r = rng(99);
