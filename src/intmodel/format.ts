@@ -16,6 +16,10 @@
 // Integer convention: with input codes q (padding uses the input zero point), the accumulator
 //   acc[c] = sum_k wInt[c][k] * q[k] + biasInt[c]
 // equals the real output divided by (act.scale * weightScales[c]); biasInt already holds -zeroPoint * sum_k w.
+//
+// This module owns the layout: encodeHwq writes a header and blob that a producer (the quantizer's exporter,
+// src/quant/hwq-export.ts) assembled, readHwq checks a file and links each layer to its compute layer of the
+// stored network once (HwqLayer.irIndex), so readers never match layers by name.
 import { endianness } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
