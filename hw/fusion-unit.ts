@@ -5,6 +5,7 @@
 // `brickPlan` says which operand slices each BitBrick sees and how far its product is shifted in every mode,
 // `fusionUnit` evaluates a plan. The RTL emits the same plan as per-mode multiplexers and shifters.
 import { bitBrick } from './bitbrick.js';
+import { gridRange } from '../src/intmodel/grid.js';
 
 /** Operand widths a unit fuses to, in bits (powers of two from 2 up to the unit width). */
 export type FuWidth = 2 | 4 | 8 | 16;
@@ -181,5 +182,5 @@ export function fusionUnit(m: FuMode, acts: ArrayLike<number>, wts: ArrayLike<nu
 
 /** The integer range of a `bits`-wide operand. */
 export function operandRange(bits: number, signed: boolean): [number, number] {
-  return signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  return gridRange(bits, signed);
 }

@@ -9,10 +9,11 @@
 // (g*colTiles + j)*S + s, which the host writes at wbuf_base + s of the tile's half. Inside a bank word,
 // reduction element k = (s*rows + r)*P + q is pair q (packWord), P = pairsPerCycle(mode); elements past K
 // and channels past N are zero.
-import { HwConfig, supportedWidths, unitWidth } from '../hw/config.js';
-import { FuMode, FuWidth, fuWidth, modeName, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
+import { HwConfig } from '../hw/config.js';
+import { FuMode, modeName, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
+import { hardwareMode } from '../src/intmodel/hardware-modes.js';
 import { gemmView } from '../src/model/ir.js';
-import type { HwqLayer, HwqLayerHeader, HwqModel } from '../src/quant/hwq-format.js';
+import type { HwqLayer, HwqLayerHeader, HwqModel } from '../src/intmodel/format.js';
 import { UserError } from '../src/errors.js';
 import { reductionSlot, reductionSteps } from './compile.js';
 import { packWord, unpackWord } from './pack.js';
@@ -65,18 +66,13 @@ export interface LayerImage {
 
 /** The mode a layer runs in on `cfg`, or a UserError naming the layer and what the config supports. */
 export function layerMode(h: HwqLayerHeader, cfg: HwConfig, source: string): LayerModeChoice {
-  const widths = supportedWidths(cfg);
-  const unit = unitWidth(cfg);
-  const raise = (bits: number, what: string): FuWidth => {
-    if (!Number.isInteger(bits) || bits < 1 || bits > unit) {
-      throw new UserError(`'${source}' layer '${h.name}': ${what} ${bits} bits cannot run on config '${cfg.name}' (maxBits ${cfg.maxBits}: the Fusion Unit runs ${widths.join(', ')}-bit operands; narrower precisions are raised to the next of them)`);
-    }
-    return fuWidth(bits, unit);
-  };
   if (h.aBits === null || !h.act) {
     throw new UserError(`'${source}' layer '${h.name}' reads float activations (weight-only quantization): the integer core needs quantized activations (quantize with activation bits)`);
   }
-  return { mode: { a: raise(h.aBits, 'activations of'), w: raise(h.wBits, 'weights of'), unit }, aSigned: h.act.signed, wSigned: true };
+  const mode = hardwareMode({ a: h.aBits, w: h.wBits }, cfg, (m) => new UserError(
+    `'${source}' layer '${h.name}': ${m.operand} of ${m.bits} bits cannot run on config '${cfg.name}' (maxBits ${cfg.maxBits}: the Fusion Unit runs ` +
+    `${m.widths.join(', ')}-bit operands; narrower precisions are raised to the next of them)`));
+  return { mode, aSigned: h.act.signed, wSigned: true };
 }
 
 function layerPlan(h: HwqLayerHeader, choice: LayerModeChoice, p: RtlParams, source: string): LayerImagePlan {

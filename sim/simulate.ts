@@ -1,8 +1,9 @@
 // Whole-network simulation with the cycle-accurate model: each compute layer through the layer model at
 // its precision; pooling and elementwise layers are folded into the output path and take no array cycles (the
 // array runs conv, fc and matmul layers only, as in the Bit Fusion paper).
-import { HwConfig, unitWidth } from '../hw/config.js';
-import { FuMode, modeFor, pairsPerCycle } from '../hw/fusion-unit.js';
+import { HwConfig } from '../hw/config.js';
+import { pairsPerCycle } from '../hw/fusion-unit.js';
+import { hardwareMode } from '../src/intmodel/hardware-modes.js';
 import { ComputeLayer, Network, Precision, computeLayers, layerMacs } from '../src/model/ir.js';
 import { layerEnergy } from './energy.js';
 import { loopNest } from './loop-nest.js';
@@ -18,15 +19,8 @@ export interface SimOptions {
   precisionLabel: string;
 }
 
-/** The Fusion Unit mode a precision runs in on `cfg`'s units (each width raised to the next one they fuse to). */
-export function hwMode(p: Precision, cfg: HwConfig): FuMode {
-  const unit = unitWidth(cfg);
-  if (p.a > unit || p.w > unit) throw new UserError(`precision a${p.a}w${p.w} needs ${Math.max(p.a, p.w)}-bit operands; ${cfg.name} has ${unit}-bit Fusion Units`);
-  return modeFor(p.a, p.w, unit);
-}
-
 export function simulateLayer(l: ComputeLayer, cfg: HwConfig, p: Precision, batch: number): LayerSimResult {
-  const mode = hwMode(p, cfg);
+  const mode = hardwareMode(p, cfg);
   const hp = { a: mode.a, w: mode.w };
   const nest = loopNest(l, batch);
   // Operands live in memory at their real width; the output is written at this layer's activation width.

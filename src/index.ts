@@ -28,7 +28,8 @@ export type { NetworkSimResult, LayerSimResult, SimModelName, Traffic, EnergyBre
 export { quantizeFile, QUANTIZE_DEFAULTS, type QuantizeFileOptions, type QuantizeFileResult } from './cli/commands/quantize.js';
 export { quantizeModel, type QuantizeOptions as QuantizeModelOptions, type LayerReport } from './quant/quantize.js';
 export { toQdqModel } from './quant/qdq.js';
-export { writeHwq, saveHwq, loadHwq } from './quant/hwq-format.js';
+export { writeHwq, saveHwq } from './quant/hwq-export.js';
+export { loadHwq } from './intmodel/format.js';
 export type { QuantModel } from './quant/types.js';
 export { loadModel, saveModel, encodeModel, type ModelProto } from './onnx/proto.js';
 

@@ -3,8 +3,8 @@
 // (sim/ref/tiling.ts); pooling and elementwise layers cost nothing in that model and are left out of
 // `layers`. Identical layer shapes are searched once.
 import { type ComputeLayer, type Network, type Precision, computeLayers, layerMacs } from '../../src/model/ir.js';
-import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity, unitWidth } from '../../hw/config.js';
-import { modeFor } from '../../hw/fusion-unit.js';
+import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity } from '../../hw/config.js';
+import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
 import { UserError } from '../../src/errors.js';
 import { finishSteps } from '../steps.js';
 import type { EnergyBreakdown, LayerSimResult, NetworkSimResult } from '../types.js';
@@ -50,11 +50,10 @@ function busyCyclePJ(cfg: HwConfig): number {
 }
 
 function checkPrecision(layer: ComputeLayer, p: Precision, cfg: HwConfig): void {
-  for (const [name, bits] of [['activation', p.a], ['weight', p.w]] as const) {
-    if (!Number.isInteger(bits) || bits < 1 || bits > cfg.maxBits) {
-      throw new UserError(`layer '${layer.name}': ${name} precision ${bits} is not supported by config '${cfg.name}' (valid: integers 1..${cfg.maxBits})`);
-    }
-  }
+  hardwareMode(p, cfg, (m) => {
+    const name = m.operand === 'activations' ? 'activation' : 'weight';
+    return new UserError(`layer '${layer.name}': ${name} precision ${m.bits} is not supported by config '${cfg.name}' (valid: integers 1..${cfg.maxBits})`);
+  });
 }
 
 /**
@@ -120,7 +119,7 @@ function layerResult(layer: ComputeLayer, batch: number, p: Precision, m: RefMap
   const staticPJ = totalCycles * e.staticPJPerCycle;
   const energy: EnergyBreakdown = { computePJ, bufferPJ, dramPJ, staticPJ, totalPJ: computePJ + bufferPJ + dramPJ + staticPJ };
   const macs = layerMacs(layer) * batch;
-  const mode = modeFor(p.a, p.w, unitWidth(cfg));
+  const mode = hardwareMode(p, cfg);
   const hwPrecision = { a: mode.a, w: mode.w };
   const peakPerCycle = cfg.rows * cfg.cols * perfFactor(hwPrecision.a, hwPrecision.w, { maxBits: cfg.maxBits, minBits: supportedWidths(cfg)[0] });
   return {

@@ -7,7 +7,7 @@ import { getNetwork, zooNames } from '../model/zoo.js';
 import { importOnnxModel } from '../model/onnx-import.js';
 import { loadModel } from '../onnx/proto.js';
 import { GraphView } from '../onnx/graph.js';
-import { loadHwq } from '../quant/hwq-format.js';
+import { loadHwq } from '../intmodel/format.js';
 import { UserError } from '../errors.js';
 
 /** Per-layer bit widths a QDQ model written by `hwq quantize` records in its metadata. */

@@ -3,10 +3,7 @@
 // histograms). All are pure functions.
 import { Histogram } from './act-stats.js';
 
-/** Levels above zero: 2^(b-1)-1 for symmetric signed values (narrow range), 2^b-1 for unsigned. */
-export function positiveLevels(bits: number, signed: boolean): number {
-  return signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-}
+export { positiveLevels } from '../intmodel/grid.js';
 
 /** Quantize-dequantize of a magnitude v >= 0 with `levels` steps up to `clip`. */
 function qdq(v: number, clip: number, levels: number): number {

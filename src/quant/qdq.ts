@@ -8,6 +8,8 @@ import { makeInitializer, makeNode, makeValueInfo } from '../onnx/build.js';
 import { type INodeProto, type ITensorProto, type ModelProto, decodeModel, encodeModel, onnx } from '../onnx/proto.js';
 import { DataType, floatTensor, makeTensor, numel } from '../onnx/tensor.js';
 import { raiseOpset } from './opset.js';
+import { actRange } from '../intmodel/activation.js';
+import { clampCode, gridMax, gridMin, roundHalfEven } from '../intmodel/grid.js';
 import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 
 export interface QdqOptions {
@@ -46,32 +48,12 @@ export interface QdqLayerRecord {
   zeroPoint: number | null;
 }
 
-/** Integer range of a b-bit activation and the float interval it represents. */
-export interface ActRange {
-  qmin: number;
-  qmax: number;
-  lo: number;
-  hi: number;
-}
-
-export function actRange(a: ActQuant): ActRange {
-  const qmin = a.signed ? -(2 ** (a.bits - 1)) : 0;
-  const qmax = a.signed ? 2 ** (a.bits - 1) - 1 : 2 ** a.bits - 1;
-  return { qmin, qmax, lo: (qmin - a.zeroPoint) * a.scale, hi: (qmax - a.zeroPoint) * a.scale };
-}
-
-/** Round half to even, as QuantizeLinear rounds. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** The integer code QuantizeLinear gives x after the Clip, in float32 arithmetic as onnxruntime computes it. */
 export function quantizeAct(x: number, a: ActQuant): number {
   const { qmin, qmax, lo, hi } = actRange(a);
   const c = Math.min(Math.max(Math.fround(x), Math.fround(lo)), Math.fround(hi));
   const q = roundHalfEven(Math.fround(c / Math.fround(a.scale))) + a.zeroPoint;
-  return Math.min(Math.max(q, qmin), qmax);
+  return clampCode(q, qmin, qmax);
 }
 
 /** The float value the Clip -> Q -> DQ chain produces for x. */
@@ -92,8 +74,8 @@ export function checkLayer(l: QuantLayer): void {
   const n = numel(l.weightShape);
   if (l.wInt.length !== n) throw new Error(`${where}: ${l.wInt.length} integer weights for shape [${l.weightShape}]`);
   if (!(l.wBits >= 2 && l.wBits <= 8)) throw new Error(`${where}: wBits ${l.wBits} outside 2..8`);
-  const wMax = 2 ** (l.wBits - 1) - 1;
-  const wMin = -(2 ** (l.wBits - 1));
+  const wMax = gridMax(l.wBits, true);
+  const wMin = gridMin(l.wBits, true);
   for (let i = 0; i < n; i++) {
     if (l.wInt[i] < wMin || l.wInt[i] > wMax) throw new Error(`${where}: weight ${l.wInt[i]} at ${i} outside the ${l.wBits}-bit range`);
   }

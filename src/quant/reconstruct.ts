@@ -7,7 +7,7 @@ import { withOutputs } from '../onnx/expose.js';
 import { openModel } from '../onnx/run.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { importOnnxModel } from '../model/onnx-import.js';
-import { ComputeLayer, isComputeLayer } from '../model/ir.js';
+import { linkToIr } from '../intmodel/ir-link.js';
 import { ActStats, ActStatsCollector } from './act-stats.js';
 import { LayerData, allocLayerData, fillOutputs, fillPatches, geometryOf, samplePositions, ConvGeometry, Position } from './layer-data.js';
 import type { LayerSite } from './prepare.js';
@@ -42,12 +42,7 @@ export async function reconstructLayers(x: ReconstructInput): Promise<void> {
   const images = data.reduce((s, b) => s + b.count, 0);
   if (images === 0) throw new UserError('calibration set is empty');
   const net = importOnnxModel(x.prepared, 'prepared', 'prepared model');
-  const irByName = new Map(net.layers.filter(isComputeLayer).map((l) => [l.name, l as ComputeLayer]));
-  const geoms: ConvGeometry[] = x.sites.map((s) => {
-    const l = irByName.get(s.name);
-    if (!l) throw new Error(`internal: layer ${s.name} is not in the network IR`);
-    return geometryOf(l);
-  });
+  const geoms: ConvGeometry[] = linkToIr(net, x.sites.map((s) => s.name), () => 'quantized layer').map((r) => geometryOf(r.layer));
   const positions: Position[][] = geoms.map((g, i) => samplePositions(g, images, x.rec.positions, x.rec.seed * 7919 + i));
   const layerData: LayerData[] = geoms.map((g, i) => allocLayerData(g, positions[i].length));
 

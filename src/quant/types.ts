@@ -2,23 +2,13 @@
 // the RTL generator read. Weights are integers with per-output-channel scales; activations entering each
 // layer are per-layer uniform (scale, zero point).
 import type { ModelProto } from '../onnx/proto.js';
+import type { ComputeLayer } from '../model/ir.js';
+import type { ActQuant } from '../intmodel/activation.js';
 
-export type LayerKind = 'conv' | 'fc' | 'matmul';
+export type { ActQuant };
 
-export interface ActQuant {
-  bits: number;
-  /** Unsigned after ReLU/ReLU6 (zero point 0, range 0..2^bits-1); signed otherwise (-2^(b-1)..2^(b-1)-1). */
-  signed: boolean;
-  scale: number;
-  zeroPoint: number;
-  /**
-   * ECAQ (Error Compensated Activation Quantization): per-input-channel scales beta. The input is divided by
-   * beta[c] before the per-layer quantizer (scale is then 1: the codes are the integers the layer sees), and the
-   * layer's weights already carry beta. In hardware the division folds into the producing layer's
-   * per-channel requantization, so the layer itself computes an ordinary integer convolution.
-   */
-  channelScales?: Float32Array;
-}
+/** The compute layer kinds of the network IR: the quantizer quantizes exactly those. */
+export type LayerKind = ComputeLayer['kind'];
 
 export interface QuantLayer {
   /** Layer name as in the network IR (the ONNX node's name, or <OpType>_<index>). */

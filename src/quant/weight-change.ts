@@ -1,6 +1,7 @@
 // How far an optimized quantization moved away from rounding (the Bit-split paper's Fig. 6): the share of
 // integer weights that differ from a reference quantization of the same layer, the distribution of |change|,
 // and the per-channel scales of both.
+import { clampSymmetric } from '../intmodel/grid.js';
 
 export interface IntegerChange {
   weights: number;
@@ -33,8 +34,7 @@ export function addChanges(a: IntegerChange, b: IntegerChange): IntegerChange {
  * `channelOf(j)` maps an element of the initializer to its output channel.
  */
 export function roundAtScales(w: ArrayLike<number>, scales: ArrayLike<number>, bits: number, channelOf: (j: number) => number): Int8Array {
-  const top = 2 ** (bits - 1) - 1;
   const q = new Int8Array(w.length);
-  for (let j = 0; j < w.length; j++) q[j] = Math.max(-top, Math.min(top, Math.round(w[j] / scales[channelOf(j)])));
+  for (let j = 0; j < w.length; j++) q[j] = clampSymmetric(Math.round(w[j] / scales[channelOf(j)]), bits);
   return q;
 }

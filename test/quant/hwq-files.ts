@@ -1,5 +1,5 @@
 // Damaged .hwq files for the tests of the reader (test/quant) and of `hwq rtl --model` (test/rtl).
-import { HWQ_PREFIX, sealHwq } from '../../src/quant/hwq-format.js';
+import { HWQ_PREFIX, sealHwq } from '../../src/intmodel/format.js';
 
 /**
  * `bytes` (a .hwq file) with its JSON header replaced by `rewrite(json)`, the blob moved behind it and the

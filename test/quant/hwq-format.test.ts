@@ -18,9 +18,11 @@ import { withOutputs } from '../../src/onnx/expose.js';
 import { loadModel } from '../../src/onnx/proto.js';
 import { openModel } from '../../src/onnx/run.js';
 import { DataType, type Tensor, floatTensor, numel } from '../../src/onnx/tensor.js';
-import { HWQ_PREFIX, HWQ_VERSION, canonicalWeights, integerBias, loadHwq, readHwq, saveHwq, sealHwq, writeHwq } from '../../src/quant/hwq-format.js';
+import { HWQ_PREFIX, HWQ_VERSION, loadHwq, readHwq, sealHwq } from '../../src/intmodel/format.js';
+import { canonicalWeights, integerBias } from '../../src/intmodel/integer-layer.js';
+import { saveHwq, writeHwq } from '../../src/quant/hwq-export.js';
 import { toQdqModel } from '../../src/quant/qdq.js';
-import { channelMultipliers, requantize } from '../../src/quant/requant.js';
+import { channelMultipliers, requantize } from '../../src/intmodel/requant.js';
 import type { ActQuant, QuantLayer, QuantModel } from '../../src/quant/types.js';
 
 const r = rng(99);
@@ -376,6 +378,38 @@ withShared(test, 'MobileNetV2: 53 layers written; requantization exactly where o
   const fc = m.layers[52];
   assert.equal(fc.header.weightShape, [1000, 1280]);
   assert.equal(m.network.layers.filter((l) => 'precision' in l && l.precision).length, 53);
+});
+
+test('the reader links each layer to its compute layer of the network and its requantization to the next layer', () => {
+  const m = readHwq(writeHwq(qm), 'tiny.hwq');
+  const names = m.network.layers.map((l) => l.name);
+  assert.equal(m.layers.map((l) => l.irIndex), ['conv1', 'dw', 'fc'].map((n) => names.indexOf(n)));
+  for (const l of m.layers) assert.ok(m.network.layers[l.irIndex] === l.header.layer, `${l.header.name} is the network's own layer object`);
+  assert.is(m.layers[0].requant?.next, 1);
+});
+
+test('a quantized layer without a compute layer in the network IR is refused by the writer and the reader', () => {
+  const renamed: QuantModel = { ...qm, layers: [l1, { ...l2, name: 'dw_missing' }, l3] };
+  expectUserError(() => writeHwq(renamed), /quantized layer 'dw_missing' is not a compute layer of the network IR of tiny \(IR layers: conv1, dw, fc\)/);
+  const bytes = writeHwq(qm);
+  const gone = rewriteHwqHeader(bytes, (j) => j.replace('"name":"dw","kind"', '"name":"dw2","kind"'));
+  expectUserError(() => readHwq(gone, 'g.hwq'), /'g\.hwq' is a corrupt \.hwq file: layer 1 'dw2' is not a compute layer of the network IR of tiny/);
+  // A pool of the network is no compute layer either.
+  const pool = rewriteHwqHeader(bytes, (j) => j.replace('"name":"dw","kind"', '"name":"gap","kind"'));
+  expectUserError(() => readHwq(pool, 'p.hwq'), /layer 1 'gap' is not a compute layer/);
+});
+
+test('a layer record that disagrees with the network, or a requantization to an unknown layer, is a corrupt file', () => {
+  const bytes = writeHwq(qm);
+  const edit = (f: (h: { layers: Array<{ layer: { groups: number }; requant: { next: string } | null }> }) => void) =>
+    rewriteHwqHeader(bytes, (j) => {
+      const h = JSON.parse(j);
+      f(h);
+      return JSON.stringify(h);
+    });
+  assert.is(readHwq(edit(() => undefined), 'same.hwq').layers.length, 3, 'the rewrite alone keeps the file valid');
+  expectUserError(() => readHwq(edit((h) => (h.layers[1].layer.groups = 2)), 'd.hwq'), /'d\.hwq' is a corrupt \.hwq file: layer 1 \(dw\): its layer record differs from the network's layer 'dw'/);
+  expectUserError(() => readHwq(edit((h) => (h.layers[0].requant!.next = 'nowhere')), 'n.hwq'), /layer 0 \(conv1\): requantizes to 'nowhere', which is not a layer of the file/);
 });
 
 test.run();

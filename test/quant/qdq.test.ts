@@ -13,7 +13,8 @@ import { type ModelProto, decodeModel, defaultOpset, encodeModel, loadModel } fr
 import { openModel } from '../../src/onnx/run.js';
 import { withOutputs } from '../../src/onnx/expose.js';
 import { DataType, type Tensor, floatTensor, int64Tensor, numel } from '../../src/onnx/tensor.js';
-import { actRange, fakeQuantize, quantizeAct, toQdqBytes, toQdqModel } from '../../src/quant/qdq.js';
+import { fakeQuantize, quantizeAct, toQdqBytes, toQdqModel } from '../../src/quant/qdq.js';
+import { actRange } from '../../src/intmodel/activation.js';
 import { raiseOpset } from '../../src/quant/opset.js';
 import type { ActQuant, QuantLayer, QuantModel } from '../../src/quant/types.js';
 

@@ -14,7 +14,8 @@ import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
-import { HwqLayer, HwqModel, loadHwq, saveHwq } from '../../src/quant/hwq-format.js';
+import { HwqLayer, HwqModel, loadHwq } from '../../src/intmodel/format.js';
+import { saveHwq } from '../../src/quant/hwq-export.js';
 import { UserError } from '../../src/errors.js';
 import { runRtl } from '../../src/cli/commands/rtl.js';
 import { getPreset } from '../../hw/presets.js';
@@ -241,7 +242,7 @@ test('grouped conv: each group\'s column tiles hold exactly the words compileLay
       weightShape: [6, 2, 3, 3], onnxWeightShape: [6, 2, 3, 3], channelAxis: 0,
       weights: { type: 'int8', offset: 0, length: 108 }, weightScales: { type: 'float32', offset: 0, length: 6 }, bias: null, requant: null,
     },
-    weights, weightScales: new Float32Array(6), bias: null, requant: null,
+    irIndex: 0, weights, weightScales: new Float32Array(6), bias: null, requant: null,
   };
   const img = layerImage(layer, cfg, p2, 'g.hwq');
   assert.equal([img.plan.groups, img.plan.K, img.plan.N, img.plan.pairs, img.plan.steps, img.plan.colTiles, img.plan.lines], [2, 18, 3, 4, 3, 2, 12]);

@@ -10,7 +10,7 @@ import { boardOutput } from '../../../rtl/board.js';
 import { hasTool } from '../../../rtl/sim.js';
 import { CheckResult, verifyDesign } from '../../../rtl/verify.js';
 import { weightFiles } from '../../../rtl/weights.js';
-import { loadHwq } from '../../quant/hwq-format.js';
+import { loadHwq } from '../../intmodel/format.js';
 import { UserError } from '../../errors.js';
 import { checkTreeTarget, writeTreeAtomic } from '../../fsutil.js';
 import { configOption, progressOption, wantProgress } from '../flags.js';

@@ -20,6 +20,7 @@
 // which needs no y_m: the maintained G q carries the other bits. Moves are taken only when they lower J, and
 // alpha is a least-squares fit, so J never increases. A negative fitted alpha is folded into q (q -> -q).
 import { type LayerProblem, gramTimes } from './gram.js';
+import { clampSymmetric, positiveLevels, roundHalfAway } from '../../intmodel/grid.js';
 import { type SolveOptions, type SolveStats, addRow, alternate, channelStats, checkProblem, negate, resolveOptions } from './core.js';
 
 export interface BitsplitOptions extends SolveOptions {
@@ -34,14 +35,9 @@ export interface BitsplitResult extends SolveStats {
   alpha: Float32Array;
 }
 
-/** Round half away from zero, as TF-Lite does. */
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
 /** TF-Lite per-channel quantization (Eq. 12): the solver's starting point. An all-zero channel gets alpha = 1. */
 export function tfliteInit(wInit: Float32Array, D: number, OC: number, bits: number): { q: Float64Array; alpha: Float64Array } {
-  const qmax = 2 ** (bits - 1) - 1;
+  const qmax = positiveLevels(bits, true);
   const q = new Float64Array(OC * D);
   const alpha = new Float64Array(OC);
   for (let c = 0; c < OC; c++) {
@@ -50,7 +46,7 @@ export function tfliteInit(wInit: Float32Array, D: number, OC: number, bits: num
     for (let k = 0; k < D; k++) maxAbs = Math.max(maxAbs, Math.abs(wInit[off + k]));
     const a = maxAbs > 0 ? maxAbs / qmax : 1;
     alpha[c] = a;
-    for (let k = 0; k < D; k++) q[off + k] = Math.max(-qmax, Math.min(qmax, roundAway(wInit[off + k] / a)));
+    for (let k = 0; k < D; k++) q[off + k] = clampSymmetric(roundHalfAway(wInit[off + k] / a), bits);
   }
   return { q, alpha };
 }

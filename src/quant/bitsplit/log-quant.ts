@@ -16,6 +16,7 @@
 // is reached more often; the last sweeps gain < 0.1 % of J.
 import { type LayerProblem, gramTimes } from './gram.js';
 import { type SolveOptions, type SolveStats, addRow, alternate, channelStats, checkProblem, resolveOptions } from './core.js';
+import { positiveLevels } from '../../intmodel/grid.js';
 
 export interface LogOptions extends SolveOptions {
   /** Total bits M (sign included), 2..4. */
@@ -38,7 +39,7 @@ export interface LogResult extends SolveStats {
 /** Magnitudes for index j = 0..L, L = 2^(M-1) - 1. */
 export function logLevels(bits: number): Float64Array {
   if (!(Number.isInteger(bits) && bits >= 2 && bits <= 4)) throw new Error(`internal: log quantization needs 2..4 bits, got ${bits}`);
-  const L = (1 << (bits - 1)) - 1;
+  const L = positiveLevels(bits, true);
   const lv = new Float64Array(L + 1);
   for (let j = 1; j <= L; j++) lv[j] = 2 ** -(j - 1);
   return lv;

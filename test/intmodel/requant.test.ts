@@ -6,7 +6,7 @@ import { rng } from '../helpers.js';
 import {
   INT32_MAX, INT32_MIN, channelMultipliers, multiplierValue, multiplyByQuantizedMultiplier, quantizeMultiplier, requantize,
   roundingDivideByPOT, saturatingRoundingDoublingHighMul,
-} from '../../src/quant/requant.js';
+} from '../../src/intmodel/requant.js';
 
 const r = rng(77);
 const randInt32 = (): number => (Math.floor(r() * 2 ** 32) - 2 ** 31) | 0;
