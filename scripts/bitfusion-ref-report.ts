@@ -58,44 +58,11 @@ function run(net: Network, cfg: HwConfig, rest: Precision, edge: Precision = res
   return simulateRef(net, cfg, { batch: 1, precisionOf: (_l, i) => (i === 0 || i === last ? edge : rest) });
 }
 
-export interface TimingSample {
-  label: string;
-  /** Median wall time of one whole-network simulation in ms (each run searches from scratch). */
-  medianMs: number;
-  /** The first run in the process, before the JIT has warmed up. */
-  firstMs: number;
-}
-
-/** Wall time of simulateRef on one network; every call starts with an empty shape memo. */
-export function timeRef(net: Network, cfg: HwConfig, p: Precision, batch: number, runs = 9): TimingSample {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    simulateRef(net, cfg, { batch, precisionOf: () => p });
-    times.push(performance.now() - t0);
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { label: `${net.name} a${p.a}w${p.w} batch ${batch}`, medianMs: sorted[Math.floor(runs / 2)], firstMs: times[0] };
-}
-
-export interface RefReportOptions {
-  /** Include measured run times (they vary between machines and runs). */
-  timing: boolean;
-}
-
-export function refReportMarkdown(opts: RefReportOptions = { timing: true }): string {
+/** The report; its run times are measured by the simulator benchmark (bench/sim.ts), so this file is reproducible. */
+export function refReportMarkdown(): string {
   const cfg = getPreset('bitfusion-8x8');
   if (!cfg) throw new Error("hardware preset 'bitfusion-8x8' is missing");
   const net = getNetwork('resnet18');
-  // Timed first, so the first-run figure really is the cold one.
-  const timings = opts.timing
-    ? [
-        timeRef(net, cfg, { a: 8, w: 8 }, 1),
-        timeRef(net, cfg, { a: 4, w: 4 }, 1),
-        timeRef(net, cfg, { a: 2, w: 2 }, 1),
-        timeRef(net, cfg, { a: 8, w: 8 }, 16),
-      ]
-    : [];
   const r88 = run(net, cfg, { a: 8, w: 8 });
   const r84 = run(net, cfg, { a: 8, w: 4 });
   const r44 = run(net, cfg, { a: 4, w: 4 });
@@ -209,16 +176,5 @@ export function refReportMarkdown(opts: RefReportOptions = { timing: true }): st
   L.push('exactly, and checks the pruned search against a literal brute force (every tile, all 120 orders) on 150');
   L.push('random small layers with small buffers.');
   L.push('');
-  if (timings.length) {
-    L.push('## Run time');
-    L.push('');
-    L.push('Whole network, one `simulateRef` call (the search starts from scratch every call), on this machine');
-    L.push('(2 cores, Node ' + process.version + '):');
-    L.push('');
-    L.push('| run | median ms (9 runs) | first run ms |');
-    L.push('|---|---:|---:|');
-    for (const t of timings) L.push(`| ${t.label} | ${t.medianMs.toFixed(1)} | ${t.firstMs.toFixed(1)} |`);
-    L.push('');
-  }
   return L.join('\n');
 }

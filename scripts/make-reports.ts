@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     '',
   );
   writeFileAtomic(join(OUT, 'cycle-vs-ref.md'), cmp.join('\n'));
-  writeFileAtomic(join(OUT, 'bitfusion-ref.md'), refReportMarkdown({ timing: true }));
+  writeFileAtomic(join(OUT, 'bitfusion-ref.md'), refReportMarkdown());
   process.stderr.write(`wrote ${OUT}: zoo.md/.csv, bitfusion-benchmarks.csv, speedup.svg, resnet18-layers.csv/.svg, cycle-vs-ref.md, bitfusion-ref.md\n`);
 }
 
