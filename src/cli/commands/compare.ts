@@ -2,7 +2,9 @@
 // images, and the per-layer output SQNR of the quantized model against the float one.
 import type { Argv, CommandModule } from 'yargs';
 import { runCompare, type CompareResult } from '../../quant/compare.js';
-import { PreprocessArgs, SampleArgs, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import { modelInput } from '../../data/model-input.js';
+import { UserError } from '../../errors.js';
+import { PreprocessArgs, SampleArgs, preprocessOptions, resolveInputSpec, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption } from '../numbers.js';
 import { formatTable } from '../table.js';
@@ -69,8 +71,8 @@ export const command: CommandModule<{}, CompareArgs> = {
     sampleOptions(preprocessOptions(y))
       .positional('float', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
-      .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
-      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name)' })
+      .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, or .npy samples (a file or folder of them)' })
+      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name; for .npy samples one class index per line, in file-name order)' })
       .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images used for the per-layer output SQNR, drawn stratified over the classes of the evaluated ones (seed 0; 0: skip)' }))
       .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
       .option('progress', progressOption)
@@ -85,7 +87,11 @@ export const command: CommandModule<{}, CompareArgs> = {
         if (line) process.stderr.write(`${line}\n`);
       },
       sqnrImages: a['sqnr-images'], batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress),
-      spec: (chw) => resolvePreprocessArgs(a, chw, a.float),
+      spec: (_chw, floatModel) => {
+        const input = modelInput(floatModel);
+        if (!input) throw new UserError(`${a.float} has no graph input`);
+        return resolveInputSpec(a, input, a.float, a.data);
+      },
     });
     // Warnings go to stderr too, where they are seen even when stdout is piped into a file or a JSON reader.
     for (const w of r.warnings) process.stderr.write(`hwq: warning: ${w}\n`);
