@@ -57,7 +57,7 @@ export function openNpy(path: string, sampleDims: readonly number[] | undefined,
   if (labelFile === undefined) return { samples, labelled: false };
   const labels = readLabels(labelFile);
   if (labels.length !== samples.length) {
-    throw new UserError(`labels file '${labelFile}' holds ${labels.length} labels but '${path}' holds ${samples.length} samples; give one label per sample, in file-name order`);
+    throw new UserError(`labels file '${labelFile}' holds ${labels.length} label${labels.length === 1 ? '' : 's'} but '${path}' holds ${samples.length} samples; give one label per sample, in file-name order`);
   }
   return { samples: samples.map((s, i) => ({ ...s, label: labels[i] })), labelled: true };
 }

@@ -78,7 +78,8 @@ export function resolvePreprocess(preset: string, o: PreprocessOverrides = {}): 
   const std = fit('std', o.std, ordered(base.std));
   if (std.some((s) => !(s > 0))) throw new UserError(`std values must be positive, got ${std.join(', ')}`);
   const crop = typeof o.crop === 'number' ? { height: o.crop, width: o.crop } : o.crop;
-  const sizes = [['crop height', crop?.height], ['crop width', crop?.width], ['resize', o.resize === 'cover' ? undefined : o.resize]] as const;
+  const cropSizes = typeof o.crop === 'number' ? [['crop', o.crop]] as const : [['crop height', crop?.height], ['crop width', crop?.width]] as const;
+  const sizes = [...cropSizes, ['resize', o.resize === 'cover' ? undefined : o.resize]] as const;
   for (const [what, v] of sizes) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`invalid ${what} ${v}: it must be a positive integer`);
   }
