@@ -39,7 +39,7 @@ export function preprocessOptions<T>(y: Argv<T>) {
   return y
     .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset: channel order, mean/std and, for a model input of its size, resize and crop (default: the one matching the model input size)' })
     .option('resize', intOption('resize', { min: 1, describe: 'resize the shorter side to N pixels (bilinear) before cropping' }))
-    .option('crop', { type: 'string', requiresArg: true, coerce: parseCrop, describe: "center-crop N x N pixels, or H x W given as HxW (default: the model input's H x W: one the preset does not produce, square or not, is reached by scaling each image to the smallest size that covers it, then center-cropping)" })
+    .option('crop', { type: 'string', requiresArg: true, coerce: parseCrop, describe: "center-crop N x N pixels, or H x W given as HxW (default: the model input's H x W; a size the preset does not produce, square or not, is reached by scaling each image to the smallest size that covers it, then center-cropping)" })
     .option('mean', numberListOption('mean', 'per-channel mean on the [0, 1] scale, in output channel order'))
     .option('std', numberListOption('std', 'per-channel std on the [0, 1] scale, in output channel order'))
     .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
@@ -56,7 +56,7 @@ export function parseCrop(raw: unknown): CropSize | undefined {
   const text = String(raw).trim();
   const m = /^(\d+)(?:x(\d+))?$/i.exec(text);
   const [h, w] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [0, 0];
-  if (!m || h < 1 || w < 1) throw new UserError(`--crop '${text}' must be a side N or a height and width HxW, positive integers (e.g. 224 or 240x320)`);
+  if (!m || h < 1 || w < 1) throw new UserError(`--crop '${text}' must be an integer >= 1 or a height and width HxW (e.g. 224 or 240x320)`);
   return { height: h, width: w };
 }
 
@@ -86,7 +86,8 @@ const inOrder = <D>(chw: readonly D[], layout: TensorLayout): D[] => (layout ===
  * The preprocessing for an image input of C x H x W (`modelInput`, in channels-first order whatever `layout`).
  * The preset gives the channel order and statistics; the output size is --crop, else the model's H x W. A size
  * the preset does not produce is reached by scaling each image to the smallest size covering it (up or down,
- * keeping the aspect ratio; --resize instead resizes the shorter side), then center-cropping.
+ * keeping the aspect ratio; --resize instead resizes the shorter side), then center-cropping. A model whose
+ * input is another preset's own size is refused rather than resized (--crop states the size on purpose).
  */
 export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArray<Dim>, modelName: string, layout: TensorLayout = 'nchw'): PreprocessSpec {
   const order = layout === 'nhwc' ? 'HxWxC' : 'CxHxW';
@@ -97,7 +98,10 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
   const base = PRESETS[preset as PresetName];
   const crop = parseCrop(a.crop);
   const [h, w] = [modelInput[1], modelInput[2]];
-  const modelSize = base && typeof h === 'number' && typeof w === 'number' && (h !== base.height || w !== base.width) ? { height: h, width: w } : undefined;
+  // A model of some preset's own size given another preset is most likely a slip: refused below, not resized.
+  const own = presetForInput(modelInput);
+  const follows = base && (own === undefined || own === preset) && typeof h === 'number' && typeof w === 'number';
+  const modelSize = follows && (h !== base.height || w !== base.width) ? { height: h, width: w } : undefined;
   const resize = a.resize ?? (crop === undefined && modelSize ? 'cover' : undefined);
   const spec = resolvePreprocess(preset, { resize, crop: crop ?? modelSize, mean: a.mean, std: a.std, channels: a.channels as ChannelOrder | undefined, layout });
   const userSet = [a.resize, a.crop, a.mean, a.std, a.channels].some((v) => v !== undefined);

@@ -31,6 +31,9 @@ test('the preset keeps its statistics; the size is the model\'s, reached by a co
   assert.equal([fitForCrop({ ...img, width: 30, height: 50, data: new Uint8Array(30 * 50 * 3) }, spec)].map((f) => [f.width, f.height]), [[40, 67]]);
   // the preset's own size keeps the preset as it was: no resize
   assert.is(resolvePreprocessArgs({ preprocess: 'cifar10' }, [3, 32, 32], 'm').resize, undefined);
+  // another preset's own size is taken for a slip, not resized to; --crop says the size on purpose
+  assert.throws(() => resolvePreprocessArgs({ preprocess: 'imagenet' }, [3, 32, 32], 'm'), /expects input 3x32x32 \(CxHxW\) but preprocessing 'imagenet' produces 3x224x224/);
+  assert.equal(resolvePreprocessArgs({ preprocess: 'imagenet', crop: 32, resize: 32 }, [3, 32, 32], 'm').height, 32);
 });
 
 test('--crop HxW names the size outright; a size the model does not take, or a crop that is not one, is refused', async () => {
@@ -38,7 +41,7 @@ test('--crop HxW names the size outright; a size the model does not take, or a c
   ok(r, '--crop 24x40');
   assert.is(JSON.parse(r.stdout).top1, 1);
   assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES, '--preprocess', 'cifar10', '--crop', '24x41'), '--crop 24x41'), /expects input 3x24x40 \(CxHxW\) but preprocessing 'custom' produces 3x24x41/);
-  assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES, '--crop', '24y40'), '--crop 24y40'), /--crop '24y40' must be a side N or a height and width HxW/);
+  assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES, '--crop', '24y40'), '--crop 24y40'), /--crop '24y40' must be an integer >= 1 or a height and width HxW/);
   assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES), 'no preset'), /no preprocessing preset matches model input 3x24x40 .*pass --preprocess/);
 });
 

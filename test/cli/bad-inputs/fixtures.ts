@@ -7,7 +7,7 @@ import { buildModel } from '../../../src/onnx/build.js';
 import { saveModel } from '../../../src/onnx/proto.js';
 import { DataType, floatTensor, makeTensor } from '../../../src/onnx/tensor.js';
 import { colourFolder, colourModel, featureMapModel } from '../../eval/colour-fixtures.js';
-import { npyBytes, writeNpy } from '../../compat/models.js';
+import { colourCnn, npyBytes, writeNpy } from '../../compat/models.js';
 
 /** A small valid CNN on 3x32x32 inputs: Conv -> Relu -> Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm (10 classes). */
 export function tinyCnn(path: string): string {
@@ -87,6 +87,7 @@ export function writeFixtures(dir: string): Fixtures {
   put('labelsMissingFile', 'labels-missing.csv', 'file,class\na.png,0\nb.png,1\nzzz.png,1\nd.png,1\n');
   put('labelsDup', 'labels-dup.csv', 'file,class\na.png,0\nb.png,1\na.png,1\nd.png,1\n');
   put('labelsHigh', 'labels-high.csv', 'file,class\na.png,0\nb.png,1\nc.png,7\nd.png,1\n');
+  f.wide = colourCnn(join(dir, 'wide.onnx'), ['N', 3, 24, 40]);
   // .npy samples for the 3x32x32 CNN: a good stack of 2, and files wrong in one way each
   const ones = (n: number) => new Array(n).fill(1);
   f.npyGood = writeNpy(join(dir, 'npy', 'good.npy'), [2, 3, 32, 32], ones(2 * 3072));
