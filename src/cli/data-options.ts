@@ -2,7 +2,7 @@
 // labels, how many samples, and how a model's input is read (images, or .npy tensors for any input). One
 // definition so the commands accept the same flags with the same checks.
 import type { Argv } from 'yargs';
-import { openDataSet, type DataSet, type OpenOptions } from '../data/dataset.js';
+import { checkDataPath, openDataSet, type DataSet, type OpenOptions } from '../data/dataset.js';
 import { isImageName } from '../data/image.js';
 import { sampleDimsOption, type InputSpec, type TensorSpec } from '../data/input-spec.js';
 import { detectLayout, fixInputDims, modelInput, type Dim, type ModelInput } from '../data/model-input.js';
@@ -122,6 +122,7 @@ const IMAGE_FLAGS = ['preprocess', 'resize', 'crop', 'mean', 'std', 'channels', 
  * fills symbolic dims and must agree with the fixed ones.
  */
 export function resolveInputSpec(a: PreprocessArgs, input: ModelInput, modelPath: string, dataPath: string): InputSpec {
+  checkDataPath(dataPath);
   const given = a['input-shape'];
   const sample: Dim[] = given ? checkInputShape(input, given, modelPath) : input.dims ? input.dims.slice(1) : [undefined, undefined, undefined];
   if (isNpyData(dataPath, isImageName)) {

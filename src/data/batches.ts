@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { decodeBatch } from './decode-batch.js';
 import type { Sample, SampleSource } from './dataset.js';
-import { sampleSize, type InputSpec } from './input-spec.js';
+import { isTensorSpec, sampleSize, type InputSpec } from './input-spec.js';
 
 export interface Batch {
   /** Position of the first sample in the data set's sample list. */
@@ -53,7 +53,8 @@ export async function* batches(samples: readonly Sample[], spec: InputSpec, opts
   const slice = (i: number): Sample[] => samples.slice(i * batchSize, Math.min(samples.length, (i + 1) * batchSize));
   const labelsOf = (s: Sample[]): Int32Array => Int32Array.from(s.map((x) => x.label));
   const available = defaultWorkers();
-  const workers = available === 0 ? 0 : Math.min(opts.workers ?? available, n);
+  // an .npy sample is one file read: a thread would cost more than it saves
+  const workers = available === 0 ? 0 : Math.min(opts.workers ?? (isTensorSpec(spec) ? 0 : available), n);
   if (workers === 0) {
     for (let i = 0; i < n; i++) {
       const part = slice(i);

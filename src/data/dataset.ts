@@ -83,8 +83,13 @@ export function openDataSet(path: string, opts: OpenOptions = {}): DataSet {
 
 type FullSet = Omit<DataSet, 'path' | 'total' | 'sampling'>;
 
+/** Refuses a data path that is not there, before anything is made of it. */
+export function checkDataPath(path: string): void {
+  if (!existsSync(path)) throw new UserError(`data path '${resolve(path)}' does not exist`);
+}
+
 function openFull(path: string, labels: string | undefined, sampleDims: readonly number[] | undefined): FullSet {
-  if (!existsSync(path)) throw new UserError(`data path '${path}' does not exist`);
+  checkDataPath(path);
   if (labels !== undefined && !existsSync(labels)) throw new UserError(`labels file '${labels}' does not exist`);
   if (isNpyData(path, isImageName)) {
     const set = openNpy(path, sampleDims, labels);

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hwq, userError } from '../cli/run-hwq.js';
 import { tempDir } from '../helpers.js';
+import { colourFolder } from '../eval/colour-fixtures.js';
 import { colourCnn, featureMlp, featureSample, npyBytes, ok, runEveryCommand, writeNpy } from './models.js';
 
 const T = tempDir('hwq-compat-npy-');
@@ -101,6 +102,10 @@ test('bad .npy data: the wrong shape, Fortran order, big-endian or boolean value
   assert.match(await e(DATA, 'labels word', ['--labels', word]), /labels file '.*word-labels\.txt' line 2: 'cat' is not a class index/);
   assert.match(await e(DATA, '--preprocess', ['--preprocess', 'cifar10']), /--preprocess applies to images, but '.*windows' holds \.npy arrays/);
   assert.match(userError(await hwq('eval', model, '--data', DATA, '--input-shape', '2x8'), '--input-shape'), /--input-shape 2x8 disagrees with/);
+  const images = join(T, 'images');
+  assert.match(userError(await hwq('eval', model, '--data', join(T, 'no-such-folder')), 'missing data'), /no-such-folder' does not exist/);
+  const png = await hwq('quantize', model, '--a8w8', '--calib', colourFolder(images, 1), '--out', join(T, 'x.onnx'));
+  assert.match(userError(png, 'images for a window model'), /input 'x' takes 2x9 per sample, not an image \(C x H x W or H x W x C\): give its samples as \.npy files/);
 });
 
 /** A [2, 9] .npy of ones whose header names `descr` (the values stay float32 bytes: only the header is read). */
