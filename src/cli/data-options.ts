@@ -6,7 +6,7 @@ import { checkDataPath, openDataSet, type DataSet, type OpenOptions } from '../d
 import { isImageName } from '../data/image.js';
 import { sampleDimsOption, type InputSpec, type TensorSpec } from '../data/input-spec.js';
 import { detectLayout, fixInputDims, modelInput, type Dim, type ModelInput } from '../data/model-input.js';
-import { isNpyData } from '../data/npy-dataset.js';
+import { NPY_LABELS_REMEDY, isNpyData } from '../data/npy-dataset.js';
 import {
   CHANNEL_ORDERS, PRESETS, PRESET_NAMES, TENSOR_LAYOUTS, outputChannels, resolvePreprocess,
   type ChannelOrder, type PreprocessSpec, type PresetName, type TensorLayout,
@@ -37,14 +37,29 @@ interface CropSize {
 
 export function preprocessOptions<T>(y: Argv<T>) {
   return y
-    .option('preprocess', { type: 'string', choices: PRESET_NAMES as unknown as string[], describe: 'preprocessing preset: channel order, mean/std and, for a model input of its size, resize and crop (default: the one matching the model input size)' })
+    .option('preprocess', {
+      type: 'string', choices: PRESET_NAMES as unknown as string[],
+      describe: 'preprocessing preset: channel order, mean/std and, for a model input of its size, resize and crop '
+        + '(default: the one matching the model input size)',
+    })
     .option('resize', intOption('resize', { min: 1, describe: 'resize the shorter side to N pixels (bilinear) before cropping' }))
-    .option('crop', { type: 'string', requiresArg: true, coerce: parseCrop, describe: "center-crop N x N pixels, or H x W given as HxW (default: the model input's H x W; a size the preset does not produce, square or not, is reached by scaling each image to the smallest size that covers it, then center-cropping)" })
+    .option('crop', {
+      type: 'string', requiresArg: true, coerce: parseCrop,
+      describe: "center-crop N x N pixels, or H x W given as HxW (default: the model input's H x W; a size the preset does not produce, "
+        + 'square or not, is reached by scaling each image to the smallest size that covers it, then center-cropping)',
+    })
     .option('mean', numberListOption('mean', 'per-channel mean on the [0, 1] scale, in output channel order'))
     .option('std', numberListOption('std', 'per-channel std on the [0, 1] scale, in output channel order'))
     .option('channels', { type: 'string', choices: CHANNEL_ORDERS as unknown as string[], describe: 'channel order fed to the model' })
-    .option('layout', { type: 'string', requiresArg: true, coerce: parseLayout, describe: `how images are laid out for the model: ${TENSOR_LAYOUTS.join(' or ')} (default: nhwc when the input goes straight into a Transpose to NCHW, as TensorFlow exports do, or its last dim is 1, 3 or 4 and its first is not; else nchw)` })
-    .option('input-shape', { ...inputShapeOption, describe: "the model input's dims per sample in its own order (e.g. 3x240x320), for models exported with symbolic dims" })
+    .option('layout', {
+      type: 'string', requiresArg: true, coerce: parseLayout,
+      describe: `how images are laid out for the model: ${TENSOR_LAYOUTS.join(' or ')} (default: nhwc when the input goes straight into a `
+        + 'Transpose to NCHW, as TensorFlow exports do, or its last dim is 1, 3 or 4 and its first is not; else nchw)',
+    })
+    .option('input-shape', {
+      ...inputShapeOption,
+      describe: "the model input's dims per sample in its own order (e.g. 3x240x320), for models exported with symbolic dims",
+    })
     .option('workers', workersOption);
 }
 
@@ -93,7 +108,10 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
   const order = layout === 'nhwc' ? 'HxWxC' : 'CxHxW';
   const preset = a.preprocess ?? presetForInput(modelInput);
   if (!preset) {
-    throw new UserError(`no preprocessing preset matches model input ${dimsText(inOrder(modelInput, layout))}${layout === 'nhwc' ? ` (${order})` : ''} (${modelName}); pass --preprocess (${PRESET_NAMES.join(', ')}) with --crop/--mean/--std as needed`);
+    const shown = `${dimsText(inOrder(modelInput, layout))}${layout === 'nhwc' ? ` (${order})` : ''}`;
+    const presets = PRESET_NAMES.join(', ');
+    const how = `pass --preprocess (${presets}) with --crop/--mean/--std as needed`;
+    throw new UserError(`no preprocessing preset matches model input ${shown} (${modelName}); ${how}`);
   }
   const base = PRESETS[preset as PresetName];
   const crop = parseCrop(a.crop);
@@ -103,12 +121,15 @@ export function resolvePreprocessArgs(a: PreprocessArgs, modelInput: ReadonlyArr
   const follows = base && (own === undefined || own === preset) && typeof h === 'number' && typeof w === 'number';
   const modelSize = follows && (h !== base.height || w !== base.width) ? { height: h, width: w } : undefined;
   const resize = a.resize ?? (crop === undefined && modelSize ? 'cover' : undefined);
-  const spec = resolvePreprocess(preset, { resize, crop: crop ?? modelSize, mean: a.mean, std: a.std, channels: a.channels as ChannelOrder | undefined, layout });
+  const channels = a.channels as ChannelOrder | undefined;
+  const spec = resolvePreprocess(preset, { resize, crop: crop ?? modelSize, mean: a.mean, std: a.std, channels, layout });
   const userSet = [a.resize, a.crop, a.mean, a.std, a.channels].some((v) => v !== undefined);
   if (modelSize && !userSet) spec.name = `${preset} at ${modelSize.height}x${modelSize.width}`;
   const want = [outputChannels(spec), spec.height, spec.width];
   if (modelInput.some((d, i) => typeof d === 'number' && d !== want[i])) {
-    throw new UserError(`${modelName} expects input ${dimsText(inOrder(modelInput, layout))} (${order}) but preprocessing '${spec.name}' produces ${inOrder(want, layout).join('x')}; choose a matching --preprocess`);
+    const produced = inOrder(want, layout).join('x');
+    const expects = `${dimsText(inOrder(modelInput, layout))} (${order})`;
+    throw new UserError(`${modelName} expects input ${expects} but preprocessing '${spec.name}' produces ${produced}; choose a matching --preprocess`);
   }
   return spec;
 }
@@ -128,14 +149,17 @@ export function resolveInputSpec(a: PreprocessArgs, input: ModelInput, modelPath
   if (isNpyData(dataPath, isImageName)) {
     const flag = IMAGE_FLAGS.find((f) => a[f] !== undefined);
     if (flag) throw new UserError(`--${flag} applies to images, but '${dataPath}' holds .npy arrays, which are fed to the model as they are`);
-    if (!input.dims && !given) throw new UserError(`model '${modelPath}' input '${input.name}' states no shape: pass --input-shape with its dims per sample to read .npy samples`);
+    const what = `model '${modelPath}' input '${input.name}'`;
+    if (!input.dims && !given) throw new UserError(`${what} states no shape: pass --input-shape with its dims per sample to read .npy samples`);
     if (sample.some((d) => typeof d !== 'number')) {
-      throw new UserError(`model '${modelPath}' input '${input.name}' has symbolic dims per sample (${dimsText(sample)}): pass --input-shape with their sizes to read .npy samples`);
+      throw new UserError(`${what} has symbolic dims per sample (${dimsText(sample)}): pass --input-shape with their sizes to read .npy samples`);
     }
     return { kind: 'tensor', name: 'npy', dims: sample as number[] } satisfies TensorSpec;
   }
   if (sample.length !== 3) {
-    throw new UserError(`model '${modelPath}' input '${input.name}' takes ${dimsText(sample) || 'a scalar'} per sample, not an image (C x H x W or H x W x C): give its samples as .npy files (a folder of them)`);
+    const takes = dimsText(sample) || 'a scalar';
+    const what = `model '${modelPath}' input '${input.name}'`;
+    throw new UserError(`${what} takes ${takes} per sample, not an image (C x H x W or H x W x C): give its samples as .npy files`);
   }
   const layout = parseLayout(a.layout) ?? detectLayout(sample, input.transposedToNchw);
   const chw = layout === 'nhwc' ? [sample[2], sample[0], sample[1]] : sample;
@@ -164,12 +188,14 @@ export interface LabelsNeed {
  * Opens the data a model is fed, with the spec it is fed through. `labelsFor`: given when labels are needed
  * (accuracy needs them; calibration mostly does not), to refuse unlabelled .npy samples.
  */
-export function openModelData(a: PreprocessArgs, input: ModelInput, modelPath: string, dataPath: string, o: OpenOptions, labelsFor?: LabelsNeed): { spec: InputSpec; data: DataSet } {
+export function openModelData(
+  a: PreprocessArgs, input: ModelInput, modelPath: string, dataPath: string, o: OpenOptions, labelsFor?: LabelsNeed,
+): { spec: InputSpec; data: DataSet } {
   const spec = resolveInputSpec(a, input, modelPath, dataPath);
   const data = openDataSet(dataPath, { ...o, ...sampleDimsOption(spec) });
   if (labelsFor && data.unlabelled) {
-    const remedy = 'pass --labels FILE (one class index per line, one line per sample in file-name order, or a 1-D integer .npy)';
-    throw new UserError(`${labelsFor.what} needs labels but the .npy samples in '${dataPath}' have none: ${remedy}${labelsFor.orElse ? `, or ${labelsFor.orElse}` : ''}`);
+    const orElse = labelsFor.orElse ? `, or ${labelsFor.orElse}` : '';
+    throw new UserError(`${labelsFor.what} needs labels but the .npy samples in '${dataPath}' have none: ${NPY_LABELS_REMEDY}${orElse}`);
   }
   return { spec, data };
 }
@@ -216,7 +242,9 @@ export function samplingNote(d: DataSet): string | undefined {
   const s = d.sampling;
   const noun = sampleNoun(d);
   if (s.mode === 'stratified') return `sampled ${d.samples.length} of ${d.total} ${noun}, stratified over ${s.classes} classes, seed ${s.seed}`;
-  if (s.mode === 'first') return `took the first ${d.samples.length} of ${d.total} ${noun} in sorted order (--first), covering ${s.sampledClasses} of ${s.classes} classes`;
+  if (s.mode === 'first') {
+    return `took the first ${d.samples.length} of ${d.total} ${noun} in sorted order (--first), covering ${s.sampledClasses} of ${s.classes} classes`;
+  }
   return undefined;
 }
 

@@ -24,9 +24,13 @@ export function checkInputShape(input: { name: string; dims?: ReadonlyArray<numb
   if (!stored) return shape;
   const sample = stored.slice(1);
   const text = (ds: ReadonlyArray<number | string | undefined>) => ds.map((d) => (typeof d === 'number' ? d : d ?? '?')).join('x');
-  if (sample.length !== shape.length) throw new UserError(`--input-shape ${shape.join('x')} has ${shape.length} dims but '${spec}' input '${input.name}' has ${sample.length} per sample (${text(sample)})`);
+  const given = `--input-shape ${shape.join('x')}`;
+  if (sample.length !== shape.length) {
+    throw new UserError(`${given} has ${shape.length} dims but '${spec}' input '${input.name}' has ${sample.length} per sample (${text(sample)})`);
+  }
   sample.forEach((d, i) => {
-    if (typeof d === 'number' && d !== shape[i]) throw new UserError(`--input-shape ${shape.join('x')} disagrees with '${spec}', whose input '${input.name}' is fixed at ${text(sample)} per sample`);
+    if (typeof d !== 'number' || d === shape[i]) return;
+    throw new UserError(`${given} disagrees with '${spec}', whose input '${input.name}' is fixed at ${text(sample)} per sample`);
   });
   return shape;
 }

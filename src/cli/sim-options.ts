@@ -36,7 +36,9 @@ export function commonSimOptions<T>(y: Argv<T>, configDefault: string | false = 
     .option('layer-precisions', { type: 'string', requiresArg: true, describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} overriding single layers' })
     .option('model', { type: 'string', default: 'cycle', choices: SIM_MODELS, describe: 'cycle: the cycle-accurate array model; bitfusion-ref: the published Bit Fusion analytic simulator' })
     .option('progress', progressOption)
-    .option('input-shape', { ...inputShapeOption, describe: 'An .onnx model\'s input dims per sample, CxHxW (e.g. 3x224x224): for models exported with symbolic H and W' });
+    .option('input-shape', {
+      ...inputShapeOption, describe: 'An .onnx model\'s input dims per sample, CxHxW (e.g. 3x224x224): for models exported with symbolic H and W',
+    });
 }
 
 export function precisionOptions(args: CommonSimArgs, uniform: Precision | undefined): PrecisionOptions {

@@ -1,6 +1,7 @@
-// Streams a data set as Float32Array batches laid out as the model takes them (NCHW, NHWC, or .npy tensors). Decoding (jpeg-js is the slow part) runs in worker threads
-// so it overlaps with inference and uses both cores; batches are keyed by index and yielded in order, and each
-// batch is a pure function of its samples, so the output does not depend on thread timing.
+// Streams a data set as Float32Array batches laid out as the model takes them (NCHW, NHWC, or .npy tensors).
+// Decoding (jpeg-js is the slow part) runs in worker threads so it overlaps with inference and uses both cores;
+// batches are keyed by index and yielded in order, and each batch is a pure function of its samples, so the
+// output does not depend on thread timing.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';

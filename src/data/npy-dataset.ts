@@ -13,6 +13,9 @@ import type { Sample } from './dataset.js';
 /** Label files looked for inside a folder of .npy samples when --labels is not given. */
 export const NPY_LABEL_FILES = ['labels.txt', 'labels.npy'];
 
+/** What to do about .npy samples without labels where labels are needed. */
+export const NPY_LABELS_REMEDY = 'pass --labels FILE (one class index per line, one line per sample in file-name order, or a 1-D integer .npy)';
+
 const isNpyName = (n: string): boolean => n.toLowerCase().endsWith('.npy');
 const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const dimsText = (d: readonly number[]): string => (d.length === 0 ? 'a scalar' : d.join('x'));
@@ -48,7 +51,9 @@ export function openNpy(path: string, sampleDims: readonly number[] | undefined,
     const stacked = header.shape.length === sampleDims.length + 1 && header.shape.slice(1).every((d, i) => d === sampleDims[i]);
     const single = header.shape.length === sampleDims.length && header.shape.every((d, i) => d === sampleDims[i]);
     if (!single && !stacked) {
-      throw new UserError(`'${f}' holds an array of shape ${dimsText(header.shape)} but the model takes ${dimsText(sampleDims)} per sample (give one sample per file, or a stack Kx${dimsText(sampleDims)})`);
+      const per = dimsText(sampleDims);
+      const has = `holds an array of shape ${dimsText(header.shape)}`;
+      throw new UserError(`'${f}' ${has} but the model takes ${per} per sample (give one sample per file, or a stack Kx${per})`);
     }
     const k = single ? 1 : header.shape[0];
     for (let i = 0; i < k; i++) samples.push({ source: { kind: 'tensor', path: f, index: i, header }, label: -1 });
@@ -57,7 +62,8 @@ export function openNpy(path: string, sampleDims: readonly number[] | undefined,
   if (labelFile === undefined) return { samples, labelled: false };
   const labels = readLabels(labelFile);
   if (labels.length !== samples.length) {
-    throw new UserError(`labels file '${labelFile}' holds ${labels.length} label${labels.length === 1 ? '' : 's'} but '${path}' holds ${samples.length} samples; give one label per sample, in file-name order`);
+    const n = `${labels.length} label${labels.length === 1 ? '' : 's'}`;
+    throw new UserError(`labels file '${labelFile}' holds ${n} but '${path}' holds ${samples.length} samples; give one label per sample, in file-name order`);
   }
   return { samples: samples.map((s, i) => ({ ...s, label: labels[i] })), labelled: true };
 }
@@ -81,7 +87,9 @@ export function readLabels(path: string): number[] {
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
     if (t === '') return;
-    if (!/^\d+$/.test(t)) throw new UserError(`labels file '${path}' line ${i + 1}: '${t}' is not a class index (an integer >= 0); give one index per line, one line per sample`);
+    if (!/^\d+$/.test(t)) {
+      throw new UserError(`labels file '${path}' line ${i + 1}: '${t}' is not a class index (an integer >= 0); give one index per line, one line per sample`);
+    }
     out.push(Number(t));
   });
   if (out.length === 0) throw new UserError(`labels file '${path}' holds no labels`);

@@ -38,10 +38,14 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad(`header ${JSON.stringify(text.trim())} lacks descr, fortran_order or shape`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw bad(`header ${JSON.stringify(text.trim())} lacks descr, fortran_order or shape`);
+  }
   const items = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (items.some((s) => !/^\d+$/.test(s))) throw bad(`shape (${shapeText}) is not a tuple of sizes`);
-  if (fortran === 'True') throw new UserError(`'${name}' is stored in Fortran (column-major) order; save it in C order (numpy.ascontiguousarray) and try again`);
+  if (fortran === 'True') {
+    throw new UserError(`'${name}' is stored in Fortran (column-major) order; save it in C order (numpy.ascontiguousarray) and try again`);
+  }
   return { dtype: npyType(descr, name), shape: items.map(Number), dataOffset };
 }
 

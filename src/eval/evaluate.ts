@@ -3,6 +3,7 @@ import * as ort from '../onnx/ort.js';
 import { UserError } from '../errors.js';
 import { batches } from '../data/batches.js';
 import type { DataSet } from '../data/dataset.js';
+import { NPY_LABELS_REMEDY } from '../data/npy-dataset.js';
 import { inputDims, isTensorSpec, sampleSize, type InputSpec } from '../data/input-spec.js';
 import { addBatch, emptyCounts, type ClassAccuracy } from './metrics.js';
 import { progress, type ProgressMode } from '../cli/progress.js';
@@ -73,7 +74,7 @@ export function checkModelFits(model: OpenModel, data: DataSet, spec: InputSpec)
   checkInputMatches(model, spec);
   if (data.samples.length === 0) throw new UserError(`data set '${data.path}' has no samples to evaluate`);
   if (data.unlabelled) {
-    throw new UserError(`accuracy needs labels but the .npy samples in '${data.path}' have none: pass --labels FILE (one class index per line, one line per sample in file-name order, or a 1-D integer .npy)`);
+    throw new UserError(`accuracy needs labels but the .npy samples in '${data.path}' have none: ${NPY_LABELS_REMEDY}`);
   }
   if (model.outputShape) checkClassesCoverLabels(model, model.outputShape, maxLabel(data), data.path);
 }

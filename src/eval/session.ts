@@ -117,5 +117,6 @@ export function checkInputMatches(m: Pick<OpenModel, 'path' | 'inputShape'>, spe
   if (!clash) return;
   if (isTensorSpec(spec)) throw new UserError(`model '${m.path}' expects input ${have.join('x')} per sample but the .npy samples are ${want.join('x')}`);
   const order = have.length !== 3 ? 'not an image input' : spec.layout === 'nhwc' ? 'HxWxC' : 'CxHxW';
-  throw new UserError(`model '${m.path}' expects input ${have.join('x')} (${order}) but preprocessing '${spec.name}' produces ${want.join('x')}; choose a matching --preprocess`);
+  const produced = `preprocessing '${spec.name}' produces ${want.join('x')}`;
+  throw new UserError(`model '${m.path}' expects input ${have.join('x')} (${order}) but ${produced}; choose a matching --preprocess`);
 }

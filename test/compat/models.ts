@@ -35,7 +35,10 @@ export function colourCnn(path: string, dims: Dim[], nhwc = false): string {
     outputs: [{ name: 'y', dims: [dims[0], 3] }],
     nodes: [
       ...head,
-      { op: 'Conv', name: 'conv1', inputs: [nhwc ? 'xt' : 'x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) } },
+      {
+        op: 'Conv', name: 'conv1', inputs: [nhwc ? 'xt' : 'x', 'w1', 'b1'], outputs: ['c1'],
+        attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) },
+      },
       { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
       { op: 'Conv', name: 'conv2', inputs: ['r1', 'w2'], outputs: ['c2'], attrs: { kernel_shape: attr.ints([1, 1]) } },
       { op: 'Relu', inputs: ['c2'], outputs: ['r2'] },
@@ -155,7 +158,8 @@ export async function runEveryCommand(c: EveryCommand): Promise<void> {
     const name = c.model.replace(/^.*\//, '').replace(/\.onnx$/, '');
     const q = join(c.dir, `${name}-${method}.onnx`);
     const extra = method === 'lapq' ? ['--lapq-evals', '20'] : method === 'bitsplit' ? ['--positions', '400'] : ['--hwq', q.replace(/onnx$/, 'hwq')];
-    ok(await hwq('quantize', c.model, '--a8w8', '--method', method, '--calib', c.data, '--sqnr-images', '4', '--out', q, ...flags, ...extra), `quantize --method ${method}`);
+    const quantize = await hwq('quantize', c.model, '--a8w8', '--method', method, '--calib', c.data, '--sqnr-images', '4', '--out', q, ...flags, ...extra);
+    ok(quantize, `quantize --method ${method}`);
     await top1(q, `eval of the ${method} model`);
     const cmp = await hwq('compare', c.model, q, '--data', c.data, '--sqnr-images', '4', ...flags, '--json');
     ok(cmp, `compare with the ${method} model`);

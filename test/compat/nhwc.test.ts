@@ -27,7 +27,8 @@ test('--layout nchw on a channels-last model is refused with the sizes; an unkno
   assert.match(forced, /expects input 32x32x3 \(CxHxW\) but preprocessing .* produces 3x32x3/);
   const bad = userError(await hwq('eval', NHWC, '--data', IMAGES, '--layout', 'hwc'), '--layout hwc');
   assert.match(bad, /unknown --layout 'hwc': valid choices are nchw, nhwc/);
-  assert.match(userError(await hwq('quantize', NHWC, '--a8w8', '--calib', IMAGES, '--layout', 'NCWH', '--out', join(T, 'x.onnx')), 'quantize --layout'), /'NCWH'.*nchw, nhwc/);
+  const q = await hwq('quantize', NHWC, '--a8w8', '--calib', IMAGES, '--layout', 'NCWH', '--out', join(T, 'x.onnx'));
+  assert.match(userError(q, 'quantize --layout'), /'NCWH'.*nchw, nhwc/);
 });
 
 /** [N, 32, 32, 3] -> Mul by 1 -> Transpose -> GlobalAveragePool -> Flatten -> MatMul: the Transpose is not the input's first reader. */

@@ -32,7 +32,8 @@ test('the preset keeps its statistics; the size is the model\'s, reached by a co
   // the preset's own size keeps the preset as it was: no resize
   assert.is(resolvePreprocessArgs({ preprocess: 'cifar10' }, [3, 32, 32], 'm').resize, undefined);
   // another preset's own size is taken for a slip, not resized to; --crop says the size on purpose
-  assert.throws(() => resolvePreprocessArgs({ preprocess: 'imagenet' }, [3, 32, 32], 'm'), /expects input 3x32x32 \(CxHxW\) but preprocessing 'imagenet' produces 3x224x224/);
+  assert.throws(() => resolvePreprocessArgs({ preprocess: 'imagenet' }, [3, 32, 32], 'm'),
+    /expects input 3x32x32 \(CxHxW\) but preprocessing 'imagenet' produces 3x224x224/);
   assert.equal(resolvePreprocessArgs({ preprocess: 'imagenet', crop: 32, resize: 32 }, [3, 32, 32], 'm').height, 32);
 });
 
@@ -40,8 +41,10 @@ test('--crop HxW names the size outright; a size the model does not take, or a c
   const r = await hwq('eval', WIDE, '--data', IMAGES, '--preprocess', 'cifar10', '--crop', '24x40', '--no-progress', '--json');
   ok(r, '--crop 24x40');
   assert.is(JSON.parse(r.stdout).top1, 1);
-  assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES, '--preprocess', 'cifar10', '--crop', '24x41'), '--crop 24x41'), /expects input 3x24x40 \(CxHxW\) but preprocessing 'custom' produces 3x24x41/);
-  assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES, '--crop', '24y40'), '--crop 24y40'), /--crop '24y40' must be an integer >= 1 or a height and width HxW/);
+  const wrong = await hwq('eval', WIDE, '--data', IMAGES, '--preprocess', 'cifar10', '--crop', '24x41');
+  assert.match(userError(wrong, '--crop 24x41'), /expects input 3x24x40 \(CxHxW\) but preprocessing 'custom' produces 3x24x41/);
+  const typo = await hwq('eval', WIDE, '--data', IMAGES, '--crop', '24y40');
+  assert.match(userError(typo, '--crop 24y40'), /--crop '24y40' must be an integer >= 1 or a height and width HxW/);
   assert.match(userError(await hwq('eval', WIDE, '--data', IMAGES), 'no preset'), /no preprocessing preset matches model input 3x24x40 .*pass --preprocess/);
 });
 

@@ -63,7 +63,8 @@ test('a fixed batch of 4: 12 samples and the --limit 10 subset run in padded bat
   ok(e, 'eval');
   assert.equal([JSON.parse(e.stdout).images, JSON.parse(e.stdout).top1, JSON.parse(e.stdout).batchSize], [10, 1, 4]);
   const q = join(T, 'window-b4-q.onnx');
-  const r = await hwq('quantize', model, '--a8w8', '--method', 'lapq', '--lapq-evals', '20', '--calib', DATA, '--calib-size', '10', '--out', q, '--no-progress', '--json');
+  const lapq = ['--method', 'lapq', '--lapq-evals', '20'];
+  const r = await hwq('quantize', model, '--a8w8', ...lapq, '--calib', DATA, '--calib-size', '10', '--out', q, '--no-progress', '--json');
   ok(r, 'quantize');
   assert.is(JSON.parse(r.stdout).calibrationImages, 8);
   ok(await hwq('compare', model, q, '--data', DATA, '--no-progress'), 'compare');
@@ -74,7 +75,8 @@ test('unlabelled .npy samples calibrate, but accuracy and LAPQ\'s cross-entropy 
   const dir = join(T, 'unlabelled');
   writeNpy(join(dir, 'all.npy'), [6, 2, 9], [0, 1, 2, 0, 1, 2].flatMap((c, i) => featureSample(F, c, i)));
   ok(await hwq('quantize', model, '--a8w8', '--calib', dir, '--out', join(T, 'u-q.onnx'), '--no-progress'), 'tflite calibration');
-  ok(await hwq('quantize', model, '--a8w8', '--method', 'lapq', '--lapq-kl', '--lapq-evals', '20', '--calib', dir, '--out', join(T, 'u-kl.onnx'), '--no-progress'), 'lapq --lapq-kl');
+  const kl = ['--method', 'lapq', '--lapq-kl', '--lapq-evals', '20'];
+  ok(await hwq('quantize', model, '--a8w8', ...kl, '--calib', dir, '--out', join(T, 'u-kl.onnx'), '--no-progress'), 'lapq --lapq-kl');
   const lapq = userError(await hwq('quantize', model, '--a8w8', '--method', 'lapq', '--calib', dir, '--out', join(T, 'u-l.onnx')), 'lapq');
   assert.match(lapq, /LAPQ's cross-entropy loss needs labels but the \.npy samples in '.*unlabelled' have none: pass --labels FILE .*, or --lapq-kl/);
   assert.match(userError(await hwq('eval', model, '--data', dir), 'eval'), /accuracy needs labels but the \.npy samples in '.*unlabelled' have none/);
@@ -83,9 +85,11 @@ test('unlabelled .npy samples calibrate, but accuracy and LAPQ\'s cross-entropy 
 
 test('bad .npy data: the wrong shape, Fortran order, big-endian or boolean values, labels that do not fit', async () => {
   const model = featureMlp(join(T, 'window-bad.onnx'), WINDOW);
-  const bad = (name: string, shape: number[], fortran = false) => writeNpy(join(T, 'bad', name), shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(1), '<f4', fortran);
+  const ones = (shape: number[]) => new Array(shape.reduce((a, b) => a * b, 1)).fill(1);
+  const bad = (name: string, shape: number[], fortran = false) => writeNpy(join(T, 'bad', name), shape, ones(shape), '<f4', fortran);
   const e = async (data: string, what: string, extra: string[] = []) => userError(await hwq('eval', model, '--data', data, ...extra), what);
-  assert.match(await e(bad('wide.npy', [2, 10]), 'shape'), /'.*wide\.npy' holds an array of shape 2x10 but the model takes 2x9 per sample \(give one sample per file, or a stack Kx2x9\)/);
+  assert.match(await e(bad('wide.npy', [2, 10]), 'shape'),
+    /'.*wide\.npy' holds an array of shape 2x10 but the model takes 2x9 per sample \(give one sample per file, or a stack Kx2x9\)/);
   assert.match(await e(bad('stack.npy', [3, 9, 2]), 'stack shape'), /shape 3x9x2 but the model takes 2x9/);
   assert.match(await e(bad('fortran.npy', [2, 9], true), 'fortran'), /'.*fortran\.npy' is stored in Fortran \(column-major\) order/);
   const big = join(T, 'bad', 'big.npy');
@@ -105,7 +109,8 @@ test('bad .npy data: the wrong shape, Fortran order, big-endian or boolean value
   const images = join(T, 'images');
   assert.match(userError(await hwq('eval', model, '--data', join(T, 'no-such-folder')), 'missing data'), /no-such-folder' does not exist/);
   const png = await hwq('quantize', model, '--a8w8', '--calib', colourFolder(images, 1), '--out', join(T, 'x.onnx'));
-  assert.match(userError(png, 'images for a window model'), /input 'x' takes 2x9 per sample, not an image \(C x H x W or H x W x C\): give its samples as \.npy files/);
+  assert.match(userError(png, 'images for a window model'),
+    /input 'x' takes 2x9 per sample, not an image \(C x H x W or H x W x C\): give its samples as \.npy files/);
 });
 
 /** A [2, 9] .npy of ones whose header names `descr` (the values stay float32 bytes: only the header is read). */

@@ -36,7 +36,8 @@ test('[N, H, W, 3] + Transpose at --input-shape 20x28x3: channels last, detected
 test('--input-shape must agree with the dims the model fixes, have its rank and be dims', async () => {
   const fixedH = colourCnn(join(T, 'fixed-h.onnx'), ['N', 3, 24, 'W']);
   const e = (args: string[], what: string) => hwq('eval', fixedH, '--data', IMAGES, '--preprocess', 'cifar10', ...args).then((r) => userError(r, what));
-  assert.match(await e(['--input-shape', '3x32x40'], 'disagreeing'), /--input-shape 3x32x40 disagrees with '.*fixed-h\.onnx', whose input 'x' is fixed at 3x24xW per sample/);
+  assert.match(await e(['--input-shape', '3x32x40'], 'disagreeing'),
+    /--input-shape 3x32x40 disagrees with '.*fixed-h\.onnx', whose input 'x' is fixed at 3x24xW per sample/);
   assert.match(await e(['--input-shape', '24x40'], 'rank'), /--input-shape 24x40 has 2 dims but .* has 3 per sample \(3x24xW\)/);
   assert.match(await e(['--input-shape', '3x24x0'], 'zero'), /--input-shape '3x24x0' must be the dims of one sample/);
   const q = await hwq('quantize', fixedH, '--a8w8', '--calib', IMAGES, '--preprocess', 'cifar10', '--input-shape', '3x32x40', '--out', join(T, 'x.onnx'));

@@ -11,7 +11,9 @@ import { inputDims, sampleSize } from '../../src/data/input-spec.js';
 import { parseLayout } from '../../src/cli/data-options.js';
 import { UserError } from '../../src/errors.js';
 
-const transpose = (from: string, to: string, perm: number[]): NodeSpec => ({ op: 'Transpose', inputs: [from], outputs: [to], attrs: { perm: attr.ints(perm) } });
+const transpose = (from: string, to: string, perm: number[]): NodeSpec => ({
+  op: 'Transpose', inputs: [from], outputs: [to], attrs: { perm: attr.ints(perm) },
+});
 
 function inputOf(dims: (number | string)[], nodes: NodeSpec[]) {
   return modelInput(buildModel({ inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], nodes }))!;
@@ -24,7 +26,8 @@ test('detection: a Transpose to NCHW as every reader (through Cast) wins; else t
   const cast: NodeSpec = { op: 'Cast', inputs: ['x'], outputs: ['c'], attrs: { to: attr.int(1) } };
   assert.ok(inputOf(['N', 8, 8, 3], [cast, transpose('c', 'y', [0, 3, 1, 2])]).transposedToNchw, 'through a Cast');
   assert.not.ok(inputOf(['N', 8, 8, 3], [transpose('x', 'y', [0, 2, 3, 1])]).transposedToNchw, 'another perm');
-  assert.not.ok(inputOf(['N', 8, 8, 3], [transpose('x', 't', [0, 3, 1, 2]), { op: 'Relu', inputs: ['x'], outputs: ['y'] }]).transposedToNchw, 'a second reader');
+  const twoReaders = inputOf(['N', 8, 8, 3], [transpose('x', 't', [0, 3, 1, 2]), { op: 'Relu', inputs: ['x'], outputs: ['y'] }]);
+  assert.not.ok(twoReaders.transposedToNchw, 'a second reader');
   assert.is(detectLayout([3, 32, 32], false), 'nchw');
   assert.is(detectLayout([1, 28, 28], false), 'nchw');
   assert.is(detectLayout([224, 224, 3], false), 'nhwc');
@@ -48,14 +51,17 @@ test('nhwc output is the nchw output transposed, for rgb, bgr and gray', () => {
     const c = channels === 'gray' ? 1 : 3;
     assert.equal(inputDims(hwc, 2), [2, 4, 6, c]);
     assert.is(sampleSize(hwc), a.length);
-    for (let k = 0; k < c; k++) for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) assert.is(b[(y * 6 + x) * c + k], a[k * 24 + y * 6 + x], `${channels} (${k}, ${y}, ${x})`);
+    for (let k = 0; k < c; k++) {
+      for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) assert.is(b[(y * 6 + x) * c + k], a[k * 24 + y * 6 + x], `${channels} (${k}, ${y}, ${x})`);
+    }
   }
   // a preset keeps its name in either layout: the values are the same ones
   assert.is(resolvePreprocess('cifar10', { layout: 'nhwc' }).name, PRESETS.cifar10.name);
 });
 
 test('fixInputDims sets the per-sample dims and keeps the batch dim', () => {
-  const model = buildModel({ inputs: [{ name: 'x', dims: ['N', 3, 'H', 'W'] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const relu = { op: 'Relu', inputs: ['x'], outputs: ['y'] };
+  const model = buildModel({ inputs: [{ name: 'x', dims: ['N', 3, 'H', 'W'] }], outputs: [{ name: 'y' }], nodes: [relu] });
   fixInputDims(model, 'x', [3, 24, 40]);
   assert.equal(new GraphView(model).inputs[0].dims, ['N', 3, 24, 40]);
 });

@@ -4,7 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { runCompare, type CompareResult } from '../../quant/compare.js';
 import { modelInput } from '../../data/model-input.js';
 import { UserError } from '../../errors.js';
-import { PreprocessArgs, SampleArgs, preprocessOptions, resolveInputSpec, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import {
+  PreprocessArgs, SampleArgs, preprocessOptions, resolveInputSpec, sampleOptions, samplingFromArgs, samplingJson, samplingNote,
+} from '../data-options.js';
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption } from '../numbers.js';
 import { formatTable } from '../table.js';
@@ -71,8 +73,15 @@ export const command: CommandModule<{}, CompareArgs> = {
     sampleOptions(preprocessOptions(y))
       .positional('float', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .positional('quantized', { type: 'string', demandOption: true, describe: 'quantized ONNX model (QDQ, e.g. from hwq quantize)' })
-      .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, or .npy samples (a file or folder of them)' })
-      .option('labels', { type: 'string', describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name; for .npy samples one class index per line, in file-name order)' })
+      .option('data', {
+        type: 'string', demandOption: true,
+        describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, or .npy samples (a file or folder of them)',
+      })
+      .option('labels', {
+        type: 'string',
+        describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name; '
+          + 'for .npy samples one class index per line, in file-name order)',
+      })
       .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images used for the per-layer output SQNR, drawn stratified over the classes of the evaluated ones (seed 0; 0: skip)' }))
       .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
       .option('progress', progressOption)

@@ -22,8 +22,16 @@ export interface EvalArgs extends PreprocessArgs, SampleArgs {
 function builder(y: Argv): Argv<EvalArgs> {
   return sampleOptions(preprocessOptions(y))
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
-    .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, or .npy samples (a file or folder of them, for any model input)' })
-    .option('labels', { type: 'string', describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file; for .npy samples one class index per line (or a 1-D integer .npy), one per sample in file-name order' })
+    .option('data', {
+      type: 'string', demandOption: true,
+      describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, '
+        + 'or .npy samples (a file or folder of them, for any model input)',
+    })
+    .option('labels', {
+      type: 'string',
+      describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file; '
+        + 'for .npy samples one class index per line (or a 1-D integer .npy), one per sample in file-name order',
+    })
     .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8; models with a fixed batch use theirs)' }))
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
     .option('progress', progressOption)

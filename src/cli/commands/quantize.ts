@@ -162,7 +162,8 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   const batchSize = fixedBatch ?? a.batch;
   if (a.calib && needData) {
     const lapqLabels = [wMethod, a['act-method'] ?? a.method].includes('lapq') && !a['lapq-kl'];
-    const calib = openModelData(a, input, a.model, a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }, lapqLabels ? { what: "LAPQ's cross-entropy loss", orElse: '--lapq-kl' } : undefined);
+    const needs = lapqLabels ? { what: "LAPQ's cross-entropy loss", orElse: '--lapq-kl' } : undefined;
+    const calib = openModelData(a, input, a.model, a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }, needs);
     [spec, samples] = [calib.spec, calib.data.samples];
     if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
     if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
@@ -221,8 +222,15 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('lapq-evals', intOption('lapq-evals', { min: 10, default: QUANTIZE_DEFAULTS['lapq-evals'], describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
-      .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX), or .npy samples (a file or folder of them, for any model input)' })
-      .option('labels', { type: 'string', describe: 'labels file for --calib when it needs one (for .npy samples: one class index per line, in file-name order; only LAPQ without --lapq-kl needs them)' })
+      .option('calib', {
+        type: 'string',
+        describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX), or .npy samples (a file or folder of them, for any model input)',
+      })
+      .option('labels', {
+        type: 'string',
+        describe: 'labels file for --calib when it needs one (for .npy samples: one class index per line, in file-name order; '
+          + 'LAPQ without --lapq-kl needs them)',
+      })
       .option('calib-size', intOption('calib-size', { min: 1, default: QUANTIZE_DEFAULTS['calib-size'], describe: 'calibration images (a seeded sample)' }))
       .option('seed', intOption('seed', { min: 0, default: QUANTIZE_DEFAULTS.seed, describe: 'seed of the calibration sample' }))
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'QDQ ONNX output file (missing folders are created)' })
