@@ -54,7 +54,9 @@ test('[N, 18] vectors: a single stacked .npy file with its labels given by --lab
   }
   const q = join(T, 'vector-q.onnx');
   ok(await hwq('quantize', model, '--a8w8', '--calib', file, '--out', q, '--no-progress'), 'quantize without labels');
-  ok(await hwq('compare', model, q, '--data', file, '--labels', text, '--no-progress'), 'compare');
+  const cmp = await hwq('compare', model, q, '--data', file, '--labels', text, '--no-progress');
+  ok(cmp, 'compare');
+  assert.match(cmp.stdout, /^12 samples, preprocess npy\n/);
 });
 
 test('a fixed batch of 4: 12 samples and the --limit 10 subset run in padded batches; calibration takes whole batches', async () => {

@@ -5,7 +5,7 @@ import { runCompare, type CompareResult } from '../../quant/compare.js';
 import { modelInput } from '../../data/model-input.js';
 import { UserError } from '../../errors.js';
 import {
-  PreprocessArgs, SampleArgs, preprocessOptions, resolveInputSpec, sampleOptions, samplingFromArgs, samplingJson, samplingNote,
+  PreprocessArgs, SampleArgs, preprocessOptions, resolveInputSpec, sampleNoun, sampleOptions, samplingFromArgs, samplingJson, samplingNote,
 } from '../data-options.js';
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption } from '../numbers.js';
@@ -26,7 +26,8 @@ const dB = (x: number): string => (Number.isNaN(x) ? '' : Number.isFinite(x) ? x
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const pts = (x: number): string => `${x.toFixed(2)} pts`;
 
-export function formatCompare(r: CompareResult, floatPath: string, quantPath: string): string {
+/** `noun`: what the samples are called (.npy data sets hold samples, not images). */
+export function formatCompare(r: CompareResult, floatPath: string, quantPath: string, noun = 'images'): string {
   const acc = formatTable(
     [{ header: 'model' }, { header: 'top-1', numeric: true }, { header: 'top-5', numeric: true }],
     [
@@ -39,13 +40,13 @@ export function formatCompare(r: CompareResult, floatPath: string, quantPath: st
   const s = r.sampling;
   const how = s.mode === 'stratified' ? ` (of ${r.total}, stratified over ${s.classes} classes, seed ${s.seed})` : s.mode === 'first' ? ` (the first of ${r.total} in sorted order)` : '';
   const parts = [
-    `${r.images} images${how}, preprocess ${r.preprocess}`,
+    `${r.images} ${noun}${how}, preprocess ${r.preprocess}`,
     acc,
-    `top-1 right only in the float model: ${p.onlyA} images, only in the quantized one: ${p.onlyB}; paired standard error of the top-1 drop ${pts(p.seTop1)}`,
+    `top-1 right only in the float model: ${p.onlyA} ${noun}, only in the quantized one: ${p.onlyB}; paired standard error of the top-1 drop ${pts(p.seTop1)}`,
   ];
   const rows = [...r.layers, ...(r.output ? [{ ...r.output, name: `(output) ${r.output.name}` }] : [])];
   if (rows.length) {
-    parts.push(`output SQNR of the quantized model against the float model (${r.sqnrImages} images)`);
+    parts.push(`output SQNR of the quantized model against the float model (${r.sqnrImages} ${noun})`);
     parts.push(formatTable([{ header: 'layer' }, { header: 'tensor' }, { header: 'output SQNR dB', numeric: true }], rows.map((l) => [l.name, l.tensor, dB(l.outputSqnrDb)])));
   }
   for (const n of r.notes) parts.push(`note: ${n}`);
@@ -89,9 +90,11 @@ export const command: CommandModule<{}, CompareArgs> = {
       .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images, 100 from each class (seed 0)') as unknown as Argv<CompareArgs>,
   handler: async (a) => {
     const sample = samplingFromArgs(a);
+    let noun = 'images';
     const r = await runCompare({
       floatPath: a.float, quantPath: a.quantized, data: a.data, labels: a.labels, sample,
       onData: (d) => {
+        noun = sampleNoun(d);
         const line = samplingNote(d);
         if (line) process.stderr.write(`${line}\n`);
       },
@@ -104,7 +107,7 @@ export const command: CommandModule<{}, CompareArgs> = {
     });
     // Warnings go to stderr too, where they are seen even when stdout is piped into a file or a JSON reader.
     for (const w of r.warnings) process.stderr.write(`hwq: warning: ${w}\n`);
-    process.stdout.write(a.json ? `${JSON.stringify(compareJson(r), null, 2)}\n` : formatCompare(r, a.float, a.quantized));
+    process.stdout.write(a.json ? `${JSON.stringify(compareJson(r), null, 2)}\n` : formatCompare(r, a.float, a.quantized, noun));
   },
 };
 
