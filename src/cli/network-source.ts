@@ -9,6 +9,13 @@ import { loadModel } from '../onnx/proto.js';
 import { GraphView } from '../onnx/graph.js';
 import { loadHwq } from '../intmodel/format.js';
 import { UserError } from '../errors.js';
+import { checkInputShape } from './input-shape.js';
+
+/** With several data inputs the importer says what is wrong with them. */
+function checkDataInputShape(model: ReturnType<typeof loadModel>, shape: number[], spec: string): number[] {
+  const inputs = new GraphView(model).inputs;
+  return inputs.length === 1 ? checkInputShape(inputs[0], shape, spec) : shape;
+}
 
 /** Per-layer bit widths a QDQ model written by `hwq quantize` records in its metadata. */
 function recordedBits(meta: Array<{ key?: string | null; value?: string | null }>): Map<string, { a: number; w: number }> {
@@ -23,21 +30,6 @@ function recordedBits(meta: Array<{ key?: string | null; value?: string | null }
   return out;
 }
 
-/** The given sample dims, checked against the rank and the fixed dims of the model's data input. */
-function checkInputShape(model: ReturnType<typeof loadModel>, shape: number[], spec: string): number[] {
-  const inputs = new GraphView(model).inputs;
-  if (inputs.length !== 1) return shape; // the importer says what is wrong with the inputs
-  const stored = inputs[0].dims;
-  if (!stored) return shape;
-  const sample = stored.slice(1);
-  const text = (ds: ReadonlyArray<number | string | undefined>) => ds.map((d) => (typeof d === 'number' ? d : d ?? '?')).join('x');
-  if (sample.length !== shape.length) throw new UserError(`--input-shape ${shape.join('x')} has ${shape.length} dims but '${spec}' input '${inputs[0].name}' has ${sample.length} per sample (${text(sample)})`);
-  sample.forEach((d, i) => {
-    if (typeof d === 'number' && d !== shape[i]) throw new UserError(`--input-shape ${shape.join('x')} disagrees with '${spec}', whose input '${inputs[0].name}' is fixed at ${text(sample)} per sample`);
-  });
-  return shape;
-}
-
 /**
  * `inputShape`: the dims of one sample for an .onnx file whose input has symbolic dims; it must agree with
  * every dim the file does fix, and it is refused for what has no ONNX input (zoo names, .hwq models).
@@ -49,7 +41,7 @@ export function loadNetwork(spec: string, inputShape?: number[]): Network {
     if (!existsSync(spec)) throw new UserError(`model file '${spec}' does not exist`);
     if (lower.endsWith('.hwq')) return loadHwq(spec).network;
     const model = loadModel(spec);
-    const net = importOnnxModel(model, basename(spec, '.onnx'), spec, inputShape ? { inputDims: [1, ...checkInputShape(model, inputShape, spec)] } : {});
+    const net = importOnnxModel(model, basename(spec, '.onnx'), spec, inputShape ? { inputDims: [1, ...checkDataInputShape(model, inputShape, spec)] } : {});
     const bits = recordedBits(model.metadataProps ?? []);
     for (const l of net.layers) if (isComputeLayer(l) && bits.has(l.name)) l.precision = bits.get(l.name);
     return net;

@@ -10,6 +10,7 @@ import { simulateRefSteps } from '../../sim/ref/bitfusion-ref.js';
 import { finishSteps } from '../../sim/steps.js';
 import { unknownChoice, UserError } from '../errors.js';
 import { configOption, firstLastOption, progressOption } from './flags.js';
+import { inputShapeOption } from './input-shape.js';
 import { intOption } from './numbers.js';
 
 export const SIM_MODELS: SimModelName[] = ['cycle', 'bitfusion-ref'];
@@ -35,17 +36,9 @@ export function commonSimOptions<T>(y: Argv<T>, configDefault: string | false = 
     .option('layer-precisions', { type: 'string', requiresArg: true, describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} overriding single layers' })
     .option('model', { type: 'string', default: 'cycle', choices: SIM_MODELS, describe: 'cycle: the cycle-accurate array model; bitfusion-ref: the published Bit Fusion analytic simulator' })
     .option('progress', progressOption)
-    .option('input-shape', { type: 'string', requiresArg: true, coerce: parseInputShape, describe: 'An .onnx model\'s input dims per sample, CxHxW (e.g. 3x224x224): for models exported with symbolic H and W' });
-}
-
-/** '3x224x224' -> [3, 224, 224]: positive integers joined by x. */
-export function parseInputShape(raw: unknown): number[] {
-  const text = String(raw).trim();
-  if (Array.isArray(raw)) throw new UserError(`--input-shape is given more than once: give it once`);
-  if (!/^\d+(x\d+)*$/i.test(text) || text.split(/x/i).some((d) => Number(d) < 1)) {
-    throw new UserError(`--input-shape '${text}' must be the dims of one sample joined by x, each at least 1 (e.g. 3x224x224)`);
-  }
-  return text.split(/x/i).map(Number);
+    .option('input-shape', {
+      ...inputShapeOption, describe: 'An .onnx model\'s input dims per sample, CxHxW (e.g. 3x224x224): for models exported with symbolic H and W',
+    });
 }
 
 export function precisionOptions(args: CommonSimArgs, uniform: Precision | undefined): PrecisionOptions {

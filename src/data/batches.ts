@@ -1,21 +1,22 @@
-// Streams a data set as NCHW Float32Array batches. Decoding (jpeg-js is the slow part) runs in worker threads
-// so it overlaps with inference and uses both cores; batches are keyed by index and yielded in order, and each
-// batch is a pure function of its samples, so the output does not depend on thread timing.
+// Streams a data set as Float32Array batches laid out as the model takes them (NCHW, NHWC, or .npy tensors).
+// Decoding (jpeg-js is the slow part) runs in worker threads so it overlaps with inference and uses both cores;
+// batches are keyed by index and yielded in order, and each batch is a pure function of its samples, so the
+// output does not depend on thread timing.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
-import { decodeBatch, imageSize } from './decode-batch.js';
+import { decodeBatch } from './decode-batch.js';
 import type { Sample, SampleSource } from './dataset.js';
-import type { PreprocessSpec } from './preprocess.js';
+import { isTensorSpec, sampleSize, type InputSpec } from './input-spec.js';
 
 export interface Batch {
   /** Position of the first sample in the data set's sample list. */
   start: number;
   count: number;
-  /** count x C x H x W floats. */
+  /** count samples' floats: count x C x H x W, count x H x W x C, or count x the tensor dims (see InputSpec). */
   data: Float32Array;
   labels: Int32Array;
 }
@@ -29,7 +30,7 @@ export interface BatchOptions {
 export interface DecodeRequest {
   id: number;
   sources: SampleSource[];
-  spec: PreprocessSpec;
+  spec: InputSpec;
 }
 
 export type DecodeReply = { id: number; data: Float32Array } | { id: number; error: string; user: boolean };
@@ -46,14 +47,15 @@ export function defaultWorkers(): number {
   return ok ? Math.max(1, cpus().length) : 0;
 }
 
-export async function* batches(samples: readonly Sample[], spec: PreprocessSpec, opts: BatchOptions): AsyncGenerator<Batch> {
+export async function* batches(samples: readonly Sample[], spec: InputSpec, opts: BatchOptions): AsyncGenerator<Batch> {
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`invalid batch size ${batchSize}: it must be a positive integer`);
   const n = Math.ceil(samples.length / batchSize);
   const slice = (i: number): Sample[] => samples.slice(i * batchSize, Math.min(samples.length, (i + 1) * batchSize));
   const labelsOf = (s: Sample[]): Int32Array => Int32Array.from(s.map((x) => x.label));
   const available = defaultWorkers();
-  const workers = available === 0 ? 0 : Math.min(opts.workers ?? available, n);
+  // an .npy sample is one file read: a thread would cost more than it saves
+  const workers = available === 0 ? 0 : Math.min(opts.workers ?? (isTensorSpec(spec) ? 0 : available), n);
   if (workers === 0) {
     for (let i = 0; i < n; i++) {
       const part = slice(i);
@@ -81,7 +83,7 @@ export async function* batches(samples: readonly Sample[], spec: PreprocessSpec,
       inFlight.delete(i);
       fill();
       const part = slice(i);
-      if (data.length !== part.length * imageSize(spec)) throw new Error(`decode worker returned ${data.length} floats for batch ${i}`);
+      if (data.length !== part.length * sampleSize(spec)) throw new Error(`decode worker returned ${data.length} floats for batch ${i}`);
       yield { start: i * batchSize, count: part.length, data, labels: labelsOf(part) };
     }
   } finally {
@@ -91,7 +93,7 @@ export async function* batches(samples: readonly Sample[], spec: PreprocessSpec,
 
 /** In-memory pixels are views into one big IDX buffer; cloning a view would copy the whole buffer. */
 function transferable(s: SampleSource): SampleSource {
-  return s.kind === 'file' ? s : { ...s, image: { ...s.image, data: s.image.data.slice() } };
+  return s.kind === 'pixels' ? { ...s, image: { ...s.image, data: s.image.data.slice() } } : s;
 }
 
 class WorkerPool {
@@ -112,7 +114,7 @@ class WorkerPool {
     });
   }
 
-  run(id: number, sources: SampleSource[], spec: PreprocessSpec): Promise<Float32Array> {
+  run(id: number, sources: SampleSource[], spec: InputSpec): Promise<Float32Array> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

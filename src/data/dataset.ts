@@ -3,6 +3,7 @@
 //   labels-file   a folder of images plus a `file,class` CSV (given, or `labels.csv` inside the folder)
 //   class-folders `<root>/<class>/*.jpg|jpeg|png`, class i = i-th folder name in sorted order
 //   synset-names  ImageNet training-style `n01440764_*.JPEG`, class = line of the wnid in a synset list
+//   npy           an .npy file or a folder of them: tensors fed to the model as they are (npy-dataset.ts)
 // Samples come back in a canonical sorted order (relative path, or IDX index) before limit/seed apply.
 // A labels file holds class indices or class names, never a mix: a stray name (or `-3`) among indices must not
 // quietly turn every index into a name sorted alphabetically.
@@ -11,16 +12,22 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { isImageName, type RawImage } from './image.js';
 import { idxLabelsPathFor, isIdxImagesName, readIdxFile } from './idx.js';
+import { isNpyData, openNpy } from './npy-dataset.js';
+import type { NpyHeader } from './npy.js';
 import { sample, stratifiedSample, validateSampling, type SamplingOptions } from './sampling.js';
 
-export type SampleSource = { kind: 'file'; path: string } | { kind: 'pixels'; id: string; image: RawImage };
+/** An image file, decoded pixels, or sample `index` of an .npy file (whose header is read once, when opened). */
+export type SampleSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'pixels'; id: string; image: RawImage }
+  | { kind: 'tensor'; path: string; index: number; header: NpyHeader };
 
 export interface Sample {
   source: SampleSource;
   label: number;
 }
 
-export type Layout = 'idx' | 'labels-file' | 'class-folders' | 'synset-names';
+export type Layout = 'idx' | 'labels-file' | 'class-folders' | 'synset-names' | 'npy';
 
 export interface DataSet {
   /** The path the data set was opened from. */
@@ -29,6 +36,8 @@ export interface DataSet {
   /** Class names by index, when the layout names them (folders, synset list, or CSV class names). */
   classes?: string[];
   samples: Sample[];
+  /** .npy samples without labels (each label -1): fine for calibration, not for measuring accuracy. */
+  unlabelled?: boolean;
   /** How many samples the full data set has before limit/seed. */
   total: number;
   sampling: SamplingInfo;
@@ -49,6 +58,8 @@ export interface OpenOptions extends SamplingOptions {
   labels?: string;
   /** With a limit: a sample stratified over the classes (seed default 0) instead of `sample`'s first N. */
   stratify?: boolean;
+  /** The model input's dims per sample: how .npy files are read (one sample, or a stack of them, per file). */
+  sampleDims?: readonly number[];
 }
 
 /** Names looked for (in the folder, then its parent) when wnid-named images need a synset list. */
@@ -58,7 +69,7 @@ const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 export function openDataSet(path: string, opts: OpenOptions = {}): DataSet {
   validateSampling(opts);
-  const full = openFull(resolve(path), opts.labels === undefined ? undefined : resolve(opts.labels));
+  const full = openFull(resolve(path), opts.labels === undefined ? undefined : resolve(opts.labels), opts.sampleDims);
   const stratified = opts.stratify === true && opts.limit !== undefined;
   const samples = stratified ? stratifiedSample(full.samples, (s) => s.label, opts.limit!, opts.seed ?? 0) : sample(full.samples, opts);
   const classCount = (ss: readonly Sample[]): number => new Set(ss.map((s) => s.label)).size;
@@ -72,12 +83,21 @@ export function openDataSet(path: string, opts: OpenOptions = {}): DataSet {
 
 type FullSet = Omit<DataSet, 'path' | 'total' | 'sampling'>;
 
-function openFull(path: string, labels: string | undefined): FullSet {
-  if (!existsSync(path)) throw new UserError(`data path '${path}' does not exist`);
+/** Refuses a data path that is not there, before anything is made of it. */
+export function checkDataPath(path: string): void {
+  if (!existsSync(path)) throw new UserError(`data path '${resolve(path)}' does not exist`);
+}
+
+function openFull(path: string, labels: string | undefined, sampleDims: readonly number[] | undefined): FullSet {
+  checkDataPath(path);
   if (labels !== undefined && !existsSync(labels)) throw new UserError(`labels file '${labels}' does not exist`);
+  if (isNpyData(path, isImageName)) {
+    const set = openNpy(path, sampleDims, labels);
+    return { layout: 'npy', samples: set.samples, ...(set.labelled ? {} : { unlabelled: true }) };
+  }
   if (statSync(path).isFile()) {
     if (isIdxImagesName(basename(path)) || looksLikeIdx(path)) return openIdx(path, labels);
-    throw new UserError(`data path '${path}' is a file but not an IDX images file; give a folder of images or an IDX file`);
+    throw new UserError(`data path '${path}' is a file but not an IDX images file or an .npy array; give a folder of images, an IDX file, or .npy samples`);
   }
   const entries = listDir(path);
   const files = entries.filter((e) => !isDir(path, e)).map((e) => e.name);
@@ -331,5 +351,7 @@ function openIdx(imagesPath: string, labelsPath: string | undefined): FullSet {
 
 /** A short name for a sample in messages and reports. */
 export function sampleName(s: Sample): string {
-  return s.source.kind === 'file' ? s.source.path : s.source.id;
+  const src = s.source;
+  if (src.kind === 'tensor') return `${src.path}#${src.index}`;
+  return src.kind === 'file' ? src.path : src.id;
 }

@@ -1,10 +1,15 @@
-// Turning decoded pixels into a model's input: optional bilinear resize of the shorter side, a center crop,
-// channel order, then (v/255 - mean) / std, written as CHW floats. Presets match models/README.md.
+// Turning decoded pixels into a model's input: optional bilinear resize (of the shorter side, or just enough to
+// cover the output size), a center crop, channel order, then (v/255 - mean) / std, written as CHW floats (HWC for
+// channels-last models). Presets match models/README.md.
 import { UserError, unknownChoice } from '../errors.js';
 import type { RawImage } from './image.js';
 
 export type ChannelOrder = 'rgb' | 'bgr' | 'gray';
 export const CHANNEL_ORDERS: readonly ChannelOrder[] = ['rgb', 'bgr', 'gray'];
+
+export const TENSOR_LAYOUTS = ['nchw', 'nhwc'] as const;
+/** nchw: channels first (PyTorch exports); nhwc: channels last (TensorFlow exports). */
+export type TensorLayout = (typeof TENSOR_LAYOUTS)[number];
 
 export interface PreprocessSpec {
   /** Preset name it came from (for reports), or 'custom'. */
@@ -12,12 +17,15 @@ export interface PreprocessSpec {
   /** Output height and width: the center crop. */
   height: number;
   width: number;
-  /** Resize so the shorter side is this many pixels before cropping (bilinear). Unset: no resize. */
-  resize?: number;
+  /** Before cropping (bilinear): a number resizes the shorter side to that many pixels; 'cover' scales the image,
+   *  keeping its aspect ratio, to the smallest size that covers height x width. Unset: no resize. */
+  resize?: number | 'cover';
   channels: ChannelOrder;
   /** Per output channel, on the [0,1] scale. */
   mean: number[];
   std: number[];
+  /** How each image is written: C x H x W (unset, nchw) or H x W x C (nhwc). */
+  layout?: TensorLayout;
 }
 
 export const PRESET_NAMES = ['imagenet', 'cifar10', 'fashion-mnist'] as const;
@@ -35,8 +43,10 @@ export const PRESETS: Record<PresetName, PreprocessSpec> = {
 };
 
 export interface PreprocessOverrides {
-  resize?: number;
-  crop?: number;
+  resize?: number | 'cover';
+  /** A square side, or height and width. */
+  crop?: number | { height: number; width: number };
+  layout?: TensorLayout;
   channels?: ChannelOrder;
   mean?: number[];
   std?: number[];
@@ -50,7 +60,8 @@ export function outputChannels(spec: PreprocessSpec): number {
 export function resolvePreprocess(preset: string, o: PreprocessOverrides = {}): PreprocessSpec {
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw unknownChoice('preprocess preset', preset, PRESET_NAMES);
   const base = PRESETS[preset as PresetName];
-  const changed = Object.values(o).some((v) => v !== undefined);
+  // the layout moves values, it does not change them: a preset stays itself in either
+  const changed = Object.entries(o).some(([k, v]) => k !== 'layout' && v !== undefined);
   const channels = o.channels ?? base.channels;
   if (!CHANNEL_ORDERS.includes(channels)) throw unknownChoice('channel order', channels, CHANNEL_ORDERS);
   const n = channels === 'gray' ? 1 : 3;
@@ -66,17 +77,22 @@ export function resolvePreprocess(preset: string, o: PreprocessOverrides = {}): 
   const mean = fit('mean', o.mean, ordered(base.mean));
   const std = fit('std', o.std, ordered(base.std));
   if (std.some((s) => !(s > 0))) throw new UserError(`std values must be positive, got ${std.join(', ')}`);
-  for (const [what, v] of [['crop', o.crop], ['resize', o.resize]] as const) {
+  const crop = typeof o.crop === 'number' ? { height: o.crop, width: o.crop } : o.crop;
+  const cropSizes = typeof o.crop === 'number' ? [['crop', o.crop]] as const : [['crop height', crop?.height], ['crop width', crop?.width]] as const;
+  const sizes = [...cropSizes, ['resize', o.resize === 'cover' ? undefined : o.resize]] as const;
+  for (const [what, v] of sizes) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`invalid ${what} ${v}: it must be a positive integer`);
   }
+  if (o.layout !== undefined && !TENSOR_LAYOUTS.includes(o.layout)) throw unknownChoice('layout', o.layout, TENSOR_LAYOUTS);
   return {
     name: changed ? 'custom' : base.name,
-    height: o.crop ?? base.height,
-    width: o.crop ?? base.width,
+    height: crop?.height ?? base.height,
+    width: crop?.width ?? base.width,
     resize: o.resize ?? base.resize,
     channels,
     mean,
     std,
+    ...(o.layout === 'nhwc' ? { layout: o.layout } : {}),
   };
 }
 
@@ -122,9 +138,18 @@ export function resizeShorterSide(img: RawImage, side: number): RawImage {
   return resizeBilinear(img, outW, outH);
 }
 
+/** Scales (keeping the aspect ratio) to the smallest size that covers outW x outH: up or down. */
+export function resizeToCover(img: RawImage, outW: number, outH: number): RawImage {
+  const scale = Math.max(outW / img.width, outH / img.height);
+  const w = Math.max(outW, Math.round(img.width * scale));
+  const h = Math.max(outH, Math.round(img.height * scale));
+  return w === img.width && h === img.height ? img : resizeBilinear(img, w, h);
+}
+
 /** The image at its pre-crop size: the requested resize, then an upscale only if it is smaller than the crop. */
 export function fitForCrop(img: RawImage, spec: PreprocessSpec): RawImage {
-  let cur = spec.resize !== undefined ? resizeShorterSide(img, spec.resize) : img;
+  const r = spec.resize;
+  let cur = r === 'cover' ? resizeToCover(img, spec.width, spec.height) : r !== undefined ? resizeShorterSide(img, r) : img;
   if (cur.width < spec.width || cur.height < spec.height) {
     const scale = Math.max(spec.width / cur.width, spec.height / cur.height);
     cur = resizeBilinear(cur, Math.max(spec.width, Math.round(cur.width * scale)), Math.max(spec.height, Math.round(cur.height * scale)));
@@ -141,7 +166,7 @@ export function normalizeTables(spec: PreprocessSpec): Float32Array[] {
   });
 }
 
-/** Writes one image as C x H x W floats into `out` at `offset`. */
+/** Writes one image as C x H x W floats (H x W x C when spec.layout is nhwc) into `out` at `offset`. */
 export function preprocessInto(img: RawImage, spec: PreprocessSpec, out: Float32Array, offset: number, tables = normalizeTables(spec)): void {
   const src = fitForCrop(img, spec);
   const { width: W, height: H } = spec;
@@ -150,6 +175,8 @@ export function preprocessInto(img: RawImage, spec: PreprocessSpec, out: Float32
   const sc = src.channels;
   const d = src.data;
   const plane = W * H;
+  // One channel is the same in both layouts; three are planes (nchw) or interleaved per pixel (nhwc).
+  const [channelStride, pixelStride] = spec.layout === 'nhwc' ? [1, 3] : [plane, 1];
   if (spec.channels === 'gray') {
     const t = tables[0];
     for (let y = 0; y < H; y++) {
@@ -167,11 +194,11 @@ export function preprocessInto(img: RawImage, spec: PreprocessSpec, out: Float32
   for (let k = 0; k < 3; k++) {
     const t = tables[k];
     const sk = sc === 1 ? 0 : order[k];
-    const base = offset + k * plane;
+    const base = offset + k * channelStride;
     for (let y = 0; y < H; y++) {
       let p = ((y + oy) * src.width + ox) * sc + sk;
-      const row = base + y * W;
-      for (let x = 0; x < W; x++, p += sc) out[row + x] = t[d[p]];
+      const row = base + y * W * pixelStride;
+      for (let x = 0; x < W; x++, p += sc) out[row + x * pixelStride] = t[d[p]];
     }
   }
 }

@@ -2,9 +2,9 @@
 import * as ort from '../onnx/ort.js';
 import { UserError } from '../errors.js';
 import { batches } from '../data/batches.js';
-import { imageSize } from '../data/decode-batch.js';
 import type { DataSet } from '../data/dataset.js';
-import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
+import { NPY_LABELS_REMEDY } from '../data/npy-dataset.js';
+import { inputDims, isTensorSpec, sampleSize, type InputSpec } from '../data/input-spec.js';
 import { addBatch, emptyCounts, type ClassAccuracy } from './metrics.js';
 import { progress, type ProgressMode } from '../cli/progress.js';
 import { checkClassesCoverLabels, checkInputMatches, fixedBatch, openModel, type OpenModel, type SessionTuning } from './session.js';
@@ -17,10 +17,11 @@ export const DEFAULT_BATCH = 8;
 
 /**
  * Small inputs (CIFAR-size) decode in a fraction of a millisecond, less than a worker round trip costs while
- * onnxruntime holds both cores: the main thread was fastest in every sweep. Larger JPEGs use the worker pool.
+ * onnxruntime holds both cores: the main thread was fastest in every sweep. Larger JPEGs use the worker pool;
+ * .npy samples are a file read, never worth a thread.
  */
-export function defaultDecodeWorkers(spec: PreprocessSpec): number | undefined {
-  return spec.height * spec.width <= 64 * 64 ? 0 : undefined;
+export function defaultDecodeWorkers(spec: InputSpec): number | undefined {
+  return isTensorSpec(spec) || spec.height * spec.width <= 64 * 64 ? 0 : undefined;
 }
 
 export interface EvalOptions {
@@ -54,7 +55,7 @@ export interface EvalResult {
   top1Hits?: number[];
 }
 
-export async function evaluate(modelPath: string, data: DataSet, spec: PreprocessSpec, opts: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluate(modelPath: string, data: DataSet, spec: InputSpec, opts: EvalOptions = {}): Promise<EvalResult> {
   const model = await openModel(modelPath, opts.tuning);
   try {
     return await evaluateOpen(model, data, spec, opts);
@@ -69,13 +70,16 @@ export function maxLabel(data: DataSet): number {
 }
 
 /** Before any image runs: the input size fits the preprocessing, the declared output covers every label. */
-export function checkModelFits(model: OpenModel, data: DataSet, spec: PreprocessSpec): void {
+export function checkModelFits(model: OpenModel, data: DataSet, spec: InputSpec): void {
   checkInputMatches(model, spec);
   if (data.samples.length === 0) throw new UserError(`data set '${data.path}' has no samples to evaluate`);
+  if (data.unlabelled) {
+    throw new UserError(`accuracy needs labels but the .npy samples in '${data.path}' have none: ${NPY_LABELS_REMEDY}`);
+  }
   if (model.outputShape) checkClassesCoverLabels(model, model.outputShape, maxLabel(data), data.path);
 }
 
-export async function evaluateOpen(model: OpenModel, data: DataSet, spec: PreprocessSpec, opts: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateOpen(model: OpenModel, data: DataSet, spec: InputSpec, opts: EvalOptions = {}): Promise<EvalResult> {
   checkModelFits(model, data, spec);
   const worst = maxLabel(data);
   const fixed = fixedBatch(model);
@@ -83,8 +87,8 @@ export async function evaluateOpen(model: OpenModel, data: DataSet, spec: Prepro
   if (!Number.isInteger(requested) || requested < 1) throw new UserError(`invalid batch size ${requested}: it must be a positive integer`);
   // A model exported with a fixed batch dimension only accepts that size; the last batch is zero-padded.
   const batchSize = fixed ?? requested;
-  const per = imageSize(spec);
-  const dims = [batchSize, outputChannels(spec), spec.height, spec.width];
+  const per = sampleSize(spec);
+  const dims = inputDims(spec, batchSize);
   const bar = progress('eval images', opts.progress ?? 'auto');
   const acc = emptyCounts(opts.keepHits ?? false);
   const t0 = performance.now();

@@ -1,5 +1,5 @@
 // Opening an ONNX model for evaluation: the input/output names, a check that the model's input size is what
-// the preprocessing produces (a mismatch would otherwise surface as an opaque onnxruntime shape error), and that
+// the preprocessing (or the .npy data) produces (a mismatch would otherwise surface as an opaque onnxruntime shape error), and that
 // its output is class scores: a feature map read as scores (1x3x32x32 as 3,072 classes) gives a meaningless top-1.
 import { existsSync } from 'node:fs';
 import * as ort from '../onnx/ort.js';
@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { encodeModel, loadModel, type IModelProto } from '../onnx/proto.js';
 import { GraphView } from '../onnx/graph.js';
 import { runnableModel } from '../onnx/fold-dequant.js';
-import { outputChannels, PRESETS, type PresetName, type PreprocessSpec } from '../data/preprocess.js';
+import { isTensorSpec, sampleDims, type InputSpec } from '../data/input-spec.js';
+import { modelInput, type ModelInput } from '../data/model-input.js';
 
 export interface SessionTuning {
   intraOpNumThreads?: number;
@@ -26,8 +27,11 @@ export interface OpenModel {
   session: ort.InferenceSession;
   inputName: string;
   outputName: string;
-  /** N x C x H x W as the model declares it; strings are symbolic (free) dimensions. */
+  /** The input's dims as the model declares them, batch first (N x C x H x W for an image model); strings are
+   *  symbolic (free) dimensions. */
   inputShape: Dim[];
+  /** The input as the graph declares it, for layout detection. */
+  input: ModelInput;
   /** The output's dims as the graph declares them (undefined: unknown), or undefined when it declares no shape. */
   outputShape?: (Dim | undefined)[];
 }
@@ -67,9 +71,10 @@ export async function openModel(path: string, tuning?: SessionTuning): Promise<O
   if (!inputName || !outputName) throw new UserError(`model '${path}' has no inputs or no outputs`);
   const meta = session.inputMetadata.find((m) => m.name === inputName);
   const shape: Dim[] = meta && meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) : [];
-  if (shape.length !== 4) throw new UserError(`model '${path}' input '${inputName}' has shape [${shape.join(', ')}]; evaluation needs an N x C x H x W image input`);
+  if (shape.length === 0) throw new UserError(`model '${path}' input '${inputName}' has shape []; evaluation needs a batch dimension first`);
   const outputShape = new GraphView(model).outputs.find((o) => o.name === outputName)?.dims;
-  const opened: OpenModel = { path, session, inputName, outputName, inputShape: shape, outputShape };
+  const input = modelInput(model, inputName) ?? { name: inputName, dims: shape, transposedToNchw: false };
+  const opened: OpenModel = { path, session, inputName, outputName, inputShape: shape, input, outputShape };
   if (outputShape) outputClasses(opened, outputShape);
   return opened;
 }
@@ -105,13 +110,13 @@ export function fixedBatch(m: OpenModel): number | undefined {
   return typeof n === 'number' && n > 0 ? n : undefined;
 }
 
-export function checkInputMatches(m: OpenModel, spec: PreprocessSpec): void {
-  const want = [outputChannels(spec), spec.height, spec.width];
+export function checkInputMatches(m: Pick<OpenModel, 'path' | 'inputShape'>, spec: InputSpec): void {
+  const want = sampleDims(spec);
   const have = m.inputShape.slice(1);
-  const clash = have.some((d, i) => typeof d === 'number' && d !== want[i]);
-  if (clash) {
-    throw new UserError(
-      `model '${m.path}' expects input ${have.join('x')} (CxHxW) but preprocessing '${spec.name}' produces ${want.join('x')}; choose a matching --preprocess`,
-    );
-  }
+  const clash = have.length !== want.length || have.some((d, i) => typeof d === 'number' && d !== want[i]);
+  if (!clash) return;
+  if (isTensorSpec(spec)) throw new UserError(`model '${m.path}' expects input ${have.join('x')} per sample but the .npy samples are ${want.join('x')}`);
+  const order = have.length !== 3 ? 'not an image input' : spec.layout === 'nhwc' ? 'HxWxC' : 'CxHxW';
+  const produced = `preprocessing '${spec.name}' produces ${want.join('x')}`;
+  throw new UserError(`model '${m.path}' expects input ${have.join('x')} (${order}) but ${produced}; choose a matching --preprocess`);
 }

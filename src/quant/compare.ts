@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import type { Batch } from '../data/batches.js';
 import { batches } from '../data/batches.js';
 import { openDataSet, type DataSet, type OpenOptions, type SamplingInfo } from '../data/dataset.js';
-import { outputChannels, type PreprocessSpec } from '../data/preprocess.js';
+import { inputDims, sampleDimsOption, type InputSpec } from '../data/input-spec.js';
 import { checkModelFits, evaluateOpen } from '../eval/evaluate.js';
 import { pairedTop1, type PairedTop1 } from '../eval/metrics.js';
 import { fixedBatch, openModel as openEvalModel, type OpenModel } from '../eval/session.js';
@@ -132,12 +132,12 @@ export interface CompareOptions {
   batchSize?: number;
   workers?: number;
   progress?: ProgressMode;
-  /** Preprocessing, given the float model's input C x H x W. */
-  spec: (chw: (number | string | undefined)[]) => PreprocessSpec;
+  /** Preprocessing (or .npy reading), given the float model's input C x H x W and the model. */
+  spec: (chw: (number | string | undefined)[], floatModel: IModelProto) => InputSpec;
 }
 
 /** Both models open and checked against the data before either runs, so a bad second model fails fast. */
-async function withModels<T>(o: CompareOptions, data: DataSet, spec: PreprocessSpec, fn: (f: OpenModel, q: OpenModel) => Promise<T>): Promise<T> {
+async function withModels<T>(o: CompareOptions, data: DataSet, spec: InputSpec, fn: (f: OpenModel, q: OpenModel) => Promise<T>): Promise<T> {
   const opened: OpenModel[] = [];
   try {
     for (const p of [o.floatPath, o.quantPath]) opened.push(await openEvalModel(p));
@@ -165,8 +165,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   if (qChw.some((d, i) => typeof d === 'number' && typeof chw[i] === 'number' && d !== chw[i])) {
     throw new UserError(`${o.quantPath} expects input ${qChw.join('x')} but ${o.floatPath} expects ${chw.join('x')}; compare a quantized model with its own float model`);
   }
-  const spec = o.spec(chw);
-  const data = openDataSet(o.data, { labels: o.labels, ...o.sample });
+  const spec = o.spec(chw, fModel);
+  const data = openDataSet(o.data, { labels: o.labels, ...o.sample, ...sampleDimsOption(spec) });
   if (data.samples.length === 0) throw new UserError(`data set '${o.data}' has no images`);
   o.onData?.(data);
 
@@ -199,7 +199,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const tensors = [...match.layers.map((l) => l.tensor), ...(outInFloat ? [outName!] : [])];
   let sq = new Map<string, number>();
   if (n > 0 && tensors.length > 0) {
-    const dims = (b: Batch) => [b.count, outputChannels(spec), spec.height, spec.width];
+    const dims = (b: Batch) => inputDims(spec, b.count);
     sq = await outputSqnr(fModel, qModel, tensors, batches(sqnrSamples(data.samples, n), spec, { batchSize, workers: o.workers }), dims);
   } else if (o.sqnrImages > 0 && n === 0) {
     notes.push(`no SQNR: fewer images than the model's fixed batch of ${fixed}`);

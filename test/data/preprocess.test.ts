@@ -30,6 +30,18 @@ test('imagenet preset: 227x227 keeps the central 224x224 (offset 1) with ImageNe
   }
 });
 
+test('a non-square output: cover resize (64x32 -> 48x24 for 24x40), then the central 40 columns', () => {
+  const img: RawImage = { width: 64, height: 32, channels: 3, data: new Uint8Array(64 * 32 * 3) };
+  for (let y = 0; y < 32; y++) for (let x = 0; x < 64; x++) img.data.set(pattern(x, y), (y * 64 + x) * 3);
+  const spec = resolvePreprocess('cifar10', { crop: { height: 24, width: 40 }, resize: 'cover' });
+  const scaled = resizeBilinear(img, 48, 24);
+  const out = preprocess(img, spec);
+  assert.is(out.length, 3 * 24 * 40);
+  for (const [x, y] of [[0, 0], [39, 0], [0, 23], [17, 11], [39, 23]]) {
+    assert.is(out[y * 40 + x], norm(scaled.data[(y * 48 + x + 4) * 3], 0.485, 0.229), `(${x}, ${y})`);
+  }
+});
+
 test('imagenet preset on a short-side-256 image: central crop, offsets floor((341-224)/2)=58 and 16', () => {
   const img: RawImage = { width: 341, height: 256, channels: 3, data: new Uint8Array(341 * 256 * 3) };
   for (let y = 0; y < 256; y++) for (let x = 0; x < 341; x++) img.data.set(pattern(x, y), (y * 341 + x) * 3);

@@ -1,9 +1,11 @@
 // `hwq eval model.onnx --data DIR`: float (or quantized) top-1/top-5 accuracy and throughput of an ONNX model.
 import type { Argv, CommandModule } from 'yargs';
-import { openDataSet, type DataSet } from '../../data/dataset.js';
+import type { DataSet } from '../../data/dataset.js';
 import { evaluateOpen, type EvalResult } from '../../eval/evaluate.js';
 import { openModel } from '../../eval/session.js';
-import { PreprocessArgs, SampleArgs, preprocessOptions, resolvePreprocessArgs, sampleOptions, samplingFromArgs, samplingJson, samplingNote } from '../data-options.js';
+import {
+  PreprocessArgs, SampleArgs, openModelData, preprocessOptions, sampleNoun, sampleOptions, samplingFromArgs, samplingJson, samplingNote,
+} from '../data-options.js';
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption, parseIntArg } from '../numbers.js';
 
@@ -20,8 +22,16 @@ export interface EvalArgs extends PreprocessArgs, SampleArgs {
 function builder(y: Argv): Argv<EvalArgs> {
   return sampleOptions(preprocessOptions(y))
     .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
-    .option('data', { type: 'string', demandOption: true, describe: 'image folder (class subfolders, labels.csv, wnid-named files) or IDX images file' })
-    .option('labels', { type: 'string', describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file' })
+    .option('data', {
+      type: 'string', demandOption: true,
+      describe: 'image folder (class subfolders, labels.csv, wnid-named files), IDX images file, '
+        + 'or .npy samples (a file or folder of them, for any model input)',
+    })
+    .option('labels', {
+      type: 'string',
+      describe: 'labels: a file,class CSV (every class an index >= 0, or every class a name), a synset list (line i = class i), or an IDX labels file; '
+        + 'for .npy samples one class index per line (or a 1-D integer .npy), one per sample in file-name order',
+    })
     .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8; models with a fixed batch use theirs)' }))
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions in [0, 1])' })
     .option('progress', progressOption)
@@ -35,8 +45,8 @@ export async function runEval(a: EvalArgs, note: (line: string) => void = () => 
   for (const [name, v, min] of [['batch', a.batch, 1], ['workers', a.workers, 0]] as const) if (v !== undefined) parseIntArg(name, v, min);
   const model = await openModel(a.model);
   try {
-    const spec = resolvePreprocessArgs(a, model.inputShape.slice(1), `model '${a.model}'`);
-    const data = openDataSet(a.data, { labels: a.labels, ...sampling });
+    const input = { ...model.input, dims: model.inputShape };
+    const { spec, data } = openModelData(a, input, a.model, a.data, { labels: a.labels, ...sampling }, { what: 'accuracy' });
     const line = samplingNote(data);
     if (line) note(line);
     const result = await evaluateOpen(model, data, spec, { batchSize: a.batch, workers: a.workers, progress: wantProgress(a.progress) });
@@ -52,10 +62,10 @@ export function formatResult(r: EvalResult, data: DataSet): string {
   const how = s.mode === 'stratified' ? ` stratified over ${s.classes} classes, seed ${s.seed}` : s.mode === 'first' ? ' first in sorted order' : '';
   return [
     `model       ${r.model}`,
-    `data        ${r.data} (${data.layout}, ${r.images} of ${data.total} images${how}, preprocess ${r.preprocess})`,
+    `data        ${r.data} (${data.layout}, ${r.images} of ${data.total} ${sampleNoun(data)}${how}, preprocess ${r.preprocess})`,
     `top-1       ${pct(r.top1)} (${r.top1Correct}/${r.images})`,
     `top-5       ${pct(r.top5)} (${r.top5Correct}/${r.images})`,
-    `throughput  ${r.imagesPerSecond.toFixed(1)} images/s (${r.seconds.toFixed(2)} s, batch ${r.batchSize})`,
+    `throughput  ${r.imagesPerSecond.toFixed(1)} ${sampleNoun(data)}/s (${r.seconds.toFixed(2)} s, batch ${r.batchSize})`,
   ].join('\n');
 }
 

@@ -3,10 +3,10 @@
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { encodeModel, loadModel } from '../../onnx/proto.js';
-import { GraphView } from '../../onnx/graph.js';
-import { openDataSet } from '../../data/dataset.js';
+import type { Sample } from '../../data/dataset.js';
 import { batches } from '../../data/batches.js';
-import type { PreprocessSpec } from '../../data/preprocess.js';
+import { inputDims, type InputSpec } from '../../data/input-spec.js';
+import { modelInput } from '../../data/model-input.js';
 import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, ECAQ_SCOPES, type EcaqScope, quantizeModel, LayerReport } from '../../quant/quantize.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
@@ -15,7 +15,7 @@ import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
 import { parseBits, parseFirstLast } from '../../../sim/precision.js';
 import { UserError, unknownChoice } from '../../errors.js';
-import { PreprocessArgs, preprocessOptions, resolvePreprocessArgs } from '../data-options.js';
+import { PreprocessArgs, openModelData, preprocessOptions, withInputShape } from '../data-options.js';
 import { firstLastOption, progressOption, wantProgress } from '../flags.js';
 import { intOption, numberOption, parseIntArg, parseNumberArg } from '../numbers.js';
 import { checkOutputs } from '../outputs.js';
@@ -143,10 +143,9 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
     [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
   );
-  const model = loadModel(a.model);
-  const input = new GraphView(model).inputs[0];
+  const model = withInputShape(loadModel(a.model), a, a.model);
+  const input = modelInput(model);
   if (!input) throw new UserError(`${a.model} has no graph input`);
-  const chw = (input.dims ?? []).slice(1);
   const wMethod = a['weight-method'] ?? a.method;
   const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
   const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
@@ -156,18 +155,20 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
     throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
   }
-  let spec: PreprocessSpec | undefined;
-  let samples: ReturnType<typeof openDataSet>['samples'] = [];
+  let spec: InputSpec | undefined;
+  let samples: Sample[] = [];
   // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.
   const fixedBatch = typeof input.dims?.[0] === 'number' && input.dims[0] > 0 ? input.dims[0] : undefined;
   const batchSize = fixedBatch ?? a.batch;
   if (a.calib && needData) {
-    spec = resolvePreprocessArgs(a, chw, a.model);
-    samples = openDataSet(a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }).samples;
+    const lapqLabels = [wMethod, a['act-method'] ?? a.method].includes('lapq') && !a['lapq-kl'];
+    const needs = lapqLabels ? { what: "LAPQ's cross-entropy loss", orElse: '--lapq-kl' } : undefined;
+    const calib = openModelData(a, input, a.model, a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }, needs);
+    [spec, samples] = [calib.spec, calib.data.samples];
     if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
     if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
   }
-  const dims = (count: number) => [count, ...chw.map((d, i) => (typeof d === 'number' ? d : [spec!.height, spec!.width][i - 1]))] as number[];
+  const dims = (count: number) => inputDims(spec!, count);
   const showProgress = wantProgress(a.progress);
   let bar = progress('', false);
   let stage = '';
@@ -221,8 +222,15 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('lapq-evals', intOption('lapq-evals', { min: 10, default: QUANTIZE_DEFAULTS['lapq-evals'], describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
-      .option('calib', { type: 'string', describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX)' })
-      .option('labels', { type: 'string', describe: 'labels file for --calib when it needs one' })
+      .option('calib', {
+        type: 'string',
+        describe: 'calibration images (class folders, labels CSV, wnid-named files or IDX), or .npy samples (a file or folder of them, for any model input)',
+      })
+      .option('labels', {
+        type: 'string',
+        describe: 'labels file for --calib when it needs one (for .npy samples: one class index per line, in file-name order; '
+          + 'LAPQ without --lapq-kl needs them)',
+      })
       .option('calib-size', intOption('calib-size', { min: 1, default: QUANTIZE_DEFAULTS['calib-size'], describe: 'calibration images (a seeded sample)' }))
       .option('seed', intOption('seed', { min: 0, default: QUANTIZE_DEFAULTS.seed, describe: 'seed of the calibration sample' }))
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'QDQ ONNX output file (missing folders are created)' })

@@ -7,6 +7,7 @@ import { buildModel } from '../../../src/onnx/build.js';
 import { saveModel } from '../../../src/onnx/proto.js';
 import { DataType, floatTensor, makeTensor } from '../../../src/onnx/tensor.js';
 import { colourFolder, colourModel, featureMapModel } from '../../eval/colour-fixtures.js';
+import { colourCnn, npyBytes, writeNpy } from '../../compat/models.js';
 
 /** A small valid CNN on 3x32x32 inputs: Conv -> Relu -> Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm (10 classes). */
 export function tinyCnn(path: string): string {
@@ -86,6 +87,14 @@ export function writeFixtures(dir: string): Fixtures {
   put('labelsMissingFile', 'labels-missing.csv', 'file,class\na.png,0\nb.png,1\nzzz.png,1\nd.png,1\n');
   put('labelsDup', 'labels-dup.csv', 'file,class\na.png,0\nb.png,1\na.png,1\nd.png,1\n');
   put('labelsHigh', 'labels-high.csv', 'file,class\na.png,0\nb.png,1\nc.png,7\nd.png,1\n');
+  f.wide = colourCnn(join(dir, 'wide.onnx'), ['N', 3, 24, 40]);
+  // .npy samples for the 3x32x32 CNN: a good stack of 2, and files wrong in one way each
+  const ones = (n: number) => new Array(n).fill(1);
+  f.npyGood = writeNpy(join(dir, 'npy', 'good.npy'), [2, 3, 32, 32], ones(2 * 3072));
+  f.npyWide = writeNpy(join(dir, 'npy-bad', 'wide.npy'), [3, 32, 31], ones(3 * 32 * 31));
+  f.npyFortran = writeNpy(join(dir, 'npy-bad', 'fortran.npy'), [3, 32, 32], ones(3072), '<f4', true);
+  put('npyBool', 'npy-bad/bool.npy', Buffer.from(npyBytes([3, 32, 32], ones(3072)).toString('latin1').replace('<f4', '|b1'), 'latin1'));
+  put('npyLabelsShort', 'npy-labels-short.txt', '0\n');
   // configs
   const cfg = (name: string, body: string) => put(name, `cfg/${name}.json`, body);
   cfg('rowz', json({ base: 'vc709', rowz: 16 }));
