@@ -67,6 +67,8 @@ const PASS_OPS = [
 export const IMPORT_OPS: readonly string[] = [...LAYER_OPS, ...PASS_OPS].sort();
 /** Ops that only re-index an activation (used to find the un-flattened shape an fc layer reads). */
 const RESHAPE_OPS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+/** Ops between a layer and its bias or activation that leave what the layer computes unchanged. */
+const EPILOGUE_THROUGH = new Set(['Squeeze', 'Unsqueeze', 'QuantizeLinear', 'DequantizeLinear']);
 /** Ops that read an activation but produce a constant (its shape). */
 const SHAPE_ONLY = new Set(['Shape', 'Size']);
 
@@ -282,8 +284,9 @@ class Importer {
         ep.bias = true;
       } else if ((c.opType === 'Mul' || c.opType === 'Div') && constOperand) {
         // a per-channel scale: folds into the weights
-      } else if (c.opType === 'Squeeze' || c.opType === 'Unsqueeze') {
-        // a 1-D convolution read as 2-D returns to its 1-D shape before its activation
+      } else if (EPILOGUE_THROUGH.has(c.opType)) {
+        // a 1-D convolution read as 2-D returns to its 1-D shape, and a quantized one rounds its output,
+        // before its bias and activation
       } else {
         const a = this.activationOf(c);
         if (a !== undefined) ep.activation = a;

@@ -2,7 +2,9 @@
 // states exactly what it reads: a float CNN and its QOperator and dynamic twins (same layers, same names),
 // a Conv1d network, the float CNN with weights listed as inputs or a fixed batch, and external data.
 import { writeFileSync } from 'node:fs';
+import * as assert from 'uvu/assert';
 import { basename, join } from 'node:path';
+import { hwq, type Run } from '../cli/run-hwq.js';
 import { attr } from '../../src/onnx/attr.js';
 import { buildModel, type IoSpec, type NodeSpec } from '../../src/onnx/build.js';
 import { type ModelProto, decodeModel, encodeModel, saveModel } from '../../src/onnx/proto.js';
@@ -258,4 +260,45 @@ export function convTranspose1dNet(): ModelProto {
     ],
     initializers: { w1: floatTensor([8, 4, 3], ramp(96, 5)), w2: floatTensor([8, 2, 2], ramp(32, 3)) },
   });
+}
+
+/** What every style's test runs: each command a user has, on `model`, with tiny settings. */
+export interface Commands {
+  /** Image folder for calibration, eval and compare; without it, weight-only tflite quantization alone. */
+  images?: string;
+  /** Output folder for the quantized files. */
+  out: string;
+}
+
+const ok = (r: Run, what: string): Run => {
+  assert.is(r.code, 0, `${what}: ${r.stderr}`);
+  return r;
+};
+
+/**
+ * `hwq sim`, then `hwq quantize` with tflite, bitsplit and lapq (A8W8, a few calibration images), `hwq sim` of
+ * each .hwq, `hwq eval` of the model and each quantized model, and `hwq compare`; asserts each exits 0.
+ * Returns the quantize runs by method.
+ */
+export async function everyCommand(model: string, c: Commands): Promise<Record<string, Run>> {
+  const base = basename(model, '.onnx');
+  ok(await hwq('sim', model), `sim ${base}`);
+  const runs: Record<string, Run> = {};
+  if (!c.images) {
+    const q = join(c.out, `${base}-w8.onnx`), h = join(c.out, `${base}-w8.hwq`);
+    runs.tflite = ok(await hwq('quantize', model, '--w8', '--method', 'tflite', '--out', q, '--hwq', h), `quantize ${base} --w8`);
+    ok(await hwq('sim', h), `sim ${base}-w8.hwq`);
+    return runs;
+  }
+  ok(await hwq('eval', model, '--data', c.images), `eval ${base}`);
+  for (const method of ['tflite', 'bitsplit', 'lapq']) {
+    const q = join(c.out, `${base}-${method}.onnx`), h = join(c.out, `${base}-${method}.hwq`);
+    const extra = method === 'lapq' ? ['--lapq-evals', '10'] : method === 'bitsplit' ? ['--positions', '200'] : [];
+    const args = ['quantize', model, '--a8w8', '--method', method, '--calib', c.images, '--calib-size', '6', '--sqnr-images', '2', '--out', q, '--hwq', h, ...extra];
+    runs[method] = ok(await hwq(...args), `quantize ${base} --method ${method}`);
+    ok(await hwq('sim', h), `sim ${base}-${method}.hwq`);
+    ok(await hwq('eval', q, '--data', c.images), `eval ${base}-${method}`);
+    ok(await hwq('compare', model, q, '--data', c.images), `compare ${base} with ${method}`);
+  }
+  return runs;
 }
