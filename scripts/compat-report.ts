@@ -18,7 +18,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const HWQ = join(ROOT, 'bin', 'hwq.js');
 const TIMEOUT_MS = 10 * 60 * 1000;
 
-export type Outcome = { kind: 'ok'; detail: string } | { kind: 'refused'; reason: string } | { kind: 'crash'; reason: string } | { kind: 'skipped'; reason: string };
+export type Outcome =
+  | { kind: 'ok'; detail: string }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'crash'; reason: string }
+  | { kind: 'skipped'; reason: string };
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -108,7 +112,8 @@ async function reportOne(path: string, calib: string, tmp: string, sources: Map<
     },
   );
   const evaluation: Outcome = d.image
-    ? outcomeOf(await hwq(['eval', path, '--data', calib, '--limit', '10', '--json', '--no-progress']), path, (out) => `top-1 ${(100 * JSON.parse(out).top1).toFixed(0)}% on 10 images`)
+    ? outcomeOf(await hwq(['eval', path, '--data', calib, '--limit', '10', '--json', '--no-progress']), path,
+      (out) => `top-1 ${(100 * JSON.parse(out).top1).toFixed(0)}% on 10 images`)
     : { kind: 'skipped', reason: 'not an image classifier input (one [N, C, H, W] input)' };
   return { file, source: sources.get(file) ?? '', exporter: d.exporter, opset: d.opset, input: d.input, layers, sim, quantize, eval: evaluation };
 }
@@ -125,11 +130,11 @@ export function markdown(rows: Row[], dir: string, calib: string): string {
     '',
     '| command | ok | refused | crash | skipped |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...(['sim', 'quantize', 'eval'] as const).map((k) => `| ${k} | ${count(k, 'ok')} | ${count(k, 'refused')} | ${count(k, 'crash')} | ${count(k, 'skipped')} |`),
+    ...(['sim', 'quantize', 'eval'] as const).map((k) => `| ${k} | ${(['ok', 'refused', 'crash', 'skipped'] as const).map((o) => count(k, o)).join(' | ')} |`),
     '',
     '| model | source (repository: path) | exporter | opset | input | layers | sim | quantize | eval |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.file} | ${r.source} | ${r.exporter} | ${r.opset} | ${r.input} | ${r.layers} | ${cell(r.sim)} | ${cell(r.quantize)} | ${cell(r.eval)} |`),
+    ...rows.map((r) => `| ${[r.file, r.source, r.exporter, r.opset, r.input, r.layers, cell(r.sim), cell(r.quantize), cell(r.eval)].join(' | ')} |`),
     '',
     '## Regenerating',
     '',

@@ -38,7 +38,9 @@ const QUANTIZED_WHY =
 const QOPERATOR_OPS = ['QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear'];
 
 /** The first node of onnxruntime's operator-form quantization in `nodes`, and why the quantizer does not take it as is. */
-export function operatorFormQuantization(nodes: Iterable<{ opType?: string | null; name?: string | null; domain?: string | null }>): { node: string; op: string; why: string } | undefined {
+export function operatorFormQuantization(
+  nodes: Iterable<{ opType?: string | null; name?: string | null; domain?: string | null }>,
+): { node: string; op: string; why: string } | undefined {
   for (const n of nodes) {
     if ((!n.domain || n.domain === 'ai.onnx') && n.opType && QOPERATOR_OPS.includes(n.opType)) return { node: n.name ?? '', op: n.opType, why: QUANTIZED_WHY };
   }

@@ -111,7 +111,8 @@ export function conv1dAs2d(source: IModelProto): ModelProto {
       const q = reshaped(p.inputs[0]);
       if (q) {
         const out = fresh(`${w}/hw1`);
-        added.push(makeNode({ op: 'DequantizeLinear', name: fresh(`${nodeLabel(p)}/hw1`), inputs: [q, ...p.inputs.slice(1)], outputs: [out], attrs: Object.fromEntries(p.attrs) }));
+        const inputs = [q, ...p.inputs.slice(1)];
+        added.push(makeNode({ op: 'DequantizeLinear', name: fresh(`${nodeLabel(p)}/hw1`), inputs, outputs: [out], attrs: Object.fromEntries(p.attrs) }));
         return out;
       }
     }

@@ -271,7 +271,10 @@ function useOpset(model: ModelProto, min: number): void {
   if (!entry || !needs || Number(entry.version) >= min) return;
   const changed = new Set(['Squeeze', 'Unsqueeze', 'Split', 'ReduceSum']);
   const bad = (model.graph?.node ?? []).find((n) => isDefaultDomain(n) && changed.has(n.opType ?? ''));
-  if (bad) throw new UserError(`model at opset ${Number(entry.version)} has per-channel weight scales, which DequantizeLinear reads from opset 13, and a ${bad.opType} whose form changed at 13: re-export the model at opset 13 or later`);
+  if (bad) {
+    throw new UserError(`model at opset ${Number(entry.version)} has per-channel weight scales, which DequantizeLinear reads from opset 13, ` +
+      `and a ${bad.opType} whose form changed at 13: re-export the model at opset 13 or later`);
+  }
   entry.version = min;
 }
 

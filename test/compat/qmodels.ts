@@ -121,6 +121,8 @@ function bound(w: number[], rows: number, b: number[], inMax: number): number {
 export interface QOperatorOptions {
   /** INT8 (onnxruntime's default) or INT4 weights: the importer reads 4 bits from the latter. */
   weightType?: typeof DataType.INT8 | typeof DataType.INT4;
+  /** Default-domain opset: 13 (21 for INT4) unless set; DequantizeLinear reads per-channel scales from 13. */
+  opset?: number;
 }
 
 /**
@@ -151,7 +153,7 @@ export function qoperatorTwin(o: QOperatorOptions = {}): ModelProto {
     { op: 'Add', name: 'fc_bias', inputs: ['m', 'fb'], outputs: ['y'] },
   ];
   const model = buildModel({
-    opset: wt === DataType.INT4 ? 21 : 13,
+    opset: o.opset ?? (wt === DataType.INT4 ? 21 : 13),
     inputs: [{ name: 'x', dims: ['N', 3, 32, 32] }], outputs: [{ name: 'y', dims: ['N', 3] }], nodes,
     initializers: {
       xs: scalar(xs), xzp: typed(DataType.UINT8, [], [128]), zp0: typed(DataType.UINT8, [], [0]),

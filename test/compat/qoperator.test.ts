@@ -58,6 +58,18 @@ test('the QDQ rewrite computes what the QOperator file computes, in onnxruntime'
   assert.equal(await outputOf(encodeModel(asQdq(qoperatorTwin(), 'qop'))), direct);
 });
 
+test('an opset 11 QOperator file with per-channel weight scales is read at opset 13, where DequantizeLinear takes them', async () => {
+  const old = qoperatorTwin({ opset: 11 });
+  const qdq = asQdq(old, 'qop');
+  assert.is(qdq.opsetImport.find((o) => !o.domain)!.version, 13);
+  assert.equal(await outputOf(encodeModel(qdq)), await outputOf(encodeModel(old)));
+  const f = JSON.parse((await hwq('sim', FLOAT, '--json')).stdout);
+  const p = join(T, 'qop-opset11.onnx');
+  saveModel(p, old);
+  const q = JSON.parse((await hwq('sim', p, '--json')).stdout);
+  assert.equal(q.layers.map((l: any) => [l.name, l.macs, l.precision]), f.layers.map((l: any) => [l.name, l.macs, l.precision]));
+});
+
 test('the dequantized float model is within quantization error of the QOperator and the float twin', async () => {
   const q = await outputOf(encodeModel(qoperatorTwin()));
   const d = await outputOf(encodeModel(asFloat(qoperatorTwin(), 'qop')));

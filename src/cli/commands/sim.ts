@@ -55,7 +55,8 @@ export function quantizedNote(net: Network): string | undefined {
   const q = net.quantized;
   if (!q) return undefined;
   if (q.dynamicActivations) {
-    return 'note: dynamically quantized model (DynamicQuantizeLinear + ConvInteger/MatMulInteger): A8W8, activations quantized at run time from each input\'s range';
+    return 'note: dynamically quantized model (DynamicQuantizeLinear + ConvInteger/MatMulInteger): A8W8, activations quantized at run time ' +
+      'from each input\'s range';
   }
   return `note: ${q.format} quantized model: per-layer precisions read from its quantized types`;
 }
