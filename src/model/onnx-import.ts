@@ -416,9 +416,11 @@ class Importer {
     return { ...layer, precision };
   }
 
-  /** Bits of the quantized tensor a DequantizeLinear producing `t` reads, if one does. */
+  /** Bits of the quantized tensor a DequantizeLinear producing `t` (through reshapes) reads, if one does. */
   private dequantBits(t: string): number | undefined {
-    const dq = this.g.producer(t);
+    let dq = this.g.producer(t);
+    // Re-indexing keeps the values, so the bits (a 1-D convolution's input unsqueezed after its DequantizeLinear)
+    while (dq && RESHAPE_OPS.has(dq.opType)) dq = this.g.producer(dq.inputs[0]);
     if (!dq || dq.opType !== 'DequantizeLinear') return undefined;
     const [x, , zp] = dq.inputs;
     let type = zp ? this.g.initializerType(zp) ?? this.info.value(zp)?.dataType : undefined;

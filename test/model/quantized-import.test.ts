@@ -8,7 +8,8 @@ import { type Network, computeLayers, layerMacs } from '../../src/model/ir.js';
 import { asFloat, asQdq, quantizedFormat } from '../../src/onnx/dequantize-model.js';
 import { conv1dAs2d, hasConv1d } from '../../src/onnx/conv1d.js';
 import { GraphView } from '../../src/onnx/graph.js';
-import { DataType } from '../../src/onnx/tensor.js';
+import { DataType, floatTensor, makeTensor, tensorToProto } from '../../src/onnx/tensor.js';
+import { makeNode } from '../../src/onnx/build.js';
 import { conv1dAs2dNet, conv1dNet, convTranspose1dNet, dynamicTwin, floatTwin, qoperatorTwin, quantizeRows, ramp } from '../compat/qmodels.js';
 
 /** The layers without the precision a quantized file states: what must equal the float network's. */
@@ -82,6 +83,28 @@ test('conv1dAs2d keeps node names and leaves 2-D models alone', () => {
   const g = new GraphView(conv1dAs2d(conv1dNet()));
   assert.equal(g.nodes.filter((n) => n.opType === 'Conv').map((n) => [n.name, g.initializerDims(n.inputs[1])]), [['conv1', [8, 4, 1, 5]], ['conv2', [8, 8, 1, 3]]]);
   assert.not.ok(hasConv1d(g.model));
+});
+
+test('a QDQ Conv1d keeps its weight DequantizeLinear next to the 2-D Conv, so the layer keeps its bits', () => {
+  const m = conv1dNet();
+  const g = m.graph!;
+  const w1 = g.initializer!.find((t) => t.name === 'w1')!;
+  g.initializer!.push(tensorToProto('w1q', makeTensor(DataType.INT4, [8, 4, 5], ramp(160, 37).map((v) => Math.round(v * 14)))));
+  g.initializer!.push(tensorToProto('w1s', floatTensor([], [1 / 14])), tensorToProto('xs', floatTensor([], [0.02])));
+  g.initializer!.push(tensorToProto('xz', makeTensor(DataType.UINT8, [], [128])));
+  g.initializer = g.initializer!.filter((t) => t !== w1);
+  g.node!.unshift(
+    makeNode({ op: 'QuantizeLinear', name: 'xq', inputs: ['x', 'xs', 'xz'], outputs: ['xq'] }),
+    makeNode({ op: 'DequantizeLinear', name: 'xdq', inputs: ['xq', 'xs', 'xz'], outputs: ['xd'] }),
+    makeNode({ op: 'DequantizeLinear', name: 'wdq', inputs: ['w1q', 'w1s'], outputs: ['w1'] }),
+  );
+  g.node!.find((n) => n.name === 'conv1')!.input![0] = 'xd';
+  m.opsetImport[0].version = 21;
+  const net = importOnnxModel(m, 'net');
+  const conv1 = net.layers[0];
+  assert.ok(conv1.kind === 'conv');
+  assert.equal([conv1.kernel, conv1.precision], [[1, 5], { a: 8, w: 4 }]);
+  assert.equal(net.input, { c: 4, h: 1, w: 64 });
 });
 
 test('a ConvTranspose after a Conv1d is still refused, with the reason and the layer', () => {
