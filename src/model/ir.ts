@@ -96,6 +96,14 @@ export interface Network {
   input: Shape3;
   /** Topologically ordered. */
   layers: Layer[];
+  /** Set when the model file was already quantized (ONNX import): in which of onnxruntime's forms. */
+  quantized?: SourceQuantization;
+}
+
+export interface SourceQuantization {
+  format: 'QDQ' | 'QOperator' | 'dynamic';
+  /** Activations are quantized while the model runs, each from its own range, not with calibrated scales. */
+  dynamicActivations: boolean;
 }
 
 export function isComputeLayer(l: Layer): l is ComputeLayer {

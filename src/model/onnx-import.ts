@@ -9,6 +9,8 @@ import { GraphView, type OnnxNode, attrFloat, attrInt, nodeLabel } from '../onnx
 import { type IModelProto, decodeModel, int64ToNumber, loadModel } from '../onnx/proto.js';
 import { type ShapeInfo, inferShapes, padAmounts, padModeValue, windowOf } from '../onnx/shapes.js';
 import { DataType, numel } from '../onnx/tensor.js';
+import { conv1dAs2d, hasConv1d } from '../onnx/conv1d.js';
+import { asQdq, quantizedFormat } from '../onnx/dequantize-model.js';
 import {
   type Activation,
   type AddLayer,
@@ -29,17 +31,18 @@ export interface ImportOptions {
   inputDims?: number[];
 }
 
-/** Ops that become IR layers. */
-const QOPERATOR_WHY =
-  'is onnxruntime\'s operator-form (QOperator or dynamic) quantization, which hwq does not read: give hwq the float model ' +
-  '(hwq quantize makes the integer model) or a QDQ model (QuantizeLinear/DequantizeLinear around float Conv, Gemm and MatMul)';
+/** Why the quantizer refuses an already-quantized model it is handed without dequantizing it first. */
+const QUANTIZED_WHY =
+  'belongs to an already-quantized model: quantize the float original, or let `hwq quantize` dequantize the file first';
 
 const QOPERATOR_OPS = ['QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear'];
 
-/** The first node of onnxruntime's operator-form quantization in `nodes`, and why hwq does not read it. */
-export function operatorFormQuantization(nodes: Iterable<{ opType?: string | null; name?: string | null; domain?: string | null }>): { node: string; op: string; why: string } | undefined {
+/** The first node of onnxruntime's operator-form quantization in `nodes`, and why the quantizer does not take it as is. */
+export function operatorFormQuantization(
+  nodes: Iterable<{ opType?: string | null; name?: string | null; domain?: string | null }>,
+): { node: string; op: string; why: string } | undefined {
   for (const n of nodes) {
-    if ((!n.domain || n.domain === 'ai.onnx') && n.opType && QOPERATOR_OPS.includes(n.opType)) return { node: n.name ?? '', op: n.opType, why: QOPERATOR_WHY };
+    if ((!n.domain || n.domain === 'ai.onnx') && n.opType && QOPERATOR_OPS.includes(n.opType)) return { node: n.name ?? '', op: n.opType, why: QUANTIZED_WHY };
   }
   return undefined;
 }
@@ -47,11 +50,6 @@ export function operatorFormQuantization(nodes: Iterable<{ opType?: string | nul
 /** Ops users' models bring that the IR refuses, with the reason and what to do instead. */
 const UNSUPPORTED_WHY: Record<string, string> = {
   ConvTranspose: 'is a transposed convolution (a decoder\'s upsampling), which the Bit Fusion array model does not map; simulate the encoder, or export the upsampling as Resize followed by Conv',
-  QLinearConv: QOPERATOR_WHY,
-  QLinearMatMul: QOPERATOR_WHY,
-  ConvInteger: QOPERATOR_WHY,
-  MatMulInteger: QOPERATOR_WHY,
-  DynamicQuantizeLinear: QOPERATOR_WHY,
   LSTM: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
   GRU: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
   RNN: 'is a recurrent layer, which ONNX import does not unroll; the zoo\'s bf-rnn and bf-lstm model recurrent networks as their per-step matrix products',
@@ -65,12 +63,14 @@ const PASS_OPS = [
   'Div', 'Max', 'Min', 'Mean', 'BatchNormalization', 'InstanceNormalization', 'LRN', 'Dropout', 'Identity',
   'Cast', 'Pad', 'Slice', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Split', 'Gather',
   'Expand', 'Tile', 'Resize', 'Upsample', 'Softmax', 'LogSoftmax', 'ReduceMean', 'ReduceMax', 'ReduceMin',
-  'ReduceSum', 'ReduceL2', 'ArgMax', 'ArgMin', 'LayerNormalization', 'QuantizeLinear', 'DequantizeLinear', 'Shape',
+  'ReduceSum', 'ReduceL2', 'ArgMax', 'ArgMin', 'LayerNormalization', 'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'Shape',
   'Size',
 ];
 export const IMPORT_OPS: readonly string[] = [...LAYER_OPS, ...PASS_OPS].sort();
 /** Ops that only re-index an activation (used to find the un-flattened shape an fc layer reads). */
 const RESHAPE_OPS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+/** Ops between a layer and its bias or activation that leave what the layer computes unchanged. */
+const EPILOGUE_THROUGH = new Set(['Squeeze', 'Unsqueeze', 'QuantizeLinear', 'DequantizeLinear']);
 /** Ops that read an activation but produce a constant (its shape). */
 const SHAPE_ONLY = new Set(['Shape', 'Size']);
 
@@ -82,7 +82,19 @@ export function importOnnx(src: string | Uint8Array, name?: string, opts: Import
   return importOnnxModel(model, netName, what, opts);
 }
 
-export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX model', opts: ImportOptions = {}): Network {
+/**
+ * An already-quantized model is read in its QDQ form (operator forms rewritten, see dequantize-model.ts), whose
+ * quantized types give each layer's bit widths; 1-D convolutions and pools are read as their 2-D forms.
+ */
+export function importOnnxModel(source: IModelProto, name: string, what = 'ONNX model', opts: ImportOptions = {}): Network {
+  const format = quantizedFormat(source);
+  let model = format === 'QOperator' || format === 'dynamic' ? asQdq(source, what) : source;
+  if (hasConv1d(model)) model = conv1dAs2d(model);
+  const net = importGraph(model, name, what, opts);
+  return format ? { ...net, quantized: { format, dynamicActivations: format === 'dynamic' } } : net;
+}
+
+function importGraph(model: IModelProto, name: string, source: string, opts: ImportOptions): Network {
   const g = new GraphView(model);
   if (g.inputs.length !== 1) {
     throw new UserError(`${source}: expected one data input, found ${g.inputs.length}${g.inputs.length ? ` (${g.inputs.map((i) => i.name).join(', ')})` : ''}`);
@@ -108,7 +120,7 @@ export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX
   return {
     name,
     description: `imported from ${source} (opset ${g.opset}, IR version ${int64ToNumber(model.irVersion)}${producer})`,
-    input: networkInput(g, info, dataInput),
+    input: networkInput(g, info, dataInput, b.layers),
     layers: b.layers,
   };
 }
@@ -117,7 +129,11 @@ export function importOnnxModel(model: IModelProto, name: string, source = 'ONNX
  * The input as the network sees it: an NHWC input (TensorFlow exports) that goes straight into a Transpose
  * to NCHW is described by its transposed dims.
  */
-function networkInput(g: GraphView, info: ShapeInfo, input: string): Shape3 {
+function networkInput(g: GraphView, info: ShapeInfo, input: string, layers: Layer[]): Shape3 {
+  // A sequence [N, C, L] into a 1-D convolution (read as 2-D, height 1) is C channels of 1 x L, not the L x C
+  // matrix a rank-3 tensor otherwise stands for.
+  const first = layers.find((l) => l.inputs.includes('input'));
+  if (info.dims.get(input)?.length === 3 && (first?.kind === 'conv' || first?.kind === 'pool') && first.input.h === 1) return first.input;
   const cs = g.consumers(input);
   const t = cs.length === 1 && cs[0].opType === 'Transpose' ? cs[0] : undefined;
   const perm = t?.attrs.get('perm');
@@ -270,6 +286,9 @@ class Importer {
         ep.bias = true;
       } else if ((c.opType === 'Mul' || c.opType === 'Div') && constOperand) {
         // a per-channel scale: folds into the weights
+      } else if (EPILOGUE_THROUGH.has(c.opType)) {
+        // a 1-D convolution read as 2-D returns to its 1-D shape, and a quantized one rounds its output,
+        // before its bias and activation
       } else {
         const a = this.activationOf(c);
         if (a !== undefined) ep.activation = a;
@@ -397,16 +416,20 @@ class Importer {
     return { ...layer, precision };
   }
 
-  /** Bits of the quantized tensor a DequantizeLinear producing `t` reads, if one does. */
+  /** Bits of the quantized tensor a DequantizeLinear producing `t` (through reshapes) reads, if one does. */
   private dequantBits(t: string): number | undefined {
-    const dq = this.g.producer(t);
+    let dq = this.g.producer(t);
+    // Re-indexing keeps the values, so the bits (a 1-D convolution's input unsqueezed after its DequantizeLinear)
+    while (dq && RESHAPE_OPS.has(dq.opType)) dq = this.g.producer(dq.inputs[0]);
     if (!dq || dq.opType !== 'DequantizeLinear') return undefined;
     const [x, , zp] = dq.inputs;
     let type = zp ? this.g.initializerType(zp) ?? this.info.value(zp)?.dataType : undefined;
     type ??= this.g.initializerType(x);
     if (type === undefined) {
       const q = this.g.producer(x);
-      if (q?.opType === 'QuantizeLinear') {
+      if (q?.opType === 'DynamicQuantizeLinear') {
+        type = DataType.UINT8;
+      } else if (q?.opType === 'QuantizeLinear') {
         const qzp = q.inputs[2];
         type = (qzp ? this.g.initializerType(qzp) ?? this.info.value(qzp)?.dataType : undefined) ?? attrInt(q, 'output_dtype', 0);
         // QuantizeLinear without a zero point or output_dtype produces uint8.

@@ -87,7 +87,7 @@ const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'Re
 const OTHER = [
   'Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool',
   'Pad', 'Slice', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Split', 'Constant', 'Shape',
-  'Size', 'Gather', 'ConstantOfShape', 'Expand', 'Range', 'Resize', 'Upsample', 'Tile',
+  'Size', 'Gather', 'ConstantOfShape', 'Expand', 'Range', 'Resize', 'Upsample', 'Tile', 'DynamicQuantizeLinear',
 ];
 
 /** Every op inferShapes handles. */
@@ -154,6 +154,8 @@ function nodeShapes(n: OnnxNode, ins: (number[] | undefined)[], vals: () => (Ten
   };
   if (n.domain && n.domain !== 'ai.onnx') fail(`custom domain '${n.domain}' is not supported`);
   if (UNARY_SAME.has(op)) return n.outputs.map(() => [...x]);
+  // the quantized tensor, then its scale and zero point (scalars)
+  if (op === 'DynamicQuantizeLinear') return [[...x], [], []];
   if (BROADCAST.has(op)) {
     let d: number[] = x;
     for (const y of ins.slice(1)) {

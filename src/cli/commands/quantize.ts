@@ -4,6 +4,8 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { encodeModel, loadModel } from '../../onnx/proto.js';
 import type { Sample } from '../../data/dataset.js';
+import { conv1dAs2d, hasConv1d } from '../../onnx/conv1d.js';
+import { FORMAT_NAMES, type QuantizedFormat, asFloat, quantizedFormat } from '../../onnx/dequantize-model.js';
 import { batches } from '../../data/batches.js';
 import { inputDims, type InputSpec } from '../../data/input-spec.js';
 import { modelInput } from '../../data/model-input.js';
@@ -108,6 +110,8 @@ export function formatQuantReport(rows: Array<LayerReport & { outputSqnrDb?: num
 /** What quantizeFile wrote and measured (also the shape `hwq quantize --json` prints). */
 export interface QuantizeFileResult {
   model: string;
+  /** The quantized form the model file was in, when it was one (it was dequantized to float first). */
+  dequantized: QuantizedFormat | null;
   out: string;
   hwq: string | null;
   precision: string | undefined;
@@ -143,7 +147,11 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
     [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
   );
-  const model = withInputShape(loadModel(a.model), a, a.model);
+  const loaded = loadModel(a.model);
+  const dequantized = quantizedFormat(loaded) ?? null;
+  // An already-quantized file is quantized afresh from the float model it dequantizes to; 1-D convs as 2-D.
+  const float = dequantized ? asFloat(loaded, a.model) : loaded;
+  const model = withInputShape(hasConv1d(float) ? conv1dAs2d(float) : float, a, a.model);
   const input = modelInput(model);
   if (!input) throw new UserError(`${a.model} has no graph input`);
   const wMethod = a['weight-method'] ?? a.method;
@@ -207,7 +215,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   // Everything is computed before the first byte is written: a failure leaves no file behind.
   // Both files or neither: a failing --hwq write must not leave the --out model behind.
   writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
-  return { model: a.model, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds: (Date.now() - t0) / 1000, layers: rows };
+  return { model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds: (Date.now() - t0) / 1000, layers: rows };
 }
 
 export const command: CommandModule<{}, QuantizeArgs> = {
@@ -256,6 +264,7 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     if (a.json) {
       process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     } else {
+      if (r.dequantized) process.stdout.write(`${r.model} is already quantized (${FORMAT_NAMES[r.dequantized]}): dequantized to its float model first\n`);
       process.stdout.write(formatQuantReport(r.layers));
       process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
     }

@@ -50,9 +50,22 @@ function layerRow(net: Network, l: LayerSimResult): string[] {
   ];
 }
 
+/** What the human report says about a model file that was already quantized. */
+export function quantizedNote(net: Network): string | undefined {
+  const q = net.quantized;
+  if (!q) return undefined;
+  if (q.dynamicActivations) {
+    return 'note: dynamically quantized model (DynamicQuantizeLinear + ConvInteger/MatMulInteger): A8W8, activations quantized at run time ' +
+      'from each input\'s range';
+  }
+  return `note: ${q.format} quantized model: per-layer precisions read from its quantized types`;
+}
+
 export function formatSimReport(net: Network, r: NetworkSimResult, perLayer: boolean): string {
   const lines: string[] = [];
   lines.push(`${r.model} on ${r.config} at ${r.precision}, batch ${r.batch} (${r.simulator === 'cycle' ? 'cycle-accurate model' : 'published Bit Fusion analytic model'})`);
+  const note = quantizedNote(net);
+  if (note) lines.push(note);
   lines.push('');
   const layers = perLayer ? r.layers : [...r.layers].sort((a, b) => b.totalCycles - a.totalCycles).slice(0, 5);
   if (!perLayer) lines.push(`Slowest ${layers.length} of ${r.layers.length} compute layers (--per-layer for all):`);
@@ -104,7 +117,7 @@ export const command: CommandModule<{}, SimArgs> = {
     // Most simulations take a fraction of a second: unless asked for, the bar appears only for long ones.
     const bar = progress(`sim ${layers} layers`, wantProgress(argv.progress), argv.progress ? 0 : SIM_PROGRESS_DELAY_MS);
     const r = await driveSteps(simulationSteps(net, cfg, argv.model, argv.batch, precisionOptions(argv, uniform)), layers, bar);
-    if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    if (argv.json) process.stdout.write(JSON.stringify(net.quantized ? { ...r, quantized: net.quantized } : r, null, 2) + '\n');
     else if (argv.csv) process.stdout.write(simCsv(r));
     else process.stdout.write(formatSimReport(net, r, argv['per-layer']));
   },
