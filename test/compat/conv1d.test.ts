@@ -1,7 +1,7 @@
 // Conv1d networks (input [N, C, L], weights [M, C, K]): simulated and quantized as the 2-D convolutions they
 // are (height 1). The quantized QDQ model runs in onnxruntime and stays within quantization error of the
 // float one. Calibration, eval and compare need sequence data, which image folders are not: weight-only
-// quantization is what runs here without it.
+// quantization runs here, and conv1d-npy.test.ts runs the rest on .npy sequences.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
