@@ -7,7 +7,10 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { loadModel, type ModelProto } from '../src/onnx/proto.js';
 import type { Batch } from '../src/data/batches.js';
-import { quantizeModel, type QuantizeOptions } from '../src/quant/quantize.js';
+import type { Recipe } from '../src/quant/pipeline/spec.js';
+import { runRecipe } from '../src/quant/pipeline/run.js';
+import type { QuantRun } from '../src/quant/pipeline/state.js';
+import { findRecipe, reconstructs, searchesClips, tuneRecipe } from '../src/quant/recipes.js';
 import { toQdqBytes } from '../src/quant/qdq.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { pairedTop1 } from '../src/eval/metrics.js';
@@ -36,14 +39,17 @@ export function writeResults(stem: string, rows: ResultRow[]): void {
   writeFileAtomic(resultsPath(stem), stringify(sorted, { header: true, columns: [...RESULT_COLUMNS] }));
 }
 
-export function runOptions(v: Variant, s: Setting, seed: number, calib: Batch[], dims: (b: Batch) => number[], plan: ModelRunConfig): QuantizeOptions {
+/** A variant's recipe with the model's run parameters: the lp exponent and LAPQ's budget. */
+export function runRecipeOf(v: Variant, plan: ModelRunConfig): Recipe {
+  return tuneRecipe(findRecipe(v.recipe), { p: plan.p, lapqEvals: plan.lapqEvals });
+}
+
+/** The run of a setting: first and last layer at 8 bits, the calibration draw, the positions and their seed. */
+export function runOf(s: Setting, seed: number, calib: Batch[], dims: (b: Batch) => number[], plan: ModelRunConfig): QuantRun {
   return {
     aBits: s.a, wBits: s.w, firstLast: 8,
-    weightMethod: v.weightMethod, actMethod: v.actMethod, methodOptions: { p: plan.p, damp: v.damp },
-    ecaq: v.ecaq, biasCorrection: v.biasCorrection, smooth: v.smooth,
     calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: dims },
-    reconstruction: { positions: plan.positions, floatInputs: v.floatInputs ?? false, seed, actFit: v.actFit ?? 'quantized' },
-    lapq: { labels: true, maxEvals: plan.lapqEvals },
+    positions: plan.positions, seed,
   };
 }
 
@@ -82,7 +88,8 @@ export async function measureRun(b: Bench, experiment: string, r: PlannedRun, cf
   const seed = r.seed ?? 0;
   const calib = await b.calibration(r.calib, seed);
   const t1 = Date.now();
-  const { model: q, report } = await quantizeModel(b.model, b.modelPath, b.sm.file, runOptions(r.variant, r.setting, seed, calib, b.dims, cfg));
+  const recipe = runRecipeOf(r.variant, cfg);
+  const { model: q, report } = await runRecipe(b.model, b.modelPath, b.sm.file, recipe, runOf(r.setting, seed, calib, b.dims, cfg));
   const quantSeconds = (Date.now() - t1) / 1000;
   const smoothed = report.filter((l) => l.smoothAlpha !== undefined);
   if (smoothed.length) log(`smoothing per layer: ${smoothed.map((l) => `${l.name} ${l.smoothAlpha ?? 'none'}`).join(', ')}`);
@@ -92,7 +99,7 @@ export async function measureRun(b: Bench, experiment: string, r: PlannedRun, cf
   const paired = pairedTop1(b.float.top1Hits, acc.top1Hits);
   return {
     model: b.sm.file, experiment, setting: r.setting.label, method: r.variant.name, calib_images: String(imageCount(calib)),
-    positions: r.variant.reconstructs ? String(cfg.positions) : '', lapq_evals: r.variant.weightMethod === 'lapq' || r.variant.actMethod === 'lapq' ? String(cfg.lapqEvals) : '',
+    positions: reconstructs(recipe) ? String(cfg.positions) : '', lapq_evals: searchesClips(recipe) ? String(cfg.lapqEvals) : '',
     top1: (100 * acc.top1).toFixed(2), top5: (100 * acc.top5).toFixed(2), float_top1: (100 * b.float.top1).toFixed(2),
     drop: (100 * (b.float.top1 - acc.top1)).toFixed(2), eval_images: String(acc.images),
     quant_seconds: quantSeconds.toFixed(1), eval_seconds: evalSeconds.toFixed(1), session: EXACT_SESSION, seed: String(seed),

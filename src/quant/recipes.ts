@@ -94,6 +94,10 @@ export function reconstructs(recipe: Recipe): boolean {
   return w !== undefined && weightQuantizers({ p: w.p, damp: w.damp }).some((m) => m.name === w.method && m.needsData);
 }
 
+export function weightMethodOf(recipe: Recipe): string | undefined {
+  return recipe.passes.find((p): p is WeightsPass => p.pass === 'weights')?.method;
+}
+
 export function searchesClips(recipe: Recipe): boolean {
   return recipe.passes.some((p) => p.pass === 'lapq');
 }

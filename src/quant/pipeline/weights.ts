@@ -54,6 +54,7 @@ export const weightsPass: PassDef<WeightsPass> = {
     checkP(spec.p);
     checkDamp(spec.damp);
     const wq = findMethod(weightQuantizers(methods(spec)), spec.method, 'weight method');
+    if (spec.damp > 0 && !wq.needsData) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wq.name}`);
     if (spec.fit) findMethod(actQuantizers(methods(spec)), spec.fit.acts, 'activation method');
     const ecaq = recipe.passes.slice(0, index).some((p) => p.pass === 'ecaq');
     if (layerwise(spec, ecaq)) {
