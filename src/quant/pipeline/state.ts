@@ -6,7 +6,7 @@ import type { ActStats } from '../act-stats.js';
 import type { LayerFigures } from '../figures.js';
 import type { LayerSite } from '../prepare.js';
 import type { QuantLayer, QuantModel } from '../types.js';
-import type { PassSpec, Recipe } from './spec.js';
+import type { EcaqScope, PassSpec, Recipe } from './spec.js';
 
 /** What a run quantizes with, apart from the recipe: bit widths, calibration data, sampling. */
 export interface QuantRun {
@@ -49,7 +49,7 @@ export interface QuantState {
   /** The calibrate pass: activation statistics of the float network per layer input tensor. */
   stats?: Map<string, ActStats>;
   /** Passes that act inside the weights pass's fit (smooth, ECAQ before the weights). */
-  inFit: { smooth?: number | 'auto'; ecaq?: 'all' | 'depthwise' };
+  inFit: { smooth?: number | 'auto'; ecaq?: EcaqScope };
   /** ECAQ after the fit: the activation-clip pass gives the depthwise layers per-channel scales. */
   ecaqAfter?: boolean;
   /** The quantized layers (empty until the weights pass), their report rows, and each layer's input means where

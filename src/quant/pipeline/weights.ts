@@ -17,7 +17,7 @@ import type { ActQuant, QuantLayer } from '../types.js';
 import { readsOneChannel } from './ecaq.js';
 import { inputChannels, smoothable, smoothingAlpha, standInAct } from './smooth.js';
 import type { WeightsPass } from './spec.js';
-import { CHANNEL_SAMPLES, DEFAULT_SAMPLE_CAP, type LayerReport, type MeanOf, type PassDef, type QuantState, bitsOf, passIndex, sampling } from './state.js';
+import { CHANNEL_SAMPLES, DEFAULT_SAMPLE_CAP, type LayerReport, type MeanOf, type PassDef, bitsOf, sampling } from './state.js';
 
 /** E[x] of each reduction element from the sampled patches, per group. */
 function patchMeanOf(data: LayerData): MeanOf {
@@ -141,7 +141,3 @@ export const weightsPass: PassDef<WeightsPass> = {
   },
 };
 
-/** The weights pass of a recipe (every recipe has one). */
-export function weightsOf(st: Pick<QuantState, 'recipe'>): WeightsPass {
-  return st.recipe.passes[passIndex(st.recipe, 'weights')] as WeightsPass;
-}
