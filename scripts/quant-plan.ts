@@ -1,7 +1,7 @@
 // What the quantization experiments measure: the precision settings, the method variants (the columns of
 // the comparison table), the per-model run parameters and the experiments (which rows each one needs).
 // Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
-import type { ActFit, BiasCorrection, EcaqScope } from '../src/quant/quantize.js';
+export { BITSPLIT_DAMP } from '../src/quant/recipes.js';
 
 export interface Setting {
   label: string;
@@ -16,21 +16,10 @@ export const SETTINGS: Setting[] = [
 ];
 
 export interface Variant {
+  /** The method's name in the tables and the results' method column. */
   name: string;
-  weightMethod: string;
-  actMethod: string;
-  ecaq?: EcaqScope;
-  biasCorrection?: BiasCorrection;
-  /** Reconstruct each layer from the float network's inputs (the paper's code) instead of the partly quantized one. */
-  floatInputs?: boolean;
-  /** How activation quantization enters the weight fit (src/quant/quantize.ts ActFit); default 'quantized'. */
-  actFit?: ActFit;
-  /** Layer-wise reconstruction on sampled positions (its rows record the positions). */
-  reconstructs?: boolean;
-  /** Ridge towards the float weights in the reconstruction (hwq quantize --damp); default none. */
-  damp?: number;
-  /** Activation smoothing strength, or 'auto' per layer (hwq quantize --smooth); default none. */
-  smooth?: number | 'auto';
+  /** The recipe it runs (src/quant/recipes.ts). */
+  recipe: string;
   /** Only on these models (stems), when the variant changes nothing elsewhere. */
   models?: string[];
   /** A study of one option rather than a method of the comparison table: on the models of STUDY_LIMITS it runs at
@@ -40,48 +29,49 @@ export interface Variant {
 }
 
 const always = () => true;
-/** The damping of the `bitsplit-damp` variant (see reports/quantization/README.md for how it was chosen). */
-export const BITSPLIT_DAMP = 0.01;
 const withActs = (s: Setting) => s.a !== null;
+/** A variant named as its recipe. */
+const same = (name: string, more: Omit<Variant, 'name' | 'recipe'>): Variant => ({ name, recipe: name, ...more });
 
 export const VARIANTS: Variant[] = [
-  { name: 'tflite', weightMethod: 'tflite', actMethod: 'tflite', applies: always },
-  { name: 'mse', weightMethod: 'mse', actMethod: 'mse', applies: always },
-  { name: 'lp', weightMethod: 'lp', actMethod: 'lp', applies: always },
+  same('tflite', { applies: always }),
+  same('mse', { applies: always }),
+  same('lp', { applies: always }),
   // KL calibrates activations only (its weights are tflite's): no weight-only rows.
-  { name: 'kl', weightMethod: 'kl', actMethod: 'kl', applies: withActs },
-  { name: 'tflite+bc', weightMethod: 'tflite', actMethod: 'tflite', biasCorrection: 'weights', applies: always },
-  { name: 'lapq', weightMethod: 'lapq', actMethod: 'lapq', applies: always },
+  same('kl', { applies: withActs }),
+  same('tflite+bc', { applies: always }),
+  same('lapq', { applies: always }),
   // The LAPQ paper's own configuration: bias correction of the weights at every point of the search.
-  { name: 'lapq+bc', study: true, weightMethod: 'lapq', actMethod: 'lapq', biasCorrection: 'weights', applies: always },
-  { name: 'bitsplit', weightMethod: 'bitsplit', actMethod: 'bitsplit', reconstructs: true, applies: always },
-  { name: 'bitsplit+ecaq', weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'all', reconstructs: true, applies: withActs },
+  same('lapq+bc', { study: true, applies: always }),
+  same('bitsplit', { applies: always }),
+  same('bitsplit+ecaq', { applies: withActs }),
   // ECAQ on depthwise layers only (the ResNets have none): there the channel scales fold into the weight scales exactly.
-  { name: 'bitsplit+ecaq-dw', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-float-inputs', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', floatInputs: true, reconstructs: true, applies: (s) => s.w <= 4 },
-  { name: 'bitsplit-unquantized-fit', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'unquantized', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', reconstructs: true, applies: withActs },
-  { name: 'bitsplit+lapq-acts', study: true, weightMethod: 'bitsplit', actMethod: 'lapq', actFit: 'after', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after-kl', study: true, weightMethod: 'bitsplit', actMethod: 'kl', actFit: 'after', reconstructs: true, applies: withActs },
+  same('bitsplit+ecaq-dw', { study: true, models: ['mobilenetv2'], applies: withActs }),
+  same('bitsplit-float-inputs', { study: true, applies: (s) => s.w <= 4 }),
+  same('bitsplit-unquantized-fit', { study: true, applies: withActs }),
+  same('bitsplit-acts-after', { study: true, applies: withActs }),
+  same('bitsplit+lapq-acts', { study: true, applies: withActs }),
+  same('bitsplit-acts-after-kl', { study: true, applies: withActs }),
   // Bit-split with a ridge towards the float weights (--damp), against the calibration draw's noise.
-  { name: 'bitsplit-damp', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', damp: BITSPLIT_DAMP, reconstructs: true, applies: always },
-  { name: 'bitsplit+bc', weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'weights', reconstructs: true, applies: always },
+  same('bitsplit-damp', { study: true, applies: always }),
+  same('bitsplit+bc', { applies: always }),
   // Empirical bias correction: each layer's mean output through the quantized network set to the float one's.
-  { name: 'bitsplit+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', biasCorrection: 'empirical', reconstructs: true, applies: always },
-  { name: 'bitsplit-acts-after+ecaq-dw', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  same('bitsplit+ebc', { study: true, applies: always }),
+  same('bitsplit-acts-after+ecaq-dw', { study: true, models: ['mobilenetv2'], applies: withActs }),
   // Output-error activation clips (omse): with the quantized fit, after the fit, and after it with the depthwise inputs per channel.
-  { name: 'bitsplit-omse', study: true, weightMethod: 'bitsplit', actMethod: 'omse', reconstructs: true, applies: withActs },
-  { name: 'bitsplit-acts-after-omse', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after-omse+ecaq-dw', weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  same('bitsplit-omse', { study: true, applies: withActs }),
+  same('bitsplit-acts-after-omse', { study: true, models: ['mobilenetv2'], applies: withActs }),
+  same('bitsplit-acts-after-omse+ecaq-dw', { models: ['mobilenetv2'], applies: withActs }),
+  // MobileNetV2's best A6W6 (the recipe bitsplit-mnv2): the above with a damped fit.
+  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp', recipe: 'bitsplit-mnv2', study: true, models: ['mobilenetv2'], applies: withActs },
   // The same with SmoothQuant's activation smoothing on the layers that read many channels (alpha 0.5, its default).
-  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, smooth: 0.5, reconstructs: true, models: ['mobilenetv2'], applies: withActs },
+  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth', recipe: 'bitsplit-mnv2-smooth', study: true, models: ['mobilenetv2'], applies: withActs },
   // ... with the strength (or none) chosen per layer by its output error (--smooth auto)
-  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth-auto', study: true, weightMethod: 'bitsplit', actMethod: 'omse', actFit: 'after', ecaq: 'depthwise', damp: BITSPLIT_DAMP, smooth: 'auto', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after+ecaq-dw+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', ecaq: 'depthwise', biasCorrection: 'empirical', reconstructs: true, models: ['mobilenetv2'], applies: withActs },
-  { name: 'bitsplit-acts-after+ebc', study: true, weightMethod: 'bitsplit', actMethod: 'bitsplit', actFit: 'after', biasCorrection: 'empirical', reconstructs: true, applies: withActs },
+  { name: 'bitsplit-acts-after-omse+ecaq-dw-damp-smooth-auto', recipe: 'bitsplit-mnv2-smooth-auto', study: true, models: ['mobilenetv2'], applies: withActs },
+  same('bitsplit-acts-after+ecaq-dw+ebc', { study: true, models: ['mobilenetv2'], applies: withActs }),
+  same('bitsplit-acts-after+ebc', { study: true, applies: withActs }),
   // Power-of-two levels are recommended for M <= 4 bits only (above that they fall back to Bit-split).
-  { name: 'log', weightMethod: 'log', actMethod: 'log', reconstructs: true, applies: (s) => s.w <= 4 },
+  same('log', { applies: (s) => s.w <= 4 }),
 ];
 
 /** Where the study variants run on the slow models: the settings of MobileNetV2's targets, and A4W4. */

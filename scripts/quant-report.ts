@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from './shared-models.js';
+import { findRecipe, weightMethodOf } from '../src/quant/recipes.js';
 import { A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
@@ -30,7 +31,7 @@ function readCsv(path: string): Record<string, string>[] {
 }
 
 /** Every column that is Bit-split weights with some option of the CLI (ECAQ, bias correction, act fit, ...). */
-const BITSPLIT_FAMILY = VARIANTS.filter((v) => v.weightMethod === 'bitsplit').map((v) => v.name);
+const BITSPLIT_FAMILY = VARIANTS.filter((v) => weightMethodOf(findRecipe(v.recipe)) === 'bitsplit').map((v) => v.name);
 
 const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;

@@ -27,6 +27,10 @@ export type { NetworkSimResult, LayerSimResult, SimModelName, Traffic, EnergyBre
 // quantization (`hwq quantize`)
 export { quantizeFile, QUANTIZE_DEFAULTS, type QuantizeFileOptions, type QuantizeFileResult } from './cli/commands/quantize.js';
 export { quantizeModel, type QuantizeOptions as QuantizeModelOptions, type LayerReport } from './quant/quantize.js';
+export { runRecipe } from './quant/pipeline/run.js';
+export type { QuantRun } from './quant/pipeline/state.js';
+export type { Recipe, PassSpec } from './quant/pipeline/spec.js';
+export { RECIPES, findRecipe, parseRecipe, tuneRecipe } from './quant/recipes.js';
 export { toQdqModel } from './quant/qdq.js';
 export { writeHwq, saveHwq } from './quant/hwq-export.js';
 export { loadHwq } from './intmodel/format.js';

@@ -6,13 +6,11 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { withShared } from '../helpers.js';
 import { hwq, hwqAll, userError } from './run-hwq.js';
-import { attr } from '../../src/onnx/attr.js';
+import { imageFolder, tinyCnn } from './quantize-fixtures.js';
 import { buildModel } from '../../src/onnx/build.js';
 import { saveModel } from '../../src/onnx/proto.js';
-import { floatTensor } from '../../src/onnx/tensor.js';
 
 const T = mkdtempSync(join(tmpdir(), 'hwq-quantize-'));
 const MODEL = ['models', 'cifar10-resnet20.onnx'];
@@ -107,35 +105,6 @@ withShared(test, '--int4 with --a4w4 (first/last 4-bit) stores INT4 weights and 
 /** A model with no Conv/Gemm/MatMul: nothing to quantize. */
 function reluOnlyModel(path: string): void {
   saveModel(path, buildModel({ inputs: [{ name: 'x', dims: [1, 3, 32, 32] }], outputs: [{ name: 'y', dims: [1, 3, 32, 32] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] }));
-}
-
-/** A small valid CNN on 3x32x32 inputs (Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm). */
-function tinyCnn(path: string): void {
-  saveModel(path, buildModel({
-    inputs: [{ name: 'x', dims: [1, 3, 32, 32] }],
-    outputs: [{ name: 'y', dims: [1, 10] }],
-    nodes: [
-      { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) } },
-      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
-      { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['p'] },
-      { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
-      { op: 'Gemm', inputs: ['f', 'fw', 'fb'], outputs: ['y'], attrs: { transB: attr.int(1) } },
-    ],
-    initializers: {
-      w: floatTensor([4, 3, 3, 3], Array.from({ length: 108 }, (_, i) => ((i * 37) % 11) / 11 - 0.5)), b: floatTensor([4], [0, 0.1, -0.1, 0.2]),
-      fw: floatTensor([10, 4], Array.from({ length: 40 }, (_, i) => ((i * 13) % 7) / 7 - 0.5)), fb: floatTensor([10]),
-    },
-  }));
-}
-
-/** class-folder images of w x h pixels. */
-function imageFolder(dir: string, w: number, h: number): void {
-  for (const cls of ['a', 'b']) {
-    mkdirSync(join(dir, cls), { recursive: true });
-    const png = new PNG({ width: w, height: h });
-    png.data.fill(128);
-    writeFileSync(join(dir, cls, 'img0.png'), PNG.sync.write(png));
-  }
 }
 
 test('bad input: exit 2, one clear hwq: line, no output files', async () => {

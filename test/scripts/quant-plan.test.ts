@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, drawnRuns, inPlan, modelRunConfig, resultKey } from '../../scripts/quant-plan.js';
+import { checkRecipe } from '../../src/quant/pipeline/run.js';
+import { findRecipe } from '../../src/quant/recipes.js';
 
 const setting = (label: string) => SETTINGS.find((s) => s.label === label)!;
 const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
@@ -66,6 +68,15 @@ test('the target draws repeat compare rows of the targets with other seeds', () 
     for (const d of drawnRuns(stem).filter((x) => x.calib === modelRunConfig(stem).calib)) assert.ok(keys(stem).includes(key(d.setting, d.method, d.calib)), `${stem} ${d.setting} ${d.method}`);
   }
   assert.ok(EXPERIMENT_PLANS['target-seeds'].runs('resnet20').some((r) => r.setting.label === 'A8W4' && r.variant.name === 'bitsplit'));
+});
+
+test('every variant runs a named recipe that passes its checks at every setting it applies to', () => {
+  const calibration = { batches: async function* () {}, count: 0, inputDims: () => [] };
+  for (const v of VARIANTS) {
+    const recipe = findRecipe(v.recipe);
+    for (const s of SETTINGS.filter((x) => v.applies(x))) checkRecipe(recipe, { aBits: s.a, wBits: s.w, firstLast: 8, calibration });
+  }
+  assert.is(variant('bitsplit-acts-after-omse+ecaq-dw-damp').recipe, 'bitsplit-mnv2');
 });
 
 test.run();

@@ -9,7 +9,12 @@ import { FORMAT_NAMES, type QuantizedFormat, asFloat, quantizedFormat } from '..
 import { batches } from '../../data/batches.js';
 import { inputDims, type InputSpec } from '../../data/input-spec.js';
 import { modelInput } from '../../data/model-input.js';
-import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, ECAQ_SCOPES, type EcaqScope, quantizeModel, LayerReport } from '../../quant/quantize.js';
+import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, type QuantizeOptions } from '../../quant/options.js';
+import { ECAQ_SCOPES, type EcaqScope, type Recipe } from '../../quant/pipeline/spec.js';
+import type { LayerReport } from '../../quant/pipeline/state.js';
+import { recipeFromOptions, runFromOptions } from '../../quant/pipeline/from-options.js';
+import { runRecipe } from '../../quant/pipeline/run.js';
+import { RECIPES, describePasses, findRecipe, tuneRecipe } from '../../quant/recipes.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-format.js';
@@ -26,6 +31,8 @@ import { formatTable } from '../table.js';
 
 export interface QuantizeArgs extends PreprocessArgs {
   model: string;
+  recipe?: string;
+  'list-recipes'?: boolean;
   precision?: string;
   method: string;
   'weight-method'?: string;
@@ -118,6 +125,8 @@ export interface QuantizeFileResult {
   weightMethod: string;
   actMethod: string;
   calibrationImages: number;
+  /** The recipe that ran: the named one (with any tuning flags applied), or the one the method flags resolve to. */
+  recipe: Recipe;
   seconds: number;
   layers: Array<LayerReport & { outputSqnrDb?: number }>;
 }
@@ -127,8 +136,23 @@ export interface QuantizeFileResult {
  * returns the per-layer report. Options are the command's flags by name; the ones left out take the command's
  * defaults. Bad options throw UserError.
  */
+/** Flags that choose methods and passes: a recipe sets those itself, so they are refused beside --recipe. */
+const METHOD_FLAGS = ['method', 'weight-method', 'act-method', 'bias-correction', 'ecaq', 'smooth', 'act-fit', 'float-inputs'] as const;
+
+/** The named recipe with the tuning flags the user gave (--p, --damp, --lapq-evals, --lapq-kl) in place of its settings. */
+function namedRecipe(name: string, given: Partial<QuantizeArgs>): Recipe {
+  const recipe = findRecipe(name);
+  const clash = METHOD_FLAGS.find((f) => given[f] !== undefined);
+  if (clash) throw new UserError(`--recipe ${name} sets the methods and passes itself: drop --${clash}, or give the method flags without --recipe`);
+  return tuneRecipe(recipe, { p: given.p, damp: given.damp, lapqEvals: given['lapq-evals'], lapqLabels: given['lapq-kl'] === undefined ? undefined : !given['lapq-kl'] });
+}
+
 export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeFileResult> {
-  const a: QuantizeArgs = { ...QUANTIZE_DEFAULTS, ...opts };
+  // flags left out (or undefined, as yargs passes the ones without a default) take the defaults
+  const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as QuantizeFileOptions;
+  const a: QuantizeArgs = { ...QUANTIZE_DEFAULTS, ...given };
+  if (a.model === undefined) throw new UserError("missing argument: write 'hwq quantize <model>'");
+  if (a.out === undefined) throw new UserError('missing required --out');
   // the command line checks these while parsing; programmatic callers get the same checks here
   for (const [name, min] of [['calib-size', 1], ['seed', 0], ['sqnr-images', 0], ['batch', 1], ['lapq-evals', 10], ['positions', 1]] as const) parseIntArg(name, a[name], min);
   if (a.workers !== undefined) parseIntArg('workers', a.workers, 0);
@@ -156,11 +180,25 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   if (!input) throw new UserError(`${a.model} has no graph input`);
   const wMethod = a['weight-method'] ?? a.method;
   const dataMethod = wMethod === 'lapq' || (weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false);
-  const reconstructs = weightQuantizers({ p: a.p }).find((m) => m.name === wMethod)?.needsData ?? false;
-  if (a.damp > 0 && !reconstructs) throw new UserError(`--damp weights the reconstruction of weight methods that fit layer outputs (bitsplit, log), not weight method ${wMethod}`);
-  const needData = bits.a !== null || a['sqnr-images'] > 0 || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
+  const fromFlags = given.recipe === undefined;
+  const options: Omit<QuantizeOptions, 'calibration' | 'progress'> = {
+    aBits: bits.a,
+    wBits: bits.w,
+    firstLast: a['first-last'],
+    weightMethod: wMethod,
+    actMethod: a['act-method'] ?? a.method,
+    methodOptions: { p: a.p, damp: a.damp },
+    biasCorrection,
+    ecaq,
+    smooth: parseSmooth(a.smooth),
+    lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
+    reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
+  };
+  const recipe = fromFlags ? recipeFromOptions(options) : namedRecipe(given.recipe!, given);
+  // a recipe's passes say themselves when they miss calibration images
+  const needData = bits.a !== null || a['sqnr-images'] > 0 || !fromFlags || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
   if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
-  if ((biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
+  if (fromFlags && (biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
     throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
   }
   let spec: InputSpec | undefined;
@@ -181,18 +219,8 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   let bar = progress('', false);
   let stage = '';
   const t0 = Date.now();
-  const { model: q, report } = await quantizeModel(model, a.model, basename(a.model, '.onnx'), {
-    aBits: bits.a,
-    wBits: bits.w,
-    firstLast: a['first-last'],
-    weightMethod: a['weight-method'] ?? a.method,
-    actMethod: a['act-method'] ?? a.method,
-    methodOptions: { p: a.p, damp: a.damp },
-    biasCorrection,
-    ecaq,
-    smooth: parseSmooth(a.smooth),
-    lapq: { labels: !a['lapq-kl'], maxEvals: a['lapq-evals'] },
-    reconstruction: { positions: a.positions, floatInputs: a['float-inputs'], seed: a.seed, actFit: a['act-fit'] as ActFit },
+  const { model: q, report } = await runRecipe(model, a.model, basename(a.model, '.onnx'), recipe, runFromOptions({
+    ...options,
     calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
     progress: (s, d, t) => {
       if (s !== stage) {
@@ -202,7 +230,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
       }
       bar.update(d, t);
     },
-  });
+  }));
   bar.stop();
   const qdq = toQdqModel(q, { int4: a.int4 });
   const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
@@ -215,19 +243,26 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   // Everything is computed before the first byte is written: a failure leaves no file behind.
   // Both files or neither: a failing --hwq write must not leave the --out model behind.
   writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
-  return { model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, seconds: (Date.now() - t0) / 1000, layers: rows };
+  return { model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, recipe, seconds: (Date.now() - t0) / 1000, layers: rows };
+}
+
+/** --list-recipes: one row per recipe, its passes and what it is. */
+export function formatRecipes(): string {
+  return formatTable([{ header: 'recipe' }, { header: 'passes' }, { header: 'what it is' }], RECIPES.map((r) => [r.name, describePasses(r), r.describe]));
 }
 
 export const command: CommandModule<{}, QuantizeArgs> = {
-  command: 'quantize <model>',
+  command: 'quantize [model]',
   describe: 'Post-training quantization of a float ONNX CNN: QDQ ONNX for onnxruntime and a .hwq integer model',
   builder: (y: Argv) =>
     preprocessOptions(y)
-      .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
+      .positional('model', { type: 'string', describe: 'float ONNX model' })
+      .option('recipe', { type: 'string', requiresArg: true, describe: 'a named recipe of quantization passes (see --list-recipes); --p, --damp, --lapq-evals and --lapq-kl tune it, the method flags are refused beside it' })
+      .option('list-recipes', { type: 'boolean', describe: 'list the named recipes and their passes (with --json: as JSON) and exit' })
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
-      .option('method', { type: 'string', default: QUANTIZE_DEFAULTS.method, describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
-      .option('lapq-kl', { type: 'boolean', default: QUANTIZE_DEFAULTS['lapq-kl'], describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
-      .option('lapq-evals', intOption('lapq-evals', { min: 10, default: QUANTIZE_DEFAULTS['lapq-evals'], describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
+      .option('method', { type: 'string', defaultDescription: QUANTIZE_DEFAULTS.method, describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
+      .option('lapq-kl', { type: 'boolean', defaultDescription: String(QUANTIZE_DEFAULTS['lapq-kl']), describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
+      .option('lapq-evals', intOption('lapq-evals', { min: 10, defaultDescription: String(QUANTIZE_DEFAULTS['lapq-evals']), describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
       .option('calib', {
@@ -241,25 +276,30 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       })
       .option('calib-size', intOption('calib-size', { min: 1, default: QUANTIZE_DEFAULTS['calib-size'], describe: 'calibration images (a seeded sample)' }))
       .option('seed', intOption('seed', { min: 0, default: QUANTIZE_DEFAULTS.seed, describe: 'seed of the calibration sample' }))
-      .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'QDQ ONNX output file (missing folders are created)' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'QDQ ONNX output file (missing folders are created)' })
       .option('hwq', { type: 'string', requiresArg: true, describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
       .option('first-last', firstLastOption(QUANTIZE_DEFAULTS['first-last'] ?? 'none'))
-      .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, default: QUANTIZE_DEFAULTS.p, describe: 'exponent of the lp method' }))
+      .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, defaultDescription: String(QUANTIZE_DEFAULTS.p), describe: 'exponent of the lp method' }))
       .option('int4', { type: 'boolean', default: QUANTIZE_DEFAULTS.int4, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', intOption('sqnr-images', { min: 0, default: QUANTIZE_DEFAULTS['sqnr-images'], describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))
       .option('batch', intOption('batch', { min: 1, default: QUANTIZE_DEFAULTS.batch, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' }))
       .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
       .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
       .option('positions', intOption('positions', { min: 1, default: QUANTIZE_DEFAULTS.positions, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' }))
-      .option('act-fit', { type: 'string', default: QUANTIZE_DEFAULTS['act-fit'], describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
-      .option('damp', numberOption('damp', { min: 0, default: QUANTIZE_DEFAULTS.damp, describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
+      .option('act-fit', { type: 'string', defaultDescription: QUANTIZE_DEFAULTS['act-fit'], describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
+      .option('damp', numberOption('damp', { min: 0, defaultDescription: String(QUANTIZE_DEFAULTS.damp), describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
       .option('smooth', { type: 'string', describe: "with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer by its output error with both sides quantized" })
-      .option('float-inputs', { type: 'boolean', default: QUANTIZE_DEFAULTS['float-inputs'], describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
+      .option('float-inputs', { type: 'boolean', defaultDescription: String(QUANTIZE_DEFAULTS['float-inputs']), describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .option('progress', progressOption)
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
-      .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)') as unknown as Argv<QuantizeArgs>,
+      .example('hwq quantize mobilenetv2.onnx --w4 --out w4.onnx', 'weight-only 4-bit (no calibration needed)')
+      .example('hwq quantize mobilenetv2.onnx --a6w6 --recipe bitsplit-mnv2 --calib DIR --out q.onnx', 'the recipe of MobileNetV2\'s best A6W6 result') as unknown as Argv<QuantizeArgs>,
   handler: async (a) => {
+    if (a['list-recipes']) {
+      process.stdout.write(a.json ? JSON.stringify(RECIPES, null, 2) + '\n' : formatRecipes());
+      return;
+    }
     const r = await quantizeFile(a);
     if (a.json) {
       process.stdout.write(JSON.stringify(r, null, 2) + '\n');

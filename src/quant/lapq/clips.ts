@@ -6,7 +6,7 @@ import { GraphView } from '../../onnx/graph.js';
 import { type ActStats, type Histogram, magnitudeHistogram } from '../act-stats.js';
 import { bestClipHistogram, positiveLevels } from '../clip-search.js';
 import { fromChannels, toChannels } from '../methods.js';
-import { actQuantFor } from '../quantize.js';
+import { actQuantFor } from '../figures.js';
 import type { QuantLayer, QuantModel } from '../types.js';
 
 export interface ClipState {

@@ -1,0 +1,59 @@
+// The quantizer as a pipeline of named passes over one state (state.ts):
+//   prepare -> [smooth] -> [calibrate] -> [ecaq] -> weights -> [ecaq] -> [acts] -> [lapq] -> [empirical-bias] -> export
+// prepare (fold BatchNorm, find the layers, check the bit widths) and export (the QuantModel the QDQ and .hwq
+// writers take) always run; a recipe (src/quant/recipes.ts) lists the passes between them with their settings.
+// Every pass first checks its preconditions against the recipe and the run (all of them before any pass does
+// work), then transforms the state and adds its columns to the per-layer report.
+//
+// Adding a quantization option is one pass plus one recipe entry: give the pass a spec type in spec.ts (its name
+// and JSON settings) and a PassDef module here (check: its preconditions, with the flag names the user typed in
+// the messages; apply: the state in, the state out), register it in PASSES below and in PASS_NAMES, then name a
+// recipe in src/quant/recipes.ts that uses it (and, for a command-line flag, map the flag in from-options.ts).
+import type { ModelProto } from '../../onnx/proto.js';
+import { checkBits } from '../bits.js';
+import { prepareModel } from '../prepare.js';
+import type { QuantModel } from '../types.js';
+import { actsPass } from './acts.js';
+import { calibratePass } from './calibrate.js';
+import { ecaqPass } from './ecaq.js';
+import { empiricalBiasPass } from './empirical-bias.js';
+import { lapqPass } from './lapq.js';
+import { smoothPass } from './smooth.js';
+import type { PassSpec, Recipe } from './spec.js';
+import { type LayerReport, type PassDef, type QuantRun, type QuantState, exportModel } from './state.js';
+import { weightsPass } from './weights.js';
+import { UserError } from '../../errors.js';
+
+const PASSES: { [K in PassSpec['pass']]: PassDef<Extract<PassSpec, { pass: K }>> } = {
+  calibrate: calibratePass,
+  smooth: smoothPass,
+  ecaq: ecaqPass,
+  weights: weightsPass,
+  acts: actsPass,
+  lapq: lapqPass,
+  'empirical-bias': empiricalBiasPass,
+};
+
+function passOf(spec: PassSpec): PassDef<PassSpec> {
+  return PASSES[spec.pass] as PassDef<PassSpec>;
+}
+
+/** The checks of prepare and of every pass of `recipe`, in order, before any work. */
+export function checkRecipe(recipe: Recipe, run: QuantRun): void {
+  checkBits(run.wBits, 'weight bit width');
+  if (run.aBits !== null) checkBits(run.aBits, 'activation bit width');
+  if (run.firstLast !== null) checkBits(run.firstLast, 'first/last layer bit width');
+  if (recipe.passes.filter((p) => p.pass === 'weights').length !== 1) throw new UserError(`recipe ${recipe.name} must have exactly one weights pass`);
+  recipe.passes.forEach((spec, index) => passOf(spec).check(spec, { recipe, index, run }));
+}
+
+export async function runRecipe(source: ModelProto, what: string, name: string, recipe: Recipe, run: QuantRun): Promise<{ model: QuantModel; report: LayerReport[] }> {
+  checkRecipe(recipe, run);
+  const prep = prepareModel(source, what);
+  let st: QuantState = {
+    source, what, name, recipe, run, prepared: prep.model, sites: prep.layers, inFit: {},
+    layers: [], report: [], meanOf: [], weightMethod: '', actMethod: 'none',
+  };
+  for (const spec of recipe.passes) st = await passOf(spec).apply(st, spec);
+  return { model: exportModel(st), report: st.report };
+}
