@@ -13,19 +13,10 @@ import { UserError } from '../errors.js';
 import { isImageName, type RawImage } from './image.js';
 import { idxLabelsPathFor, isIdxImagesName, readIdxFile } from './idx.js';
 import { isNpyData, openNpy } from './npy-dataset.js';
-import type { NpyHeader } from './npy.js';
+import type { Sample, SampleSource } from './sample.js';
 import { sample, stratifiedSample, validateSampling, type SamplingOptions } from './sampling.js';
 
-/** An image file, decoded pixels, or sample `index` of an .npy file (whose header is read once, when opened). */
-export type SampleSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'pixels'; id: string; image: RawImage }
-  | { kind: 'tensor'; path: string; index: number; header: NpyHeader };
-
-export interface Sample {
-  source: SampleSource;
-  label: number;
-}
+export type { Sample, SampleSource } from './sample.js';
 
 export type Layout = 'idx' | 'labels-file' | 'class-folders' | 'synset-names' | 'npy';
 

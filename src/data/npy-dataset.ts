@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { count, readNpy, readNpyHeader } from './npy.js';
-import type { Sample } from './dataset.js';
+import type { Sample } from './sample.js';
 
 /** Label files looked for inside a folder of .npy samples when --labels is not given. */
 export const NPY_LABEL_FILES = ['labels.txt', 'labels.npy'];
