@@ -6,9 +6,6 @@
 import { UserError } from '../errors.js';
 import { mulberry32 } from '../random.js';
 
-// Sampling callers draw their own numbers from the same generator.
-export { mulberry32, randInt } from '../random.js';
-
 export interface SamplingOptions {
   limit?: number;
   seed?: number;

@@ -3,7 +3,6 @@
 // histograms). All are pure functions.
 import { Histogram } from './act-stats.js';
 
-export { positiveLevels } from '../intmodel/grid.js';
 
 /** Quantize-dequantize of a magnitude v >= 0 with `levels` steps up to `clip`. */
 function qdq(v: number, clip: number, levels: number): number {

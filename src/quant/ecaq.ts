@@ -2,7 +2,8 @@
 // gets its own scale beta[c] (the MSE clip of that channel's values / levels); the layer's float weights take
 // beta (W_beta[:, c] = beta[c] W[:, c]) and its sampled inputs become the integer codes round(x / beta[c]), so the
 // weight method then learns the mapping from the codes the layer will really see to the float output.
-import { bestClipHistogram, positiveLevels } from './clip-search.js';
+import { bestClipHistogram } from './clip-search.js';
+import { positiveLevels } from '../intmodel/grid.js';
 import type { Histogram } from './act-stats.js';
 import type { LayerData } from './layer-data.js';
 import type { LayerSite } from './prepare.js';

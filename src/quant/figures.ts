@@ -2,6 +2,7 @@
 // the passes, LAPQ and the report share.
 import type { LayerSite } from './prepare.js';
 import type { ActQuant, QuantLayer } from './types.js';
+import { positiveLevels } from '../intmodel/grid.js';
 
 export function sqnrDb(ref: ArrayLike<number>, approx: (i: number) => number): number {
   let s = 0, n = 0;
@@ -13,13 +14,8 @@ export function sqnrDb(ref: ArrayLike<number>, approx: (i: number) => number): n
   return n === 0 ? Infinity : 10 * Math.log10(s / n);
 }
 
-/** Largest integer code of an activation quantizer (the clip is this many steps). */
-export function actLevels(bits: number, signed: boolean): number {
-  return signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-}
-
 export function actQuantFor(clip: number, bits: number, signed: boolean): ActQuant {
-  const levels = actLevels(bits, signed);
+  const levels = positiveLevels(bits, signed);
   const scale = clip > 0 ? clip / levels : 1;
   return { bits, signed, scale, zeroPoint: 0 };
 }
@@ -42,7 +38,7 @@ export interface LayerFigures {
 }
 
 export function layerFigures(s: LayerSite, l: QuantLayer): LayerFigures {
-  const levels = l.act ? actLevels(l.act.bits, l.act.signed) : 0;
+  const levels = l.act ? positiveLevels(l.act.bits, l.act.signed) : 0;
   return {
     aScale: l.act ? l.act.scale : null,
     aClip: l.act ? l.act.scale * levels : null,

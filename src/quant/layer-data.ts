@@ -3,7 +3,7 @@
 // the float layer's output y before bias. Positions are drawn once per layer with a seeded generator, so a
 // run is repeatable bit for bit.
 import type { ComputeLayer } from '../model/ir.js';
-import { mulberry32 } from '../data/sampling.js';
+import { mulberry32 } from '../random.js';
 
 /** One group's problem: X is N x D (row-major), Y is N x OC. */
 export interface GroupData {

@@ -3,7 +3,8 @@
 // calibration statistics. New methods (Bit-split, log, LAPQ) register here without touching the pipeline.
 import { UserError, unknownChoice } from '../errors.js';
 import { ActStats, magnitudeHistogram, weightedChannelHistogram } from './act-stats.js';
-import { bestClipHistogram, bestClipValues, klClip, positiveLevels } from './clip-search.js';
+import { bestClipHistogram, bestClipValues, klClip } from './clip-search.js';
+import { positiveLevels } from '../intmodel/grid.js';
 import type { LayerSite } from './prepare.js';
 import type { LayerData } from './layer-data.js';
 import { solveLayer, type ReconMethod } from './bitsplit/solve-layer.js';

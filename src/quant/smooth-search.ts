@@ -7,7 +7,8 @@
 // lowest wins; leaving the layer unsmoothed is a candidate, so the proxy never prefers a smoothing it scores
 // worse than none.
 import { buildProblems, reconstructionError } from './bitsplit/gram.js';
-import { bestClipValues, positiveLevels } from './clip-search.js';
+import { bestClipValues } from './clip-search.js';
+import { positiveLevels } from '../intmodel/grid.js';
 import { foldBeta } from './ecaq.js';
 import type { LayerData } from './layer-data.js';
 import { quantizePerChannel, toChannels } from './methods.js';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type AssignmentProblem, enumerateAssignment, evaluateChoice, solveAssignment, toLpFormat } from '../../src/codesign/assignment.js';
-import { mulberry32 } from '../../src/data/sampling.js';
+import { mulberry32 } from '../../src/random.js';
 import { UserError } from '../../src/errors.js';
 
 /** Layers with 3..9 candidates whose damage falls and cost rises with the bits, as real tables do, plus noise. */

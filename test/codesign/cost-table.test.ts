@@ -7,7 +7,7 @@ import { getPreset } from '../../hw/presets.js';
 import { getNetwork } from '../../src/model/zoo.js';
 import { computeLayers } from '../../src/model/ir.js';
 import { simulateNetwork } from '../../sim/simulate.js';
-import { mulberry32 } from '../../src/data/sampling.js';
+import { mulberry32 } from '../../src/random.js';
 import { hwq } from '../cli/run-hwq.js';
 import { tempDir } from '../helpers.js';
 

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ActStatsCollector, magnitudeHistogram } from '../../src/quant/act-stats.js';
-import { bestClipHistogram, bestClipValues, histogramError, klClip, positiveLevels } from '../../src/quant/clip-search.js';
+import { bestClipHistogram, bestClipValues, histogramError, klClip } from '../../src/quant/clip-search.js';
+import { positiveLevels } from '../../src/intmodel/grid.js';
 import { actQuantizers, quantizePerChannel, weightQuantizers, toChannels, fromChannels } from '../../src/quant/methods.js';
 import type { LayerSite } from '../../src/quant/prepare.js';
 import { rng } from '../helpers.js';

@@ -14,7 +14,8 @@ import { type QuantizeOptions, quantizeModel } from '../../src/quant/quantize.js
 import { toQdqModel } from '../../src/quant/qdq.js';
 import { channelMaxAbs, smoothingScales, weightMaxAbsPerInput } from '../../src/quant/smooth.js';
 import { SMOOTH_CANDIDATES, chooseSmoothing, smoothedLayerError } from '../../src/quant/smooth-search.js';
-import { bestClipValues, positiveLevels } from '../../src/quant/clip-search.js';
+import { bestClipValues } from '../../src/quant/clip-search.js';
+import { positiveLevels } from '../../src/intmodel/grid.js';
 import { fakeQuantize } from '../../src/quant/qdq.js';
 import type { LayerSite } from '../../src/quant/prepare.js';
 import { formatQuantReport } from '../../src/cli/commands/quantize.js';

@@ -17,7 +17,7 @@ import { runRecipe } from '../../quant/pipeline/run.js';
 import { RECIPES, describePasses, findRecipe, tuneRecipe } from '../../quant/recipes.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
 import { toQdqModel } from '../../quant/qdq.js';
-import { writeHwq } from '../../quant/hwq-format.js';
+import { writeHwq } from '../../quant/hwq-export.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
 import { parseBits, parseFirstLast } from '../../../sim/precision.js';

@@ -4,7 +4,8 @@
 // the clipping (not only the gain). The search vector holds log-clips and log-multipliers (positivity).
 import { GraphView } from '../../onnx/graph.js';
 import { type ActStats, type Histogram, magnitudeHistogram } from '../act-stats.js';
-import { bestClipHistogram, positiveLevels } from '../clip-search.js';
+import { bestClipHistogram } from '../clip-search.js';
+import { positiveLevels } from '../../intmodel/grid.js';
 import { fromChannels, toChannels } from '../methods.js';
 import { actQuantFor } from '../figures.js';
 import type { QuantLayer, QuantModel } from '../types.js';

@@ -7,7 +7,8 @@ import { UserError } from '../../errors.js';
 import type { ActStats } from '../act-stats.js';
 import { calibrate } from '../calibrate.js';
 import { channelScale, ecaqAct, foldBetaIntoScales } from '../ecaq.js';
-import { actLevels, actQuantFor, dequantizedWeight } from '../figures.js';
+import { actQuantFor, dequantizedWeight } from '../figures.js';
+import { positiveLevels } from '../../intmodel/grid.js';
 import { type ActQuantizer, actQuantizers, channelEnergyFor, findMethod } from '../methods.js';
 import { toQdqModel } from '../qdq.js';
 import type { QuantLayer } from '../types.js';
@@ -78,7 +79,7 @@ async function onQuantizedNetwork(st: QuantState, aq: ActQuantizer): Promise<Qua
   });
   const report = st.report.map((r, i) => {
     const a = layers[i].act!;
-    return { ...r, aBits: a.bits, aSigned: a.signed, aScale: a.scale, aClip: a.scale * actLevels(a.bits, a.signed) };
+    return { ...r, aBits: a.bits, aSigned: a.signed, aScale: a.scale, aClip: a.scale * positiveLevels(a.bits, a.signed) };
   });
   return { ...st, layers, report, actMethod: aq.name };
 }

@@ -4,7 +4,7 @@
 // activation-clip pass then calibrates the divided inputs on the weight-quantized network.
 import { UserError } from '../../errors.js';
 import type { ActStats } from '../act-stats.js';
-import { positiveLevels } from '../clip-search.js';
+import { positiveLevels } from '../../intmodel/grid.js';
 import type { LayerData } from '../layer-data.js';
 import { weightQuantizers } from '../methods.js';
 import type { LayerSite } from '../prepare.js';

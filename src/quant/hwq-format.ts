@@ -1,1 +1,0 @@
-export { writeHwq } from './hwq-export.js';
