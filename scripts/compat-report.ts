@@ -90,6 +90,25 @@ function readSources(dir: string): Map<string, string> {
   }));
 }
 
+/** Presets tried, in order, on a model whose input size matches none: the 3-channel and the 1-channel one. */
+const RETRY_PRESETS = ['imagenet', 'fashion-mnist'];
+
+/**
+ * A data command's outcome; when it is refused only because no preset matches the input size, the same command
+ * with `--preprocess` set (the remedy the refusal names), so the table shows whether the model then runs.
+ */
+async function withPresetRetry(args: string[], path: string, ok: (stdout: string) => string): Promise<Outcome> {
+  const first = outcomeOf(await hwq(args), path, ok);
+  if (first.kind !== 'refused' || !first.reason.includes('no preprocessing preset matches')) return first;
+  let fallback: Outcome = first;
+  for (const preset of RETRY_PRESETS) {
+    const o = outcomeOf(await hwq([...args, '--preprocess', preset]), path, ok);
+    if (o.kind === 'ok') return { kind: 'ok', detail: `with --preprocess ${preset}${o.detail ? `, ${o.detail}` : ''}` };
+    if (fallback === first) fallback = o.kind === 'refused' ? { kind: 'refused', reason: `with --preprocess ${preset}: ${o.reason}` } : o;
+  }
+  return fallback;
+}
+
 async function reportOne(path: string, calib: string, tmp: string, sources: Map<string, string>): Promise<Row> {
   const file = basename(path);
   const d = describe(path);
@@ -103,8 +122,8 @@ async function reportOne(path: string, calib: string, tmp: string, sources: Map<
   const q = join(tmp, `${file.replace(/\.onnx$/i, '')}-q.onnx`);
   // Calibration images fit image inputs only: other models get weight-only quantization, which needs no data.
   const bits = d.image ? ['--a8w8', '--calib', calib, '--calib-size', '4', '--sqnr-images', '0'] : ['--w8'];
-  const quantize = outcomeOf(
-    await hwq(['quantize', path, ...bits, '--method', 'tflite', '--out', q, '--json', '--no-progress']),
+  const quantize = await withPresetRetry(
+    ['quantize', path, ...bits, '--method', 'tflite', '--out', q, '--json', '--no-progress'],
     path,
     (out) => {
       const r = JSON.parse(out);
@@ -112,7 +131,7 @@ async function reportOne(path: string, calib: string, tmp: string, sources: Map<
     },
   );
   const evaluation: Outcome = d.image
-    ? outcomeOf(await hwq(['eval', path, '--data', calib, '--limit', '10', '--json', '--no-progress']), path,
+    ? await withPresetRetry(['eval', path, '--data', calib, '--limit', '10', '--json', '--no-progress'], path,
       (out) => `top-1 ${(100 * JSON.parse(out).top1).toFixed(0)}% on 10 images`)
     : { kind: 'skipped', reason: 'not an image classifier input (one [N, C, H, W] input)' };
   return { file, source: sources.get(file) ?? '', exporter: d.exporter, opset: d.opset, input: d.input, layers, sim, quantize, eval: evaluation };
@@ -147,7 +166,9 @@ export function markdown(rows: Row[], dir: string, calib: string): string {
     '```',
     '',
     'Calibration and eval images: CIFAR-10 test images (class folders); each model\'s preprocessing is the preset',
-    'matching its input size, so eval accuracies say only that the model ran, not how good it is.',
+    'matching its input size, or, when none does, the command again with `--preprocess imagenet` (then',
+    '`fashion-mnist`), the remedy hwq\'s refusal names: images are resized and center-cropped to the model\'s H x W.',
+    'Eval accuracies say only that the model ran, not how good it is.',
     '',
   ];
   return lines.join('\n');

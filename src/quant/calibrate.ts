@@ -25,7 +25,9 @@ export async function calibrate(model: ModelProto, tensors: string[], data: Asyn
   try {
     for await (const b of data) {
       // Graph inputs that are also exposed (the first layer reads the image) come from the batch itself.
-      const out = await session.run({ [inputName]: { dims: inputDims(b), data: b.data } }, unique.filter((t) => t !== inputName));
+      // A network of one layer exposes nothing but its input: onnxruntime then has nothing to fetch.
+      const fetch = unique.filter((t) => t !== inputName);
+      const out = fetch.length ? await session.run({ [inputName]: { dims: inputDims(b), data: b.data } }, fetch) : new Map();
       for (const t of unique) {
         const v = t === inputName ? b.data : out.get(t)?.data;
         if (!(v instanceof Float32Array)) throw new UserError(`calibration: tensor '${t}' is not float32`);
