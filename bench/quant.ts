@@ -7,7 +7,7 @@ import { PRESETS } from '../src/data/preprocess.js';
 import { quantizeModel } from '../src/quant/quantize.js';
 import { toQdqBytes } from '../src/quant/qdq.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { sharedPath } from '../scripts/shared-models.js';
+import { sharedPath } from '../src/experiments/shared-models.js';
 
 /** Peak resident memory while `fn` runs, sampled every 50 ms. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMB: number; seconds: number }> {

@@ -7,9 +7,9 @@
 //   --list: print the runs still to do (setting, method, images, seed) and exit
 //   --stale: also re-run the rows measured before the exact sessions (no 'exact' in their session column)
 //   model: a substring of a shared model file (resnet20, resnet32, mobilenetv2)
-import { SHARED_MODELS, type SharedModel } from './shared-models.js';
-import { EXACT_SESSION, EXPERIMENT_PLANS, SETTINGS, VARIANTS, modelStem, resultKey } from './quant-plan.js';
-import { measureRun, openBench, readResults, writeResults } from './quant-runner.js';
+import { SHARED_MODELS, type SharedModel } from '../src/experiments/shared-models.js';
+import { EXACT_SESSION, EXPERIMENT_PLANS, SETTINGS, VARIANTS, modelStem, resultKey } from '../src/experiments/plan.js';
+import { measureRun, openBench, readResults, writeResults } from '../src/experiments/runner.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

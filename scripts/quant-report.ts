@@ -8,9 +8,9 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
-import { SHARED_MODELS } from './shared-models.js';
+import { SHARED_MODELS } from '../src/experiments/shared-models.js';
 import { findRecipe, weightMethodOf } from '../src/quant/recipes.js';
-import { A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from './quant-plan.js';
+import { A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from '../src/experiments/plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     'baselines-mobilenetv2.csv, measured with 256 images).',
     'A blank cell was not measured yet; `-` does not apply or is not in the plan: every column but',
     `${VARIANTS.filter((v) => !v.study).map((v) => `\`${v.name}\``).join(', ')} studies one option of Bit-split and runs on`,
-    `${Object.entries(STUDY_LIMITS).map(([m, l]) => `${m} at ${l.join(', ')}`).join('; ')} only (scripts/quant-plan.ts).`,
+    `${Object.entries(STUDY_LIMITS).map(([m, l]) => `${m} at ${l.join(', ')}`).join('; ')} only (src/experiments/plan.ts).`,
     'The best cell of each row is in bold.',
     '',
     `Sessions: since 2026-11-27 every QDQ model runs with its weight dequantization folded and, with quantized activations,`,

@@ -1,5 +1,5 @@
 // Re-measures cells of reports/quantization/results-<model>.csv (the rows behind comparison.csv) with the quantizer
-// as it is now, with the runner's seeds, calibration draws, positions and evaluation (quant-runner.ts), and
+// as it is now, with the runner's seeds, calibration draws, positions and evaluation (src/experiments/runner.ts), and
 // prints expected against measured top-1; exits 1 when any cell differs at the hundredth. The table is written to
 // reports/quantization/reproduction.md.
 //
@@ -10,9 +10,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/fsutil.js';
-import { SHARED_MODELS } from './shared-models.js';
-import { EXPERIMENT_PLANS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow } from './quant-plan.js';
-import { RESULTS_DIR, measureRun, openBench, readResults, type Bench } from './quant-runner.js';
+import { SHARED_MODELS } from '../src/experiments/shared-models.js';
+import { EXPERIMENT_PLANS, SETTINGS, VARIANTS, modelStem, resultKey, type ResultRow } from '../src/experiments/plan.js';
+import { RESULTS_DIR, measureRun, openBench, readResults, type Bench } from '../src/experiments/runner.js';
 
 interface Cell { stem: string; experiment: string; setting: string; method: string }
 

@@ -12,9 +12,9 @@ import { prepareModel } from '../src/quant/prepare.js';
 import { addChanges, integerChange, roundAtScales, type IntegerChange } from '../src/quant/weight-change.js';
 import { renderSvg } from '../src/report/chart.js';
 import { writeFileAtomic } from '../src/fsutil.js';
-import { decodeAll, inputDims } from './cached-eval.js';
-import { SHARED_MODELS, sharedPath } from './shared-models.js';
-import { SETTINGS, modelRunConfig, modelStem } from './quant-plan.js';
+import { decodeAll, inputDims } from '../src/experiments/cached-eval.js';
+import { SHARED_MODELS, sharedPath } from '../src/experiments/shared-models.js';
+import { SETTINGS, modelRunConfig, modelStem } from '../src/experiments/plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 const SCALE_LAYER = 15;

@@ -2,9 +2,9 @@
 // and benchmark scripts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PresetName } from '../src/data/preprocess.js';
+import type { PresetName } from '../data/preprocess.js';
 
-export const SHARED_DIR = process.env.HWQ_SHARED ?? join(import.meta.dirname, '..', '..', '..', 'shared');
+export const SHARED_DIR = process.env.HWQ_SHARED ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared');
 
 export interface SharedModel {
   file: string;

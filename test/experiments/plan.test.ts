@@ -2,7 +2,7 @@
 // scope shows up here before it silently drops cells from the comparison table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, drawnRuns, inPlan, modelRunConfig, resultKey } from '../../scripts/quant-plan.js';
+import { EXPERIMENT_PLANS, SETTINGS, STUDY_LIMITS, VARIANTS, drawnRuns, inPlan, modelRunConfig, resultKey } from '../../src/experiments/plan.js';
 import { checkRecipe } from '../../src/quant/pipeline/run.js';
 import { findRecipe } from '../../src/quant/recipes.js';
 

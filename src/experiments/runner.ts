@@ -1,24 +1,24 @@
 // How the quantization experiments quantize and measure one run: the shared model with its decoded test set and
-// float accuracy, the calibration draw of a run, its quantizer options and the result row. Used by the runner
-// (quant-experiments.ts), which keeps the rows, and by quant-reproduce.ts, which re-measures rows it already has.
+// float accuracy, the calibration draw of a run, its quantizer options and the result row. Used by
+// scripts/quant-experiments.ts, which keeps the rows, and scripts/quant-reproduce.ts, which re-measures them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { loadModel, type ModelProto } from '../src/onnx/proto.js';
-import type { Batch } from '../src/data/batches.js';
-import type { Recipe } from '../src/quant/pipeline/spec.js';
-import { runRecipe } from '../src/quant/pipeline/run.js';
-import type { QuantRun } from '../src/quant/pipeline/state.js';
-import { findRecipe, reconstructs, searchesClips, tuneRecipe } from '../src/quant/recipes.js';
-import { toQdqBytes } from '../src/quant/qdq.js';
-import { writeFileAtomic } from '../src/fsutil.js';
-import { pairedTop1 } from '../src/eval/metrics.js';
+import { loadModel, type ModelProto } from '../onnx/proto.js';
+import type { Batch } from '../data/batches.js';
+import type { Recipe } from '../quant/pipeline/spec.js';
+import { runRecipe } from '../quant/pipeline/run.js';
+import type { QuantRun } from '../quant/pipeline/state.js';
+import { findRecipe, reconstructs, searchesClips, tuneRecipe } from '../quant/recipes.js';
+import { toQdqBytes } from '../quant/qdq.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { pairedTop1 } from '../eval/metrics.js';
 import { accuracy, decodeAll, imageCount, inputDims, type Accuracy } from './cached-eval.js';
 import { sharedPath, type SharedModel } from './shared-models.js';
-import { EXACT_SESSION, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ModelRunConfig, type PlannedRun, type ResultRow, type Setting, type Variant } from './quant-plan.js';
+import { EXACT_SESSION, RESULT_COLUMNS, SETTINGS, VARIANTS, modelStem, resultKey, type ModelRunConfig, type PlannedRun, type ResultRow, type Setting, type Variant } from './plan.js';
 
-export const RESULTS_DIR = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
+export const RESULTS_DIR = join(import.meta.dirname, '..', '..', '..', 'reports', 'quantization');
 
 export function resultsPath(stem: string): string {
   return join(RESULTS_DIR, `results-${stem}.csv`);

@@ -1,7 +1,7 @@
 // What the quantization experiments measure: the precision settings, the method variants (the columns of
 // the comparison table), the per-model run parameters and the experiments (which rows each one needs).
-// Shared by the runner (quant-experiments.ts) and the report (quant-report.ts).
-export { BITSPLIT_DAMP } from '../src/quant/recipes.js';
+// Shared by the experiment drivers in scripts/ (quant-experiments.ts, quant-report.ts, quant-reproduce.ts) and the benchmark.
+export { BITSPLIT_DAMP } from '../quant/recipes.js';
 
 export interface Setting {
   label: string;

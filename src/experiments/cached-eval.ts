@@ -1,11 +1,11 @@
 // Decoded image sets kept in memory and top-1/top-5 of a model over them: the report scripts quantize many
 // models of one network, so the images are decoded once and every model is run by onnxruntime on the same
 // tensors.
-import { openModel } from '../src/onnx/run.js';
-import { openDataSet } from '../src/data/dataset.js';
-import { batches, type Batch } from '../src/data/batches.js';
-import { PRESETS, type PresetName } from '../src/data/preprocess.js';
-import { addBatch, emptyCounts } from '../src/eval/metrics.js';
+import { openModel } from '../onnx/run.js';
+import { openDataSet } from '../data/dataset.js';
+import { batches, type Batch } from '../data/batches.js';
+import { PRESETS, type PresetName } from '../data/preprocess.js';
+import { addBatch, emptyCounts } from '../eval/metrics.js';
 
 export async function decodeAll(path: string, preset: PresetName, opts: { limit?: number; seed?: number }): Promise<Batch[]> {
   const ds = openDataSet(path, opts);
