@@ -1,5 +1,5 @@
 // Named quantization recipes: the methods of the comparison table (reports/quantization/comparison.md) and the
-// studies of scripts/quant-plan.ts as lists of passes with their settings (src/quant/pipeline/spec.ts). A recipe
+// studies of src/experiments/plan.ts as lists of passes with their settings (src/quant/pipeline/spec.ts). A recipe
 // is plain JSON: `hwq quantize --recipe NAME` runs one, `--list-recipes` lists them, the --json output records the
 // one that ran. A new option is one pass (src/quant/pipeline/run.ts says how) plus an entry here.
 import { UserError } from '../errors.js';
