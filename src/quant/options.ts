@@ -23,6 +23,8 @@ export interface QuantizeOptions {
   /** Activation bits, or null for weight-only quantization (float activations). */
   aBits: number | null;
   wBits: number;
+  /** Activation and weight bits of single layers by IR layer name (see QuantRun.layerBits). */
+  layerBits?: Readonly<Record<string, { a: number; w: number }>>;
   /** First and last layer at this many bits (null: no exception). */
   firstLast: number | null;
   weightMethod: string;

@@ -20,7 +20,7 @@ import { toQdqModel } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-export.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
-import { parseBits, parseFirstLast } from '../../../sim/precision.js';
+import { parseBits, parseFirstLast, readOverrides } from '../../../sim/precision.js';
 import { UserError, unknownChoice } from '../../errors.js';
 import { PreprocessArgs, openModelData, preprocessOptions, withInputShape } from '../data-options.js';
 import { firstLastOption, progressOption, wantProgress } from '../flags.js';
@@ -44,6 +44,7 @@ export interface QuantizeArgs extends PreprocessArgs {
   out: string;
   hwq?: string;
   'first-last': number | null;
+  'layer-precisions'?: string;
   progress?: boolean;
   p: number;
   int4: boolean;
@@ -169,8 +170,14 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
   checkOutputs(
     [{ flag: 'out', path: a.out, kind: 'file' }, ...(a.hwq === undefined ? [] : [{ flag: 'hwq', path: a.hwq, kind: 'file' as const }])],
-    [{ what: 'the input model', path: a.model }, ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []), ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : [])],
+    [
+      { what: 'the input model', path: a.model },
+      ...(a.calib ? [{ what: 'the --calib data', path: a.calib }] : []),
+      ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : []),
+      ...(a['layer-precisions'] ? [{ what: 'the --layer-precisions file', path: a['layer-precisions'] }] : []),
+    ],
   );
+  const layerBits = a['layer-precisions'] === undefined ? undefined : readOverrides(a['layer-precisions']);
   const loaded = loadModel(a.model);
   const dequantized = quantizedFormat(loaded) ?? null;
   // An already-quantized file is quantized afresh from the float model it dequantizes to; 1-D convs as 2-D.
@@ -185,6 +192,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     aBits: bits.a,
     wBits: bits.w,
     firstLast: a['first-last'],
+    ...(layerBits ? { layerBits } : {}),
     weightMethod: wMethod,
     actMethod: a['act-method'] ?? a.method,
     methodOptions: { p: a.p, damp: a.damp },
@@ -279,6 +287,10 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('out', { type: 'string', requiresArg: true, describe: 'QDQ ONNX output file (missing folders are created)' })
       .option('hwq', { type: 'string', requiresArg: true, describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
       .option('first-last', firstLastOption(QUANTIZE_DEFAULTS['first-last'] ?? 'none'))
+      .option('layer-precisions', {
+        type: 'string', requiresArg: true,
+        describe: 'JSON file {"layer": "a4w4" | {"a":4,"w":4}} setting single layers\' bits (the file hwq sim reads; needs --a<A>w<W>)',
+      })
       .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, defaultDescription: String(QUANTIZE_DEFAULTS.p), describe: 'exponent of the lp method' }))
       .option('int4', { type: 'boolean', default: QUANTIZE_DEFAULTS.int4, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', intOption('sqnr-images', { min: 0, default: QUANTIZE_DEFAULTS['sqnr-images'], describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))

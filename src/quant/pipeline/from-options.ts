@@ -64,5 +64,6 @@ export function runFromOptions(o: QuantizeOptions): QuantRun {
   return {
     aBits: o.aBits, wBits: o.wBits, firstLast: o.firstLast, calibration: o.calibration, sampleCap: o.sampleCap,
     positions: o.reconstruction?.positions, seed: o.reconstruction?.seed, progress: o.progress,
+    ...(o.layerBits ? { layerBits: o.layerBits } : {}),
   };
 }

@@ -23,6 +23,7 @@ import type { PassSpec, Recipe } from './spec.js';
 import { type LayerReport, type PassDef, type QuantRun, type QuantState, exportModel } from './state.js';
 import { weightsPass } from './weights.js';
 import { UserError } from '../../errors.js';
+import { nearestName } from '../../nearest.js';
 
 const PASSES: { [K in PassSpec['pass']]: PassDef<Extract<PassSpec, { pass: K }>> } = {
   calibrate: calibratePass,
@@ -43,13 +44,28 @@ export function checkRecipe(recipe: Recipe, run: QuantRun): void {
   checkBits(run.wBits, 'weight bit width');
   if (run.aBits !== null) checkBits(run.aBits, 'activation bit width');
   if (run.firstLast !== null) checkBits(run.firstLast, 'first/last layer bit width');
+  for (const [name, b] of Object.entries(run.layerBits ?? {})) {
+    if (run.aBits === null) throw new UserError('per-layer precisions set activation and weight bits: quantize activations too (--a<A>w<W>)');
+    checkBits(b.a, `activation bit width of layer '${name}'`);
+    checkBits(b.w, `weight bit width of layer '${name}'`);
+  }
   if (recipe.passes.filter((p) => p.pass === 'weights').length !== 1) throw new UserError(`recipe ${recipe.name} must have exactly one weights pass`);
   recipe.passes.forEach((spec, index) => passOf(spec).check(spec, { recipe, index, run }));
+}
+
+/** Every per-layer precision names a quantized layer of the model. */
+function checkLayerNames(run: QuantRun, names: string[], what: string): void {
+  for (const name of Object.keys(run.layerBits ?? {})) {
+    if (names.includes(name)) continue;
+    const near = nearestName(name, names);
+    throw new UserError(`per-layer precision for '${name}': ${what} has no such compute layer${near ? ` (did you mean '${near}'?)` : ''}; \`hwq sim ${what} --per-layer\` lists them`);
+  }
 }
 
 export async function runRecipe(source: ModelProto, what: string, name: string, recipe: Recipe, run: QuantRun): Promise<{ model: QuantModel; report: LayerReport[] }> {
   checkRecipe(recipe, run);
   const prep = prepareModel(source, what);
+  checkLayerNames(run, prep.layers.map((l) => l.name), what);
   let st: QuantState = {
     source, what, name, recipe, run, prepared: prep.model, sites: prep.layers, inFit: {},
     layers: [], report: [], meanOf: [], weightMethod: '', actMethod: 'none',

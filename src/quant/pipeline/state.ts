@@ -23,6 +23,9 @@ export interface QuantRun {
   positions?: number;
   seed?: number;
   progress?: (stage: string, done: number, total: number) => void;
+  /** Activation and weight bits of single layers by IR layer name, over the uniform and first/last widths (the
+   *  format `hwq sim --layer-precisions` reads): any per-layer mix, e.g. one a precision search chose. */
+  layerBits?: Readonly<Record<string, { a: number; w: number }>>;
 }
 
 export interface LayerReport extends LayerFigures {
@@ -62,9 +65,11 @@ export interface QuantState {
   actMethod: string;
 }
 
-/** Bit widths of layer i under the first/last rule. */
+/** Bit widths of layer i: its own entry in layerBits, else the first/last rule, else the uniform widths. */
 export function bitsOf(st: QuantState, i: number): { a: number | null; w: number } {
   const { run } = st;
+  const own = run.layerBits?.[st.sites[i].name];
+  if (own) return { a: run.aBits === null ? null : own.a, w: own.w };
   const edge = run.firstLast !== null && (i === 0 || i === st.sites.length - 1);
   return { w: edge ? run.firstLast! : run.wBits, a: run.aBits === null ? null : edge ? run.firstLast! : run.aBits };
 }
