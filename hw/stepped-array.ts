@@ -10,7 +10,8 @@
 //   acc[c]       column accumulator; cleared at s = 0 (or loaded from `init`), written to OBUF at s = S-1
 import { FuMode, fusionUnit, pairsPerCycle } from './fusion-unit.js';
 
-export interface ArrayTile {
+/** What a tile is without its data: the array, the mode and operand signs, and its size. */
+export interface TileShape {
   rows: number;
   cols: number;
   mode: FuMode;
@@ -19,6 +20,9 @@ export interface ArrayTile {
   /** Output pixels and reduction steps of the tile. */
   M: number;
   S: number;
+}
+
+export interface ArrayTile extends TileShape {
   /** [M][S][rows][P] activation values, P = pairsPerCycle(mode). */
   acts: Int32Array;
   /** [S][rows][cols][P] weight values. */

@@ -1,19 +1,12 @@
 // Tiles for the array and core tests: random and extreme GEMM tiles in any mode, and their packed words in
 // the order the hardware reads them (IBUF bank r word t = m*S + s; WBUF bank (r, c) word s).
-import { FuMode, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
-import type { ArrayTile } from '../hw/stepped-array.js';
+import { operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
+import type { ArrayTile, TileShape } from '../hw/stepped-array.js';
 import { packWord } from './pack.js';
 
 export type TileFill = 'random' | 'max' | 'min' | 'mixed';
 
-export interface TileSpec {
-  rows: number;
-  cols: number;
-  mode: FuMode;
-  aSigned: boolean;
-  wSigned: boolean;
-  M: number;
-  S: number;
+export interface TileSpec extends TileShape {
   fill: TileFill;
 }
 

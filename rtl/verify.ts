@@ -11,7 +11,7 @@ import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { RtlParams } from './params.js';
 import { FU_SUM_BITS, packWord, rtlMode, widthCode } from './pack.js';
 import { Response, SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
-import { ArrayTile, referenceTile, runTile } from '../hw/stepped-array.js';
+import { ArrayTile, type TileShape, referenceTile, runTile } from '../hw/stepped-array.js';
 import { actWord, bus, makeTile, wgtWord } from './tiles.js';
 
 export type Simulator = 'verilator' | 'icarus';
@@ -29,14 +29,7 @@ export interface CheckResult {
 }
 
 /** A tile's length by the formula, by runTile, and as the RTL ran it (cycles after the descriptor was accepted). */
-export interface TileCycles {
-  rows: number;
-  cols: number;
-  mode: FuMode;
-  aSigned: boolean;
-  wSigned: boolean;
-  M: number;
-  S: number;
+export interface TileCycles extends TileShape {
   tileCycles: number;
   runTile: number;
   /** One past the cycle of the last OBUF write (NaN when nothing was written). */

@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import { hwq } from '../cli/run-hwq.js';
 import { tempDir } from '../helpers.js';
 import { colourFolder } from '../eval/colour-fixtures.js';
-import { openModel } from '../../src/onnx/run.js';
 import { encodeModel, saveModel } from '../../src/onnx/proto.js';
 import { asFloat, asQdq } from '../../src/onnx/dequantize-model.js';
-import { dynamicTwin, everyCommand, floatTwin } from './qmodels.js';
+import { dynamicTwin, everyCommand, floatTwin, twinOutput as outputOf } from './qmodels.js';
 
 const T = tempDir('hwq-compat-dyn-');
 const IMAGES = colourFolder(join(T, 'images'), 2);
@@ -19,16 +18,6 @@ const DYN = join(T, 'dyn.onnx');
 saveModel(FLOAT, floatTwin());
 saveModel(DYN, dynamicTwin());
 
-const X = { dims: [2, 3, 32, 32], data: new Float32Array(2 * 3 * 32 * 32).map((_, i) => 2 * Math.sin(i * 0.37)) };
-
-async function outputOf(bytes: Uint8Array): Promise<number[]> {
-  const s = await openModel(bytes);
-  try {
-    return Array.from((await s.run({ x: X })).get('y')!.data as Float32Array);
-  } finally {
-    await s.release();
-  }
-}
 
 test('sim: the float twin\'s layers and cycles at a8w8, with a note and a JSON field saying activations are quantized at run time', async () => {
   const f = JSON.parse((await hwq('sim', FLOAT, '--json')).stdout);

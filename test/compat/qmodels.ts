@@ -1,6 +1,7 @@
 // Small models in the forms users' exporters and onnxruntime's quantizer write, built in code so each test
 // states exactly what it reads: a float CNN and its QOperator and dynamic twins (same layers, same names),
 // a Conv1d network, the float CNN with weights listed as inputs or a fixed batch, and external data.
+import { openModel } from '../../src/onnx/run.js';
 import { writeFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { basename, join } from 'node:path';
@@ -303,4 +304,15 @@ export async function everyCommand(model: string, c: Commands): Promise<Record<s
     ok(await hwq('compare', model, q, '--data', c.images), `compare ${base} with ${method}`);
   }
   return runs;
+}
+
+/** The twins' output on a fixed batch of two 3x32x32 inputs, run by onnxruntime. */
+export async function twinOutput(bytes: Uint8Array): Promise<number[]> {
+  const x = { dims: [2, 3, 32, 32], data: new Float32Array(2 * 3 * 32 * 32).map((_, i) => 2 * Math.sin(i * 0.37)) };
+  const s = await openModel(bytes);
+  try {
+    return Array.from((await s.run({ x })).get('y')!.data as Float32Array);
+  } finally {
+    await s.release();
+  }
 }

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { hwq } from '../cli/run-hwq.js';
 import { tempDir } from '../helpers.js';
 import { colourFolder } from '../eval/colour-fixtures.js';
-import { openModel } from '../../src/onnx/run.js';
 import { encodeModel, saveModel } from '../../src/onnx/proto.js';
 import { asFloat, asQdq } from '../../src/onnx/dequantize-model.js';
 import { DataType } from '../../src/onnx/tensor.js';
-import { everyCommand, floatTwin, qoperatorTwin } from './qmodels.js';
+import { everyCommand, floatTwin, qoperatorTwin, twinOutput as outputOf } from './qmodels.js';
 
 const T = tempDir('hwq-compat-qop-');
 const IMAGES = colourFolder(join(T, 'images'), 2);
@@ -20,16 +19,6 @@ const QOP = join(T, 'qop.onnx');
 saveModel(FLOAT, floatTwin());
 saveModel(QOP, qoperatorTwin());
 
-const X = { dims: [2, 3, 32, 32], data: new Float32Array(2 * 3 * 32 * 32).map((_, i) => 2 * Math.sin(i * 0.37)) };
-
-async function outputOf(bytes: Uint8Array): Promise<number[]> {
-  const s = await openModel(bytes);
-  try {
-    return Array.from((await s.run({ x: X })).get('y')!.data as Float32Array);
-  } finally {
-    await s.release();
-  }
-}
 
 test('sim: the same layers, shapes, MACs and cycles as the float twin; the note and the JSON field say QOperator', async () => {
   const f = JSON.parse((await hwq('sim', FLOAT, '--json')).stdout);
