@@ -51,14 +51,14 @@ export interface EvaluatorOptions {
 }
 
 /** The image input (the prepared graph's first input that is not an initializer) and its fixed batch size, if any. */
-function dataInputOf(q: QuantModel): ModelInput {
+export function dataInputOf(q: QuantModel): ModelInput {
   const input = new GraphView(q.prepared).inputs[0];
   if (!input) throw new UserError(`LAPQ: the model ${q.name} has no data input`);
   const n = input.dims?.[0];
   return { name: input.name, fixedBatch: typeof n === 'number' && n > 0 ? n : undefined };
 }
 
-interface ModelInput {
+export interface ModelInput {
   name: string;
   /** A model exported with a fixed batch dimension is run on batches of exactly that size. */
   fixedBatch?: number;
@@ -130,7 +130,7 @@ export class LossEvaluator {
 type Feeds = Record<string, { dims: number[]; data: Float32Array | Int8Array }>;
 
 /** The logits of a chunk's images, one row each; a fixed-batch model sees its batch size, the last run zero-padded. */
-async function runLogits(s: OrtModel, input: ModelInput, c: ImageChunk, imageDims: number[], extra: Feeds = {}): Promise<Float32Array> {
+export async function runLogits(s: OrtModel, input: ModelInput, c: ImageChunk, imageDims: number[], extra: Feeds = {}): Promise<Float32Array> {
   const per = c.data.length / c.count;
   const size = input.fixedBatch ?? c.count;
   const parts: Float32Array[] = [];
