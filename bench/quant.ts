@@ -61,9 +61,12 @@ export async function benchQuantizer(): Promise<string[]> {
   return [
     '## Quantizer',
     '',
-    `- Bit-split A4W4 end to end (calibration decoding, layer-by-layer reconstruction, QDQ export), first and last layer 8-bit, ECAQ off: ResNet-20 with 256 images and 12,000 positions per layer **${r20.seconds.toFixed(1)} s** (goal 30 s), peak RSS ${r20.peakMB.toFixed(0)} MB; MobileNetV2 with 128 images and 8,000 positions **${mb.seconds.toFixed(1)} s** (goal 300 s), peak RSS ${mb.peakMB.toFixed(0)} MB (goal 4,096 MB).`,
+    '- Bit-split A4W4 end to end (calibration decoding, layer-by-layer reconstruction, QDQ export), first and last layer 8-bit, ECAQ off: '
+      + `ResNet-20 with 256 images and 12,000 positions per layer **${r20.seconds.toFixed(1)} s** (goal 30 s), peak RSS ${r20.peakMB.toFixed(0)} MB; `
+      + `MobileNetV2 with 128 images and 8,000 positions **${mb.seconds.toFixed(1)} s** (goal 300 s), peak RSS ${mb.peakMB.toFixed(0)} MB (goal 4,096 MB).`,
     `- Calibration (256 ImageNet calib images, decoding included) + tflite A4W4 quantization of MobileNetV2 + QDQ export: **${quantS.toFixed(1)} s** (goal: 60 s).`,
-    `- Evaluation of the float MobileNetV2 on the ${r.images} ImageNet validation images (decode + preprocess + onnxruntime): **${r.imagesPerSecond.toFixed(1)} images/s** (top-1 ${(100 * r.top1).toFixed(2)} %).`,
+    `- Evaluation of the float MobileNetV2 on the ${r.images} ImageNet validation images (decode + preprocess + onnxruntime): `
+      + `**${r.imagesPerSecond.toFixed(1)} images/s** (top-1 ${(100 * r.top1).toFixed(2)} %).`,
     '',
   ];
 }

@@ -17,7 +17,8 @@ for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown ben
 
 for (const name of chosen.length ? chosen : Object.keys(SECTIONS)) {
   const header = [
-    `Measured by \`npm run bench -- ${name}\` (bench/) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the start ${loadavg()[0].toFixed(1)}.`,
+    `Measured by \`npm run bench -- ${name}\` (bench/) on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, `
+      + `${new Date().toISOString().slice(0, 10)}; 1-minute load average at the start ${loadavg()[0].toFixed(1)}.`,
     '',
   ];
   let body: string[];

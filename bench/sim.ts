@@ -66,7 +66,8 @@ lines.push(
   '',
   '## 1,000-point sweep',
   '',
-  `resnet18 x ${sweepPrecisions.map(precisionLabel).join(', ')} x ${arrays.length} array sizes (1..25 rows x 4..40 columns) on the bitfusion-8x8 buffers: **${points.length} points in ${sweepS.toFixed(1)} s** (${((sweepS * 1000) / points.length).toFixed(1)} ms per point, goal: 60 s).`,
+  `resnet18 x ${sweepPrecisions.map(precisionLabel).join(', ')} x ${arrays.length} array sizes (1..25 rows x 4..40 columns) on the bitfusion-8x8 buffers: `
+    + `**${points.length} points in ${sweepS.toFixed(1)} s** (${((sweepS * 1000) / points.length).toFixed(1)} ms per point, goal: 60 s).`,
   '',
   'For scale (figures from design/bitfusion-reference.md): the published Bit Fusion simulator takes 3-6 s per ResNet-18 precision on this machine and SCALE-Sim v2 about 1,000 s.',
   '',

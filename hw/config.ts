@@ -113,8 +113,14 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { path: 'description', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
   { path: 'rows', type: 'integer', required: true, ok: (v) => v >= 1 && v <= 4096, expect: 'must be an integer in 1..4096', readBy: ALL },
   { path: 'cols', type: 'integer', required: true, ok: (v) => v >= 1 && v <= 4096, expect: 'must be an integer in 1..4096', readBy: ALL },
-  { path: 'bitBricksPerUnit', type: 'integer', required: true, ok: (v, c) => v === bricksPerUnit(c.maxBits), expect: (c) => `must be maxBits^2/4 = ${bricksPerUnit(c.maxBits)} (the quad tree of a ${c.maxBits}-bit unit)`, readBy: ALL },
-  { path: 'maxBits', type: 'integer', required: true, ok: (v) => (UNIT_WIDTHS as readonly number[]).includes(v), expect: `must be ${UNIT_WIDTHS.slice(0, -1).join(', ')} or ${UNIT_WIDTHS.at(-1)} (the Fusion Unit width)`, readBy: ALL },
+  {
+    path: 'bitBricksPerUnit', type: 'integer', required: true, ok: (v, c) => v === bricksPerUnit(c.maxBits),
+    expect: (c) => `must be maxBits^2/4 = ${bricksPerUnit(c.maxBits)} (the quad tree of a ${c.maxBits}-bit unit)`, readBy: ALL,
+  },
+  {
+    path: 'maxBits', type: 'integer', required: true, ok: (v) => (UNIT_WIDTHS as readonly number[]).includes(v),
+    expect: `must be ${UNIT_WIDTHS.slice(0, -1).join(', ')} or ${UNIT_WIDTHS.at(-1)} (the Fusion Unit width)`, readBy: ALL,
+  },
   { path: 'clockMHz', type: 'number', required: true, ok: (v) => v > 0 && v <= 5000, expect: 'must be a number in (0, 5000]', readBy: ALL },
   ...bufferFields('ibuf'),
   ...bufferFields('wbuf'),

@@ -117,6 +117,8 @@ export function boardOutput(cfg: HwConfig): BoardOutput {
 
 /** Behavioural stand-ins for the two Xilinx clock primitives vc709_top instantiates, for lint and simulation. */
 export const primitiveModels: ReadonlyMap<string, string> = new Map([
-  ['IBUFDS.v', '/* verilator lint_off UNUSEDPARAM */\n/* verilator lint_off UNUSEDSIGNAL */\nmodule IBUFDS #(parameter DIFF_TERM = "FALSE", parameter IOSTANDARD = "DEFAULT") (input wire I, input wire IB, output wire O);\n  assign O = I;\nendmodule\n'],
+  ['IBUFDS.v', '/* verilator lint_off UNUSEDPARAM */\n/* verilator lint_off UNUSEDSIGNAL */\n'
+    + 'module IBUFDS #(parameter DIFF_TERM = "FALSE", parameter IOSTANDARD = "DEFAULT") (input wire I, input wire IB, output wire O);\n'
+    + '  assign O = I;\nendmodule\n'],
   ['BUFG.v', 'module BUFG (input wire I, output wire O);\n  assign O = I;\nendmodule\n'],
 ]);

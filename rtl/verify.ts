@@ -207,7 +207,9 @@ export function checkArray(design: RtlDesign, sim: Simulator, tiles: ArrayTile[]
   const C = p.cols;
   const top: SimTop = { name: 'systolic_array', ports: moduleOf(design, 'systolic_array').ports, clock: 'clk' };
   const stim: Stimulus = [];
-  const idle = (rst: bigint, t?: ArrayTile): bigint[] => [rst, BigInt(t ? widthCode(t.mode.a) : 0), BigInt(t ? widthCode(t.mode.w) : 0), t?.aSigned ? 1n : 0n, t?.wSigned ? 1n : 0n, 0n, 0n, 0n, 0n, 0n];
+  const idle = (rst: bigint, t?: ArrayTile): bigint[] => [
+    rst, BigInt(t ? widthCode(t.mode.a) : 0), BigInt(t ? widthCode(t.mode.w) : 0), t?.aSigned ? 1n : 0n, t?.wSigned ? 1n : 0n, 0n, 0n, 0n, 0n, 0n,
+  ];
   for (let i = 0; i < RESET_CYCLES; i++) stim.push(idle(1n));
   const starts: number[] = [];
   for (const t of tiles) {

@@ -138,7 +138,8 @@ async function main(): Promise<void> {
         `${delta(r, t) || '-'} | ${t.refTop1 === undefined ? 'n/a' : within(r, t) ? 'yes' : 'NO'} | ${r.imagesPerSecond.toFixed(1)} | ${r.seconds.toFixed(1)} |`),
     '',
     'Images/s covers decoding + preprocessing + inference (for 224x224 inputs decoding runs in worker threads that ' +
-      `overlap inference; 32x32 inputs decode on the main thread), batch ${DEFAULT_BATCH}, intra-op threads ${DEFAULT_TUNING.intraOpNumThreads}, graph optimization '${DEFAULT_TUNING.graphOptimizationLevel}', no thread spinning.`,
+      `overlap inference; 32x32 inputs decode on the main thread), batch ${DEFAULT_BATCH}, intra-op threads ${DEFAULT_TUNING.intraOpNumThreads}, `
+        + `graph optimization '${DEFAULT_TUNING.graphOptimizationLevel}', no thread spinning.`,
     '',
     '## How the numbers line up with the README',
     '',
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
     '| model | images | setting | batch | decode threads | intra-op threads | graph opt | spinning | images/s |',
     '| --- | ---: | --- | ---: | ---: | ---: | --- | --- | ---: |',
     ...sweep.map((s) =>
-      `| ${s.model} | ${s.images} | ${s.trial.label} | ${s.trial.batch} | ${s.trial.workers ?? defaultDecodeWorkers(PRESETS[s.preset]) ?? WORKERS} | ${s.trial.tuning.intraOpNumThreads} | ${s.trial.tuning.graphOptimizationLevel} | ${s.trial.tuning.spinning ? 'on' : 'off'} | ${s.rate.toFixed(1)} |`),
+      `| ${s.model} | ${s.images} | ${s.trial.label} | ${s.trial.batch} | ${s.trial.workers ?? defaultDecodeWorkers(PRESETS[s.preset]) ?? WORKERS} `
+        + `| ${s.trial.tuning.intraOpNumThreads} | ${s.trial.tuning.graphOptimizationLevel} | ${s.trial.tuning.spinning ? 'on' : 'off'} | ${s.rate.toFixed(1)} |`),
     '',
     ...[...new Set(sweep.map((s) => s.model))].map((m) => {
       const rows = sweep.filter((s) => s.model === m);

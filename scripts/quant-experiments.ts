@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const sm: SharedModel | undefined = SHARED_MODELS.find((m) => which && m.file.includes(which));
   const plan = experiment ? EXPERIMENT_PLANS[experiment] : undefined;
   if (!sm || !plan) {
-    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> [--settings A4W4,...] [--methods bitsplit,...] [--force | --stale] [--list]\n`);
+    process.stderr.write(`usage: quant-experiments.js <${SHARED_MODELS.map((m) => modelStem(m.file)).join('|')}> <${Object.keys(EXPERIMENT_PLANS).join('|')}> `
+      + '[--settings A4W4,...] [--methods bitsplit,...] [--force | --stale] [--list]\n');
     process.exit(2);
   }
   const stem = modelStem(sm.file);
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
     const row = await measureRun(bench, experiment, r, cfg, log);
     // Re-read before writing: another run may have added rows for this model meanwhile.
     writeResults(stem, readResults(stem).filter((x) => resultKey(x) !== resultKey(row)).concat([row]));
-    process.stderr.write(`[${k + 1}/${pending.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}${seed ? ` seed ${seed}` : ''}: top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
+    process.stderr.write(`[${k + 1}/${pending.length}] ${r.setting.label} ${r.variant.name} calib ${row.calib_images}${seed ? ` seed ${seed}` : ''}: `
+      + `top-1 ${row.top1} % (quantize ${row.quant_seconds} s, eval ${row.eval_seconds} s)\n`);
   }
 }
 

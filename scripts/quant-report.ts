@@ -10,7 +10,10 @@ import { writeFileAtomic } from '../src/fsutil.js';
 import { groupedBarSpec, lineSpec, renderSvg } from '../src/report/chart.js';
 import { SHARED_MODELS } from '../src/experiments/shared-models.js';
 import { findRecipe, weightMethodOf } from '../src/quant/recipes.js';
-import { A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS, STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow } from '../src/experiments/plan.js';
+import {
+  A6W6_CALIB_METHODS, BITSPLIT_DAMP, CALIB_SIZES, CALIB_SIZE_METHODS, DRAW_SEEDS, type DrawnRun, drawnRuns, EXACT_SESSION, modelRunConfig, SETTINGS,
+  STUDY_LIMITS, TARGETS, VARIANTS, inPlan, modelStem, type ResultRow,
+} from '../src/experiments/plan.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'quantization');
 
@@ -58,10 +61,16 @@ async function main(): Promise<void> {
     floats.set(stem, Number(float.top1 ?? float.float_top1));
     const byKey = new Map<string, Row>();
     for (const r of base.filter((x) => x.setting !== 'float')) {
-      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: '256', source: `baselines-${stem}.csv`, session: r.session ?? '' });
+      byKey.set(`${r.setting}|${r.method}`, {
+        model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop),
+        calib: '256', source: `baselines-${stem}.csv`, session: r.session ?? '',
+      });
     }
     for (const r of results.filter((x) => x.experiment === 'compare')) {
-      byKey.set(`${r.setting}|${r.method}`, { model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop), calib: r.calib_images, source: `results-${stem}.csv`, session: r.session ?? '' });
+      byKey.set(`${r.setting}|${r.method}`, {
+        model: stem, setting: r.setting, method: r.method, top1: Number(r.top1), drop: Number(r.drop),
+        calib: r.calib_images, source: `results-${stem}.csv`, session: r.session ?? '',
+      });
     }
     compare.push(...byKey.values());
     calibRows.push(...results.filter((x) => x.experiment === 'calib-size'));
@@ -129,7 +138,12 @@ async function main(): Promise<void> {
     md.push('');
     const targets = TARGETS[stem] ?? [];
     if (targets.length > 0) {
-      md.push(`Targets on ${stem} (drop from float, points):`, '', '| setting | target | bitsplit | best Bit-split variant (one draw) | best mean over draws | tflite |', '|---|---:|---:|---|---|---:|');
+      md.push(
+        `Targets on ${stem} (drop from float, points):`,
+        '',
+        '| setting | target | bitsplit | best Bit-split variant (one draw) | best mean over draws | tflite |',
+        '|---|---:|---:|---|---|---:|',
+      );
       const float = floats.get(stem) ?? 0;
       for (const t of targets) {
         const at = (m: string) => rows.find((r) => r.setting === t.setting && r.method === m);
@@ -170,9 +184,11 @@ async function main(): Promise<void> {
       const seeds = [0, ...DRAW_SEEDS];
       const images = drawn.flatMap((d) => d.bySeed).find((r) => r)!.eval_images;
       md.push(`Over draws of the calibration images and of the sampled positions (\`quant-experiments.js ${stem} ${[...new Set(drawn.map((d) => d.run.experiment))].join(' / ')}\`;`,
-        `seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, standard error of the mean (sd / sqrt(draws)), the paired standard error of one draw's drop against`,
+        'seed 0 is the compare row, or with other image counts the a6w6-calib row; top-1 %, sd of one draw, '
+          + "standard error of the mean (sd / sqrt(draws)), the paired standard error of one draw's drop against",
         `the float model on these images (mean over the draws measured since that column exists), the mean drop against the target; one image is ${fmt(100 / Number(images))} points):`, '',
-        `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | se of mean | se of one drop | mean drop |`, `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`);
+        `| setting | method | images | ${seeds.map((n) => `seed ${n}`).join(' | ')} | mean | sd | se of mean | se of one drop | mean drop |`,
+        `|---|---|---:|${seeds.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`);
       for (const d of drawn) {
         const target = targets.find((t) => t.setting === d.run.setting);
         const got = drawnTop1(d);
@@ -180,7 +196,9 @@ async function main(): Promise<void> {
         const sd = Math.sqrt(got.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, got.length - 1));
         const drop = (floats.get(stem) ?? 0) - m;
         const ses = d.bySeed.filter((r): r is ResultRow => r !== undefined && r.drop_se !== undefined && r.drop_se !== '').map((r) => Number(r.drop_se));
-        md.push(`| ${d.run.setting} | ${d.run.method} | ${d.run.calib} | ${d.bySeed.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} | ${got.length > 1 ? fmt(sd) : ''} | ${got.length > 1 ? fmt(sd / Math.sqrt(got.length)) : ''} | ${ses.length ? fmt(mean(ses)) : ''} | ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
+        md.push(`| ${d.run.setting} | ${d.run.method} | ${d.run.calib} | ${d.bySeed.map((c) => (c ? c.top1 : '')).join(' | ')} | ${fmt(m)} `
+          + `| ${got.length > 1 ? fmt(sd) : ''} | ${got.length > 1 ? fmt(sd / Math.sqrt(got.length)) : ''} | ${ses.length ? fmt(mean(ses)) : ''} `
+          + `| ${fmt(drop)}${target ? ` ${drop <= target.maxDrop ? 'met' : 'missed'}` : ''} |`);
       }
       md.push('');
     }

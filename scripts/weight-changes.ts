@@ -95,13 +95,17 @@ async function main(): Promise<void> {
     `Over the ${setting.w}-bit layers (${vsMse.weights} weights; the 8-bit first and last layers are in the table only):`,
     '',
     `- Weights whose integer differs from MSE rounding: **${pct(vsMse.changed, vsMse.weights).toFixed(2)} %** (paper, ResNet-18 W4: 15.45 %).`,
-    `- Of those, |change| = 1: ${pct(vsMse.histogram[0], vsMse.changed).toFixed(1)} %, 2: ${pct(vsMse.histogram[1], vsMse.changed).toFixed(1)} %, 3: ${pct(vsMse.histogram[2], vsMse.changed).toFixed(1)} %, 4 or more: ${pct(vsMse.histogram[3], vsMse.changed).toFixed(1)} % (paper: 93.4 % / 5.6 % / about 1 %).`,
-    `- Weights that differ from rounding at Bit-split's own scales: **${pct(vsRound.changed, vsRound.weights).toFixed(2)} %**: with the scale fixed, these are integers the optimizer chose against rounding.`,
+    `- Of those, |change| = 1: ${pct(vsMse.histogram[0], vsMse.changed).toFixed(1)} %, 2: ${pct(vsMse.histogram[1], vsMse.changed).toFixed(1)} %, `
+      + `3: ${pct(vsMse.histogram[2], vsMse.changed).toFixed(1)} %, 4 or more: ${pct(vsMse.histogram[3], vsMse.changed).toFixed(1)} % `
+      + '(paper: 93.4 % / 5.6 % / about 1 %).',
+    `- Weights that differ from rounding at Bit-split's own scales: **${pct(vsRound.changed, vsRound.weights).toFixed(2)} %**: `
+      + 'with the scale fixed, these are integers the optimizer chose against rounding.',
     `- Channels whose Bit-split scale is larger than the MSE scale: ${pct(larger, channels).toFixed(1)} % (the paper finds the scales grow after optimization).`,
     '',
     '| layer | bits | weights | changed vs MSE % | changed vs rounding % | \\|d\\|=1 | \\|d\\|=2 | \\|d\\|=3 | \\|d\\|>=4 | mean scale ratio |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.layer} | ${r.bits} | ${r.weights} | ${r.changed_vs_mse_pct} | ${r.changed_vs_rounding_pct} | ${r.delta1} | ${r.delta2} | ${r.delta3} | ${r.delta4plus} | ${r.mean_scale_ratio} |`),
+    ...rows.map((r) => `| ${r.layer} | ${r.bits} | ${r.weights} | ${r.changed_vs_mse_pct} | ${r.changed_vs_rounding_pct} `
+      + `| ${r.delta1} | ${r.delta2} | ${r.delta3} | ${r.delta4plus} | ${r.mean_scale_ratio} |`),
     '',
     `![Weight changes](${base}.svg)`,
     '',
@@ -125,7 +129,12 @@ async function main(): Promise<void> {
       {
         title: `(c) scales, first ${SCALE_CHANNELS} channels of layer ${scaleLayer + 1}`, width: 300, height: 180,
         data: { values: scalePoints },
-        mark: { type: 'line', point: true }, encoding: { x: { field: 'channel', type: 'quantitative' }, y: { field: 'scale', type: 'quantitative' }, color: { field: 'quantizer', type: 'nominal', title: null } },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'channel', type: 'quantitative' },
+          y: { field: 'scale', type: 'quantitative' },
+          color: { field: 'quantizer', type: 'nominal', title: null },
+        },
       },
     ],
   } as unknown as TopLevelSpec;

@@ -31,7 +31,9 @@ export function readResults(stem: string): ResultRow[] {
 }
 
 export function writeResults(stem: string, rows: ResultRow[]): void {
-  const order = (r: ResultRow) => [r.experiment, SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method), Number(r.calib_images), Number(r.seed || 0)] as const;
+  const order = (r: ResultRow) => [
+    r.experiment, SETTINGS.findIndex((s) => s.label === r.setting), VARIANTS.findIndex((v) => v.name === r.method), Number(r.calib_images), Number(r.seed || 0),
+  ] as const;
   const sorted = [...rows].sort((a, b) => {
     const x = order(a), y = order(b);
     return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2] || x[3] - y[3] || x[4] - y[4];

@@ -215,7 +215,8 @@ export function readHwq(bytes: Uint8Array, sourceName: string): HwqModel {
   // shorter than this version's prefix.
   const version = bytes.length >= 12 ? dv.getUint32(8, true) : HWQ_VERSION;
   if (version === UNCHECKED_VERSION) {
-    throw new UserError(`'${sourceName}' is .hwq format version ${version}, written before .hwq files carried a checksum; re-run 'hwq quantize ... --hwq ${sourceName}' to write it as version ${HWQ_VERSION}`);
+    throw new UserError(`'${sourceName}' is .hwq format version ${version}, written before .hwq files carried a checksum; `
+      + `re-run 'hwq quantize ... --hwq ${sourceName}' to write it as version ${HWQ_VERSION}`);
   }
   if (version !== HWQ_VERSION) throw new UserError(`'${sourceName}' is .hwq format version ${version}; this hwq reads version ${HWQ_VERSION} only`);
   if (bytes.length < PREFIX) throw new UserError(`'${sourceName}' is truncated: ${bytes.length} bytes, shorter than the ${PREFIX}-byte file prefix`);

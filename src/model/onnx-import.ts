@@ -367,7 +367,8 @@ class Importer {
   private dense(n: OnnxNode): void {
     const [a, bw, c] = n.inputs;
     if (this.act.has(bw) || !this.act.has(a)) {
-      this.fail(n, `${this.act.has(a) && this.act.has(bw) ? 'a product of two activations' : 'a constant left operand'} cannot be represented; the IR needs activation x constant weights (supported ops: ${IMPORT_OPS.join(', ')})`);
+      this.fail(n, `${this.act.has(a) && this.act.has(bw) ? 'a product of two activations' : 'a constant left operand'} cannot be represented; `
+        + `the IR needs activation x constant weights (supported ops: ${IMPORT_OPS.join(', ')})`);
     }
     const ad = this.dims(a);
     const bd = this.dims(bw);

@@ -133,7 +133,8 @@ function graphInputDims(name: string, stored: (number | string | undefined)[] | 
   return stored.map((d, i) => {
     if (typeof d === 'number') return d;
     if (i === 0) return opts.batch ?? 1;
-    throw new UserError(`graph input '${name}' has a symbolic dim '${d ?? '?'}' at axis ${i}: export the model with a fixed input size or give the dims of one sample (hwq sim --input-shape, e.g. 3x224x224)`);
+    throw new UserError(`graph input '${name}' has a symbolic dim '${d ?? '?'}' at axis ${i}: export the model with a fixed input size `
+      + 'or give the dims of one sample (hwq sim --input-shape, e.g. 3x224x224)');
   });
 }
 

@@ -103,7 +103,8 @@ export function matchLayers(records: readonly QdqLayerRecord[], floatModel: IMod
 export function swapWarning(float: Accuracy, quantized: Accuracy, paired: PairedTop1, floatPath: string, quantPath: string): string | undefined {
   const gain = 100 * (quantized.top1 - float.top1);
   if (gain <= 0 || gain <= 3 * paired.seTop1) return undefined;
-  return `the quantized model '${quantPath}' scores ${gain.toFixed(2)} pts above the float model '${floatPath}' in top-1, more than 3 paired standard errors (${paired.seTop1.toFixed(2)} pts): the arguments may be swapped (hwq compare FLOAT QUANTIZED)`;
+  return `the quantized model '${quantPath}' scores ${gain.toFixed(2)} pts above the float model '${floatPath}' in top-1, `
+    + `more than 3 paired standard errors (${paired.seTop1.toFixed(2)} pts): the arguments may be swapped (hwq compare FLOAT QUANTIZED)`;
 }
 
 /** Percentage points lost from float to quantized. */

@@ -108,7 +108,17 @@ export function fillPatches(g: ConvGeometry, input: Float32Array, first: number,
 }
 
 /** Fills rows of Y (the output at each position, minus the bias) for the positions in a batch. */
-export function fillOutputs(g: ConvGeometry, output: Float32Array, bias: Float32Array | undefined, first: number, count: number, positions: Position[], from: number, out: LayerData, row0: number): number {
+export function fillOutputs(
+  g: ConvGeometry,
+  output: Float32Array,
+  bias: Float32Array | undefined,
+  first: number,
+  count: number,
+  positions: Position[],
+  from: number,
+  out: LayerData,
+  row0: number,
+): number {
   const ocg = g.outC / g.groups;
   let k = 0;
   for (let p = from; p < positions.length && positions[p].image < first + count; p++, k++) {

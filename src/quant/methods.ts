@@ -179,7 +179,8 @@ export function actQuantizers(o: MethodOptions): ActQuantizer[] {
     { name: 'lp', describe: `clip minimizing the Lp error (p = ${o.p})`, clip: (s, b, signed) => bestClipHistogram(magnitudeHistogram(s, signed), positiveLevels(b, signed), o.p) },
     {
       name: 'omse',
-      describe: 'clip minimizing the layer\'s output error: the squared error of each input channel weighted by the energy of the weights reading it (mse where axis 1 of the input is not its channel axis)',
+      describe: 'clip minimizing the layer\'s output error: the squared error of each input channel weighted by the energy of the weights reading it '
+        + '(mse where axis 1 of the input is not its channel axis)',
       channelWeighted: true,
       clip: (s, b, signed, energy) => (s.channelSamples && energy
         ? bestClipHistogram(weightedChannelHistogram(s.channelSamples, energy, signed), positiveLevels(b, signed), 2)
@@ -188,7 +189,11 @@ export function actQuantizers(o: MethodOptions): ActQuantizer[] {
     // The ReLU spike at exactly 0 is left out of the KL histogram: zero is exactly representable at any clip,
     // and merged into the first quantization bin it dominates the divergence and drives the clip to the
     // smallest threshold (seen as A8W8 collapsing to 66 % on ResNet-20).
-    { name: 'kl', describe: 'TensorRT entropy calibration: minimal KL divergence over a 2048-bin histogram of the nonzero values', clip: (s, b, signed) => klClip(magnitudeHistogram(s, signed, 2048, true), positiveLevels(b, signed)) },
+    {
+      name: 'kl',
+      describe: 'TensorRT entropy calibration: minimal KL divergence over a 2048-bin histogram of the nonzero values',
+      clip: (s, b, signed) => klClip(magnitudeHistogram(s, signed, 2048, true), positiveLevels(b, signed)),
+    },
   ];
 }
 

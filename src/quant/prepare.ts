@@ -124,7 +124,11 @@ function siteOf(view: GraphView, n: OnnxNode): LayerSite | undefined {
   if (!weightName || !view.hasInitializer(weightName)) return undefined;
   const w = view.initializer(weightName)!;
   if (w.dataType !== DataType.FLOAT) return undefined;
-  const base = { name: n.name, nodeName: n.name, inputTensor: n.inputs[0], outputTensor: n.outputs[0], weightName, weightShape: [...w.dims], weights: w.data as Float32Array, unsignedInput: isNonNegative(view, n.inputs[0]) };
+  const base = {
+    name: n.name, nodeName: n.name, inputTensor: n.inputs[0], outputTensor: n.outputs[0],
+    weightName, weightShape: [...w.dims], weights: w.data as Float32Array,
+    unsignedInput: isNonNegative(view, n.inputs[0]),
+  };
   const biasOf = (name: string | undefined) => (name && view.hasInitializer(name) ? floatData(view.initializer(name)!, `bias '${name}'`) : undefined);
   if (n.opType === 'Conv') return { ...base, kind: 'conv', channelAxis: 0, bias: biasOf(n.inputs[2]) };
   if (n.opType === 'Gemm') {

@@ -120,7 +120,8 @@ export function parseRecipe(json: unknown): Recipe {
 export function describePasses(recipe: Recipe): string {
   return recipe.passes.map((p) => {
     switch (p.pass) {
-      case 'weights': return `weights ${p.method}${p.fit ? ` (${p.fit.acts} clips in the ${p.fit.mode} fit)` : ''}${p.damp ? ` damp ${p.damp}` : ''}${p.floatInputs ? ' float-inputs' : ''}${p.biasCorrection ? ' +bias' : ''}`;
+      case 'weights': return `weights ${p.method}${p.fit ? ` (${p.fit.acts} clips in the ${p.fit.mode} fit)` : ''}${p.damp ? ` damp ${p.damp}` : ''}`
+        + `${p.floatInputs ? ' float-inputs' : ''}${p.biasCorrection ? ' +bias' : ''}`;
       case 'acts': return `acts ${p.method} (${p.network} network)`;
       case 'smooth': return `smooth ${p.alpha}`;
       case 'ecaq': return `ecaq ${p.scope}`;

@@ -22,7 +22,10 @@ test('the example prints ResNet-18 at a8w8 and a4w4 on two presets, as runSweep 
 
 test('the example type-checks against the declaration files the package exports', async () => {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = await runFile(tsc, ['--noEmit', '--allowJs', '--checkJs', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', EXAMPLE], REPO_ROOT);
+  const r = await runFile(tsc, [
+    '--noEmit', '--allowJs', '--checkJs', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck',
+    EXAMPLE,
+  ], REPO_ROOT);
   assert.is(r.code, 0, r.stdout + r.stderr);
 });
 

@@ -14,7 +14,10 @@ import { saveModel } from '../../src/onnx/proto.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
 
 test('the module names every function the commands call', () => {
-  for (const name of ['simulateNetwork', 'simulateRef', 'runSimulation', 'runSweep', 'quantizeModel', 'quantizeFile', 'toQdqModel', 'writeHwq', 'runEval', 'runCompare', 'loadConfig', 'getPreset', 'presetNames', 'getNetwork', 'zooNames', 'loadNetwork', 'UserError', 'ConfigError']) {
+  for (const name of [
+    'simulateNetwork', 'simulateRef', 'runSimulation', 'runSweep', 'quantizeModel', 'quantizeFile', 'toQdqModel', 'writeHwq', 'runEval', 'runCompare',
+    'loadConfig', 'getPreset', 'presetNames', 'getNetwork', 'zooNames', 'loadNetwork', 'UserError', 'ConfigError',
+  ]) {
     assert.type((hwqApi as Record<string, unknown>)[name], 'function', name);
   }
 });

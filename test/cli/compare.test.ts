@@ -286,7 +286,8 @@ test('compare: bad input is a user error naming it', async () => {
   assert.match(neg.error, /--sqnr-images '-1'/);
 });
 
-withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small drop, high SQNR', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib'], ['data', 'cifar10', 'test']], async ([model, calib, data]) => {
+withShared(test, 'compare ResNet-20 with its a8w8 quantization: 20 layers, small drop, high SQNR',
+  [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib'], ['data', 'cifar10', 'test']], async ([model, calib, data]) => {
   const q = join(T, 'r20-q.onnx');
   const run = await hwq('quantize', model, '--a8w8', '--calib', calib, '--calib-size', '32', '--sqnr-images', '0', '--out', q);
   assert.is(run.code, 0, run.stderr);

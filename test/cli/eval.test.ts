@@ -81,7 +81,8 @@ test('a model whose output is a feature map, or has too few classes, is refused 
   assert.match(userError(few, 'two classes for three labels'), /data set '.*colours-out' has labels up to 2 but model '.*two\.onnx' output 'y' \[N, 2\] gives only 2 classes/);
 });
 
-withShared(test, 'CIFAR-10 test, --limit 100: ten images from each of the 10 classes; --first 100: airplanes only', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'test']], async ([model, data]) => {
+withShared(test, 'CIFAR-10 test, --limit 100: ten images from each of the 10 classes; --first 100: airplanes only',
+  [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'test']], async ([model, data]) => {
   const [limit, first] = await hwqAll([
     ['eval', model, '--data', data, '--limit', '100', '--per-class', '--json', '--no-progress'],
     ['eval', model, '--data', data, '--first', '100', '--per-class', '--json', '--no-progress'],

@@ -20,7 +20,12 @@ interface Stopped { code: number | null; signal: NodeJS.Signals | null; stderr: 
  * for the file system), sends `signal` to it (or to its whole process group, as a terminal's Ctrl-C does),
  * and resolves when it has exited.
  */
-function interrupt(args: string[], ready: { stderr?: (s: string) => boolean; poll?: () => boolean }, signal: NodeJS.Signals, opts: { group?: boolean; env?: Record<string, string> } = {}): Promise<Stopped> {
+function interrupt(
+  args: string[],
+  ready: { stderr?: (s: string) => boolean; poll?: () => boolean },
+  signal: NodeJS.Signals,
+  opts: { group?: boolean; env?: Record<string, string> } = {},
+): Promise<Stopped> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'hwq.js'), ...args], {
       cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'], detached: opts.group === true,

@@ -42,7 +42,10 @@ test('checkOutputs: folder vs file, inputs, two outputs on one path, paths under
   const link = join(T, 'link.txt');
   symlinkSync(file, link);
   refused(() => checkOutputs([{ flag: 'out', path: link, kind: 'file' }], [{ what: 'the input model', path: file }]), /link\.txt' is the input model/);
-  refused(() => checkOutputs([{ flag: 'out', path: join(T, 'a', 'q.x'), kind: 'file' }, { flag: 'hwq', path: join(T, 'a', '..', 'a', 'q.x'), kind: 'file' }]), /--hwq .* and --out .* name the same path/);
+  refused(() => checkOutputs([
+    { flag: 'out', path: join(T, 'a', 'q.x'), kind: 'file' },
+    { flag: 'hwq', path: join(T, 'a', '..', 'a', 'q.x'), kind: 'file' },
+  ]), /--hwq .* and --out .* name the same path/);
   // missing folders are fine (the writers create them) and nothing is created by the check
   assert.equal(checkOutputs([{ flag: 'out', path: join(T, 'new', 'deeper', 'q.onnx'), kind: 'file' }]), [join(T, 'new', 'deeper', 'q.onnx')]);
   assert.not.ok(existsSync(join(T, 'new')));

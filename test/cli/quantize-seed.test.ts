@@ -12,7 +12,8 @@ const T = tempDir('hwq-seed-');
 withShared(test, 'bitsplit a4w4 with --seed: same seed -> identical files, other seed -> different', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib']], async ([model, calib]) => {
   const run = async (tag: string, seed: string) => {
     const out = join(T, `${tag}.onnx`), h = join(T, `${tag}.hwq`);
-    const r = await hwq('quantize', model, '--a4w4', '--method', 'bitsplit', '--ecaq', '--calib', calib, '--calib-size', '12', '--positions', '600', '--sqnr-images', '0', '--seed', seed, '--out', out, '--hwq', h, '--json');
+    const r = await hwq('quantize', model, '--a4w4', '--method', 'bitsplit', '--ecaq', '--calib', calib, '--calib-size', '12', '--positions', '600',
+      '--sqnr-images', '0', '--seed', seed, '--out', out, '--hwq', h, '--json');
     assert.is(r.code, 0, r.stderr);
     return { onnx: readFileSync(out), hwq: readFileSync(h) };
   };

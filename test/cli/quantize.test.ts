@@ -139,7 +139,11 @@ test('bad input: exit 2, one clear hwq: line, no output files', async () => {
       { what: 'negative --damp', args: ['quantize', cnn, '--w4', '--method', 'bitsplit', '--damp', '-1', '--calib', good, ...o], says: /--damp '-1'.*>= 0/ },
       { what: '--smooth without --act-fit after', args: ['quantize', cnn, '--a4w4', '--method', 'bitsplit', '--smooth', '0.5', '--calib', good, ...o], says: /--smooth.*--act-fit after/ },
       { what: '--smooth out of range', args: ['quantize', cnn, '--a4w4', '--method', 'bitsplit', '--act-fit', 'after', '--smooth', '2', '--calib', good, ...o], says: /--smooth 2.*\(0, 1\]/ },
-      { what: '--smooth neither a number nor auto', args: ['quantize', cnn, '--a4w4', '--method', 'bitsplit', '--act-fit', 'after', '--smooth', 'half', '--calib', good, ...o], says: /--smooth 'half'.*'auto'/ },
+      {
+        what: '--smooth neither a number nor auto',
+        args: ['quantize', cnn, '--a4w4', '--method', 'bitsplit', '--act-fit', 'after', '--smooth', 'half', '--calib', good, ...o],
+        says: /--smooth 'half'.*'auto'/,
+      },
       { what: '--out not .onnx', args: ['quantize', cnn, '--w4', '--out', join(out, 'q.bin')], says: /q\.bin.*\.onnx/ },
     ];
     const runs = await hwqAll(cases.map((c) => c.args));

@@ -136,7 +136,10 @@ test('an output that is not [batch, classes] is refused naming the model and the
   await userError(evaluate(featureMapModel(), data, raw4, { workers: 0 }), /model '.*feature-map\.onnx' output 'y' has shape \[N, 3, 4, 4\]; evaluation needs class scores shaped \[batch, classes\]/);
   await userError(evaluate(scalarModel(), data, raw4, { workers: 0 }), /scalar\.onnx' output 'y' has shape \[N\]; evaluation needs/);
   // symbolic dims pass the declaration; the first batch's real shape is checked
-  await userError(evaluate(featureMapModel(['N', 'c', 'h', 'w']), data, raw4, { batchSize: 2, workers: 0 }), /feature-map\.onnx' returned output 'y' of shape \[2, 3, 4, 4\]; evaluation needs class scores/);
+  await userError(
+    evaluate(featureMapModel(['N', 'c', 'h', 'w']), data, raw4, { batchSize: 2, workers: 0 }),
+    /feature-map\.onnx' returned output 'y' of shape \[2, 3, 4, 4\]; evaluation needs class scores/,
+  );
   const r = await evaluate(meanColourModel('N', ['N', 3, 1, 1], false), data, raw4, { workers: 0, progress: false });
   assert.equal([r.images, r.top1Correct, r.top5Correct], [10, 9, 10]);
 });

@@ -9,7 +9,9 @@ import { findRecipe } from '../../src/quant/recipes.js';
 const setting = (label: string) => SETTINGS.find((s) => s.label === label)!;
 const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
 const key = (setting: string, method: string, calib: number) => resultKey({ experiment: 'compare', setting, method, calib_images: String(calib) });
-const keys = (stem: string) => EXPERIMENT_PLANS.compare.runs(stem).map((r) => resultKey({ experiment: 'compare', setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0) }));
+const keys = (stem: string) => EXPERIMENT_PLANS.compare.runs(stem).map((r) => resultKey({
+  experiment: 'compare', setting: r.setting.label, method: r.variant.name, calib_images: String(r.calib), seed: String(r.seed ?? 0),
+}));
 
 test('the compare plan names each (setting, method) once', () => {
   for (const stem of ['resnet20', 'mobilenetv2']) assert.is(new Set(keys(stem)).size, keys(stem).length, stem);
@@ -55,8 +57,14 @@ test('the A6W6 seed study draws other samples of the compare rows, on MobileNetV
   assert.is(runs.filter((r) => r.calib === 512).length, 3);
   assert.is(EXPERIMENT_PLANS['a6w6-seeds'].runs('resnet20').length, 0);
   // a row without a seed column is seed 0, so the compare rows keep their keys
-  assert.is(resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }), resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '0' }));
-  assert.is.not(resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '1' }), resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }));
+  assert.is(
+    resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }),
+    resultKey({ experiment: 'compare', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '0' }),
+  );
+  assert.is.not(
+    resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128', seed: '1' }),
+    resultKey({ experiment: 'x', setting: 'A6W6', method: 'bitsplit', calib_images: '128' }),
+  );
 });
 
 test('the target draws repeat compare rows of the targets with other seeds', () => {

@@ -353,7 +353,11 @@ test('ConvTranspose and a MatMul of two activations are rejected', () => {
 
 test('a graph with no data input or no weighted layer is a UserError', () => {
   expectUserError(() => imp({ inputs: [{ name: 'x', dims: [1, 3, 4, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] }), /no Conv, Gemm or MatMul/);
-  expectUserError(() => imp({ inputs: [{ name: 'a', dims: [1, 3] }, { name: 'b', dims: [1, 3] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }] }), /expected one data input, found 2 \(a, b\)/);
+  expectUserError(() => imp({
+    inputs: [{ name: 'a', dims: [1, 3] }, { name: 'b', dims: [1, 3] }],
+    outputs: [{ name: 'y' }],
+    nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
+  }), /expected one data input, found 2 \(a, b\)/);
 });
 
 test('every op the importer walks has shape inference', () => {

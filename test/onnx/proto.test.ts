@@ -90,7 +90,12 @@ test('external tensor data: read at its offset beside the model; a short data fi
     irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'g', node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
-      initializer: [{ name: 'w', dims: [2], dataType: 1, dataLocation: 1, externalData: [...(location ? [{ key: 'location', value: location }] : []), { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }] }],
+      initializer: [{
+        name: 'w', dims: [2], dataType: 1, dataLocation: 1,
+        externalData: [
+          ...(location ? [{ key: 'location', value: location }] : []), { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) },
+        ],
+      }],
     },
   });
   writeFileSync(join(dir, 'ext.bin'), Buffer.from(new Float32Array([9, 1.5, -2]).buffer));

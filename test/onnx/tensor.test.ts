@@ -59,7 +59,10 @@ test('int4/uint4 pack two values per byte, first in the low nibble', () => {
 });
 
 test('raw data of the wrong length is a UserError', () => {
-  assert.throws(() => tensorFromProto({ name: 'w', dims: [3], dataType: DataType.FLOAT, rawData: new Uint8Array(8) }), (e: unknown) => e instanceof UserError && /'w': raw data has 8 bytes, expected 12/.test((e as Error).message));
+  assert.throws(
+    () => tensorFromProto({ name: 'w', dims: [3], dataType: DataType.FLOAT, rawData: new Uint8Array(8) }),
+    (e: unknown) => e instanceof UserError && /'w': raw data has 8 bytes, expected 12/.test((e as Error).message),
+  );
 });
 
 test('external data is refused with a clear message', () => {

@@ -30,7 +30,10 @@ const packed = await sh(npm, ['pack', '--ignore-scripts', '--json', '--pack-dest
 test('npm pack ships the compiled library, its types, the CLI and the README, not the tests or scripts', () => {
   assert.is(packed.code, 0, packed.stderr);
   const files = new Set((JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path));
-  for (const f of ['bin/hwq.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/sim/simulate.js', 'dist/hw/presets.d.ts', 'dist/rtl/generate.js', 'dist/src/data/decode-worker.js', 'README.md', 'package.json']) {
+  for (const f of [
+    'bin/hwq.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/sim/simulate.js', 'dist/hw/presets.d.ts', 'dist/rtl/generate.js',
+    'dist/src/data/decode-worker.js', 'README.md', 'package.json',
+  ]) {
     assert.ok(files.has(f), `${f} is missing from the tarball`);
   }
   for (const f of files) assert.not.match(f, /^dist\/(test|scripts|bench)\/|\.map$/, `${f} should not ship`);

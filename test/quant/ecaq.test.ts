@@ -102,7 +102,9 @@ test("act fit 'after': the weight-only integers, activation quantizers calibrate
   assert.is(a.model.layers[0].act!.signed, true);
   assert.is(a.model.layers[1].act!.signed, false);
   assert.is(a.report[1].aBits, 4);
-  const err = await quantizeModel(model, 'm', 'm', { ...common, aBits: 4, ecaq: 'all', reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' } }).then(() => null, (e: Error) => e);
+  const err = await quantizeModel(model, 'm', 'm', {
+    ...common, aBits: 4, ecaq: 'all', reconstruction: { positions: 1000, floatInputs: false, seed: 1, actFit: 'after' },
+  }).then(() => null, (e: Error) => e);
   assert.match(err?.message ?? 'no error', /use one of them/);
 });
 

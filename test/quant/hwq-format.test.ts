@@ -229,7 +229,10 @@ test('with ECAQ channel scales on dw\'s input (--ecaq depthwise) conv1 requantiz
 });
 
 test('a ReLU6 in front of a layer with channel scales bounds each channel at 6 / (beta[c] * scale), not at 6 / scale', () => {
-  const relu6 = { ...prepared, graph: { ...prepared.graph, node: prepared.graph!.node!.map((n) => (n.name === 'relu1' ? { ...n, opType: 'Clip', input: ['c1', 'lo', 'hi'] } : n)) } } as typeof prepared;
+  const relu6 = {
+    ...prepared,
+    graph: { ...prepared.graph, node: prepared.graph!.node!.map((n) => (n.name === 'relu1' ? { ...n, opType: 'Clip', input: ['c1', 'lo', 'hi'] } : n)) },
+  } as typeof prepared;
   const code = (channelScales: Float32Array | undefined, scale: number) => {
     const m: QuantModel = { ...qm, prepared: relu6, layers: [l1, { ...l2, act: { ...a2, scale, channelScales } }, l3] };
     return readHwq(writeHwq(m), 'tiny.hwq').layers[0].header.requant!.max;
@@ -278,11 +281,18 @@ test('a byte overwritten anywhere after the prefix (header or blob) is refused b
   const hdrLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
   const blobStart = Math.ceil((HWQ_PREFIX + hdrLen) / 8) * 8;
   // the middle of the file and of the blob are weight bytes that would otherwise read as valid int8 weights
-  const spots = { 'middle of the file': bytes.length >> 1, 'first blob byte': blobStart, 'middle of the blob': (blobStart + bytes.length) >> 1, 'last byte': bytes.length - 1, 'a header digit': HWQ_PREFIX + new TextDecoder().decode(bytes.subarray(HWQ_PREFIX, HWQ_PREFIX + hdrLen)).search(/\d/) };
+  const spots = {
+    'middle of the file': bytes.length >> 1,
+    'first blob byte': blobStart,
+    'middle of the blob': (blobStart + bytes.length) >> 1,
+    'last byte': bytes.length - 1,
+    'a header digit': HWQ_PREFIX + new TextDecoder().decode(bytes.subarray(HWQ_PREFIX, HWQ_PREFIX + hdrLen)).search(/\d/),
+  };
   for (const [where, at] of Object.entries(spots)) {
     const bad = Uint8Array.from(bytes);
     bad[at] = bad[at] === 0x31 ? 0x32 : 0x31; // a digit stays a digit: the header would still parse
-    expectUserError(() => readHwq(bad, `${where}.hwq`), new RegExp(`^'${where}\\.hwq' is corrupted: payload checksum 0x[0-9a-f]{8} does not match the header \\(0x[0-9a-f]{8}\\); re-run 'hwq quantize' to write it again$`));
+    expectUserError(() => readHwq(bad, `${where}.hwq`), new RegExp(`^'${where}\\.hwq' is corrupted: payload checksum 0x[0-9a-f]{8} `
+      + `does not match the header \\(0x[0-9a-f]{8}\\); re-run 'hwq quantize' to write it again$`));
   }
   // a damaged checksum field itself is refused the same way
   const badSum = Uint8Array.from(bytes);
@@ -293,7 +303,10 @@ test('a byte overwritten anywhere after the prefix (header or blob) is refused b
 test('a version 1 file (no checksum) is refused with the command that writes it again', () => {
   const v1 = Uint8Array.from(writeHwq(qm));
   new DataView(v1.buffer).setUint32(8, 1, true);
-  expectUserError(() => readHwq(v1, 'old.hwq'), /^'old\.hwq' is \.hwq format version 1, written before \.hwq files carried a checksum; re-run 'hwq quantize \.\.\. --hwq old\.hwq' to write it as version 2$/);
+  expectUserError(
+    () => readHwq(v1, 'old.hwq'),
+    /^'old\.hwq' is \.hwq format version 1, written before \.hwq files carried a checksum; re-run 'hwq quantize \.\.\. --hwq old\.hwq' to write it as version 2$/,
+  );
   // even a version 1 file shorter than this version's prefix is named as old rather than truncated
   expectUserError(() => readHwq(v1.subarray(0, 16), 'old.hwq'), /format version 1, written before/);
 });

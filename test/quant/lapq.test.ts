@@ -106,7 +106,12 @@ test('cross-entropy and KL divergence of known logits', () => {
 });
 
 test('imageChunks regroups the first images of the batches into runs', () => {
-  const mk = (start: number, count: number): Batch => ({ start, count, data: Float32Array.from({ length: count * 2 }, (_, i) => start * 2 + i), labels: Int32Array.from({ length: count }, (_, i) => start + i) });
+  const mk = (start: number, count: number): Batch => ({
+    start,
+    count,
+    data: Float32Array.from({ length: count * 2 }, (_, i) => start * 2 + i),
+    labels: Int32Array.from({ length: count }, (_, i) => start + i),
+  });
   const ch = imageChunks([mk(0, 3), mk(3, 3), mk(6, 3)], 7, 4, 2);
   assert.equal(ch.map((c) => c.count), [4, 3]);
   assert.equal([...ch[0].labels, ...ch[1].labels], [0, 1, 2, 3, 4, 5, 6]);
@@ -201,7 +206,11 @@ test('scale-input QDQ model fed the quantizer\'s values equals the constant QDQ 
   await check(model, 'pipeline model');
   // Different clips and re-rounded weights through the same session inputs.
   const space = new ClipSpace(model);
-  const st = space.lpState(3.5, new Map([['x', { min: -3, max: 3, count: 1, sample: Float32Array.of(-3, -1, 0, 0.5, 3) }], ['r1', { min: 0, max: 2, count: 3, sample: Float32Array.of(0, 1, 2) }], ['f', { min: 0, max: 1, count: 2, sample: Float32Array.of(0, 1) }]]));
+  const st = space.lpState(3.5, new Map([
+    ['x', { min: -3, max: 3, count: 1, sample: Float32Array.of(-3, -1, 0, 0.5, 3) }],
+    ['r1', { min: 0, max: 2, count: 3, sample: Float32Array.of(0, 1, 2) }],
+    ['f', { min: 0, max: 1, count: 2, sample: Float32Array.of(0, 1) }],
+  ]));
   const moved = space.model(space.fromVector(st, space.params(true), space.toVector(st, space.params(true)).map((v, i) => v + (i % 2 ? -0.3 : 0.2))));
   assert.not.equal([...moved.layers[1].wInt], [...model.layers[1].wInt]);
   await check(moved, 'moved clips');
@@ -233,7 +242,10 @@ test('ClipSpace at the pipeline\'s p reproduces the lp pipeline\'s weights and a
   const cal = await labelledBatches(src, 16, 8, 9);
   const { model } = await lpModel(src, cal, 4, 4, null);
   const { calibrate } = await import('../../src/quant/calibrate.js');
-  const stats = await calibrate(model.prepared, model.layers.map((l) => l.inputTensor), (async function* () { yield* cal; })(), (b) => [b.count, ...DIMS], { sampleCap: 1 << 20, batches: cal.length, onBatch: () => undefined }); // calibrate() counts batches only when onBatch is given
+  // calibrate() counts batches only when onBatch is given
+  const stats = await calibrate(model.prepared, model.layers.map((l) => l.inputTensor), (async function* () { yield* cal; })(), (b) => [b.count, ...DIMS], {
+    sampleCap: 1 << 20, batches: cal.length, onBatch: () => undefined,
+  });
   const space = new ClipSpace(model);
   const again = space.model(space.lpState(2.4, stats));
   model.layers.forEach((l, i) => {
@@ -334,7 +346,8 @@ test('LAPQ activations on another method\'s weights: integers and scales kept, o
 
 // ---- ResNet-20 ----
 
-withShared(test, 'LAPQ on ResNet-20 A4W4 (128 calibration images) lowers the calibration loss below the lp initialization', [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib']], async ([modelPath, calibPath]) => {
+withShared(test, 'LAPQ on ResNet-20 A4W4 (128 calibration images) lowers the calibration loss below the lp initialization',
+  [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'calib']], async ([modelPath, calibPath]) => {
   const t0 = Date.now();
   const ds = openDataSet(calibPath, { limit: 128, seed: 1 });
   const cal: Batch[] = [];
@@ -349,7 +362,8 @@ withShared(test, 'LAPQ on ResNet-20 A4W4 (128 calibration images) lowers the cal
   assert.is(trace.images, 128);
   assert.ok(trace.finalLoss < trace.start.loss, `LAPQ ${trace.finalLoss} vs its start ${trace.start.loss}`);
   assert.ok(trace.finalLoss < trace.inputLoss, `LAPQ ${trace.finalLoss} vs the lp pipeline ${trace.inputLoss}`);
-  console.log(`  ResNet-20 A4W4: lp ${trace.inputLoss.toFixed(4)}, start p=${trace.start.p.toFixed(2)} ${trace.start.loss.toFixed(4)}, LAPQ ${trace.finalLoss.toFixed(4)}; ${trace.evaluations} evaluations at ${trace.msPerEval.toFixed(0)} ms, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`  ResNet-20 A4W4: lp ${trace.inputLoss.toFixed(4)}, start p=${trace.start.p.toFixed(2)} ${trace.start.loss.toFixed(4)}, `
+    + `LAPQ ${trace.finalLoss.toFixed(4)}; ${trace.evaluations} evaluations at ${trace.msPerEval.toFixed(0)} ms, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
 
 test.run();

@@ -40,7 +40,10 @@ test('every named recipe passes its own checks at A4W4 and weight-only (where it
 
 test('smooth: refused beside LAPQ, out of range, without activation bits, on a rounding method, with clips in the fit', () => {
   const after = [weights('bitsplit'), { pass: 'acts', method: 'mse', p: 2.4, network: 'quantized' }] as PassSpec[];
-  refuses(recipe([{ pass: 'smooth', alpha: 0.5 }, { pass: 'calibrate' }, weights('lp'), { pass: 'acts', method: 'lp', p: 2.4, network: 'float' }, { pass: 'lapq', weights: true, labels: true, maxEvals: 10 }]), A4W4, /not with LAPQ's joint clip search/);
+  refuses(recipe([
+    { pass: 'smooth', alpha: 0.5 }, { pass: 'calibrate' }, weights('lp'), { pass: 'acts', method: 'lp', p: 2.4, network: 'float' },
+    { pass: 'lapq', weights: true, labels: true, maxEvals: 10 },
+  ]), A4W4, /not with LAPQ's joint clip search/);
   refuses(recipe([{ pass: 'smooth', alpha: 2 }, ...after]), A4W4, /^--smooth 2: the smoothing strength alpha must be in \(0, 1\]/);
   refuses(recipe([{ pass: 'smooth', alpha: 0.5 }, ...after]), W4, /needs activation bits/);
   refuses(recipe([{ pass: 'smooth', alpha: 0.5 }, weights('mse'), { pass: 'acts', method: 'mse', p: 2.4, network: 'quantized' }]), A4W4, /reconstruction method .* not weight method mse/);
@@ -58,9 +61,11 @@ test('ecaq: needs activation bits; after the fit only depthwise and only before 
 test('weights and acts: method names, damp on a rounding method, calibration, clips chosen twice or never', () => {
   refuses(recipe([weights('gptq', fit)]), A4W4, /unknown weight method 'gptq'/);
   refuses(recipe([weights('bitsplit', { fit: { acts: 'max', mode: 'quantized' } })]), A4W4, /unknown activation method 'max'/);
-  refuses(recipe([{ pass: 'calibrate' }, weights('mse', { damp: 0.1 }), { pass: 'acts', method: 'mse', p: 2.4, network: 'float' }]), A4W4, /^--damp weights the reconstruction .* not weight method mse$/);
+  refuses(recipe([{ pass: 'calibrate' }, weights('mse', { damp: 0.1 }), { pass: 'acts', method: 'mse', p: 2.4, network: 'float' }]), A4W4,
+    /^--damp weights the reconstruction .* not weight method mse$/);
   refuses(recipe([weights('bitsplit', fit)]), { ...A4W4, calibration: undefined }, /weight method 'bitsplit' works on each layer's sampled inputs: it needs calibration images/);
-  refuses(recipe([{ pass: 'calibrate' }, weights('mse'), { pass: 'acts', method: 'mse', p: 2.4, network: 'float' }]), { ...A4W4, calibration: undefined }, /^activation quantization needs calibration images/);
+  refuses(recipe([{ pass: 'calibrate' }, weights('mse'), { pass: 'acts', method: 'mse', p: 2.4, network: 'float' }]), { ...A4W4, calibration: undefined },
+    /^activation quantization needs calibration images/);
   refuses(recipe([weights('bitsplit', fit), { pass: 'acts', method: 'mse', p: 2.4, network: 'quantized' }]), A4W4, /keep one/);
   refuses(recipe([weights('bitsplit')]), A4W4, /quantizes no activations/);
   refuses(recipe([weights('mse'), { pass: 'acts', method: 'mse', p: 2.4, network: 'float' }]), A4W4, /need a calibrate pass/);

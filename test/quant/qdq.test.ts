@@ -47,7 +47,10 @@ function dequantWeight(l: QuantLayer): Float32Array {
   return Float32Array.from(l.wInt, (v, i) => Math.fround(v * l.wScales[Math.floor(i / inner) % C]));
 }
 
-function layer(name: string, kind: QuantLayer['kind'], node: string, input: string, output: string, wName: string, w: Tensor, axis: number, wBits: number, act?: ActQuant, bias?: Float32Array): QuantLayer {
+function layer(
+  name: string, kind: QuantLayer['kind'], node: string, input: string, output: string, wName: string, w: Tensor, axis: number, wBits: number,
+  act?: ActQuant, bias?: Float32Array,
+): QuantLayer {
   const { wInt, wScales } = quantWeight(w.data as Float32Array, w.dims, axis, wBits);
   return { name, kind, nodeName: node, inputTensor: input, outputTensor: output, weightName: wName, weightShape: [...w.dims], channelAxis: axis, wBits, wInt, wScales, act, bias };
 }

@@ -57,7 +57,10 @@ test('sampled patches reproduce each layer\'s float output: padding, stride, dil
       { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
       { op: 'Gemm', inputs: ['f', 'w3', 'b3'], outputs: ['y'], attrs: { transB: attr.int(0) } },
     ],
-    initializers: { w1: floatTensor([6, 4, 3, 3], rand(216)), b1: floatTensor([6], rand(6)), w2: floatTensor([4, 3, 3, 3], rand(108)), w3: floatTensor([4, 3], rand(12)), b3: floatTensor([3], rand(3)) },
+    initializers: {
+      w1: floatTensor([6, 4, 3, 3], rand(216)), b1: floatTensor([6], rand(6)), w2: floatTensor([4, 3, 3, 3], rand(108)),
+      w3: floatTensor([4, 3], rand(12)), b3: floatTensor([3], rand(3)),
+    },
   });
   const batches: Batch[] = [0, 1, 2].map((k) => ({ start: k * 2, count: 2, data: rand(2 * 4 * 81), labels: new Int32Array(2) }));
   const rows = await checkPatches(model, batches, (b) => [b.count, 4, 9, 9], 40);

@@ -25,7 +25,10 @@ test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', 
   const leds = [...x.matchAll(/PACKAGE_PIN (\w+) IOSTANDARD LVCMOS18\} \[get_ports \{led\[(\d)\]\}\]/g)].map((m) => `${m[2]}:${m[1]}`);
   assert.equal(leds, ['0:AM39', '1:AN39', '2:AR37', '3:AT37', '4:AR35', '5:AP41', '6:AP42', '7:AU39']);
   const tcl = files.get('build.tcl')!;
-  for (const step of ['read_verilog', 'read_xdc', 'synth_design -top $top -part $part', 'opt_design', 'place_design', 'route_design', 'report_timing_summary', 'report_utilization', 'write_bitstream']) assert.ok(tcl.includes(step), step);
+  for (const step of [
+    'read_verilog', 'read_xdc', 'synth_design -top $top -part $part', 'opt_design', 'place_design', 'route_design', 'report_timing_summary',
+    'report_utilization', 'write_bitstream',
+  ]) assert.ok(tcl.includes(step), step);
   assert.match(tcl, /set part  xc7vx690tffg1761-2/);
   for (const f of [...files.keys()].filter((n) => n.endsWith('.v'))) assert.ok(tcl.includes(`$here ${f}]`), f);
   const pj = JSON.parse(files.get('params.json')!);

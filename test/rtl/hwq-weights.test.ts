@@ -172,7 +172,8 @@ withIcarus(test, 'Icarus $readmemh reads a .mem image (comment header included) 
   const dir = tempDir('hwq-readmemh-');
   const text = files.get('weights/L000_conv1.mem')!;
   writeFileSync(join(dir, 'w.mem'), text);
-  writeFileSync(join(dir, 'tb.v'), `module tb;\n  reg [127:0] mem [0:17];\n  integer i;\n  initial begin\n    $readmemh("w.mem", mem);\n    for (i = 0; i < 18; i = i + 1) $display("%h", mem[i]);\n  end\nendmodule\n`);
+  writeFileSync(join(dir, 'tb.v'), 'module tb;\n  reg [127:0] mem [0:17];\n  integer i;\n  initial begin\n    $readmemh("w.mem", mem);\n'
+    + '    for (i = 0; i < 18; i = i + 1) $display("%h", mem[i]);\n  end\nendmodule\n');
   const c = spawnSync('iverilog', ['-o', 'tb.vvp', 'tb.v'], { cwd: dir, encoding: 'utf8' });
   assert.is(c.status, 0, c.stderr);
   const r = spawnSync('vvp', ['-n', 'tb.vvp'], { cwd: dir, encoding: 'utf8' });
@@ -238,7 +239,10 @@ test('grouped conv: each group\'s column tiles hold exactly the words compileLay
   const layer: HwqLayer = {
     header: {
       name: 'gconv', kind: 'conv', wBits: 4, aBits: 4, act: { bits: 4, signed: false, scale: 1, zeroPoint: 0 },
-      layer: { kind: 'conv', name: 'gconv', inputs: ['input'], input: { c: 4, h: 3, w: 3 }, output: { c: 6, h: 3, w: 3 }, inC: 4, outC: 6, kernel: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1], dilation: [1, 1], groups: 2, bias: false, activation: 'none' },
+      layer: {
+        kind: 'conv', name: 'gconv', inputs: ['input'], input: { c: 4, h: 3, w: 3 }, output: { c: 6, h: 3, w: 3 }, inC: 4, outC: 6,
+        kernel: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1], dilation: [1, 1], groups: 2, bias: false, activation: 'none',
+      },
       weightShape: [6, 2, 3, 3], onnxWeightShape: [6, 2, 3, 3], channelAxis: 0,
       weights: { type: 'int8', offset: 0, length: 108 }, weightScales: { type: 'float32', offset: 0, length: 6 }, bias: null, requant: null,
     },

@@ -49,7 +49,10 @@ test('override files: strings and objects; bad entries are named', () => {
 });
 
 test('CLI precision shorthands expand to --precision', () => {
-  assert.equal(expandPrecisionFlags(['sim', 'resnet18', '--a4w4', '--A8W2', '--w4', '--batch', '2']), ['sim', 'resnet18', '--precision', 'a4w4', '--precision', 'a8w2', '--precision', 'w4', '--batch', '2']);
+  assert.equal(
+    expandPrecisionFlags(['sim', 'resnet18', '--a4w4', '--A8W2', '--w4', '--batch', '2']),
+    ['sim', 'resnet18', '--precision', 'a4w4', '--precision', 'a8w2', '--precision', 'w4', '--batch', '2'],
+  );
 });
 
 test.run();

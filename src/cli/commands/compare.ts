@@ -83,11 +83,18 @@ export const command: CommandModule<{}, CompareArgs> = {
         describe: 'labels file for --data when it needs one (a file,class CSV: every class an index >= 0, or every class a name; '
           + 'for .npy samples one class index per line, in file-name order)',
       })
-      .option('sqnr-images', intOption('sqnr-images', { min: 0, default: 64, describe: 'images used for the per-layer output SQNR, drawn stratified over the classes of the evaluated ones (seed 0; 0: skip)' }))
+      .option('sqnr-images', intOption('sqnr-images', {
+        min: 0,
+        default: 64,
+        describe: 'images used for the per-layer output SQNR, drawn stratified over the classes of the evaluated ones (seed 0; 0: skip)',
+      }))
       .option('batch', intOption('batch', { min: 1, describe: 'inference batch size (default 8)' }))
       .option('progress', progressOption)
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (top1/top5 as fractions, drop and its paired standard error in percentage points)' })
-      .example('hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000', 'accuracy drop and per-layer SQNR on 1000 test images, 100 from each class (seed 0)') as unknown as Argv<CompareArgs>,
+      .example(
+        'hwq compare resnet20.onnx q.onnx --data data/cifar10/test --limit 1000',
+        'accuracy drop and per-layer SQNR on 1000 test images, 100 from each class (seed 0)',
+      ) as unknown as Argv<CompareArgs>,
   handler: async (a) => {
     const sample = samplingFromArgs(a);
     let noun = 'images';

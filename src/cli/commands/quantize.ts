@@ -207,7 +207,8 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   const needData = bits.a !== null || a['sqnr-images'] > 0 || !fromFlags || biasCorrection !== undefined || ecaq !== undefined || dataMethod;
   if (bits.a !== null && !a.calib) throw new UserError('activation quantization needs calibration images: pass --calib DIR (or --w<W> for weight-only)');
   if (fromFlags && (biasCorrection !== undefined || ecaq !== undefined || dataMethod) && !a.calib) {
-    throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`} needs calibration images: pass --calib DIR`);
+    throw new UserError(`${biasCorrection !== undefined ? '--bias-correction' : ecaq !== undefined ? '--ecaq' : `--method ${a['weight-method'] ?? a.method}`}`
+      + ' needs calibration images: pass --calib DIR');
   }
   let spec: InputSpec | undefined;
   let samples: Sample[] = [];
@@ -219,7 +220,9 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     const needs = lapqLabels ? { what: "LAPQ's cross-entropy loss", orElse: '--lapq-kl' } : undefined;
     const calib = openModelData(a, input, a.model, a.calib, { labels: a.labels, limit: a['calib-size'], seed: a.seed }, needs);
     [spec, samples] = [calib.spec, calib.data.samples];
-    if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
+    if (fixedBatch !== undefined && samples.length > 0 && samples.length < fixedBatch) {
+      throw new UserError(`${a.model} takes batches of exactly ${fixedBatch} images but --calib ${a.calib} gives ${samples.length}`);
+    }
     if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
   }
   const dims = (count: number) => inputDims(spec!, count);
@@ -251,7 +254,10 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   // Everything is computed before the first byte is written: a failure leaves no file behind.
   // Both files or neither: a failing --hwq write must not leave the --out model behind.
   writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
-  return { model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod, calibrationImages: samples.length, recipe, seconds: (Date.now() - t0) / 1000, layers: rows };
+  return {
+    model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod,
+    calibrationImages: samples.length, recipe, seconds: (Date.now() - t0) / 1000, layers: rows,
+  };
 }
 
 /** --list-recipes: one row per recipe, its passes and what it is. */
@@ -265,12 +271,32 @@ export const command: CommandModule<{}, QuantizeArgs> = {
   builder: (y: Argv) =>
     preprocessOptions(y)
       .positional('model', { type: 'string', describe: 'float ONNX model' })
-      .option('recipe', { type: 'string', requiresArg: true, describe: 'a named recipe of quantization passes (see --list-recipes); --p, --damp, --lapq-evals and --lapq-kl tune it, the method flags are refused beside it' })
+      .option('recipe', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'a named recipe of quantization passes (see --list-recipes); --p, --damp, --lapq-evals and --lapq-kl tune it, '
+          + 'the method flags are refused beside it',
+      })
       .option('list-recipes', { type: 'boolean', describe: 'list the named recipes and their passes (with --json: as JSON) and exit' })
       .option('precision', { type: 'string', describe: 'a<A>w<W>, or w<W> for weights only; also written --a4w4, --w4' })
-      .option('method', { type: 'string', defaultDescription: QUANTIZE_DEFAULTS.method, describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; both: lapq, which also searches activation clips on another --weight-method's fixed weights). bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights` })
-      .option('lapq-kl', { type: 'boolean', defaultDescription: String(QUANTIZE_DEFAULTS['lapq-kl']), describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels' })
-      .option('lapq-evals', intOption('lapq-evals', { min: 10, defaultDescription: String(QUANTIZE_DEFAULTS['lapq-evals']), describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)' }))
+      .option('method', {
+        type: 'string',
+        defaultDescription: QUANTIZE_DEFAULTS.method,
+        describe: `method for weights and activations (weights: ${weightQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; `
+          + `activations: ${actQuantizers({ p: 2 }).map((m) => m.name).join(', ')}; `
+          + "both: lapq, which also searches activation clips on another --weight-method's fixed weights). "
+          + 'bitsplit and log use mse activations unless --act-method; kl and omse given as --method come with tflite and mse weights',
+      })
+      .option('lapq-kl', {
+        type: 'boolean',
+        defaultDescription: String(QUANTIZE_DEFAULTS['lapq-kl']),
+        describe: 'LAPQ: minimize the KL divergence to the float model instead of the cross-entropy on the calibration labels',
+      })
+      .option('lapq-evals', intOption('lapq-evals', {
+        min: 10,
+        defaultDescription: String(QUANTIZE_DEFAULTS['lapq-evals']),
+        describe: 'LAPQ: budget of loss evaluations (each runs the network on the calibration images)',
+      }))
       .option('weight-method', { type: 'string', describe: 'weight method, overriding --method' })
       .option('act-method', { type: 'string', describe: 'activation method, overriding --method' })
       .option('calib', {
@@ -294,14 +320,50 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('p', numberOption('p', { min: 0, minExclusive: true, max: 10, defaultDescription: String(QUANTIZE_DEFAULTS.p), describe: 'exponent of the lp method' }))
       .option('int4', { type: 'boolean', default: QUANTIZE_DEFAULTS.int4, describe: 'store <= 4-bit weights as INT4 (opset 21)' })
       .option('sqnr-images', intOption('sqnr-images', { min: 0, default: QUANTIZE_DEFAULTS['sqnr-images'], describe: 'calibration images used for the per-layer output SQNR (0: skip)' }))
-      .option('batch', intOption('batch', { min: 1, default: QUANTIZE_DEFAULTS.batch, describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)' }))
-      .option('bias-correction', { type: 'string', describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): weights = the shift weight quantization causes, from the input means; empirical = the layer's mean output through the quantized network against the float network's, layer by layer (also removes what activation quantization shifts)` })
-      .option('ecaq', { type: 'string', describe: `Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights (${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; depthwise = only layers whose output channels each read one input channel, where the fold is exact` })
+      .option('batch', intOption('batch', {
+        min: 1,
+        default: QUANTIZE_DEFAULTS.batch,
+        describe: 'calibration batch size; the activation statistics subsample each batch, so it changes the clips slightly (the report scripts use 32)',
+      }))
+      .option('bias-correction', {
+        type: 'string',
+        describe: `correct each output channel's mean shift (${BIAS_CORRECTIONS.join(', ')}; the bare flag means weights): `
+          + 'weights = the shift weight quantization causes, from the input means; '
+          + "empirical = the layer's mean output through the quantized network against the float network's, layer by layer "
+          + '(also removes what activation quantization shifts)',
+      })
+      .option('ecaq', {
+        type: 'string',
+        describe: 'Error Compensated Activation Quantization: per-input-channel activation scales folded into the weights '
+          + `(${ECAQ_SCOPES.join(', ')}; the bare flag means all): all = every layer but the first; `
+          + 'depthwise = only layers whose output channels each read one input channel, where the fold is exact',
+      })
       .option('positions', intOption('positions', { min: 1, default: QUANTIZE_DEFAULTS.positions, describe: 'output positions sampled per layer by reconstruction methods (bitsplit, log)' }))
-      .option('act-fit', { type: 'string', defaultDescription: QUANTIZE_DEFAULTS['act-fit'], describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; after = weights fitted with float activations, activation quantizers calibrated afterwards` })
-      .option('damp', numberOption('damp', { min: 0, defaultDescription: String(QUANTIZE_DEFAULTS.damp), describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal of each layer\'s input Gram matrix (0: none)' }))
-      .option('smooth', { type: 'string', describe: "with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer by its output error with both sides quantized" })
-      .option('float-inputs', { type: 'boolean', defaultDescription: String(QUANTIZE_DEFAULTS['float-inputs']), describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one' })
+      .option('act-fit', {
+        type: 'string',
+        defaultDescription: QUANTIZE_DEFAULTS['act-fit'],
+        describe: `how reconstruction methods treat activation quantization while fitting weights (${ACT_FITS.join(', ')}): `
+          + 'quantized = each layer fitted to its quantized inputs; unquantized = to its inputs before its own quantizer; '
+          + 'after = weights fitted with float activations, activation quantizers calibrated afterwards',
+      })
+      .option('damp', numberOption('damp', {
+        min: 0,
+        defaultDescription: String(QUANTIZE_DEFAULTS.damp),
+        describe: 'reconstruction methods: pull the fit towards the float weights by this fraction of the mean diagonal '
+          + 'of each layer\'s input Gram matrix (0: none)',
+      }))
+      .option('smooth', {
+        type: 'string',
+        describe: 'with --act-fit after: divide the inputs of layers reading many channels (not depthwise, not first/last) per channel '
+          + 'by a^alpha / w^(1-alpha) (channel max |x| a, max |weight| w; SmoothQuant, alpha e.g. 0.5) and fold the scales into the weights '
+          + "before the fit, so outlier channels stop setting the per-layer activation range; 'auto' picks alpha (or none) per layer "
+          + 'by its output error with both sides quantized',
+      })
+      .option('float-inputs', {
+        type: 'boolean',
+        defaultDescription: String(QUANTIZE_DEFAULTS['float-inputs']),
+        describe: 'reconstruction methods take each layer\'s input from the float network (as the Bit-split paper\'s code) instead of the partly quantized one',
+      })
       .option('json', { type: 'boolean', describe: 'print the per-layer summary as JSON' })
       .option('progress', progressOption)
       .example('hwq quantize resnet20.onnx --a4w4 --method mse --calib data/cifar10/calib --out q.onnx --hwq q.hwq', '4-bit weights and activations, MSE clipping')
@@ -318,7 +380,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     } else {
       if (r.dequantized) process.stdout.write(`${r.model} is already quantized (${FORMAT_NAMES[r.dequantized]}): dequantized to its float model first\n`);
       process.stdout.write(formatQuantReport(r.layers));
-      process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
+      process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, `
+        + `activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
     }
   },
 };

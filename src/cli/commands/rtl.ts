@@ -31,7 +31,10 @@ interface RtlArgs {
 const VERIFY_STEPS = 3;
 
 export async function runRtl(a: RtlArgs): Promise<{ files: string[]; checks: CheckResult[] }> {
-  const [out] = checkOutputs([{ flag: 'out', path: a.out, kind: 'dir' }], [...(a.model ? [{ what: 'the --model file', path: a.model }] : []), ...(a.config.toLowerCase().endsWith('.json') ? [{ what: 'the --config file', path: a.config }] : [])]);
+  const [out] = checkOutputs([{ flag: 'out', path: a.out, kind: 'dir' }], [
+    ...(a.model ? [{ what: 'the --model file', path: a.model }] : []),
+    ...(a.config.toLowerCase().endsWith('.json') ? [{ what: 'the --config file', path: a.config }] : []),
+  ]);
   checkTreeTarget(out, a.force);
   const cfg = loadConfig(a.config);
   const { design, files } = boardOutput(cfg);

@@ -100,7 +100,11 @@ export const command: CommandModule<{}, SimArgs> = {
   builder: (y: Argv) =>
     commonSimOptions(y)
       .positional('network', { type: 'string', demandOption: true, describe: 'Zoo name (see `hwq zoo`) or a path to an .onnx file' })
-      .option('precision', { type: 'string', describe: 'Every compute layer at a<A>w<W>; also written --a8w8, --a8w4, --a4w4, --a<A>w<W>. Default: the network\'s own per-layer precisions, else a8w8' })
+      .option('precision', {
+        type: 'string',
+        describe: 'Every compute layer at a<A>w<W>; also written --a8w8, --a8w4, --a4w4, --a<A>w<W>. '
+          + 'Default: the network\'s own per-layer precisions, else a8w8',
+      })
       .option('per-layer', { type: 'boolean', default: false, describe: 'Show every compute layer (default: the 5 slowest)' })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
       .option('csv', { type: 'boolean', describe: 'Print the per-layer results as CSV' })

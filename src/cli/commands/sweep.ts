@@ -26,18 +26,39 @@ interface SweepArgs extends CommonSimArgs {
 }
 
 export function sweepCsv(points: SweepPoint[]): string {
-  return stringify(points.map((p) => ({ ...p, latencyMs: p.latencyMs.toFixed(4), energyUJ: p.energyUJ.toFixed(2), gopsPerSecond: p.gopsPerSecond.toFixed(2), speedup: p.speedup.toFixed(3), energyReduction: p.energyReduction.toFixed(3) })), { header: true });
+  return stringify(points.map((p) => ({
+    ...p,
+    latencyMs: p.latencyMs.toFixed(4),
+    energyUJ: p.energyUJ.toFixed(2),
+    gopsPerSecond: p.gopsPerSecond.toFixed(2),
+    speedup: p.speedup.toFixed(3),
+    energyReduction: p.energyReduction.toFixed(3),
+  })), { header: true });
 }
 
 export function sweepMarkdown(points: SweepPoint[], title: string): string {
-  const rows = points.map((p) => `| ${p.model} | ${p.config} | ${p.rows}x${p.cols} | ${p.precision} | ${p.totalCycles.toLocaleString('en-US')} | ${p.latencyMs.toFixed(3)} | ${p.speedup.toFixed(2)}x | ${p.energyUJ.toFixed(1)} | ${p.energyReduction.toFixed(2)}x |`);
-  return [`# ${title}`, '', '| model | config | array | precision | cycles | latency ms | speedup | energy uJ | energy reduction |', '|---|---|---|---|---:|---:|---:|---:|---:|', ...rows, ''].join('\n');
+  const rows = points.map((p) => `| ${p.model} | ${p.config} | ${p.rows}x${p.cols} | ${p.precision} | ${p.totalCycles.toLocaleString('en-US')} `
+    + `| ${p.latencyMs.toFixed(3)} | ${p.speedup.toFixed(2)}x | ${p.energyUJ.toFixed(1)} | ${p.energyReduction.toFixed(2)}x |`);
+  return [
+    `# ${title}`,
+    '',
+    '| model | config | array | precision | cycles | latency ms | speedup | energy uJ | energy reduction |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 export async function sweepSvg(points: SweepPoint[], title: string): Promise<string> {
   const order = [...new Set(points.map((p) => p.precision))];
   const multiArray = new Set(points.map((p) => `${p.rows}x${p.cols}`)).size > 1;
-  return renderSvg(groupedBarSpec(title, points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })), 'precision', `speedup over ${order[0]}`, order));
+  return renderSvg(groupedBarSpec(
+    title,
+    points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })),
+    'precision',
+    `speedup over ${order[0]}`,
+    order,
+  ));
 }
 
 /** --configs a,b or --config a (the option `hwq sim` takes, one config); not both. */

@@ -20,9 +20,13 @@ export const ecaqPass: PassDef<EcaqPass> = {
       if (!(recipe.passes[w] as WeightsPass).fit) throw new UserError(`recipe ${recipe.name}: ECAQ before the weights pass works inside the fit, which then needs activation clips (weights.fit)`);
       return;
     }
-    if (spec.scope === 'all') throw new UserError('--act-fit after calibrates activations once the weights are fitted; --ecaq all folds its channel scales into the weights before the fit: use one of them, or --ecaq depthwise');
+    if (spec.scope === 'all') {
+      throw new UserError('--act-fit after calibrates activations once the weights are fitted; '
+        + '--ecaq all folds its channel scales into the weights before the fit: use one of them, or --ecaq depthwise');
+    }
     if (!recipe.passes.slice(index + 1).some((p) => p.pass === 'acts' && p.network === 'quantized')) {
-      throw new UserError(`recipe ${recipe.name}: ECAQ after the weights pass sets its scales with the activation clips of the weight-quantized network (an acts pass on the quantized network after it)`);
+      throw new UserError(`recipe ${recipe.name}: ECAQ after the weights pass sets its scales with the activation clips `
+        + 'of the weight-quantized network (an acts pass on the quantized network after it)');
     }
   },
   async apply(st, spec) {

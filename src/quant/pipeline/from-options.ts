@@ -24,7 +24,8 @@ export function passesFromOptions(o: QuantizeOptions): PassSpec[] {
   // LAPQ weights come with LAPQ activations (a joint search); LAPQ activations may sit on another method's
   // weights, which then stay fixed while the activation clips are searched.
   if (lapq && o.aBits !== null && o.actMethod !== 'lapq') {
-    throw new UserError(`LAPQ searches activation clips (with its own weights or another method's): use --method lapq, or --act-method lapq with any --weight-method (got weights ${o.weightMethod}, activations ${o.actMethod})`);
+    throw new UserError("LAPQ searches activation clips (with its own weights or another method's): use --method lapq, "
+      + `or --act-method lapq with any --weight-method (got weights ${o.weightMethod}, activations ${o.actMethod})`);
   }
   const wName = lapq && !frozen ? 'lp' : o.weightMethod;
   const aName = lapq ? 'lp' : o.actMethod;
@@ -48,7 +49,13 @@ export function passesFromOptions(o: QuantizeOptions): PassSpec[] {
     ...(after ? ecaq : []),
     ...(layerwise ? [] : [{ pass: 'acts' as const, method: actMethod, p, network: 'float' as const }]),
     ...(after ? [{ pass: 'acts' as const, method: actMethod, p, network: 'quantized' as const }] : []),
-    ...(lapq ? [{ pass: 'lapq' as const, weights: !frozen, labels: o.lapq?.labels ?? true, maxEvals: o.lapq?.maxEvals ?? LAPQ_DEFAULTS.maxEvals, ...(o.lapq?.images !== undefined ? { images: o.lapq.images } : {}) }] : []),
+    ...(lapq ? [{
+      pass: 'lapq' as const,
+      weights: !frozen,
+      labels: o.lapq?.labels ?? true,
+      maxEvals: o.lapq?.maxEvals ?? LAPQ_DEFAULTS.maxEvals,
+      ...(o.lapq?.images !== undefined ? { images: o.lapq.images } : {}),
+    }] : []),
     ...(o.biasCorrection === 'empirical' ? [{ pass: 'empirical-bias' as const }] : []),
   ];
 }

@@ -14,7 +14,8 @@ export const lapqPass: PassDef<LapqPass> = {
     if (!run.calibration) throw new UserError('LAPQ searches clip values against the network loss on calibration images: pass --calib DIR');
     const weights = recipe.passes[passIndex(recipe, 'weights')] as WeightsPass | undefined;
     if (run.aBits === null && !spec.weights) {
-      throw new UserError(`LAPQ searches activation clips (with its own weights or another method's): use --method lapq, or --act-method lapq with any --weight-method (got weights ${weights?.method}, activations lapq)`);
+      throw new UserError("LAPQ searches activation clips (with its own weights or another method's): use --method lapq, "
+        + `or --act-method lapq with any --weight-method (got weights ${weights?.method}, activations lapq)`);
     }
   },
   async apply(st, spec) {

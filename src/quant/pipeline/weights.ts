@@ -79,7 +79,16 @@ export const weightsPass: PassDef<WeightsPass> = {
     const actMethod = aq && run.aBits !== null ? aq.name : 'none';
     // without clips in the fit the layers' activations stay float here (a later pass quantizes them)
     const fitBits = (i: number) => ({ ...bitsOf(st, i), ...(aq ? {} : { a: null }) });
-    const finish = (i: number, s: LayerSite, bits: { a: number | null; w: number }, r: WeightQuantResult, act: ActQuant | undefined, clip: number | null, meanOf?: MeanOf, smoothAlpha?: number | null) => {
+    const finish = (
+      i: number,
+      s: LayerSite,
+      bits: { a: number | null; w: number },
+      r: WeightQuantResult,
+      act: ActQuant | undefined,
+      clip: number | null,
+      meanOf?: MeanOf,
+      smoothAlpha?: number | null,
+    ) => {
       const bias = layerBias(spec.biasCorrection, s, r.q, r.scales, meanOf);
       meanOfs[i] = meanOf;
       const layer: QuantLayer = {
@@ -87,7 +96,12 @@ export const weightsPass: PassDef<WeightsPass> = {
         weightName: s.weightName, weightShape: s.weightShape, channelAxis: s.channelAxis, wBits: r.storageBits ?? bits.w, wInt: r.q, wScales: r.scales, act, bias,
       };
       layers.push(layer);
-      report.push({ name: s.name, kind: s.kind, wBits: layer.wBits, aBits: bits.a, aSigned: act ? act.signed : null, ...layerFigures(s, layer), aClip: clip, ...(smoothAlpha !== undefined ? { smoothAlpha } : {}) });
+      report.push({
+        name: s.name, kind: s.kind, wBits: layer.wBits, aBits: bits.a, aSigned: act ? act.signed : null,
+        ...layerFigures(s, layer),
+        aClip: clip,
+        ...(smoothAlpha !== undefined ? { smoothAlpha } : {}),
+      });
       run.progress?.('quantize', i + 1, sites.length);
     };
 
