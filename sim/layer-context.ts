@@ -15,14 +15,9 @@ export interface LayerModelInput {
   layerName: string;
 }
 
-export interface LayerContext {
-  nest: LoopNest;
-  cfg: HwConfig;
-  mode: FuMode;
-  /** Real operand widths (bytes in DRAM and buffers) and the output width written after the last reduction tile. */
-  aBits: number;
-  wBits: number;
-  outBits: number;
+/** The input (its real operand widths give the bytes in DRAM and buffers, outBits the width written after the last
+ *  reduction tile) and the constants derived from it. */
+export interface LayerContext extends Omit<LayerModelInput, 'layerName'> {
   /** Reduction elements per array step: rows x pairs per unit. */
   lanes: number;
   /** DRAM bits per cycle, sustained. */

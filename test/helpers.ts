@@ -4,8 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import { hasTool } from '../rtl/sim.js';
+import { UserError } from '../src/errors.js';
 import { mulberry32, randInt } from '../src/random.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -68,3 +70,15 @@ export function tempDir(prefix = 'hwq-test-'): string {
 export const rng = mulberry32;
 
 export { randInt };
+
+/** Asserts that `fn` throws a UserError whose message matches `re`. */
+export function throwsUser(fn: () => unknown, re: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a UserError matching ${re}`);
+}

@@ -3,28 +3,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../../src/errors.js';
 import { openDataSet, parseLabelsCsv, parseSynsetList, sampleName, type DataSet } from '../../src/data/dataset.js';
 import { classShares, sample, seededShuffle, stratifiedSample } from '../../src/data/sampling.js';
 import { mulberry32 } from '../../src/random.js';
 import { decodeBatch } from '../../src/data/decode-batch.js';
 import { resolvePreprocess } from '../../src/data/preprocess.js';
 import { pngBytes, solid, tempDir, writeAt, jpegBytes } from './fixtures.js';
+import { throwsUser } from '../helpers.js';
 
 const png = pngBytes(4, 4, solid(10, 20, 30));
 /** Last two path parts (class/file) of every sample. */
 const names = (d: DataSet): string[] => d.samples.map((s) => sampleName(s).split('/').slice(-2).join('/'));
-
-function throwsUser(fn: () => unknown, re: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable(`expected a UserError matching ${re}`);
-}
 
 test('class folders: classes in sorted order, files sorted within each, hidden folders and non-images ignored', () => {
   const root = tempDir();

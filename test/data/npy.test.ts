@@ -5,23 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../src/errors.js';
 import { parseNpyHeader, readNpy, readNpyHeader, readNpySamples } from '../../src/data/npy.js';
 import { openDataSet } from '../../src/data/dataset.js';
 import { batches } from '../../src/data/batches.js';
 import { npyBytes, writeNpy, type NpyDescr } from '../compat/models.js';
 import { tempDir } from './fixtures.js';
-
-function throwsUser(fn: () => unknown, re: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable(`expected a UserError matching ${re}`);
-}
+import { throwsUser } from '../helpers.js';
 
 test('every supported type reads back as float32, negative and large values included', () => {
   const dir = tempDir();
