@@ -1,7 +1,7 @@
 // Prepares a float ONNX model for quantization: names every node (so layer names survive graph edits and
 // match the network IR), folds BatchNormalization into the preceding Conv, and finds every layer with
 // constant weights (Conv incl. grouped/depthwise, Gemm, MatMul) with the tensors it reads and writes.
-import { operatorFormQuantization } from '../model/onnx-import.js';
+import { operatorFormQuantization } from '../model/onnx-ops.js';
 import { UserError } from '../errors.js';
 import { GraphView, attrFloat, attrInt, nodeLabel, type OnnxNode } from '../onnx/graph.js';
 import { type IModelProto, type ModelProto, decodeModel, encodeModel } from '../onnx/proto.js';

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { checkOutputs } from '../../src/cli/outputs.js';
 import { pathErrorLine, internalErrorText } from '../../src/cli/failures.js';
 import { writeFilesAtomic, writeTreeAtomic } from '../../src/fsutil.js';
-import { UserError } from '../../src/errors.js';
-import { sharedPath } from '../helpers.js';
+import { sharedPath, throwsUser } from '../helpers.js';
 import { hwq, hwqAll, userError } from './run-hwq.js';
 
 const T = mkdtempSync(join(tmpdir(), 'hwq-cli-outputs-'));
@@ -23,26 +22,16 @@ writeFileSync(file, 'not a folder\n');
 // Permissions as a new folder gets them: 0777 less the umask (0755 under the usual 022).
 const usualDirMode = 0o777 & ~process.umask();
 
-function refused(fn: () => unknown, says: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    assert.match((e as Error).message, says);
-    return;
-  }
-  assert.unreachable(`expected a refusal matching ${says}`);
-}
 
 test('checkOutputs: folder vs file, inputs, two outputs on one path, paths under a file', () => {
-  refused(() => checkOutputs([{ flag: 'out', path: T, kind: 'file' }]), /--out '.*' is a folder/);
-  refused(() => checkOutputs([{ flag: 'out', path: file, kind: 'dir' }]), /--out '.*file\.txt' exists and is a file, not a folder/);
-  refused(() => checkOutputs([{ flag: 'out', path: join(file, 'q.onnx'), kind: 'file' }]), /cannot write --out '.*file\.txt\/q\.onnx': '.*file\.txt' is a file, not a folder/);
-  refused(() => checkOutputs([{ flag: 'out', path: file, kind: 'file' }], [{ what: 'the input model', path: file }]), /--out '.*file\.txt' is the input model/);
+  throwsUser(() => checkOutputs([{ flag: 'out', path: T, kind: 'file' }]), /--out '.*' is a folder/);
+  throwsUser(() => checkOutputs([{ flag: 'out', path: file, kind: 'dir' }]), /--out '.*file\.txt' exists and is a file, not a folder/);
+  throwsUser(() => checkOutputs([{ flag: 'out', path: join(file, 'q.onnx'), kind: 'file' }]), /cannot write --out '.*file\.txt\/q\.onnx': '.*file\.txt' is a file, not a folder/);
+  throwsUser(() => checkOutputs([{ flag: 'out', path: file, kind: 'file' }], [{ what: 'the input model', path: file }]), /--out '.*file\.txt' is the input model/);
   const link = join(T, 'link.txt');
   symlinkSync(file, link);
-  refused(() => checkOutputs([{ flag: 'out', path: link, kind: 'file' }], [{ what: 'the input model', path: file }]), /link\.txt' is the input model/);
-  refused(() => checkOutputs([
+  throwsUser(() => checkOutputs([{ flag: 'out', path: link, kind: 'file' }], [{ what: 'the input model', path: file }]), /link\.txt' is the input model/);
+  throwsUser(() => checkOutputs([
     { flag: 'out', path: join(T, 'a', 'q.x'), kind: 'file' },
     { flag: 'hwq', path: join(T, 'a', '..', 'a', 'q.x'), kind: 'file' },
   ]), /--hwq .* and --out .* name the same path/);
@@ -65,7 +54,7 @@ test('checkOutputs: a folder that refuses new files is refused, found by trying 
   } catch {
     // an ordinary user: the folder really is read-only
   }
-  if (!rootWrites) refused(() => checkOutputs([{ flag: 'out', path: join(ro, 'q.onnx'), kind: 'file' }]), /cannot create files in '.*ro' \(permission denied\)/);
+  if (!rootWrites) throwsUser(() => checkOutputs([{ flag: 'out', path: join(ro, 'q.onnx'), kind: 'file' }]), /cannot create files in '.*ro' \(permission denied\)/);
   else assert.equal(checkOutputs([{ flag: 'out', path: join(ro, 'q.onnx'), kind: 'file' }]), [join(ro, 'q.onnx')]);
   assert.equal(readdirSync(ro), [], 'the probe file is removed');
   chmodSync(ro, 0o755);
@@ -96,7 +85,7 @@ test('writeTreeAtomic: refuses a non-empty folder without replace, swaps it whol
   writeTreeAtomic(out, new Map([['a.v', 'a'], ['weights/w.mem', 'w']]), false);
   assert.is(statSync(out).mode & 0o777, usualDirMode, 'not the 0700 of a mkdtemp folder');
   assert.is(statSync(join(T, 'parent')).mode & 0o777, usualDirMode);
-  refused(() => writeTreeAtomic(out, new Map([['b.v', 'b']]), false), /exists and is not empty: pass --force/);
+  throwsUser(() => writeTreeAtomic(out, new Map([['b.v', 'b']]), false), /exists and is not empty: pass --force/);
   writeTreeAtomic(out, new Map([['b.v', 'b']]), true);
   assert.equal(readdirSync(out), ['b.v']);
   assert.equal(readdirSync(join(T, 'parent')), ['tree'], 'no temporary folders left');

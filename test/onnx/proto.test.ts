@@ -3,8 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withShared } from '../helpers.js';
-import { UserError } from '../../src/errors.js';
+import { withShared, throwsUser } from '../helpers.js';
 import { type ModelProto, decodeModel, defaultOpset, encodeModel, loadModel, onnx, saveModel } from '../../src/onnx/proto.js';
 import { readdirSync } from 'node:fs';
 import { openModel } from '../../src/onnx/run.js';
@@ -13,40 +12,30 @@ import { buildModel } from '../../src/onnx/build.js';
 const dir = mkdtempSync(join(tmpdir(), 'hwq-onnx-proto-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-function userError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable('expected a UserError');
-}
 
 test('missing file is a UserError naming the path', () => {
-  userError(() => loadModel(join(dir, 'nope.onnx')), /nope\.onnx' not found/);
+  throwsUser(() => loadModel(join(dir, 'nope.onnx')), /nope\.onnx' not found/);
 });
 
 test('a directory is a UserError', () => {
-  userError(() => loadModel(dir), /is a directory/);
+  throwsUser(() => loadModel(dir), /is a directory/);
 });
 
 test('a text file is not an ONNX model', () => {
   const p = join(dir, 'notes.onnx');
   writeFileSync(p, '{"this": "is json, not protobuf"}\n');
-  userError(() => loadModel(p), /notes\.onnx' is not an ONNX model/);
+  throwsUser(() => loadModel(p), /notes\.onnx' is not an ONNX model/);
 });
 
 test('an empty file is not an ONNX model', () => {
   const p = join(dir, 'empty.onnx');
   writeFileSync(p, '');
-  userError(() => loadModel(p), /is not an ONNX model/);
+  throwsUser(() => loadModel(p), /is not an ONNX model/);
 });
 
 test('a model without a graph says so', () => {
   const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }] }).finish();
-  userError(() => decodeModel(bytes, 'x.onnx'), /ONNX model x\.onnx has no graph/);
+  throwsUser(() => decodeModel(bytes, 'x.onnx'), /ONNX model x\.onnx has no graph/);
 });
 
 test('decode(encode(m)) keeps a built model, and opset is read from the default domain', () => {
@@ -66,7 +55,7 @@ test('saveModel writes a loadable file, creating its folder, and leaves no tempo
   // a missing folder is created, as for every other output; a file in the way of the folder is an error
   saveModel(join(sub, 'made', 'x.onnx'), m);
   assert.equal(readdirSync(join(sub, 'made')), ['x.onnx']);
-  userError(() => saveModel(join(sub, 'neg.onnx', 'x.onnx'), m), /cannot write ONNX model/);
+  throwsUser(() => saveModel(join(sub, 'neg.onnx', 'x.onnx'), m), /cannot write ONNX model/);
   assert.equal(readdirSync(sub), ['made', 'neg.onnx']);
 });
 
@@ -103,10 +92,10 @@ test('external tensor data: read at its offset beside the model; a short data fi
   const w = loadModel(put(ext('ext.bin', 4, 8))).graph!.initializer![0];
   assert.equal([...new Float32Array(new Uint8Array(w.rawData!).buffer)], [1.5, -2]);
   assert.is(w.dataLocation, 0);
-  userError(() => loadModel(put(ext('ext.bin', 8, 8))), /reads bytes 8\.\.\+8 of .*ext\.bin', which has 12/);
-  userError(() => loadModel(put(ext(join(dir, 'ext.bin'), 0, 8))), /absolute path .*relative to the model's folder/);
-  userError(() => loadModel(put(ext(undefined, 0, 8))), /names no data file/);
-  userError(() => loadModel(put(ext('gone.bin', 0, 8))), /'gone\.bin', which is not in the model's folder .*keep the data file next to the model/);
+  throwsUser(() => loadModel(put(ext('ext.bin', 8, 8))), /reads bytes 8\.\.\+8 of .*ext\.bin', which has 12/);
+  throwsUser(() => loadModel(put(ext(join(dir, 'ext.bin'), 0, 8))), /absolute path .*relative to the model's folder/);
+  throwsUser(() => loadModel(put(ext(undefined, 0, 8))), /names no data file/);
+  throwsUser(() => loadModel(put(ext('gone.bin', 0, 8))), /'gone\.bin', which is not in the model's folder .*keep the data file next to the model/);
 });
 
 test.run();
