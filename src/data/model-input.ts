@@ -33,6 +33,12 @@ export function modelInput(model: IModelProto, name?: string): ModelInput | unde
   return { name: input.name, dims: input.dims, transposedToNchw: rs.length > 0 && rs.every(isToNchw) };
 }
 
+/** The batch size a model exported with a fixed batch dimension takes (undefined: any). */
+export function fixedBatchOf(input: Pick<ModelInput, 'dims'>): number | undefined {
+  const n = input.dims?.[0];
+  return typeof n === 'number' && n > 0 ? n : undefined;
+}
+
 /** The nodes that read `tensor`, looking through ops that only change its type. */
 function readers(g: GraphView, tensor: string): OnnxNode[] {
   return g.consumers(tensor).flatMap((n) => (PASS_THROUGH.has(n.opType) && n.outputs[0] ? readers(g, n.outputs[0]) : [n]));

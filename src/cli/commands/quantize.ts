@@ -8,7 +8,7 @@ import { conv1dAs2d, hasConv1d } from '../../onnx/conv1d.js';
 import { FORMAT_NAMES, type QuantizedFormat, asFloat, quantizedFormat } from '../../onnx/dequantize-model.js';
 import { batches } from '../../data/batches.js';
 import { inputDims, type InputSpec } from '../../data/input-spec.js';
-import { modelInput } from '../../data/model-input.js';
+import { fixedBatchOf, modelInput } from '../../data/model-input.js';
 import { ACT_FITS, type ActFit, BIAS_CORRECTIONS, type BiasCorrection, type QuantizeOptions } from '../../quant/options.js';
 import { ECAQ_SCOPES, type EcaqScope, type Recipe } from '../../quant/pipeline/spec.js';
 import type { LayerReport } from '../../quant/pipeline/state.js';
@@ -213,7 +213,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   let spec: InputSpec | undefined;
   let samples: Sample[] = [];
   // A model exported with a fixed batch dimension only accepts batches of that size: use it, in whole batches.
-  const fixedBatch = typeof input.dims?.[0] === 'number' && input.dims[0] > 0 ? input.dims[0] : undefined;
+  const fixedBatch = fixedBatchOf(input);
   const batchSize = fixedBatch ?? a.batch;
   if (a.calib && needData) {
     const lapqLabels = [wMethod, a['act-method'] ?? a.method].includes('lapq') && !a['lapq-kl'];

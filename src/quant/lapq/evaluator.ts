@@ -2,7 +2,7 @@
 // search: one onnxruntime session of the scale-input QDQ model (weights, weight scales, activation scales and
 // clip bounds fed per run), so a new clip vector costs one forward pass and no model rebuild.
 import type { Batch } from '../../data/batches.js';
-import { GraphView } from '../../onnx/graph.js';
+import { fixedBatchOf, modelInput } from '../../data/model-input.js';
 import { encodeModel } from '../../onnx/proto.js';
 import { type OrtModel, openModel } from '../../onnx/run.js';
 import { UserError } from '../../errors.js';
@@ -50,15 +50,14 @@ export interface EvaluatorOptions {
   threads: number;
 }
 
-/** The image input (the prepared graph's first input that is not an initializer) and its fixed batch size, if any. */
-export function dataInputOf(q: QuantModel): ModelInput {
-  const input = new GraphView(q.prepared).inputs[0];
+/** The image input (the prepared graph's first data input) and its fixed batch size, if any. */
+export function dataInputOf(q: QuantModel): RunInput {
+  const input = modelInput(q.prepared);
   if (!input) throw new UserError(`LAPQ: the model ${q.name} has no data input`);
-  const n = input.dims?.[0];
-  return { name: input.name, fixedBatch: typeof n === 'number' && n > 0 ? n : undefined };
+  return { name: input.name, fixedBatch: fixedBatchOf(input) };
 }
 
-export interface ModelInput {
+export interface RunInput {
   name: string;
   /** A model exported with a fixed batch dimension is run on batches of exactly that size. */
   fixedBatch?: number;
@@ -74,7 +73,7 @@ export class LossEvaluator {
     private readonly chunks: ImageChunk[],
     private readonly o: EvaluatorOptions,
     private readonly refLogs: Float64Array[] | null,
-    private readonly input: ModelInput,
+    private readonly input: RunInput,
   ) {}
 
   /** Opens the session for models shaped like `q` (same layers, tensors and bit widths). */
@@ -130,7 +129,7 @@ export class LossEvaluator {
 type Feeds = Record<string, { dims: number[]; data: Float32Array | Int8Array }>;
 
 /** The logits of a chunk's images, one row each; a fixed-batch model sees its batch size, the last run zero-padded. */
-export async function runLogits(s: OrtModel, input: ModelInput, c: ImageChunk, imageDims: number[], extra: Feeds = {}): Promise<Float32Array> {
+export async function runLogits(s: OrtModel, input: RunInput, c: ImageChunk, imageDims: number[], extra: Feeds = {}): Promise<Float32Array> {
   const per = c.data.length / c.count;
   const size = input.fixedBatch ?? c.count;
   const parts: Float32Array[] = [];
