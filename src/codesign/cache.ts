@@ -55,11 +55,27 @@ export function writeCached(dir: string, key: string, value: unknown): void {
   writeFileAtomic(join(dir, `${key}.json`), JSON.stringify(value));
 }
 
-/** The cached value under `key`, or `compute()`'s, stored for next time. */
-export async function cached<T>(dir: string, key: string, compute: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
-  const hit = readCached<T>(dir, key);
+/** The cached value under `key`, or `compute()`'s, stored for next time; `dir` null: no cache (always computed). */
+export async function cached<T>(dir: string | null, key: string, compute: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
+  const hit = dir === null ? undefined : readCached<T>(dir, key);
   if (hit !== undefined) return { value: hit, hit: true };
   const value = await compute();
-  writeCached(dir, key, value);
+  if (dir !== null) writeCached(dir, key, value);
+  return { value, hit: false };
+}
+
+/**
+ * Byte results (model files) under `key`, one file per name: all of them found, or `compute()`'s, stored for next
+ * time. A set with a file missing counts as none, so a half-written entry is measured again.
+ */
+export async function cachedFiles(
+  dir: string | null, key: string, names: readonly string[], compute: () => Promise<Record<string, Uint8Array>>,
+): Promise<{ value: Record<string, Uint8Array>; hit: boolean }> {
+  const path = (name: string) => join(dir!, `${key}.${name}`);
+  if (dir !== null && names.every((n) => existsSync(path(n)))) {
+    return { value: Object.fromEntries(names.map((n) => [n, new Uint8Array(readFileSync(path(n)))])), hit: true };
+  }
+  const value = await compute();
+  if (dir !== null) for (const n of names) writeFileAtomic(path(n), value[n]);
   return { value, hit: false };
 }

@@ -6,6 +6,7 @@ import { openDataSet } from '../data/dataset.js';
 import { batches, type Batch } from '../data/batches.js';
 import { PRESETS, type PresetName } from '../data/preprocess.js';
 import { addBatch, emptyCounts } from '../eval/metrics.js';
+import { runLogits } from '../quant/lapq/evaluator.js';
 
 export async function decodeAll(path: string, preset: PresetName, opts: { limit?: number; seed?: number }): Promise<Batch[]> {
   const ds = openDataSet(path, opts);
@@ -29,13 +30,15 @@ export interface Accuracy {
   top1Hits: number[];
 }
 
-export async function accuracy(bytes: Uint8Array, data: readonly Batch[], dims: (b: Batch) => number[], optimization: 'basic' | 'all'): Promise<Accuracy> {
+/** `fixedBatch`: the model's fixed batch size, if it has one (each run is padded to it). */
+export async function accuracy(
+  bytes: Uint8Array, data: readonly Batch[], dims: (b: Batch) => number[], optimization: 'basic' | 'all', fixedBatch?: number,
+): Promise<Accuracy> {
   const m = await openModel(bytes, 2, optimization);
   const acc = emptyCounts(true);
   try {
     for (const b of data) {
-      const out = await m.run({ [m.inputNames[0]]: { dims: dims(b), data: b.data } });
-      const logits = out.get(m.outputNames[0])!.data as Float32Array;
+      const logits = await runLogits(m, { name: m.inputNames[0], fixedBatch }, b, dims(b).slice(1));
       addBatch(acc, logits, logits.length / b.count, b.labels);
     }
   } finally {

@@ -35,3 +35,17 @@ export function imageFolder(dir: string, w: number, h: number): void {
     writeFileSync(join(dir, cls, 'img0.png'), PNG.sync.write(png));
   }
 }
+
+/** `perClass` seeded random w x h images in each of `classes` class folders (c0, c1, ...). */
+export function noisyImageFolder(dir: string, classes: number, perClass: number, w: number, h: number, seed = 1): void {
+  let s = seed >>> 0;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
+  for (let c = 0; c < classes; c++) {
+    mkdirSync(join(dir, `c${c}`), { recursive: true });
+    for (let k = 0; k < perClass; k++) {
+      const png = new PNG({ width: w, height: h });
+      for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : next();
+      writeFileSync(join(dir, `c${c}`, `img${k}.png`), PNG.sync.write(png));
+    }
+  }
+}

@@ -143,7 +143,7 @@ export async function runLogits(s: OrtModel, input: RunInput, c: ImageChunk, ima
     }
     const out = await s.run({ ...extra, [input.name]: { dims: [size, ...imageDims], data } }, [s.outputNames[0]]);
     const logits = out.get(s.outputNames[0])?.data;
-    if (!(logits instanceof Float32Array) || logits.length % size !== 0) throw new UserError(`LAPQ: the model's first output is not a float32 batch x classes tensor`);
+    if (!(logits instanceof Float32Array) || logits.length % size !== 0) throw new UserError(`the model's first output is not a float32 batch x classes tensor`);
     parts.push(logits.subarray(0, n * (logits.length / size)));
   }
   if (parts.length === 1) return parts[0];

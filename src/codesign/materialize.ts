@@ -1,0 +1,91 @@
+// A chosen precision mix made real: the network quantized by the recipe with those per-layer precisions (the QDQ
+// model onnxruntime runs and the .hwq integer model), its accuracy on the evaluation images with each image's top-1
+// hit (for the paired standard error against the float model), and the .hwq simulated on a config as `hwq sim`
+// would. Quantized files and accuracies are cached under content keys of everything they depend on.
+import type { HwConfig } from '../../hw/config.js';
+import type { Batch } from '../data/batches.js';
+import type { ModelProto } from '../onnx/proto.js';
+import type { Precision } from '../model/ir.js';
+import type { Recipe } from '../quant/pipeline/spec.js';
+import type { QuantRun } from '../quant/pipeline/state.js';
+import { runRecipe } from '../quant/pipeline/run.js';
+import { toQdqBytes } from '../quant/qdq.js';
+import { writeHwq } from '../quant/hwq-export.js';
+import { readHwq } from '../intmodel/format.js';
+import { planPrecisions } from '../../sim/precision.js';
+import { simulateNetwork } from '../../sim/simulate.js';
+import { type Accuracy, accuracy } from '../experiments/cached-eval.js';
+import { type KeyPart, cached, cachedFiles, contentKey } from './cache.js';
+
+export interface QuantizeSetup {
+  source: ModelProto;
+  what: string;
+  name: string;
+  recipe: Recipe;
+  /** The quantizer's run settings (calibration, positions, seed); the bit widths come from each mix. */
+  run: Omit<QuantRun, 'aBits' | 'wBits' | 'firstLast' | 'layerBits'>;
+  /** Key parts of everything the quantizer reads besides the precisions (model, calibration data, recipe, seed). */
+  key: KeyPart[];
+  /** null: no cache. */
+  cacheDir: string | null;
+}
+
+export interface QuantizedMix {
+  hwq: Uint8Array;
+  qdq: Uint8Array;
+  /** True when the files came from the cache. */
+  hit: boolean;
+}
+
+const asKey = (bits: Readonly<Record<string, Precision>>): KeyPart => Object.fromEntries(Object.entries(bits).map(([k, p]) => [k, `a${p.a}w${p.w}`]));
+
+/** The network quantized with `layerBits` (every compute layer named). */
+export async function quantizeMix(s: QuantizeSetup, layerBits: Readonly<Record<string, Precision>>): Promise<QuantizedMix> {
+  const key = contentKey('quantized-mix', [...s.key, asKey(layerBits)]);
+  const { value, hit } = await cachedFiles(s.cacheDir, key, ['hwq', 'onnx'], async () => {
+    const { model } = await runRecipe(s.source, s.what, s.name, s.recipe, { ...s.run, aBits: 8, wBits: 8, firstLast: null, layerBits });
+    return { hwq: writeHwq(model), onnx: toQdqBytes(model) };
+  });
+  return { hwq: value.hwq, qdq: value.onnx, hit };
+}
+
+export interface EvalSetup {
+  /** The decoded evaluation images (decoded on first use: a rerun that finds every accuracy cached decodes none). */
+  images: () => Promise<Batch[]>;
+  dims: (b: Batch) => number[];
+  fixedBatch?: number;
+  /** Key part of the evaluation images (their content hash and the preprocessing). */
+  key: KeyPart;
+  cacheDir: string | null;
+}
+
+interface StoredAccuracy {
+  top1: number;
+  top5: number;
+  images: number;
+  hits: string;
+}
+
+/** Top-1/top-5 of an ONNX model (bytes) on the evaluation images, with each image's top-1 hit. */
+export async function evaluateBytes(e: EvalSetup, bytes: Uint8Array): Promise<Accuracy & { hit: boolean }> {
+  const key = contentKey('accuracy', [bytes, e.key]);
+  const { value, hit } = await cached<StoredAccuracy>(e.cacheDir, key, async () => {
+    const a = await accuracy(bytes, await e.images(), e.dims, 'all', e.fixedBatch);
+    return { top1: a.top1, top5: a.top5, images: a.images, hits: a.top1Hits.join('') };
+  });
+  return { top1: value.top1, top5: value.top5, images: value.images, top1Hits: [...value.hits].map(Number), hit };
+}
+
+export interface SimulatedMix {
+  cycles: number;
+  latencyMs: number;
+  energyUJ: number;
+}
+
+/** The .hwq model on `cfg` with the precisions it carries: what `hwq sim model.hwq` reports. */
+export function simulateHwq(hwq: Uint8Array, name: string, cfg: HwConfig, batch: number): SimulatedMix {
+  const net = readHwq(hwq, name).network;
+  const plan = planPrecisions(net, {});
+  const r = simulateNetwork(net, cfg, { batch, precisionOf: plan.of, precisionLabel: plan.label });
+  return { cycles: r.totalCycles, latencyMs: r.latencyMs, energyUJ: r.energyUJ };
+}
