@@ -116,7 +116,10 @@ export function frontSpec(r: CodesignResult, c: ReportContext): TopLevelSpec {
     height: 300,
     data: { values },
     layer: [
-      { mark: { type: 'point', filled: true, size: 60, tooltip: true }, encoding: { x, y, color: { field: 'series', type: 'nominal', title: null }, shape: { field: 'series', type: 'nominal', title: null } } },
+      {
+        mark: { type: 'point', filled: true, size: 60, tooltip: true },
+        encoding: { x, y, color: { field: 'series', type: 'nominal', title: null }, shape: { field: 'series', type: 'nominal', title: null } },
+      },
       { mark: { type: 'text', dx: 4, dy: -8, align: 'left', fontSize: 10 }, encoding: { x, y, text: { field: 'label' } } },
       // the measured front of the searched mixes, joined in cost order
       {

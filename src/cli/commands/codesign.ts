@@ -34,7 +34,7 @@ import { checkOutputs } from '../outputs.js';
 import { progress } from '../progress.js';
 import { parsePrecisionList } from '../sim-options.js';
 
-interface CodesignArgs extends PreprocessArgs {
+export interface CodesignArgs extends PreprocessArgs {
   model: string;
   config: string;
   arrays?: string;
@@ -58,14 +58,19 @@ interface CodesignArgs extends PreprocessArgs {
   batch: number;
   /** A folder, or false for --no-cache (yargs's negation of --cache). */
   cache?: string | false;
-  out: string;
+  /** Checked here when given; the script that writes reports leaves it out. */
+  out?: string;
   force?: boolean;
   json?: boolean;
   progress?: boolean;
 }
 
-export const DEFAULT_RECIPE = 'bitsplit';
-const UNIFORM = 'a8w8,a8w4,a4w4,a4w2,a2w2';
+/** The flags' defaults, shared by the command line and the report script. */
+export const CODESIGN_DEFAULTS = {
+  objective: 'latency', points: 8, steps: 40, recipe: 'bitsplit', 'calib-size': QUANTIZE_DEFAULTS['calib-size'], 'held-out': 64, seed: 0,
+  widths: CANDIDATE_WIDTHS.join(','), uniform: 'a8w8,a8w4,a4w4,a4w2,a2w2', batch: 1,
+};
+const D = CODESIGN_DEFAULTS;
 
 const BUDGET_UNITS: Record<Objective, Record<string, number>> = {
   latency: { s: 1e3, ms: 1, us: 1e-3, 'µs': 1e-3 },
@@ -138,132 +143,142 @@ export const command: CommandModule<{}, CodesignArgs> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'float ONNX model' })
       .option('config', { type: 'string', requiresArg: true, demandOption: true, describe: 'hardware presets or .json configs, comma-separated: the front is over all of them' })
       .option('arrays', { type: 'string', requiresArg: true, describe: 'array sizes <rows>x<cols> tried on every config; on an FPGA only those that fit the device' })
-      .option('calib', { type: 'string', requiresArg: true, demandOption: true, describe: 'calibration images: the quantizer\'s calibration set and the held-out images the sensitivities are measured on' })
+      .option('calib', {
+        type: 'string', requiresArg: true, demandOption: true,
+        describe: 'calibration images: the quantizer\'s calibration set and the held-out images the sensitivities are measured on',
+      })
       .option('data', { type: 'string', requiresArg: true, demandOption: true, describe: 'evaluation images (labelled): every chosen point\'s accuracy is measured on them' })
       .option('labels', { type: 'string', requiresArg: true, describe: 'labels file for --data when it needs one' })
-      .option('objective', { type: 'string', default: 'latency', describe: `what the budget limits: ${OBJECTIVES.join(', ')}` })
+      .option('objective', { type: 'string', default: D.objective, describe: `what the budget limits: ${OBJECTIVES.join(', ')}` })
       .option('max-drop', numberOption('max-drop', { min: 0, describe: 'find the cheapest mix whose measured top-1 drop is at most this many points' }))
       .option('budget', { type: 'string', requiresArg: true, describe: 'find the most accurate mix within this cost: e.g. 0.2ms, 15uJ, 300KiB (bare: ms, uJ, bytes)' })
       .option('front', { type: 'boolean', describe: 'measure points spread over the whole predicted front (the default)' })
-      .option('points', intOption('points', { min: 1, default: 8, describe: 'front points to quantize and measure, spread evenly in log cost' }))
-      .option('steps', intOption('steps', { min: 2, default: 40, describe: 'budgets per config the exact search is solved for to trace the predicted front' }))
-      .option('recipe', { type: 'string', default: DEFAULT_RECIPE, describe: 'quantization recipe every mix is quantized with (hwq quantize --list-recipes)' })
-      .option('calib-size', intOption('calib-size', { min: 1, default: QUANTIZE_DEFAULTS['calib-size'], describe: 'calibration images for the quantizer' }))
-      .option('held-out', intOption('held-out', { min: 1, default: 64, describe: 'further calibration images, not used by the quantizer, the sensitivities are measured on' }))
+      .option('points', intOption('points', { min: 1, default: D.points, describe: 'front points to quantize and measure, spread evenly in log cost' }))
+      .option('steps', intOption('steps', { min: 2, default: D.steps, describe: 'budgets per config the exact search is solved for to trace the predicted front' }))
+      .option('recipe', { type: 'string', default: D.recipe, describe: 'quantization recipe every mix is quantized with (hwq quantize --list-recipes)' })
+      .option('calib-size', intOption('calib-size', { min: 1, default: D['calib-size'], describe: 'calibration images for the quantizer' }))
+      .option('held-out', intOption('held-out', { min: 1, default: D['held-out'], describe: 'further calibration images, not used by the quantizer, the sensitivities are measured on' }))
       .option('limit', intOption('limit', { min: 1, describe: 'evaluate on N images of --data, stratified over the classes (seed 0)' }))
-      .option('seed', intOption('seed', { min: 0, default: 0, describe: 'seed of the calibration and held-out draw and of the quantizer' }))
+      .option('seed', intOption('seed', { min: 0, default: D.seed, describe: 'seed of the calibration and held-out draw and of the quantizer' }))
       .option('first-last', { type: 'string', requiresArg: true, describe: 'hold the first and last layer at this width (e.g. 8) instead of searching theirs' })
-      .option('widths', { type: 'string', default: CANDIDATE_WIDTHS.join(','), describe: 'candidate widths of activations and weights (every pair is a candidate)' })
-      .option('uniform', { type: 'string', default: UNIFORM, describe: "uniform settings measured for comparison, first and last layer at 8 bits ('none': skip)" })
-      .option('batch', intOption('batch', { min: 1, default: 1, describe: 'batch size of the simulation' }))
+      .option('widths', { type: 'string', default: D.widths, describe: 'candidate widths of activations and weights (every pair is a candidate)' })
+      .option('uniform', { type: 'string', default: D.uniform, describe: "uniform settings measured for comparison, first and last layer at 8 bits ('none': skip)" })
+      .option('batch', intOption('batch', { min: 1, default: D.batch, describe: 'batch size of the simulation' }))
       .option('cache', { type: 'string', requiresArg: true, describe: `result cache folder (default: $HWQ_CACHE or ${cacheDir()}); --no-cache measures everything again and stores nothing` })
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder for front.csv, front.md, front.svg, sensitivity.csv and points/<id>/ (.hwq, QDQ .onnx, precisions)' })
       .option('force', { type: 'boolean', describe: 'replace a non-empty --out folder' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
       .option('progress', progressOption)
       .example('hwq codesign resnet20.onnx --config vc709 --calib cifar10/calib --data cifar10/test --out cd/', 'the measured latency/accuracy front')
-      .example('hwq codesign resnet20.onnx --config vc709 --arrays 8x8,16x16,16x32 --calib C --data D --max-drop 1 --out cd/', 'the cheapest (array, mix) within 1 point') as unknown as Argv<CodesignArgs>,
+      .example('hwq codesign resnet20.onnx --config vc709 --arrays 8x8,16x16,16x32 --calib C --data D --max-drop 1 --out cd/', 'the cheapest (array, mix) within 1 point')
+      .example('hwq codesign m.onnx --config bitfusion-asic --calib C --data D --budget 0.5ms --out cd/', 'the most accurate mix within 0.5 ms') as unknown as Argv<CodesignArgs>,
   handler: async (a) => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const objective = a.objective as Objective;
-    if (!OBJECTIVES.includes(objective)) throw unknownChoice('--objective', a.objective, OBJECTIVES);
-    const goal = goalOf(a, objective);
-    if (!a.model.toLowerCase().endsWith('.onnx')) throw new UserError(`the model '${a.model}' must be an .onnx file`);
-    checkOutputs([{ flag: 'out', path: a.out, kind: 'dir' }], [
-      { what: 'the input model', path: a.model }, { what: 'the --calib data', path: a.calib }, { what: 'the --data images', path: a.data },
-      ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : []),
-    ]);
-    checkTreeTarget(a.out, a.force ?? false);
-    const names = a.config.split(',').map((s) => s.trim()).filter(Boolean);
-    if (names.length === 0) throw new UserError('--config is empty: give presets such as vc709,bitfusion-asic');
-    if (new Set(names).size !== names.length) throw new UserError(`--config '${a.config}' names a config twice`);
-    const { kept: configs, dropped } = expandConfigs(names.map(loadConfig), a.arrays ? parseArrays(a.arrays) : []);
-    for (const d of dropped) log(`left out ${d}`);
-    const widths = parseWidths(a.widths, configs);
-    const uniform: Precision[] = a.uniform.trim() === 'none' ? [] : parsePrecisionList(a.uniform);
-    const firstLast = a['first-last'] === undefined ? null : parseFirstLast(a['first-last']);
-    const recipe = findRecipe(a.recipe);
-
-    const loaded = loadModel(a.model);
-    const float = quantizedFormat(loaded) ? asFloat(loaded, a.model) : loaded;
-    const model = withInputShape(hasConv1d(float) ? conv1dAs2d(float) : float, a, a.model);
-    const input = modelInput(model);
-    if (!input) throw new UserError(`${a.model} has no graph input`);
-    const name = basename(a.model, '.onnx');
-    const net = importOnnxModel(model, name, a.model);
-    const fixed: Record<string, Precision> = {};
-    const computeNames = computeLayers(net).map((l) => l.name);
-    if (firstLast !== null) for (const n of [computeNames[0], computeNames[computeNames.length - 1]]) fixed[n] = { a: firstLast, w: firstLast };
-
-    // Calibration and held-out images: one seeded draw from --calib, split so the sensitivities never see an image
-    // the quantizer calibrated on.
-    const wanted = a['calib-size'] + a['held-out'];
-    const calibSet = openModelData(a, input, a.model, a.calib, { limit: wanted, seed: a.seed });
-    const spec = calibSet.spec;
-    if (calibSet.data.samples.length <= a['held-out']) {
-      throw new UserError(`--calib ${a.calib} has ${calibSet.data.samples.length} images: --held-out ${a['held-out']} needs more (and the quantizer some besides)`);
-    }
-    const heldOutSamples = calibSet.data.samples.slice(0, a['held-out']);
-    const fixedBatch = fixedBatchOf(input);
-    let calibSamples = calibSet.data.samples.slice(a['held-out']);
-    if (fixedBatch !== undefined) calibSamples = calibSamples.slice(0, calibSamples.length - (calibSamples.length % fixedBatch));
-    if (calibSamples.length === 0) throw new UserError(`--calib ${a.calib}: no calibration images are left beside the ${a['held-out']} held out`);
-    const evalSet = openModelData(a, input, a.model, a.data, { labels: a.labels, ...(a.limit ? { limit: a.limit, seed: 0, stratify: true } : {}) }, { what: 'measuring accuracy' });
-    const batchSize = fixedBatch ?? 32;
-    const dims = (b: Batch) => inputDims(spec, b.count);
-    const specKey = JSON.stringify(spec);
-    const calibBatches = await decode(calibSamples, spec, batchSize, a.workers);
-    const dir = a.cache === false ? null : a.cache ?? cacheDir();
-    const showProgress = wantProgress(a.progress);
-    let bar = progress('', false);
-    let stage = '';
-    const onProgress = (s: string, d: number, t: number) => {
-      if (s !== stage) {
-        bar.stop();
-        bar = progress(s, showProgress);
-        stage = s;
-      }
-      bar.update(d, t);
-    };
-    const positions = QUANTIZE_DEFAULTS.positions;
-    let evalImages: Promise<Batch[]> | undefined;
-    const result = await runCodesign({
-      quantize: {
-        source: model, what: a.model, name, recipe,
-        run: {
-          calibration: { batches: async function* () { yield* calibBatches; }, count: calibBatches.length, inputDims: dims },
-          positions, seed: a.seed,
-        },
-        key: [encodeModel(model), samplesHash(calibSamples), specKey, JSON.stringify(recipe), a.seed, positions],
-        cacheDir: dir,
-      },
-      net, configs, batch: a.batch, objective, goal, widths, fixed,
-      heldOut: {
-        chunks: () => decode(heldOutSamples, spec, batchSize, a.workers), imageDims: sampleDims(spec), key: [samplesHash(heldOutSamples), specKey],
-      },
-      evaluation: {
-        images: () => (evalImages ??= decode(evalSet.data.samples, spec, batchSize, a.workers)),
-        dims, fixedBatch, key: [samplesHash(evalSet.data.samples), specKey], cacheDir: dir,
-      },
-      uniform: { precisions: uniform, firstLast: 8 },
-      steps: a.steps,
-      progress: onProgress,
-      log: (line) => {
-        bar.stop();
-        stage = '';
-        log(line);
-      },
-    });
-    bar.stop();
-    const ctx: ReportContext = {
-      model: name, recipe: recipe.name, objective, heldOutImages: heldOutSamples.length, calibrationImages: calibSamples.length, evalData: a.data,
-    };
-    writeTreeAtomic(a.out, await codesignFiles(result, ctx), a.force ?? false);
-    log(`wrote ${join(a.out, 'front.md')}, front.csv, front.svg, sensitivity.csv and ${result.points.length} points (${describeTimes(result)})`);
+    const { result, ctx } = await codesignFromArgs(a, log);
+    writeTreeAtomic(a.out!, await codesignFiles(result, ctx), a.force ?? false);
+    log(`wrote ${join(a.out!, 'front.md')}, front.csv, front.svg, sensitivity.csv and ${result.points.length} points (${describeTimes(result)})`);
     if (a.json) process.stdout.write(`${JSON.stringify(codesignJson(result, ctx), null, 2)}\n`);
     else process.stdout.write(frontMarkdown(result, ctx));
   },
 };
+
+/** Everything `hwq codesign` does but write: the flags checked, the data opened and split, the campaign run. */
+export async function codesignFromArgs(a: CodesignArgs, log: (line: string) => void): Promise<{ result: CodesignResult; ctx: ReportContext }> {
+  const objective = a.objective as Objective;
+  if (!OBJECTIVES.includes(objective)) throw unknownChoice('--objective', a.objective, OBJECTIVES);
+  const goal = goalOf(a, objective);
+  if (!a.model.toLowerCase().endsWith('.onnx')) throw new UserError(`the model '${a.model}' must be an .onnx file`);
+  if (a.out !== undefined) checkOutputs([{ flag: 'out', path: a.out, kind: 'dir' }], [
+    { what: 'the input model', path: a.model }, { what: 'the --calib data', path: a.calib }, { what: 'the --data images', path: a.data },
+    ...(a.labels ? [{ what: 'the --labels file', path: a.labels }] : []),
+  ]);
+  if (a.out !== undefined) checkTreeTarget(a.out, a.force ?? false);
+  const names = a.config.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UserError('--config is empty: give presets such as vc709,bitfusion-asic');
+  if (new Set(names).size !== names.length) throw new UserError(`--config '${a.config}' names a config twice`);
+  const { kept: configs, dropped } = expandConfigs(names.map(loadConfig), a.arrays ? parseArrays(a.arrays) : []);
+  for (const d of dropped) log(`left out ${d}`);
+  const widths = parseWidths(a.widths, configs);
+  const uniform: Precision[] = a.uniform.trim() === 'none' ? [] : parsePrecisionList(a.uniform);
+  const firstLast = a['first-last'] === undefined ? null : parseFirstLast(a['first-last']);
+  const recipe = findRecipe(a.recipe);
+
+  const loaded = loadModel(a.model);
+  const float = quantizedFormat(loaded) ? asFloat(loaded, a.model) : loaded;
+  const model = withInputShape(hasConv1d(float) ? conv1dAs2d(float) : float, a, a.model);
+  const input = modelInput(model);
+  if (!input) throw new UserError(`${a.model} has no graph input`);
+  const name = basename(a.model, '.onnx');
+  const net = importOnnxModel(model, name, a.model);
+  const fixed: Record<string, Precision> = {};
+  const computeNames = computeLayers(net).map((l) => l.name);
+  if (firstLast !== null) for (const n of [computeNames[0], computeNames[computeNames.length - 1]]) fixed[n] = { a: firstLast, w: firstLast };
+
+  // Calibration and held-out images: one seeded draw from --calib, split so the sensitivities never see an image
+  // the quantizer calibrated on.
+  const wanted = a['calib-size'] + a['held-out'];
+  const calibSet = openModelData(a, input, a.model, a.calib, { limit: wanted, seed: a.seed });
+  const spec = calibSet.spec;
+  if (calibSet.data.samples.length <= a['held-out']) {
+    throw new UserError(`--calib ${a.calib} has ${calibSet.data.samples.length} images: --held-out ${a['held-out']} needs more (and the quantizer some besides)`);
+  }
+  const heldOutSamples = calibSet.data.samples.slice(0, a['held-out']);
+  const fixedBatch = fixedBatchOf(input);
+  let calibSamples = calibSet.data.samples.slice(a['held-out']);
+  if (fixedBatch !== undefined) calibSamples = calibSamples.slice(0, calibSamples.length - (calibSamples.length % fixedBatch));
+  if (calibSamples.length === 0) throw new UserError(`--calib ${a.calib}: no calibration images are left beside the ${a['held-out']} held out`);
+  const evalSet = openModelData(a, input, a.model, a.data, { labels: a.labels, ...(a.limit ? { limit: a.limit, seed: 0, stratify: true } : {}) }, { what: 'measuring accuracy' });
+  const batchSize = fixedBatch ?? 32;
+  const dims = (b: Batch) => inputDims(spec, b.count);
+  const specKey = JSON.stringify(spec);
+  const calibBatches = await decode(calibSamples, spec, batchSize, a.workers);
+  const dir = a.cache === false ? null : a.cache ?? cacheDir();
+  const showProgress = wantProgress(a.progress);
+  let bar = progress('', false);
+  let stage = '';
+  const onProgress = (s: string, d: number, t: number) => {
+    if (s !== stage) {
+      bar.stop();
+      bar = progress(s, showProgress);
+      stage = s;
+    }
+    bar.update(d, t);
+  };
+  const positions = QUANTIZE_DEFAULTS.positions;
+  let evalImages: Promise<Batch[]> | undefined;
+  const result = await runCodesign({
+    quantize: {
+      source: model, what: a.model, name, recipe,
+      run: {
+        calibration: { batches: async function* () { yield* calibBatches; }, count: calibBatches.length, inputDims: dims },
+        positions, seed: a.seed,
+      },
+      key: [encodeModel(model), samplesHash(calibSamples), specKey, JSON.stringify(recipe), a.seed, positions],
+      cacheDir: dir,
+    },
+    net, configs, batch: a.batch, objective, goal, widths, fixed,
+    heldOut: {
+      chunks: () => decode(heldOutSamples, spec, batchSize, a.workers), imageDims: sampleDims(spec), key: [samplesHash(heldOutSamples), specKey],
+    },
+    evaluation: {
+      images: () => (evalImages ??= decode(evalSet.data.samples, spec, batchSize, a.workers)),
+      dims, fixedBatch, key: [samplesHash(evalSet.data.samples), specKey], cacheDir: dir,
+    },
+    uniform: { precisions: uniform, firstLast: 8 },
+    steps: a.steps,
+    progress: onProgress,
+    log: (line) => {
+      bar.stop();
+      stage = '';
+      log(line);
+    },
+  });
+  bar.stop();
+  const ctx: ReportContext = {
+    model: name, recipe: recipe.name, objective, heldOutImages: heldOutSamples.length, calibrationImages: calibSamples.length, evalData: a.data,
+  };
+  return { result, ctx };
+}
 
 const describeTimes = (r: CodesignResult) => `sensitivities ${r.seconds.sensitivity.toFixed(1)} s, search ${r.seconds.search.toFixed(1)} s, `
   + `measurements ${r.seconds.measure.toFixed(1)} s; cache: ${r.cache.quantizeHits} of ${r.cache.quantizeHits + r.cache.quantizeRuns} quantized mixes, `
