@@ -142,7 +142,7 @@ function bench(o: Outcome): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, cache: { type: 'string' }, points: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, cache: { type: 'string' }, points: { type: 'string', default: String(CODESIGN_DEFAULTS.points) } } });
   const only = values.only?.split(',');
   const chosen = CAMPAIGNS.filter((c) => !only || only.includes(c.id));
   if (chosen.length === 0) throw new Error(`--only: campaigns are ${CAMPAIGNS.map((c) => c.id).join(', ')}`);

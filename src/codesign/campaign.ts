@@ -160,13 +160,17 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     const key = mixKey(ps);
     let m = measuredMixes.get(key);
     if (!m) {
+      const tq = Date.now();
       const q = await quantizeMix(i.quantize, Object.fromEntries(ps.map((p, k) => [names[k], p])));
       stats[q.hit ? 'quantizeHits' : 'quantizeRuns']++;
+      const te = Date.now();
       const acc = await evaluateBytes(i.evaluation, q.qdq);
       stats[acc.hit ? 'evalHits' : 'evalRuns']++;
       m = { files: { hwq: q.hwq, qdq: q.qdq }, acc };
       measuredMixes.set(key, m);
-      log(`measured ${describeMix(ps)}: top-1 ${(100 * acc.top1).toFixed(2)} % (float ${(100 * floatAcc.top1).toFixed(2)} %)`);
+      const took = (t: number, hit: boolean) => (hit ? 'cached' : `${((Date.now() - t) / 1000).toFixed(1)} s`);
+      log(`measured ${describeMix(ps)}: top-1 ${(100 * acc.top1).toFixed(2)} % (float ${(100 * floatAcc.top1).toFixed(2)} %; `
+        + `quantized ${q.hit ? 'cached' : `${((te - tq) / 1000).toFixed(1)} s`}, evaluated ${took(te, acc.hit)})`);
     }
     return m;
   };

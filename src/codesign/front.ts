@@ -38,8 +38,8 @@ export function paretoFilter<T extends { damage: number; cost: number }>(points:
 }
 
 /**
- * The front of each table at `steps` budgets spread evenly from its cheapest to its dearest mix, merged over the
- * tables and filtered to the undominated points.
+ * The front of each table at `steps` budgets spread evenly in log cost from its cheapest to its dearest mix, merged
+ * over the tables and filtered to the undominated points.
  */
 export async function predictedFront(
   tables: CostTable[], damageOf: (t: CostTable) => number[][], objective: Objective, steps: number,
@@ -51,7 +51,8 @@ export async function predictedFront(
     const { min, max } = costRange(t, objective);
     const damage = damageOf(t);
     for (let k = 0; k < steps; k++) {
-      const budget = steps === 1 ? max : min + ((max - min) * k) / (steps - 1);
+      // geometric steps: the cheap end of a front, where each layer's choice matters most, is traced as finely as the dear end
+      const budget = steps === 1 ? max : min > 0 ? min * (max / min) ** (k / (steps - 1)) : min + ((max - min) * k) / (steps - 1);
       const p = await bestWithin(t, damage, objective, budget);
       if (p) points.push(p);
       progress?.(++done, tables.length * steps);
