@@ -238,7 +238,7 @@ export function validateConfig(raw: unknown, src: string): HwConfig {
   for (const [g, holds] of Object.entries(GROUPS)) if (!isObject(raw[g])) fail(src, g, `must be an object ${holds}`);
   // a copy to hold the numbers that values with units resolve to; the caller's object stays as given
   const c: Record<string, unknown> = { ...raw };
-  for (const g of Object.keys(GROUPS)) c[g] = { ...(raw[g] as object) };
+  for (const g of Object.keys(GROUPS)) if (isObject(raw[g])) c[g] = { ...raw[g] };
   // maxBits before the fields whose valid range depends on it (clockMHz precedes the per-cycle fields anyway)
   const ordered = [...CONFIG_FIELDS].sort((a, b) => Number(b.path === 'maxBits') - Number(a.path === 'maxBits'));
   for (const f of ordered) {
@@ -253,7 +253,7 @@ export function validateConfig(raw: unknown, src: string): HwConfig {
       fail(src, f.path, `${typeof f.expect === 'function' ? f.expect(c) : f.expect} (got ${got})`);
     }
   }
-  const e = c.energy as unknown as Record<string, number>;
+  const e = c.energy as Record<string, number>;
   const buf = (b: unknown): BufferConfig => ({ bytes: (b as BufferConfig).bytes, doubleBuffered: (b as BufferConfig).doubleBuffered });
   const dram = c.dram as DramConfig;
   return {

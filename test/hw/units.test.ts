@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FIELDS, ConfigError, HwConfig, validateConfig } from '../../hw/config.js';
@@ -212,6 +214,22 @@ test('a value computed elsewhere (a sweep point) resolves with the config\'s clo
   const c = withFields({ clockMHz: 400, 'dram.bitsPerCycle': rate });
   assert.is(c.dram.bitsPerCycle, 256);
   assert.throws(() => withFields({ 'wbuf.bytes': new Evaluated('2*clk', evaluate('2 MHz')) }), /wbuf\.bytes: '2\*clk' is a frequency/);
+});
+
+test('mathjs loads only when a value has units: configs of plain numbers start as fast as before', () => {
+  const presets = fileURLToPath(new URL('../../hw/presets.js', import.meta.url));
+  const script = (cfg: string) => `
+    const { createRequire } = await import('node:module');
+    const { loadConfig } = await import(${JSON.stringify(presets)});
+    ${cfg};
+    const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('mathjs'));
+    console.log(loaded);`;
+  const dir = tempDir('hwq-units-lazy-');
+  const f = join(dir, 'u.json');
+  writeFileSync(f, JSON.stringify({ base: 'vc709', wbuf: { bytes: '64 KiB' } }));
+  const run = (cfg: string) => execFileSync(process.execPath, ['--input-type=module', '-e', script(cfg)], { encoding: 'utf8' }).trim();
+  assert.is(run("loadConfig('vc709')"), 'false');
+  assert.is(run(`loadConfig(${JSON.stringify(f)})`), 'true');
 });
 
 test.run();
