@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { hwq, userError } from './run-hwq.js';
 import { tempDir } from '../helpers.js';
 
-interface Point { model: string; config: string; rows: number; cols: number; precision: string; totalCycles: number; speedup: number; varied?: Record<string, number | boolean> }
+interface Point {
+  model: string; config: string; rows: number; cols: number; precision: string; totalCycles: number; speedup: number;
+  varied?: Record<string, number | boolean>;
+}
 
 const tmp = tempDir('hwq-cli-sweep-vary-');
 const NET = ['sweep', 'bf-lenet5', '--precisions', 'a8w8,a4w4', '--config', 'vc709'];
@@ -35,7 +38,8 @@ test('a --vary point simulates exactly as the config file with the same fields; 
   const f = join(tmp, 'v16x32.json');
   writeFileSync(f, JSON.stringify({ base: 'vc709', rows: 16, cols: 32, wbuf: { bytes: '64 KiB' } }));
   const [varied, file] = await Promise.all([
-    hwq('sweep', '--vary', 'rows=8,16', 'bf-lenet5', '--precisions', 'a8w8,a4w4', '--config', 'vc709', '--vary', 'cols=2*rows', '--vary', 'wbuf.bytes=64 KiB', '--json'),
+    hwq('sweep', '--vary', 'rows=8,16', 'bf-lenet5', '--precisions', 'a8w8,a4w4', '--config', 'vc709',
+      '--vary', 'cols=2*rows', '--vary', 'wbuf.bytes=64 KiB', '--json'),
     hwq('sweep', 'bf-lenet5', '--precisions', 'a8w8,a4w4', '--config', f, '--json'),
   ]);
   assert.is(varied.code, 0, varied.stderr);
@@ -50,7 +54,8 @@ test('a --vary point simulates exactly as the config file with the same fields; 
 });
 
 test('--vary applies to every config of --configs; a DRAM bandwidth is divided by each one\'s clock', async () => {
-  const r = await hwq('sweep', 'bf-lenet5', '--precisions', 'a8w8', '--configs', 'vc709,bitfusion-asic', '--vary', 'dram.bitsPerCycle=1866 MT/s * 64 bit', '--json');
+  const r = await hwq('sweep', 'bf-lenet5', '--precisions', 'a8w8', '--configs', 'vc709,bitfusion-asic',
+    '--vary', 'dram.bitsPerCycle=1866 MT/s * 64 bit', '--json');
   assert.is(r.code, 0, r.stderr);
   const pts = JSON.parse(r.stdout) as Point[];
   assert.equal(pts.map((p) => [p.config, p.varied!['dram.bitsPerCycle']]), [
@@ -67,7 +72,7 @@ test('--vary refusals: exit 2, one line naming the axis, no output written', asy
     [['--vary', 'rows=8', '--vary', 'rows=16'], /rows is varied twice/],
     [['--vary', 'rows=8,16', '--arrays', '8x8,16x16'], /--arrays and --vary rows=\.\.\. both set rows/],
     [['--vary', 'cols=2*rows'], /'rows' is not varied/],
-    [['--vary', 'wbuf.bytes=64 MHz'], /--vary point 'vc709 wbuf\.bytes=64MHz': wbuf\.bytes: '64 MHz' is a frequency, expected a size such as '64 KiB' or a number of bytes/],
+    [['--vary', 'wbuf.bytes=64 MHz'], /--vary point 'vc709 wbuf\.bytes=64MHz': wbuf\.bytes: '64 MHz' is a frequency, expected a size such as '64 KiB'/],
     [['--vary', 'rows=8,0'], /--vary point 'vc709 rows=0': rows must be an integer in 1\.\.4096 \(got 0\)/],
     [['--vary', 'wbuf.bytes=sqrt(64) KiB'], /calls a function \(sqrt\)/],
     [['--vary'], /--vary needs a value/],

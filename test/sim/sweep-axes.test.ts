@@ -51,7 +51,10 @@ test('every config of the sweep gets every point; a bandwidth resolves with each
 
 test('dependents read dependents, with units, in any order given; coupled fields vary together', () => {
   const hw = designs(['ibuf.bytes=obuf.bytes*2', 'obuf.bytes=wbuf.bytes/4', 'wbuf.bytes=64 KiB,128 KiB']);
-  assert.equal(hw.map((h) => h.label), ['vc709 ibuf.bytes=32KiB obuf.bytes=16KiB wbuf.bytes=64KiB', 'vc709 ibuf.bytes=64KiB obuf.bytes=32KiB wbuf.bytes=128KiB']);
+  assert.equal(hw.map((h) => h.label), [
+    'vc709 ibuf.bytes=32KiB obuf.bytes=16KiB wbuf.bytes=64KiB',
+    'vc709 ibuf.bytes=64KiB obuf.bytes=32KiB wbuf.bytes=128KiB',
+  ]);
   assert.equal(hw.map((h) => [h.config.ibuf.bytes, h.config.obuf.bytes]), [[32768, 16384], [65536, 32768]]);
   const units = designs(['maxBits=4,16', 'bitBricksPerUnit=maxBits^2/4']);
   assert.equal(units.map((h) => [h.config.maxBits, h.config.bitBricksPerUnit]), [[4, 4], [16, 64]]);

@@ -95,7 +95,9 @@ export const command: CommandModule<{}, ConfigArgs> = {
     y
       .positional('action', { type: 'string', demandOption: true, describe: `${CONFIG_ACTIONS.join(' or ')}` })
       .positional('config', { type: 'string', describe: `show: a preset (${presetNames().join(', ')}) or a .json config file` })
-      .option('json', { type: 'boolean', default: false, describe: 'show: the resolved config (numbers in each field\'s base unit); list: [{name, description}]' })
+      .option('json', {
+        type: 'boolean', default: false, describe: 'show: the resolved config (numbers in each field\'s base unit); list: [{name, description}]',
+      })
       .example('hwq config show vc709', 'every field of the VC709 design with its unit')
       .example('hwq config show my.json --json', 'a config file with units and a base preset, resolved to plain numbers')
       .example('hwq config list', 'the presets') as unknown as Argv<ConfigArgs>,

@@ -64,7 +64,9 @@ export async function sweepSvg(points: SweepPoint[], title: string): Promise<str
   const multiArray = new Set(points.map((p) => `${p.rows}x${p.cols}`)).size > 1;
   return renderSvg(groupedBarSpec(
     title,
-    points.map((p) => ({ group: p.model, x: p.precision, series: multiArray && !sizeInLabel(p) ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })),
+    points.map((p) => ({
+      group: p.model, x: p.precision, series: multiArray && !sizeInLabel(p) ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)),
+    })),
     'precision',
     `speedup over ${order[0]}`,
     order,
@@ -94,14 +96,15 @@ export const command: CommandModule<{}, SweepArgs> = {
       .option('arrays', { type: 'string', requiresArg: true, describe: 'Comma-separated array sizes <rows>x<cols> tried on every config (e.g. 8x8,16x16,16x32)' })
       .option('vary', {
         type: 'string', array: true, nargs: 1, requiresArg: true,
-        describe: 'A config field to vary, once per field: a list (rows=8,16,32; "wbuf.bytes=64 KiB,256 KiB") or an expression over other varied fields (cols=2*rows); lists form a product',
+        describe: 'A config field to vary, once per field: a list (rows=8,16,32; "wbuf.bytes=64 KiB,256 KiB") '
+          + 'or an expression over other varied fields (cols=2*rows); lists form a product',
       })
       .option('out', { type: 'string', requiresArg: true, describe: 'Directory for sweep.csv, sweep.md and sweep.svg (default: Markdown to stdout)' })
       .option('json', { type: 'boolean', describe: 'Print the points as JSON' })
       .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
       .conflicts('json', 'csv')
       .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs')
-      .example('hwq sweep bf-lenet5 --config vc709 --vary rows=8,16,32 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"', 'six designs derived from vc709') as unknown as Argv<SweepArgs>,
+      .example('hwq sweep bf-lenet5 --config vc709 --vary rows=8,16,32 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"', 'six designs') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
