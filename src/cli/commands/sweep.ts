@@ -104,7 +104,7 @@ export const command: CommandModule<{}, SweepArgs> = {
       .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
       .conflicts('json', 'csv')
       .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs')
-      .example('hwq sweep bf-lenet5 --config vc709 --vary rows=8,16,32 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"', 'six designs') as unknown as Argv<SweepArgs>,
+      .example('hwq sweep bf-lenet5 --config vc709 --vary rows=8,16 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"', '4 designs') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
