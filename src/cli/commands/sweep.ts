@@ -85,6 +85,8 @@ export function configList(a: { config?: string; configs?: string }): string[] {
   return list;
 }
 
+const VARY_EXAMPLE = 'hwq sweep bf-lenet5 --config vc709 --vary rows=8,16 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"';
+
 export const command: CommandModule<{}, SweepArgs> = {
   command: 'sweep <networks..>',
   describe: 'Sweep networks x precisions x configs (x array sizes): CSV, Markdown table and SVG chart',
@@ -104,7 +106,7 @@ export const command: CommandModule<{}, SweepArgs> = {
       .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
       .conflicts('json', 'csv')
       .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs')
-      .example('hwq sweep bf-lenet5 --config vc709 --vary rows=8,16 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"', '4 designs') as unknown as Argv<SweepArgs>,
+      .example(VARY_EXAMPLE, 'four designs derived from vc709') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
