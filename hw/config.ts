@@ -157,6 +157,13 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { path: 'technology', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
 ];
 
+/** The value at a field's dotted path ('wbuf.bytes'). */
+export function fieldValue(cfg: HwConfig, path: string): unknown {
+  const [head, tail] = path.split('.');
+  const v = (cfg as unknown as Record<string, unknown>)[head];
+  return tail === undefined ? v : (v as Record<string, unknown> | undefined)?.[tail];
+}
+
 /** The object-valued fields and what the message says they hold. */
 const GROUPS: Record<string, string> = {
   ibuf: '{bytes, doubleBuffered}',

@@ -190,10 +190,3 @@ export function applyPoint(cfg: HwConfig, p: VaryPoint, label: string): HwConfig
   }
   return validateConfig(raw, `--vary point '${label}'`);
 }
-
-/** A field's value in a config, for the sweep's columns. */
-export function fieldValue(cfg: HwConfig, field: string): number | boolean {
-  const [head, tail] = field.split('.');
-  const v = (cfg as unknown as Record<string, any>)[head];
-  return tail === undefined ? v : v[tail];
-}

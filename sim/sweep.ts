@@ -1,10 +1,10 @@
 // Sweeps: every (network, config, array size or --vary point, precision) point through one simulator model, and
 // the speedup of each point over the same network and hardware at the first precision listed.
-import { HwConfig, ConfigError } from '../hw/config.js';
+import { HwConfig, ConfigError, fieldValue } from '../hw/config.js';
 import { Network, Precision } from '../src/model/ir.js';
 import { PrecisionOptions, precisionLabel } from './precision.js';
 import { NetworkSimResult } from './types.js';
-import { applyPoint, fieldValue, parseVary, pointLabel, varyPoints } from './sweep-axes.js';
+import { applyPoint, parseVary, pointLabel, varyPoints } from './sweep-axes.js';
 
 export interface SweepPoint {
   model: string;
@@ -73,7 +73,7 @@ export function sweepHardware(s: Pick<SweepSpec, 'configs' | 'arrays' | 'vary'>)
       return points.map((p) => {
         const label = pointLabel(cfg0.name, p);
         const config = applyPoint(cfg, p, label);
-        return { config, label, varied: Object.fromEntries(plan.order.map((f) => [f, fieldValue(config, f)])) };
+        return { config, label, varied: Object.fromEntries(plan.order.map((f) => [f, fieldValue(config, f) as number | boolean])) };
       });
     });
   });

@@ -1,7 +1,7 @@
 // `hwq config show <preset|file> [--json]`: a hardware config as the simulator reads it, every field with its
 // unit, after a file's base preset and units are resolved. `hwq config list`: the presets.
 import type { Argv, CommandModule } from 'yargs';
-import { CONFIG_FIELDS, ConfigField, HwConfig } from '../../../hw/config.js';
+import { CONFIG_FIELDS, ConfigField, HwConfig, fieldValue } from '../../../hw/config.js';
 import { getPreset, presetNames, readConfig } from '../../../hw/presets.js';
 import { unitSymbol } from '../../../hw/units.js';
 import { formatTable } from '../table.js';
@@ -40,17 +40,11 @@ function readable(f: ConfigField, v: number, cfg: HwConfig): string | undefined 
   return undefined;
 }
 
-function valueAt(cfg: HwConfig, path: string): unknown {
-  const [head, tail] = path.split('.');
-  const v = (cfg as unknown as Record<string, unknown>)[head];
-  return tail === undefined ? v : (v as Record<string, unknown>)[tail];
-}
-
 /** One line per field, `path  value unit (readable)`, with the base preset first when the config names one. */
 export function configShowText(cfg: HwConfig, base?: string): string {
   const rows: Array<[string, string]> = base === undefined ? [] : [['base', base]];
   for (const f of CONFIG_FIELDS) {
-    const v = valueAt(cfg, f.path);
+    const v = fieldValue(cfg, f.path);
     if (v === undefined) continue;
     if (!f.unit || typeof v !== 'number') {
       rows.push([f.path, String(v)]);
