@@ -52,7 +52,7 @@ function math(): MathJsInstance {
 }
 
 /** Units the "did you mean" hint picks from: the ones configs use, not all of mathjs's. */
-const COMMON_UNITS = [
+export const COMMON_UNITS = [
   'B', 'kB', 'MB', 'GB', 'KiB', 'MiB', 'GiB', 'bit', 'kbit', 'Mbit', 'Gbit', 'Kibit', 'Mibit', 'b', 'kb', 'Mb', 'Gb',
   'Hz', 'kHz', 'MHz', 'GHz', 's', 'ms', 'us', 'ns', 'T', 'kT', 'MT', 'GT', 'bps', 'kbps', 'Mbps', 'Gbps',
   'J', 'mJ', 'uJ', 'nJ', 'pJ', 'fJ', 'W', 'mW', 'uW',

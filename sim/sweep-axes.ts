@@ -3,7 +3,7 @@
 // expression over other axes is dependent and is computed at every point of that product. Values are read by
 // the units module's safe evaluator, with the other axes' names as its only variables.
 import { CONFIG_FIELDS, ConfigError, ConfigField, HwConfig, validateConfig } from '../hw/config.js';
-import { Evaluated, Expression, UnitError, Value, compactValue, evaluateExpression, parseExpression } from '../hw/units.js';
+import { COMMON_UNITS, Evaluated, Expression, UnitError, Value, compactValue, evaluateExpression, parseExpression } from '../hw/units.js';
 import { nearestName } from '../src/nearest.js';
 
 type AxisValue = Value | boolean;
@@ -81,7 +81,7 @@ function evaluateIn(text: string, e: Expression, vars?: ReadonlyMap<string, Valu
   }
 }
 
-/** A value of a field that measures nothing must be a plain number; a switch takes true or false. */
+/** A field that measures nothing (rows, dram.efficiency) takes a plain number, not a quantity with units. */
 function checkKind(text: string, f: ConfigField, v: Value, shown: string): void {
   if (typeof v !== 'number' && !f.unit) refuse(text, `${f.path} is a plain number, not '${shown}'`);
 }
@@ -113,7 +113,7 @@ export function parseVary(texts: readonly string[]): VaryPlan {
     for (const n of reads) {
       if (seen.has(n)) continue;
       if (CONFIG_FIELDS.some((x) => x.path === n)) refuse(text, `'${n}' is not varied: an expression reads only other --vary axes (add --vary ${n}=...)`);
-      const near = nearestName(n, [...seen.keys()]);
+      const near = nearestName(n, [...seen.keys(), ...COMMON_UNITS]);
       refuse(text, `unknown unit or axis '${n}'${near ? ` (did you mean '${near}'?)` : ''}`);
     }
     if (reads.length === 0) {

@@ -76,6 +76,7 @@ test('refusals: unknown or text fields, an axis twice, cycles, names that are no
   refused(['rows=rows*2'], /'rows=rows\*2' reads itself/);
   refused(['cols=2*rows'], /'rows' is not varied: an expression reads only other --vary axes \(add --vary rows=\.\.\.\)/);
   refused(['rows=8', 'cols=2*rowz'], /unknown unit or axis 'rowz' \(did you mean 'rows'\?\)/);
+  refused(['wbuf.bytes=64 KIB'], /unknown unit or axis 'KIB' \(did you mean 'KiB'\?\)/);
   refused(['rows=8,16', 'cols=rows,2*rows'], /is one expression, not a list/);
   refused(['rows=8,16'], /--arrays and --vary rows=\.\.\. both set rows/, [[8, 8]]);
   refused(['rows 8'], /write <field>=<values>/);
