@@ -2,6 +2,7 @@
 // the CLI share, with validation that names the bad field and the valid range.
 import { UNIT_WIDTHS, UnitWidth, bricksPerUnit } from './fusion-unit.js';
 import { nearestName } from '../src/nearest.js';
+import { Evaluated, FieldUnit, UnitError, resolveFieldValue, unitSymbol } from './units.js';
 
 export interface BufferConfig {
   /** Capacity in bytes (both halves together when double-buffered). */
@@ -92,6 +93,11 @@ export interface ConfigField {
    */
   readBy: ConfigReader[];
   text?: boolean;
+  /**
+   * What the number measures and its base unit. Such a field also takes text with units and arithmetic
+   * ("64 KiB", "1866 MT/s * 64 bit"), converted to the base unit (hw/units.ts).
+   */
+  unit?: FieldUnit;
 }
 
 const ALL: ConfigReader[] = ['cycle', 'ref', 'rtl'];
@@ -100,9 +106,13 @@ const SIMULATORS: ConfigReader[] = ['cycle', 'ref'];
 const posInt = (v: number) => Number.isInteger(v) && v > 0;
 const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
 
+const BYTES: FieldUnit = { quantity: 'size', base: 'B' };
+const BITS: FieldUnit = { quantity: 'size', base: 'bit' };
+const PJ: FieldUnit = { quantity: 'energy', base: 'pJ' };
+
 function bufferFields(b: 'ibuf' | 'wbuf' | 'obuf'): ConfigField[] {
   return [
-    { path: `${b}.bytes`, type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: ALL },
+    { path: `${b}.bytes`, type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: ALL, unit: BYTES },
     { path: `${b}.doubleBuffered`, type: 'boolean', required: true, expect: 'must be true or false', readBy: ALL },
   ];
 }
@@ -119,21 +129,40 @@ export const CONFIG_FIELDS: ConfigField[] = [
   },
   {
     path: 'maxBits', type: 'integer', required: true, ok: (v) => (UNIT_WIDTHS as readonly number[]).includes(v),
-    expect: `must be ${UNIT_WIDTHS.slice(0, -1).join(', ')} or ${UNIT_WIDTHS.at(-1)} (the Fusion Unit width)`, readBy: ALL,
+    expect: `must be ${UNIT_WIDTHS.slice(0, -1).join(', ')} or ${UNIT_WIDTHS.at(-1)} (the Fusion Unit width)`, readBy: ALL, unit: BITS,
   },
-  { path: 'clockMHz', type: 'number', required: true, ok: (v) => v > 0 && v <= 5000, expect: 'must be a number in (0, 5000]', readBy: ALL },
+  {
+    path: 'clockMHz', type: 'number', required: true, ok: (v) => v > 0 && v <= 5000, expect: 'must be a number in (0, 5000]', readBy: ALL,
+    unit: { quantity: 'frequency', base: 'MHz' },
+  },
   ...bufferFields('ibuf'),
   ...bufferFields('wbuf'),
   ...bufferFields('obuf'),
-  { path: 'dram.bitsPerCycle', type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: SIMULATORS },
+  {
+    path: 'dram.bitsPerCycle', type: 'integer', required: true, ok: posInt, expect: 'must be a positive integer', readBy: SIMULATORS,
+    unit: { ...BITS, per: 'cycle' },
+  },
   { path: 'dram.efficiency', type: 'number', required: true, ok: (v) => v > 0 && v <= 1, expect: 'must be in (0, 1]', readBy: SIMULATORS },
   { path: 'dram.note', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
-  { path: 'accumulatorBits', type: 'integer', required: true, ok: (v) => [16, 24, 32, 48].includes(v), expect: 'must be 16, 24, 32 or 48', readBy: ALL },
+  {
+    path: 'accumulatorBits', type: 'integer', required: true, ok: (v) => [16, 24, 32, 48].includes(v), expect: 'must be 16, 24, 32 or 48', readBy: ALL,
+    unit: BITS,
+  },
   ...(['bitBrickPJ', 'ibufPJPerByte', 'wbufPJPerByte', 'obufPJPerByte', 'dramPJPerByte', 'staticPJPerCycle'] as const).map(
-    (k): ConfigField => ({ path: `energy.${k}`, type: 'number', required: true, ok: nonNeg, expect: 'must be a number >= 0', readBy: SIMULATORS }),
+    (k): ConfigField => ({
+      path: `energy.${k}`, type: 'number', required: true, ok: nonNeg, expect: 'must be a number >= 0', readBy: SIMULATORS,
+      unit: k.endsWith('PerByte') ? { ...PJ, per: 'byte' } : k.endsWith('PerCycle') ? { ...PJ, per: 'cycle' } : PJ,
+    }),
   ),
   { path: 'technology', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
 ];
+
+/** The value at a field's dotted path ('wbuf.bytes'). */
+export function fieldValue(cfg: HwConfig, path: string): unknown {
+  const [head, tail] = path.split('.');
+  const v = (cfg as unknown as Record<string, unknown>)[head];
+  return tail === undefined ? v : (v as Record<string, unknown> | undefined)?.[tail];
+}
 
 /** The object-valued fields and what the message says they hold. */
 const GROUPS: Record<string, string> = {
@@ -146,6 +175,22 @@ const GROUPS: Record<string, string> = {
 
 function fail(src: string, field: string, msg: string): never {
   throw new ConfigError(`${src}: ${field} ${msg}`);
+}
+
+function textOf(given: unknown): string {
+  return given instanceof Evaluated ? given.text : String(given);
+}
+
+/** A unit field's text ("64 KiB") or sweep value as the number in its base unit; anything else as given. */
+function withUnits(f: ConfigField, given: unknown, c: Record<string, unknown>, src: string): unknown {
+  if (!f.unit || !(typeof given === 'string' || given instanceof Evaluated)) return given;
+  try {
+    const clockMHz = typeof c.clockMHz === 'number' ? c.clockMHz : undefined;
+    return resolveFieldValue(given, f.unit, { integer: f.type === 'integer', clockMHz });
+  } catch (e) {
+    if (e instanceof UnitError) throw new ConfigError(`${src}: ${f.path}: ${e.message}`);
+    throw e;
+  }
 }
 
 function typeOk(v: unknown, t: ConfigField['type']): boolean {
@@ -196,17 +241,23 @@ function orList(xs: string[]): string {
  */
 export function validateConfig(raw: unknown, src: string): HwConfig {
   if (!isObject(raw)) fail(src, 'config', 'must be a JSON object');
-  const c = raw;
-  refuseUnknown(c, src);
-  for (const [g, holds] of Object.entries(GROUPS)) if (!isObject(c[g])) fail(src, g, `must be an object ${holds}`);
-  // maxBits before the fields whose valid range depends on it
+  refuseUnknown(raw, src);
+  for (const [g, holds] of Object.entries(GROUPS)) if (!isObject(raw[g])) fail(src, g, `must be an object ${holds}`);
+  // a copy to hold the numbers that values with units resolve to; the caller's object stays as given
+  const c: Record<string, unknown> = { ...raw };
+  for (const g of Object.keys(GROUPS)) if (isObject(raw[g])) c[g] = { ...raw[g] };
+  // maxBits before the fields whose valid range depends on it (clockMHz precedes the per-cycle fields anyway)
   const ordered = [...CONFIG_FIELDS].sort((a, b) => Number(b.path === 'maxBits') - Number(a.path === 'maxBits'));
   for (const f of ordered) {
     const [head, tail] = f.path.split('.');
-    const v = tail === undefined ? c[head] : (c[head] as Record<string, unknown>)[tail];
-    if (v === undefined && !f.required) continue;
+    const holder = (tail === undefined ? c : c[head]) as Record<string, unknown>;
+    const key = tail ?? head;
+    const given = holder[key];
+    if (given === undefined && !f.required) continue;
+    const v = (holder[key] = withUnits(f, given, c, src));
     if (!typeOk(v, f.type) || (f.ok && !f.ok(v, c))) {
-      fail(src, f.path, `${typeof f.expect === 'function' ? f.expect(c) : f.expect} (got ${JSON.stringify(v) ?? 'nothing'})`);
+      const got = v === given ? JSON.stringify(given) ?? 'nothing' : `'${textOf(given)}' = ${v} ${unitSymbol(f.unit!)}`;
+      fail(src, f.path, `${typeof f.expect === 'function' ? f.expect(c) : f.expect} (got ${got})`);
     }
   }
   const e = c.energy as Record<string, number>;

@@ -85,8 +85,13 @@ export function getPreset(name: string): HwConfig | undefined {
 
 /** `name` is a preset name or a path to a JSON config file. */
 export function loadConfig(nameOrFile: string): HwConfig {
+  return readConfig(nameOrFile).config;
+}
+
+/** A config with the preset a file started from ({"base": "vc709", ...}), if it named one. */
+export function readConfig(nameOrFile: string): { config: HwConfig; base?: string } {
   const preset = getPreset(nameOrFile);
-  if (preset) return preset;
+  if (preset) return { config: preset };
   if (!nameOrFile.endsWith('.json')) {
     throw new ConfigError(`unknown config '${nameOrFile}': valid presets are ${presetNames().join(', ')}, or a path to a .json file`);
   }
@@ -104,13 +109,13 @@ export function loadConfig(nameOrFile: string): HwConfig {
   }
   // A file may start from a preset and override fields: {"base": "vc709", "rows": 16}.
   if (raw && typeof raw === 'object' && typeof (raw as any).base === 'string') {
-    const base = getPreset((raw as any).base);
-    if (!base) throw new ConfigError(`${nameOrFile}: base '${(raw as any).base}' is not a preset (valid: ${presetNames().join(', ')})`);
-    const { base: _b, ...over } = raw as any;
+    const { base: baseName, ...over } = raw as any;
+    const base = getPreset(baseName);
+    if (!base) throw new ConfigError(`${nameOrFile}: base '${baseName}' is not a preset (valid: ${presetNames().join(', ')})`);
     // A derived design gets its own name (the file's) unless it gives one, so sweeps tell them apart.
-    raw = deepMerge({ ...base, name: basename(nameOrFile, '.json') }, over);
+    return { config: validateConfig(deepMerge({ ...base, name: basename(nameOrFile, '.json') }, over), nameOrFile), base: baseName };
   }
-  return validateConfig(raw, nameOrFile);
+  return { config: validateConfig(raw, nameOrFile) };
 }
 
 function deepMerge(a: any, b: any): any {

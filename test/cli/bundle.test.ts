@@ -3,7 +3,7 @@
 // bundle has not been built.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers.js';
@@ -47,6 +47,15 @@ if (!existsSync(BUNDLE)) {
     const csv = readFileSync(join(elsewhere, 'out', 'sweep.csv'), 'utf8').trim().split('\n');
     assert.is(csv.length, 3);
     assert.match(csv[1], /^resnet18,vc709,8,8,a8w8,/);
+  });
+
+  // mathjs is loaded on the first value with units, through a require the bundler has to follow
+  test('bundled config show reads a config with units', async () => {
+    writeFileSync(join(elsewhere, 'units.json'), JSON.stringify({ base: 'vc709', wbuf: { bytes: '64 KiB' }, dram: { bitsPerCycle: '1600 MT/s * 64 bit' } }));
+    const r = await run(BUNDLE, ['config', 'show', 'units.json', '--json'], elsewhere, true);
+    assert.is(r.code, 0, `${STALE}\n${r.stderr}`);
+    const cfg = JSON.parse(r.stdout);
+    assert.equal([cfg.wbuf.bytes, cfg.dram.bitsPerCycle], [65536, 512]);
   });
 
   test('bundle keeps the user-error contract: exit 2, one line, no stack trace', async () => {

@@ -8,6 +8,7 @@ import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
 import { command as codesign } from './codesign.js';
+import { command as config } from './config.js';
 
 // typed by hand: the declaration files cannot name each command's private argument type
-export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, rtl];
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, rtl, config];

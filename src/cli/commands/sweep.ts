@@ -20,13 +20,20 @@ interface SweepArgs extends CommonSimArgs {
   precisions: string;
   configs?: string;
   arrays?: string;
+  vary?: string[];
   out?: string;
   json: boolean;
   csv: boolean;
 }
 
 export function sweepCsv(points: SweepPoint[]): string {
-  return stringify(points.map((p) => ({
+  // a varied field is a column after the array size (rows and cols have theirs already)
+  return stringify(points.map(({ varied, model, config, rows, cols, ...p }) => ({
+    model,
+    config,
+    rows,
+    cols,
+    ...Object.fromEntries(Object.entries(varied ?? {}).filter(([k]) => k !== 'rows' && k !== 'cols')),
     ...p,
     latencyMs: p.latencyMs.toFixed(4),
     energyUJ: p.energyUJ.toFixed(2),
@@ -49,12 +56,17 @@ export function sweepMarkdown(points: SweepPoint[], title: string): string {
   ].join('\n');
 }
 
+/** A --vary point that sets rows or cols names them in its config label already. */
+const sizeInLabel = (p: SweepPoint): boolean => p.varied !== undefined && ('rows' in p.varied || 'cols' in p.varied);
+
 export async function sweepSvg(points: SweepPoint[], title: string): Promise<string> {
   const order = [...new Set(points.map((p) => p.precision))];
   const multiArray = new Set(points.map((p) => `${p.rows}x${p.cols}`)).size > 1;
   return renderSvg(groupedBarSpec(
     title,
-    points.map((p) => ({ group: p.model, x: p.precision, series: multiArray ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)) })),
+    points.map((p) => ({
+      group: p.model, x: p.precision, series: multiArray && !sizeInLabel(p) ? `${p.config} ${p.rows}x${p.cols}` : p.config, y: Number(p.speedup.toFixed(3)),
+    })),
     'precision',
     `speedup over ${order[0]}`,
     order,
@@ -73,6 +85,8 @@ export function configList(a: { config?: string; configs?: string }): string[] {
   return list;
 }
 
+const VARY_EXAMPLE = 'hwq sweep bf-lenet5 --config vc709 --vary rows=8,16 --vary cols=2*rows --vary "wbuf.bytes=64 KiB,256 KiB"';
+
 export const command: CommandModule<{}, SweepArgs> = {
   command: 'sweep <networks..>',
   describe: 'Sweep networks x precisions x configs (x array sizes): CSV, Markdown table and SVG chart',
@@ -82,11 +96,17 @@ export const command: CommandModule<{}, SweepArgs> = {
       .option('precisions', { type: 'string', requiresArg: true, default: 'a8w8,a8w4,a4w4', describe: 'Comma-separated a<A>w<W> list; speedups are over the first' })
       .option('configs', { type: 'string', requiresArg: true, defaultDescription: DEFAULT_CONFIG, describe: 'Comma-separated presets or .json files (--config names one)' })
       .option('arrays', { type: 'string', requiresArg: true, describe: 'Comma-separated array sizes <rows>x<cols> tried on every config (e.g. 8x8,16x16,16x32)' })
+      .option('vary', {
+        type: 'string', array: true, nargs: 1, requiresArg: true,
+        describe: 'A config field to vary, once per field: a list (rows=8,16,32; "wbuf.bytes=64 KiB,256 KiB") '
+          + 'or an expression over other varied fields (cols=2*rows); lists form a product',
+      })
       .option('out', { type: 'string', requiresArg: true, describe: 'Directory for sweep.csv, sweep.md and sweep.svg (default: Markdown to stdout)' })
       .option('json', { type: 'boolean', describe: 'Print the points as JSON' })
       .option('csv', { type: 'boolean', describe: 'Print the points as CSV' })
       .conflicts('json', 'csv')
-      .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs') as unknown as Argv<SweepArgs>,
+      .example('hwq sweep resnet18 mobilenetv2 --configs vc709,bitfusion-asic --out sweep/', 'three precisions on two designs')
+      .example(VARY_EXAMPLE, 'four designs derived from vc709') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
     const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
@@ -99,6 +119,7 @@ export const command: CommandModule<{}, SweepArgs> = {
       networks,
       configs,
       arrays,
+      vary: argv.vary,
       precisions: parsePrecisionList(argv.precisions),
       batch: argv.batch,
       base: precisionOptions(argv, undefined),
