@@ -197,14 +197,36 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     };
   };
 
+  /** The objective's total of a mix on a table (NaN when a layer's precision is not among its candidates). */
+  const mixCostOf = (t: CostTable, ps: Precision[]): number => ps.reduce((s, p, k) => {
+    const c = t.layers[k].candidates.findIndex((q) => q.a === p.a && q.w === p.w);
+    return s + (c < 0 ? NaN : objectiveCost(t, t.layers[k].costs[c], i.objective));
+  }, 0);
   const cfgByName = (name: string) => i.configs.find((c) => c.name === name)!;
   const asMix = (p: FrontPoint) => ({ cfg: cfgByName(p.config), ps: precisionsOf(tableOf(p.config), p.choice), cost: p.cost });
   const searched: Array<ReturnType<typeof asMix>> = [];
   /** For a budget or a maximum drop: the searched mix (mix key @ config) that answers it. */
   let answer: string | null | undefined;
   const goal = i.goal;
+  const uniformMixes = i.uniform.precisions.map((u) => ({
+    u, ps: names.map((n, j) => i.fixed[n] ?? (i.uniform.firstLast !== null && (j === 0 || j === names.length - 1) ? { a: i.uniform.firstLast, w: i.uniform.firstLast } : u)),
+  }));
   if (goal.kind === 'front') {
     searched.push(...spreadPoints(front, goal.points).map(asMix));
+    // and, on each config, the least damaging mix that costs no more than each uniform setting: the mix that
+    // answers "what should I run instead of uniform A4W4?"
+    for (const t of tables) {
+      for (const { ps } of uniformMixes) {
+        const cost = mixCostOf(t, ps);
+        const p = Number.isFinite(cost) ? await bestWithin(t, damage(t), i.objective, cost) : null;
+        if (p) searched.push(asMix(p));
+      }
+    }
+    const seen = new Set<string>();
+    searched.splice(0, searched.length, ...searched.filter((m) => {
+      const key = `${mixKey(m.ps)}@${m.cfg.name}`;
+      return !seen.has(key) && seen.add(key);
+    }));
   } else if (goal.kind === 'budget') {
     for (const t of tables) {
       const p = await bestWithin(t, damage(t), i.objective, goal.budget);
@@ -241,9 +263,8 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     const within = points.filter((p) => objectiveOf(p.measured, i.objective) <= goal.budget * (1 + 1e-9));
     chosen = within.length ? within.reduce((b, p) => (p.measured.top1 > b.measured.top1 ? p : b)).id : null;
   }
-  for (const [k, u] of i.uniform.precisions.entries()) {
+  for (const [k, { u, ps }] of uniformMixes.entries()) {
     i.progress?.('measure mixes', searched.length + k, total);
-    const ps = names.map((n, j) => i.fixed[n] ?? (i.uniform.firstLast !== null && (j === 0 || j === names.length - 1) ? { a: i.uniform.firstLast, w: i.uniform.firstLast } : u));
     for (const cfg of i.configs) points.push(await pointOf(i.configs.length === 1 ? label(u) : `${label(u)}-${cfg.name}`, u, cfg, ps));
   }
   markFront(points, i.objective);
