@@ -153,7 +153,10 @@ export const command: CommandModule<{}, CodesignArgs> = {
       .option('max-drop', numberOption('max-drop', { min: 0, describe: 'find the cheapest mix whose measured top-1 drop is at most this many points' }))
       .option('budget', { type: 'string', requiresArg: true, describe: 'find the most accurate mix within this cost: e.g. 0.2ms, 15uJ, 300KiB (bare: ms, uJ, bytes)' })
       .option('front', { type: 'boolean', describe: 'measure points spread over the whole predicted front (the default)' })
-      .option('points', intOption('points', { min: 1, default: D.points, describe: 'front points to quantize and measure, spread evenly in log cost (besides, on each config, the best mix costing no more than each --uniform setting)' }))
+      .option('points', intOption('points', {
+        min: 1, default: D.points,
+        describe: 'front points to quantize and measure, spread evenly in log cost (besides, on each config, the best mix costing no more than each --uniform setting)',
+      }))
       .option('steps', intOption('steps', { min: 2, default: D.steps, describe: 'budgets per config the exact search is solved for to trace the predicted front' }))
       .option('recipe', { type: 'string', default: D.recipe, describe: 'quantization recipe every mix is quantized with (hwq quantize --list-recipes)' })
       .option('calib-size', intOption('calib-size', { min: 1, default: D['calib-size'], describe: 'calibration images for the quantizer' }))
