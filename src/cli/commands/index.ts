@@ -7,6 +7,8 @@ import { command as quantize } from './quantize.js';
 import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
+import { command as cache } from './cache.js';
+import { command as worker } from './worker.js';
 
 // typed by hand: the declaration files cannot name each command's private argument type
-export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, rtl];
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, rtl, cache, worker];
