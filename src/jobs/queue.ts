@@ -127,11 +127,13 @@ export async function runOnQueue(url: string, jobs: Job[], finish: (i: number, o
         const ids = [...pending];
         for (let at = 0; at < ids.length && !failed; at += ADD_CHUNK) {
           await Promise.all(ids.slice(at, at + ADD_CHUNK).map(async (id) => {
+            // the state first: a job read before it finished would carry no result even once the state says completed
+            const state = await queue.getJobState(id);
+            if (state !== 'completed' && state !== 'failed') return;
             const job = await BullJob.fromId<JobData>(queue, id);
-            if (!job) return;
-            const state = await job.getState();
+            if (!job?.finishedOn) return;
             if (state === 'completed') settle(id, { ok: true, result: job.returnvalue });
-            else if (state === 'failed') {
+            else {
               const o = failedOutcome(job.failedReason, job.stacktrace?.at(-1));
               // a crash that used up its attempts in an earlier run gets a fresh start when the work is submitted again
               if (first && !('user' in o && o.user)) await job.retry('failed');
