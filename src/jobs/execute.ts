@@ -2,7 +2,7 @@
 // machine's threads or through a Redis queue. Every result computed is stored before the next is awaited, so an
 // interrupted run keeps what it finished. Jobs with equal keys run once.
 import { Job, Outcome, outcomeError } from './job.js';
-import { readResult, writeResult } from './result-cache.js';
+import { readResult, writeQueue, writeResultAsync } from './result-cache.js';
 import { runLocal } from './pool.js';
 // static: a dynamic import would become a separate chunk of the ncc bundle
 import { runOnQueue } from './queue.js';
@@ -38,19 +38,25 @@ export async function executeJobs(jobs: Job[], o: ExecOptions): Promise<{ result
   const stats = { hits: done, computed: 0 };
   o.onProgress?.(done, jobs.length);
   const unique = [...todo.values()].map((at) => jobs[at[0]]);
+  const writes = writeQueue();
   const finish = (u: number, out: Outcome) => {
     const at = todo.get(unique[u].key)!;
     if (!out.ok) throw outcomeError(out, o.label(at[0]));
-    if (o.cacheDir !== undefined) writeResult(o.cacheDir, unique[u], out.result);
+    const dir = o.cacheDir;
+    if (dir !== undefined) writes.add(() => writeResultAsync(dir, unique[u], out.result));
     for (const i of at) results[i] = out.result;
     done += at.length;
     stats.computed++;
     o.onProgress?.(done, jobs.length);
   };
-  if (unique.length > 0) {
-    if (o.queue !== undefined) {
-      await runOnQueue(o.queue, unique, finish);
-    } else await runLocal(unique, o.threads, finish);
+  try {
+    if (unique.length > 0) {
+      if (o.queue !== undefined) await runOnQueue(o.queue, unique, finish);
+      else await runLocal(unique, o.threads, finish);
+    }
+  } finally {
+    // what finished is kept even when a later job failed
+    await writes.drain();
   }
   return { results, stats };
 }

@@ -31,7 +31,7 @@ export async function runLocal(jobs: Job[], threads: number, onOutcome: (i: numb
     return;
   }
   const n = Math.min(threads, jobs.length);
-  const pool = new Piscina<{ kind: string; spec: JobSpec }, Outcome>({ filename: WORKER_FILE.href, minThreads: n, maxThreads: n, idleTimeout: 1000 });
+  const pool = new Piscina<{ kind: string; spec: JobSpec }, Outcome>({ filename: WORKER_FILE.href, minThreads: n, maxThreads: n, idleTimeout: 1000, concurrentTasksPerWorker: 2 });
   try {
     await Promise.all(jobs.map((job, i) => pool.run({ kind: job.kind, spec: job.spec }).then((o) => onOutcome(i, o))));
   } finally {

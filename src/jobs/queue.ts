@@ -8,7 +8,7 @@ import { CODE_VERSION, Job, JobSpec, Outcome } from './job.js';
 import { jobPool } from './pool.js';
 
 export const QUEUE_NAME = 'hwq-jobs';
-const PREFIX = 'hwq';
+export const PREFIX = 'hwq';
 /** Marks a failure as the job's own (bad input) in BullMQ's failedReason, the one text a failure carries. */
 const USER_FAULT = 'hwq user fault: ';
 const ATTEMPTS = 3;
@@ -63,7 +63,7 @@ export function parseQueueUrl(text: string): RedisTarget {
  * A Redis client for BullMQ (which under ES modules takes a client, not connection options). `giveUp`: stop
  * reconnecting after a few tries, for the first contact, so an unreachable server is one clear line, not a hang.
  */
-async function redisClient(t: RedisTarget, giveUp: boolean) {
+export async function redisClient(t: RedisTarget, giveUp: boolean) {
   const { Redis } = await import('ioredis');
   return new Redis({ ...t, maxRetriesPerRequest: null, ...(giveUp ? { retryStrategy: (n: number) => (n > 3 ? null : 200 * n) } : {}) });
 }
@@ -123,8 +123,8 @@ export async function runOnQueue(url: string, jobs: Job[], finish: (i: number, o
         }
         if (pending.size === 0) resolve();
       };
-      const recheck = async (first: boolean) => {
-        const ids = [...pending];
+      const recheck = async (first: boolean, only?: string[]) => {
+        const ids = (only ?? [...pending]).filter((id) => pending.has(id));
         for (let at = 0; at < ids.length && !failed; at += ADD_CHUNK) {
           await Promise.all(ids.slice(at, at + ADD_CHUNK).map(async (id) => {
             // the state first: a job read before it finished would carry no result even once the state says completed
@@ -160,6 +160,16 @@ export async function runOnQueue(url: string, jobs: Job[], finish: (i: number, o
       events.on('error', lost);
       (async () => {
         await events.waitUntilReady();
+        // Jobs queued by an earlier submission may be finished already (no event will come): found with one
+        // pipelined EXISTS per chunk, so a fresh sweep does not pay a state query per job.
+        const known: string[] = [];
+        for (let at = 0; at < jobs.length && !failed; at += ADD_CHUNK) {
+          const ids = jobs.slice(at, at + ADD_CHUNK).map(queueId);
+          const pipe = clients[0].pipeline();
+          for (const id of ids) pipe.exists(`${PREFIX}:${QUEUE_NAME}:${id}`);
+          const found = (await pipe.exec()) ?? [];
+          ids.forEach((id, k) => found[k]?.[1] === 1 && known.push(id));
+        }
         for (let at = 0; at < jobs.length && !failed; at += ADD_CHUNK) {
           await queue.addBulk(jobs.slice(at, at + ADD_CHUNK).map((j) => ({
             name: j.kind,
@@ -167,7 +177,7 @@ export async function runOnQueue(url: string, jobs: Job[], finish: (i: number, o
             opts: { jobId: queueId(j), attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S } },
           })));
         }
-        await recheck(true);
+        await recheck(true, known);
         quiet();
       })().catch(fail);
     });

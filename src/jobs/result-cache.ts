@@ -3,7 +3,10 @@
 // still use. Files directly in <dir> belong to caches outside the job model (the co-design tables) and are
 // listed and pruned as kind 'other'.
 import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { registerTemp } from '../cleanup.js';
+import { tempSibling } from '../fsutil.js';
 import { readCached, writeCached } from '../codesign/cache.js';
 import { UserError } from '../errors.js';
 import { CODE_VERSION, Job } from './job.js';
@@ -31,8 +34,57 @@ export function readResult(dir: string, job: Job): { result: unknown } | undefin
   return { result: e.result };
 }
 
+const entry = (job: Job, result: unknown): Entry => ({ kind: job.kind, key: job.key, version: CODE_VERSION, result });
+
 export function writeResult(dir: string, job: Job, result: unknown): void {
-  writeCached(join(dir, job.kind), job.key, { kind: job.kind, key: job.key, version: CODE_VERSION, result } satisfies Entry);
+  writeCached(join(dir, job.kind), job.key, entry(job, result));
+}
+
+/**
+ * The same write (the text writeCached would write, to a temporary name renamed into place) without blocking:
+ * creating a small file can take milliseconds, longer than a sweep point, and a thread pool or a queue waits on
+ * this thread while it writes.
+ */
+export async function writeResultAsync(dir: string, job: Job, result: unknown): Promise<void> {
+  const path = join(dir, job.kind, `${job.key}.json`);
+  const tmp = tempSibling(path);
+  const release = registerTemp(tmp);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, JSON.stringify(entry(job, result)), { flag: 'wx' });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+/** At most `limit` writes at once; `drain()` waits for every write added and rethrows the first failure. */
+export function writeQueue(limit = 16): { add(write: () => Promise<void>): void; drain(): Promise<void> } {
+  const waiting: Array<() => Promise<void>> = [];
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  const pump = () => {
+    while (running.size < limit && waiting.length) {
+      const p: Promise<void> = waiting.shift()!().catch((e) => void (failure ??= e)).finally(() => {
+        running.delete(p);
+        pump();
+      });
+      running.add(p);
+    }
+  };
+  return {
+    add(write) {
+      waiting.push(write);
+      pump();
+    },
+    async drain() {
+      while (running.size) await Promise.all(running);
+      if (failure !== undefined) throw failure;
+    },
+  };
 }
 
 export interface CacheFile {
