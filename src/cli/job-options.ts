@@ -15,7 +15,9 @@ export interface JobArgs {
 
 export function jobOptions<T>(y: Argv<T>) {
   return y
-    .option('jobs', intOption('jobs', { min: 1, defaultDescription: 'one per core', describe: 'Worker threads on this machine (1: one job at a time in this process)' }))
+    .option('jobs', intOption('jobs', {
+      min: 1, defaultDescription: 'one per core', describe: 'Worker threads on this machine (1: one job at a time in this process)',
+    }))
     .option('cache', {
       type: 'string',
       defaultDescription: '$HWQ_CACHE or ~/.cache/hwq/results',

@@ -138,6 +138,8 @@ export function readFileRef(ref: FileRef): Buffer {
     throw new UserError(`job input '${ref.path}' cannot be read here: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== ref.sha256) throw new UserError(`job input '${ref.path}' has changed since the job was made (sha256 ${sha.slice(0, 12)}, expected ${ref.sha256.slice(0, 12)})`);
+  if (sha !== ref.sha256) {
+    throw new UserError(`job input '${ref.path}' has changed since the job was made (sha256 ${sha.slice(0, 12)}, expected ${ref.sha256.slice(0, 12)})`);
+  }
   return bytes;
 }

@@ -26,8 +26,8 @@ interface JobData {
 }
 
 // Loaded on first use: BullMQ and its Redis client take most of a second to import, which every other command
-// would pay.
-const bullmq = () => import('bullmq');
+// would pay. 'eager' keeps them in the ncc bundle's one file (still run only when first imported).
+const bullmq = () => import(/* webpackMode: "eager" */ 'bullmq');
 
 export interface RedisTarget {
   host: string;
@@ -64,7 +64,8 @@ export function parseQueueUrl(text: string): RedisTarget {
  * reconnecting after a few tries, for the first contact, so an unreachable server is one clear line, not a hang.
  */
 export async function redisClient(t: RedisTarget, giveUp: boolean) {
-  const { Redis } = await import('ioredis');
+  // the CommonJS module object (a bundle's strict import has only that), whose Redis property is the client class
+  const { Redis } = (await import(/* webpackMode: "eager" */ 'ioredis')).default;
   return new Redis({ ...t, maxRetriesPerRequest: null, ...(giveUp ? { retryStrategy: (n: number) => (n > 3 ? null : 200 * n) } : {}) });
 }
 
@@ -174,7 +175,9 @@ export async function runOnQueue(url: string, jobs: Job[], finish: (i: number, o
           await queue.addBulk(jobs.slice(at, at + ADD_CHUNK).map((j) => ({
             name: j.kind,
             data: { kind: j.kind, spec: j.spec, version: CODE_VERSION },
-            opts: { jobId: queueId(j), attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S } },
+            opts: {
+              jobId: queueId(j), attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S },
+            },
           })));
         }
         await recheck(true, known);
@@ -206,7 +209,8 @@ export async function serveQueue(url: string, o: WorkerOptions): Promise<void> {
   let lastError = '';
   const worker = new Worker<JobData>(QUEUE_NAME, async (job) => {
     if (job.data.version !== CODE_VERSION) {
-      throw new UnrecoverableError(`${USER_FAULT}the job was made by hwq ${job.data.version} and this worker runs ${CODE_VERSION}: run workers of the submitter's version`);
+      const why = `the job was made by hwq ${job.data.version} and this worker runs ${CODE_VERSION}: run workers of the submitter's version`;
+      throw new UnrecoverableError(USER_FAULT + why);
     }
     const out = await pool.run(job.data.kind, job.data.spec);
     if (out.ok) {

@@ -49,14 +49,15 @@ test('the warm run reads every point from the cache (a planted result shows up i
 
 test('threads run the jobs through the pool worker file; outcomes arrive for every index', async () => {
   const cfg = getPreset('bitfusion-8x8')!;
-  const jobs = ['no-such-a', 'no-such-b', 'no-such-c'].map((zoo) => makeJob(SIM_POINT, { network: { zoo }, config: cfg, precision: {}, batch: 1, model: 'cycle' }));
+  const names = ['no-such-a', 'no-such-b', 'no-such-c'];
+  const jobs = names.map((zoo) => makeJob(SIM_POINT, { network: { zoo }, config: cfg, precision: {}, batch: 1, model: 'cycle' }));
   const got: Array<[number, Outcome]> = [];
   await runLocal(jobs, 2, (i, o) => got.push([i, o]));
   assert.equal(got.map(([i]) => i).sort(), [0, 1, 2]);
   for (const [i, o] of got) {
     assert.ok(!o.ok && o.user, JSON.stringify(o));
     if (!o.ok) {
-      assert.match(o.message, new RegExp(`unknown model '${['no-such-a', 'no-such-b', 'no-such-c'][i]}'`));
+      assert.match(o.message, new RegExp(`unknown model '${names[i]}'`));
       assert.ok(/pool-worker\.[jt]s/.test(o.stack ?? ''), `ran on a pool thread: ${o.stack}`);
     }
   }

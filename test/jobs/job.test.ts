@@ -23,7 +23,9 @@ test('sim-point is registered; the code version names the package version and th
 test('a key is stable for equal specs (key order, undefined fields) and changes with every input', () => {
   const k = jobKey(SIM_POINT, spec());
   assert.match(k, /^[0-9a-f]{64}$/);
-  const reordered = { model: 'cycle', batch: 1, precision: { uniform: { w: 4, a: 4 }, firstLast: undefined }, config: { ...cfg }, network: { zoo: 'bf-lenet5' } };
+  const reordered = {
+    model: 'cycle', batch: 1, precision: { uniform: { w: 4, a: 4 }, firstLast: undefined }, config: { ...cfg }, network: { zoo: 'bf-lenet5' },
+  };
   assert.is(jobKey(SIM_POINT, reordered), k);
   const changed = [
     jobKey(SIM_POINT, spec({ network: { zoo: 'bf-cifar10' } })),

@@ -22,7 +22,10 @@ function listText(dir: string, kinds: KindSummary[]): string {
   if (kinds.length === 0) return `${dir}: empty\n`;
   const total = kinds.reduce((a, k) => ({ entries: a.entries + k.entries, bytes: a.bytes + k.bytes }), { entries: 0, bytes: 0 });
   return `${dir}: ${grouped(total.entries)} entries, ${bytes(total.bytes)}\n` + formatTable(
-    [{ header: 'kind' }, { header: 'entries', numeric: true }, { header: 'size', numeric: true }, { header: 'oldest use (UTC)' }, { header: 'newest use (UTC)' }],
+    [
+      { header: 'kind' }, { header: 'entries', numeric: true }, { header: 'size', numeric: true },
+      { header: 'oldest use (UTC)' }, { header: 'newest use (UTC)' },
+    ],
     kinds.map((k) => [k.kind, grouped(k.entries), bytes(k.bytes), when(k.oldestMs), when(k.newestMs)]),
   );
 }
@@ -31,7 +34,9 @@ export const command: CommandModule<{}, CacheArgs> = {
   command: 'cache <action>',
   describe: 'List or prune the result cache (sweep points and other jobs kept by content hash)',
   builder: (y: Argv) =>
-    y.positional('action', { type: 'string', choices: ['list', 'prune'], demandOption: true, describe: 'list: entries and size per kind; prune: remove entries' })
+    y.positional('action', {
+      type: 'string', choices: ['list', 'prune'], demandOption: true, describe: 'list: entries and size per kind; prune: remove entries',
+    })
       .option('cache', { type: 'string', requiresArg: true, defaultDescription: '$HWQ_CACHE or ~/.cache/hwq/results', describe: 'The cache folder' })
       .option('older-than', { type: 'string', requiresArg: true, describe: 'prune: only entries last used longer ago than this (e.g. 7d, 12h, 30m)' })
       .option('kind', { type: 'string', requiresArg: true, describe: "Only this job kind (e.g. sim-point; 'other' for entries outside the job model)" })

@@ -42,7 +42,8 @@ export function networkOf(s: NetworkSource): Network {
 }
 
 export function simPoint(spec: SimPointSpec): SimPointResult {
-  const { layers: _layers, model: _model, config: _config, ...summary } = runSimulation(networkOf(spec.network), spec.config, spec.model, spec.batch, spec.precision);
+  const r = runSimulation(networkOf(spec.network), spec.config, spec.model, spec.batch, spec.precision);
+  const { layers: _layers, model: _model, config: _config, ...summary } = r;
   return summary;
 }
 
