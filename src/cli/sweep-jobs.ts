@@ -30,9 +30,10 @@ export function sweepJobs(s: SweepSpec, sources: Map<Network, NetworkSource>, mo
     calls.push({ net, cfg, popts });
     return NOTHING_YET;
   });
+  const memo = new Map<object, string>();
   return calls.map((c) => ({
     call: c,
-    job: makeJob<SimPointSpec>(SIM_POINT, { network: sources.get(c.net)!, config: c.cfg, precision: c.popts, batch: s.batch, model }),
+    job: makeJob<SimPointSpec>(SIM_POINT, { network: sources.get(c.net)!, config: c.cfg, precision: c.popts, batch: s.batch, model }, memo),
   }));
 }
 

@@ -86,12 +86,29 @@ function keyView(v: JobSpec): KeyPart {
   return v as KeyPart;
 }
 
-export function jobKey(kind: string, spec: JobSpec): string {
-  return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
+/** A field's digest: what the key holds for it, so a config shared by many jobs is canonicalized once. */
+function fieldDigest(v: JobSpec, memo?: Map<object, string>): string {
+  const shared = memo !== undefined && v !== null && typeof v === 'object';
+  const hit = shared ? memo.get(v as object) : undefined;
+  if (hit !== undefined) return hit;
+  const d = contentKey('job field', [keyView(v)]);
+  if (shared) memo.set(v as object, d);
+  return d;
 }
 
-export function makeJob<S extends JobSpec>(kind: string, spec: S): Job<S> {
-  return { kind, spec, key: jobKey(kind, spec) };
+/**
+ * The content key of a job: the kind, the code version and, for an object spec, each field's digest by name.
+ * `memo` (for one batch of jobs made together, whose specs are not changed meanwhile) reuses the digest of a
+ * field object shared by several specs.
+ */
+export function jobKey(kind: string, spec: JobSpec, memo?: Map<object, string>): string {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || isFileRef(spec)) return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
+  const fields = Object.entries(spec as Record<string, JobSpec>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return contentKey(`job ${kind}`, [CODE_VERSION, fields.map(([k, v]) => [k, fieldDigest(v, memo)])]);
+}
+
+export function makeJob<S extends JobSpec>(kind: string, spec: S, memo?: Map<object, string>): Job<S> {
+  return { kind, spec, key: jobKey(kind, spec, memo) };
 }
 
 /** Runs one job here; the answer is JSON-round-tripped so every executor returns exactly the same value. */

@@ -1,5 +1,5 @@
 // Job results on disk, one file per key under <dir>/<kind>/<key>.json, written atomically (a crash leaves the
-// old entry or none). An entry's age is the time since it was last written or read, so pruning keeps what sweeps
+// old entry or none). An entry's age is the time since it was last written or read (to the hour), so pruning keeps what sweeps
 // still use. Files directly in <dir> belong to caches outside the job model (the co-design tables) and are
 // listed and pruned as kind 'other'.
 import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
@@ -22,14 +22,22 @@ interface Entry {
   result: unknown;
 }
 
+/** A read marks the entry used, at most this often (a write per read would cost more than the read). */
+const TOUCH_AFTER_MS = 3600e3;
+
 export function readResult(dir: string, job: Job): { result: unknown } | undefined {
+  const path = join(dir, job.kind, `${job.key}.json`);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return undefined;
   const e = readCached<Entry>(join(dir, job.kind), job.key);
   if (!e || e.key !== job.key || e.kind !== job.kind || !('result' in e)) return undefined;
-  const now = new Date();
-  try {
-    utimesSync(join(dir, job.kind, `${job.key}.json`), now, now);
-  } catch {
-    // a read-only cache still serves hits; only pruning by age loses precision
+  if (Date.now() - st.mtimeMs > TOUCH_AFTER_MS) {
+    const now = new Date();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      // a read-only cache still serves hits; only pruning by age loses precision
+    }
   }
   return { result: e.result };
 }

@@ -1,9 +1,9 @@
 // `hwq worker --queue redis://host:port`: runs jobs others enqueue (`hwq sweep --queue`) on this machine's
 // threads until stopped. Stopping it (even with SIGKILL) loses nothing: the jobs it held go back to the queue
 // once their locks expire.
-import { availableParallelism } from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_LOCK_MS, parseQueueUrl, serveQueue } from '../../jobs/queue.js';
+import { defaultThreads } from '../../jobs/pool.js';
 import { intOption } from '../numbers.js';
 
 interface WorkerArgs {
@@ -25,7 +25,7 @@ export const command: CommandModule<{}, WorkerArgs> = {
   handler: async (argv) => {
     parseQueueUrl(argv.queue);
     await serveQueue(argv.queue, {
-      threads: argv.concurrency ?? availableParallelism(),
+      threads: argv.concurrency ?? defaultThreads(),
       lockMs: argv['lock-ms'],
       log: (line) => process.stderr.write(`hwq worker: ${line}\n`),
     });
