@@ -40,6 +40,14 @@ test('a key is stable for equal specs (key order, undefined fields) and changes 
   assert.is(new Set([k, ...changed]).size, changed.length + 1);
 });
 
+test('a digest memo shared by a batch of jobs gives the keys computed without it', () => {
+  const memo = new Map<object, string>();
+  const shared = { ...cfg, rows: 16 };
+  const specs = [spec({ config: shared }), spec({ config: shared, batch: 4 }), spec({ config: { ...shared }, model: 'bitfusion-ref' })];
+  assert.equal(specs.map((x) => makeJob(SIM_POINT, x, memo).key), specs.map((x) => jobKey(SIM_POINT, x)));
+  assert.ok(memo.has(shared), 'the shared config was digested once and kept');
+});
+
 test('a file input counts by content: same bytes elsewhere give the same key, other bytes another', () => {
   const dir = tempDir('hwq-job-');
   const [a, b, c] = ['a.onnx', 'b.onnx', 'c.onnx'].map((n) => join(dir, n));
