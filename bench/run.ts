@@ -1,16 +1,18 @@
-// `npm run bench [-- sim quant rtl]`: times the simulator, the quantizer (needs ../shared) and the RTL
-// co-simulation (needs verilator); each section writes its own file under reports/bench/.
+// `npm run bench [-- sim quant rtl scale]`: times the simulator, the quantizer (needs ../shared), the RTL
+// co-simulation (needs verilator) and the scale-out (pool, Redis, cache); each section writes its own file under reports/bench/.
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { benchSimulator } from './sim.js';
 import { benchQuantizer } from './quant.js';
 import { benchRtl } from './rtl.js';
+import { benchScale } from './scale.js';
 
 const SECTIONS: Record<string, () => Promise<string[]> | string[]> = {
   sim: benchSimulator,
   quant: benchQuantizer,
   rtl: benchRtl,
+  scale: benchScale,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section '${name}': valid ${Object.keys(SECTIONS).join(', ')}`);

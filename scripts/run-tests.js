@@ -12,9 +12,9 @@
 // A file that registers no test at all (not even a skipped one) counts as a failure: it would otherwise pass
 // while checking nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 
 const isRtl = (name) => name.startsWith(`rtl${sep}`);
 const isPack = (name) => name.startsWith(`pack${sep}`);
@@ -65,6 +65,9 @@ const files = find(root).filter((f) => {
   const name = relative(root, f);
   return tier.pick(name) && !opts.exclude.some((s) => f.includes(s)) && (opts.filters.length === 0 || opts.filters.some((s) => f.includes(s)));
 });
+// Commands that keep results by content hash (hwq sweep) write to a cache of this run, not the user's.
+const resultCache = mkdtempSync(join(tmpdir(), 'hwq-test-cache-'));
+process.on('exit', () => rmSync(resultCache, { recursive: true, force: true }));
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0, failed = 0, skipped = 0;
 const started = Date.now();
@@ -73,7 +76,7 @@ function runOne(file) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(process.execPath, ['--enable-source-maps', file], {
-      env: { ...process.env, ...tier.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, HWQ_CACHE: resultCache, ...tier.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { stringify } from 'csv-stringify/sync';
 import { loadConfig } from '../../../hw/presets.js';
-import { SweepPoint, parseArrays, sweepPointCount, sweepSteps } from '../../../sim/sweep.js';
+import { SweepPoint, parseArrays, sweepPointCount } from '../../../sim/sweep.js';
 import { loadNetwork } from '../network-source.js';
-import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, parsePrecisionList, precisionOptions, refuseRepeats, runSimulation } from '../sim-options.js';
-import { driveSteps, progress } from '../progress.js';
+import { CommonSimArgs, DEFAULT_CONFIG, commonSimOptions, parsePrecisionList, precisionOptions, refuseRepeats } from '../sim-options.js';
+import { progress } from '../progress.js';
+import { JobArgs, execOptions, jobOptions } from '../job-options.js';
+import { networkSource, runSweepJobs } from '../sweep-jobs.js';
 import { wantProgress } from '../flags.js';
 import { checkOutputs } from '../outputs.js';
 import { writeFilesAtomic } from '../../fsutil.js';
@@ -15,7 +17,7 @@ import { writeFilesAtomic } from '../../fsutil.js';
 import { groupedBarSpec, renderSvg } from '../../report/chart.js';
 import { UserError } from '../../errors.js';
 
-interface SweepArgs extends CommonSimArgs {
+interface SweepArgs extends CommonSimArgs, JobArgs {
   networks: string[];
   precisions: string;
   configs?: string;
@@ -91,7 +93,7 @@ export const command: CommandModule<{}, SweepArgs> = {
   command: 'sweep <networks..>',
   describe: 'Sweep networks x precisions x configs (x array sizes): CSV, Markdown table and SVG chart',
   builder: (y: Argv) =>
-    commonSimOptions(y, false)
+    jobOptions(commonSimOptions(y, false))
       .positional('networks', { type: 'string', array: true, demandOption: true, describe: 'Zoo names or .onnx files' })
       .option('precisions', { type: 'string', requiresArg: true, default: 'a8w8,a8w4,a4w4', describe: 'Comma-separated a<A>w<W> list; speedups are over the first' })
       .option('configs', { type: 'string', requiresArg: true, defaultDescription: DEFAULT_CONFIG, describe: 'Comma-separated presets or .json files (--config names one)' })
@@ -109,8 +111,10 @@ export const command: CommandModule<{}, SweepArgs> = {
       .example(VARY_EXAMPLE, 'four designs derived from vc709') as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const outDir = argv.out === undefined ? undefined : checkOutputs([{ flag: 'out', path: argv.out, kind: 'dir' }])[0];
+    const exec = execOptions(argv);
     const networks = argv.networks.map((n) => loadNetwork(n, argv['input-shape']));
     refuseRepeats('the network list', networks.map((n) => n.name));
+    const sources = new Map(networks.map((net, i) => [net, networkSource(argv.networks[i], argv['input-shape'])]));
     const configs = configList(argv).map(loadConfig);
     refuseRepeats('the config list (by config name)', configs.map((c) => c.name));
     const arrays = argv.arrays ? parseArrays(argv.arrays) : [];
@@ -126,7 +130,12 @@ export const command: CommandModule<{}, SweepArgs> = {
     };
     const total = sweepPointCount(spec);
     const bar = progress(`sweep ${total} points`, wantProgress(argv.progress));
-    const points = await driveSteps(sweepSteps(spec, (net, cfg, popts) => runSimulation(net, cfg, argv.model, argv.batch, popts)), total, bar);
+    let points: SweepPoint[];
+    try {
+      ({ points } = await runSweepJobs(spec, sources, argv.model, { ...exec, onProgress: (done) => bar.update(done, total) }));
+    } finally {
+      bar.stop();
+    }
     const title = `Speedup over ${spec.precisions.length ? argv.precisions.split(',')[0] : ''} (${argv.model} model, batch ${argv.batch})`;
     if (outDir !== undefined) {
       const svg = await sweepSvg(points, title);

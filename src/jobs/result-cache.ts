@@ -1,0 +1,168 @@
+// Job results on disk, one file per key under <dir>/<kind>/<key>.json, written atomically (a crash leaves the
+// old entry or none). An entry's age is the time since it was last written or read (to the hour), so pruning keeps what sweeps
+// still use. Files directly in <dir> belong to caches outside the job model (the co-design tables) and are
+// listed and pruned as kind 'other'.
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { registerTemp } from '../cleanup.js';
+import { tempSibling } from '../fsutil.js';
+import { readCached, writeCached } from '../codesign/cache.js';
+import { UserError } from '../errors.js';
+import { CODE_VERSION, Job } from './job.js';
+
+export { cacheDir } from '../codesign/cache.js';
+
+export const OTHER_KIND = 'other';
+
+interface Entry {
+  kind: string;
+  key: string;
+  version: string;
+  result: unknown;
+}
+
+/** A read marks the entry used, at most this often (a write per read would cost more than the read). */
+const TOUCH_AFTER_MS = 3600e3;
+
+export function readResult(dir: string, job: Job): { result: unknown } | undefined {
+  const path = join(dir, job.kind, `${job.key}.json`);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  const e = readCached<Entry>(join(dir, job.kind), job.key);
+  if (!e || e.key !== job.key || e.kind !== job.kind || !('result' in e)) return undefined;
+  if (Date.now() - st.mtimeMs > TOUCH_AFTER_MS) {
+    const now = new Date();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      // a read-only cache still serves hits; only pruning by age loses precision
+    }
+  }
+  return { result: e.result };
+}
+
+const entry = (job: Job, result: unknown): Entry => ({ kind: job.kind, key: job.key, version: CODE_VERSION, result });
+
+export function writeResult(dir: string, job: Job, result: unknown): void {
+  writeCached(join(dir, job.kind), job.key, entry(job, result));
+}
+
+/**
+ * The same write (the text writeCached would write, to a temporary name renamed into place) without blocking:
+ * creating a small file can take milliseconds, longer than a sweep point, and a thread pool or a queue waits on
+ * this thread while it writes.
+ */
+export async function writeResultAsync(dir: string, job: Job, result: unknown): Promise<void> {
+  const path = join(dir, job.kind, `${job.key}.json`);
+  const tmp = tempSibling(path);
+  const release = registerTemp(tmp);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, JSON.stringify(entry(job, result)), { flag: 'wx' });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+/** At most `limit` writes at once; `drain()` waits for every write added and rethrows the first failure. */
+export function writeQueue(limit = 16): { add(write: () => Promise<void>): void; drain(): Promise<void> } {
+  const waiting: Array<() => Promise<void>> = [];
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  const pump = () => {
+    while (running.size < limit && waiting.length) {
+      const p: Promise<void> = waiting.shift()!().catch((e) => void (failure ??= e)).finally(() => {
+        running.delete(p);
+        pump();
+      });
+      running.add(p);
+    }
+  };
+  return {
+    add(write) {
+      waiting.push(write);
+      pump();
+    },
+    async drain() {
+      while (running.size) await Promise.all(running);
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+export interface CacheFile {
+  kind: string;
+  path: string;
+  bytes: number;
+  /** Last written or read, ms since the epoch. */
+  mtimeMs: number;
+}
+
+function jsonFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Every entry in the cache folder (a missing folder is an empty cache). */
+export function cacheFiles(dir: string): CacheFile[] {
+  const out: CacheFile[] = [];
+  const add = (kind: string, path: string) => {
+    const st = statSync(path);
+    out.push({ kind, path, bytes: st.size, mtimeMs: st.mtimeMs });
+  };
+  for (const n of jsonFiles(dir)) add(OTHER_KIND, join(dir, n));
+  let subdirs: string[] = [];
+  try {
+    subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  for (const kind of subdirs) for (const n of jsonFiles(join(dir, kind))) add(kind, join(dir, kind, n));
+  return out;
+}
+
+export interface KindSummary {
+  kind: string;
+  entries: number;
+  bytes: number;
+  oldestMs: number | null;
+  newestMs: number | null;
+}
+
+export function summarize(files: CacheFile[]): KindSummary[] {
+  const by = new Map<string, KindSummary>();
+  for (const f of files) {
+    const s = by.get(f.kind) ?? { kind: f.kind, entries: 0, bytes: 0, oldestMs: null, newestMs: null };
+    s.entries++;
+    s.bytes += f.bytes;
+    s.oldestMs = Math.min(s.oldestMs ?? f.mtimeMs, f.mtimeMs);
+    s.newestMs = Math.max(s.newestMs ?? f.mtimeMs, f.mtimeMs);
+    by.set(f.kind, s);
+  }
+  return [...by.values()].sort((a, b) => a.kind.localeCompare(b.kind));
+}
+
+/** Entries of `kind` (all kinds when undefined) last used before `cutoffMs`; returns what was removed. */
+export function prune(dir: string, opts: { cutoffMs?: number; kind?: string }): CacheFile[] {
+  const doomed = cacheFiles(dir).filter((f) => (opts.kind === undefined || f.kind === opts.kind) && (opts.cutoffMs === undefined || f.mtimeMs < opts.cutoffMs));
+  for (const f of doomed) rmSync(f.path, { force: true });
+  return doomed;
+}
+
+const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+
+/** '7d', '12h', '30m', '90s', '2w' -> milliseconds. */
+export function parseAge(text: string, flag = '--older-than'): number {
+  const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) throw new UserError(`${flag} '${text}' is not an age: give a number and a unit s, m, h, d or w (e.g. 7d, 12h)`);
+  return Number(m[1]) * UNITS[m[2]];
+}
