@@ -168,9 +168,9 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
       stats[acc.hit ? 'evalHits' : 'evalRuns']++;
       m = { files: { hwq: q.hwq, qdq: q.qdq }, acc };
       measuredMixes.set(key, m);
-      const took = (t: number, hit: boolean) => (hit ? 'cached' : `${((Date.now() - t) / 1000).toFixed(1)} s`);
+      const took = (from: number, to: number, hit: boolean) => (hit ? 'cached' : `${((to - from) / 1000).toFixed(1)} s`);
       log(`measured ${describeMix(ps)}: top-1 ${(100 * acc.top1).toFixed(2)} % (float ${(100 * floatAcc.top1).toFixed(2)} %; `
-        + `quantized ${q.hit ? 'cached' : `${((te - tq) / 1000).toFixed(1)} s`}, evaluated ${took(te, acc.hit)})`);
+        + `quantized ${took(tq, te, q.hit)}, evaluated ${took(te, Date.now(), acc.hit)})`);
     }
     return m;
   };
