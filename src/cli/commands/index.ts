@@ -7,6 +7,7 @@ import { command as quantize } from './quantize.js';
 import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
+import { command as calibrate } from './calibrate.js';
 
 // typed by hand: the declaration files cannot name each command's private argument type
-export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, rtl];
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, rtl, calibrate];
