@@ -32,11 +32,11 @@ const identity = { toFit: (v: number) => v, fromFit: (x: number) => x, slope: ()
  * model by a factor is first of all an array that sustains less than its peak.
  */
 export const BOARD_PARAMS: BoardParam[] = [
-  { path: 'board.computeEfficiency', ...reciprocal, lower: 1, upper: 100, step: 0.02 },
-  { path: 'dram.efficiency', ...reciprocal, lower: 1, upper: 100, step: 0.02 },
-  { path: 'board.layerOverheadCycles', ...identity, lower: 0, upper: 1e9, step: 100 },
-  { path: 'board.tileOverheadCycles', ...identity, lower: 0, upper: 1e9, step: 4 },
-  { path: 'board.dramLatencyCycles', ...identity, lower: 0, upper: 1e9, step: 16 },
+  { path: 'board.computeEfficiency', ...reciprocal, lower: 1, upper: 100, step: 0.1 },
+  { path: 'dram.efficiency', ...reciprocal, lower: 1, upper: 100, step: 0.1 },
+  { path: 'board.layerOverheadCycles', ...identity, lower: 0, upper: 1e9, step: 1000 },
+  { path: 'board.tileOverheadCycles', ...identity, lower: 0, upper: 1e9, step: 64 },
+  { path: 'board.dramLatencyCycles', ...identity, lower: 0, upper: 1e9, step: 64 },
 ];
 
 function valuesOf(cfg: HwConfig): number[] {
