@@ -42,7 +42,10 @@ export function parseMeasurements(text: string, src: string, load: (spec: string
     if (!valid.includes(h)) throw new UserError(`${src} line ${records[0].info.lines}: unknown column '${h}' (valid columns: ${valid.join(', ')})`);
   }
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) throw new UserError(`${src} line ${records[0].info.lines}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (needs ${REQUIRED_COLUMNS.join(', ')}; optional ${OPTIONAL_COLUMNS.join(', ')})`);
+  if (missing.length) {
+    const what = `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+    throw new UserError(`${src} line ${records[0].info.lines}: ${what} (needs ${REQUIRED_COLUMNS.join(', ')}; optional ${OPTIONAL_COLUMNS.join(', ')})`);
+  }
   const repeated = header.find((h, i) => header.indexOf(h) !== i);
   if (repeated) throw new UserError(`${src} line ${records[0].info.lines}: column '${repeated}' appears twice`);
   if (records.length === 1) throw new UserError(`${src} has a header but no runs: add one row per measured run`);

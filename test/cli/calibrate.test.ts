@@ -23,8 +23,13 @@ test('calibrate fits, reports residuals and leave-one-out errors, and board.json
   const out = join(tmp, 'ok', 'board.json');
   const r = await hwq('calibrate', '--measured', csv('runs.csv', RUNS), '--config', 'bitfusion-asic', '--out', out, '--json');
   assert.is(r.code, 0, r.stderr);
-  const fit = JSON.parse(r.stdout) as { params: Array<{ path: string; status: string; value: number }>; runs: Array<{ line: number; afterMs: number; leaveOneOut: number | null; residual: number }> };
-  assert.equal(fit.params.map((p) => p.path), ['board.computeEfficiency', 'dram.efficiency', 'board.layerOverheadCycles', 'board.tileOverheadCycles', 'board.dramLatencyCycles']);
+  const fit = JSON.parse(r.stdout) as {
+    params: Array<{ path: string; status: string; value: number }>;
+    runs: Array<{ line: number; afterMs: number; leaveOneOut: number | null; residual: number }>;
+  };
+  assert.equal(fit.params.map((p) => p.path), [
+    'board.computeEfficiency', 'dram.efficiency', 'board.layerOverheadCycles', 'board.tileOverheadCycles', 'board.dramLatencyCycles',
+  ]);
   assert.equal(fit.runs.map((x) => x.line), [2, 3, 4, 5]);
   assert.ok(fit.runs.every((x) => x.leaveOneOut !== null && Number.isFinite(x.residual)));
   const file = JSON.parse(readFileSync(out, 'utf8'));
@@ -47,7 +52,8 @@ test('calibrate fits, reports residuals and leave-one-out errors, and board.json
 });
 
 test('the human report names the fitted and the held parameters', async () => {
-  const r = await hwq('calibrate', '--measured', csv('one.csv', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.5\n'), '--config', 'bitfusion-asic', '--out', join(tmp, 'one.json'));
+  const one = csv('one.csv', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.5\n');
+  const r = await hwq('calibrate', '--measured', one, '--config', 'bitfusion-asic', '--out', join(tmp, 'one.json'));
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /1 of 5 parameters fitted, 0 degrees of freedom/);
   assert.match(r.stdout, /board\.computeEfficiency .* undetermined +fitted \(no degrees of freedom/);
@@ -59,7 +65,8 @@ test('a json --config is written out resolved, with the fitted fields', async ()
   const cfg = join(tmp, 'mine.json');
   writeFileSync(cfg, JSON.stringify({ base: 'vc709', rows: 16 }));
   const out = join(tmp, 'mine-board.json');
-  const r = await hwq('calibrate', '--measured', csv('two.csv', 'network,precision,latency_ms\nbf-lenet5,a8w8,1.5\nbf-lenet5,a4w4,0.9\n'), '--config', cfg, '--out', out);
+  const two = csv('two.csv', 'network,precision,latency_ms\nbf-lenet5,a8w8,1.5\nbf-lenet5,a4w4,0.9\n');
+  const r = await hwq('calibrate', '--measured', two, '--config', cfg, '--out', out);
   assert.is(r.code, 0, r.stderr);
   const file = JSON.parse(readFileSync(out, 'utf8'));
   assert.is(file.base, undefined);
@@ -72,13 +79,17 @@ test('a json --config is written out resolved, with the fitted fields', async ()
 
 const BAD: Array<[string, string, RegExp]> = [
   ['missing column', 'network,latency_ms\nbf-lenet5,0.4\n', /line 1: missing column precision \(needs network, precision, latency_ms; optional batch, layer\)/],
-  ['unknown column', 'network,precision,latency_ms,speed\nbf-lenet5,a8w8,0.4,3\n', /line 1: unknown column 'speed' \(valid columns: network, precision, latency_ms, batch, layer\)/],
-  ['bad latency', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.4\nbf-lenet5,a4w4,fast\n', /line 3: latency_ms 'fast' must be a positive number of milliseconds/],
+  ['unknown column', 'network,precision,latency_ms,speed\nbf-lenet5,a8w8,0.4,3\n',
+    /line 1: unknown column 'speed' \(valid columns: network, precision, latency_ms, batch, layer\)/],
+  ['bad latency', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.4\nbf-lenet5,a4w4,fast\n',
+    /line 3: latency_ms 'fast' must be a positive number of milliseconds/],
   ['zero latency', 'network,precision,latency_ms\nbf-lenet5,a8w8,0\n', /line 2: latency_ms '0' must be a positive/],
   ['bad batch', 'network,precision,latency_ms,batch\nbf-lenet5,a8w8,0.4,two\n', /line 2: batch 'two' must be a positive integer/],
   ['unknown network', 'network,precision,latency_ms\nlenet,a8w8,0.4\n', /line 2: unknown model 'lenet'/],
-  ['bad precision', 'network,precision,latency_ms\nbf-lenet5,a8x8,0.4\n', /line 2: precision 'a8x8' is not of the form a<A>w<W>.*or 'file' for the network's own precisions/],
-  ['unknown layer', 'network,precision,latency_ms,layer\nbf-lenet5,a8w8,0.4,conv9\n', /line 2: layer 'conv9' is not a compute layer of bf-lenet5 \(its compute layers: conv0, conv1, fc1, fc2\)/],
+  ['bad precision', 'network,precision,latency_ms\nbf-lenet5,a8x8,0.4\n',
+    /line 2: precision 'a8x8' is not of the form a<A>w<W>.*or 'file' for the network's own precisions/],
+  ['unknown layer', 'network,precision,latency_ms,layer\nbf-lenet5,a8w8,0.4,conv9\n',
+    /line 2: layer 'conv9' is not a compute layer of bf-lenet5 \(its compute layers: conv0, conv1, fc1, fc2\)/],
   ['repeated run', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.4\nbf-lenet5,A8W8,0.5\n', /line 3: the same run as line 2/],
   ['short row', 'network,precision,latency_ms\nbf-lenet5,a8w8\n', /line 2: 2 fields, the header has 3/],
   ['no runs', 'network,precision,latency_ms\n', /has a header but no runs/],

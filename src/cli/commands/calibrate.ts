@@ -48,7 +48,10 @@ export function formatCalibration(c: Calibration, out: string): string {
       `${fitted} of ${c.params.length} parameters fitted, ${c.dof} degree${c.dof === 1 ? '' : 's'} of freedom`,
     '',
     formatTable(
-      [{ header: 'parameter' }, { header: 'start', numeric: true }, { header: 'fitted', numeric: true }, { header: '+- 1 sigma', numeric: true }, { header: 'status' }],
+      [
+        { header: 'parameter' }, { header: 'start', numeric: true }, { header: 'fitted', numeric: true }, { header: '+- 1 sigma', numeric: true },
+        { header: 'status' },
+      ],
       c.params.map((p) => [
         p.path, num(p.start), num(p.value),
         p.sigma !== undefined ? num(p.sigma) : p.status.kind === 'fitted' ? 'undetermined' : '-',
@@ -102,7 +105,9 @@ export const command: CommandModule<{}, CalibrateArgs> = {
         type: 'string', requiresArg: true, demandOption: true,
         describe: 'CSV of measured runs: network,precision,latency_ms[,batch][,layer] (latency of one batch in ms)',
       })
-      .option('config', { type: 'string', requiresArg: true, demandOption: true, describe: `The design measured: a preset (${presetNames().join(', ')}) or a .json config` })
+      .option('config', {
+        type: 'string', requiresArg: true, demandOption: true, describe: `The design measured: a preset (${presetNames().join(', ')}) or a .json config`,
+      })
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'Where to write the calibrated config (JSON)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the fit as JSON' })
       .example('hwq calibrate --measured runs.csv --config vc709 --out board.json', 'fit the VC709 board, then: hwq sim resnet18 --config board.json')
