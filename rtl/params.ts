@@ -58,7 +58,7 @@ function bufferParams(what: string, bytes: number, banks: number, wordBits: numb
 /** Checks that the generator supports `cfg` and derives every RTL number from it. */
 export function rtlParams(cfg: HwConfig): RtlParams {
   const unread = unreadSettings(cfg, 'rtl');
-  if (unread.length) throw new UserError(`config '${cfg.name}': ${unread.join(', ')} describes a measured board, which the RTL generator does not build from`);
+  if (unread.length) throw new UserError(`config '${cfg.name}': ${unread.join(', ')}: a measured board's timing, not something the RTL is built from`);
   if (cfg.maxBits !== 8) throw new UserError(`config '${cfg.name}': the RTL generator builds the 8-bit Fusion Unit only (maxBits 8), got maxBits ${cfg.maxBits}`);
   // Partial sums grow by clog2(rows) bits down a column; with one row there is nothing to add.
   if (cfg.rows < 2) throw new UserError(`config '${cfg.name}': the RTL array needs at least 2 rows (got ${cfg.rows})`);

@@ -20,7 +20,8 @@ export function refArch(cfg: HwConfig): RefArch {
   const unread = unreadSettings(cfg, 'ref');
   if (unread.length) {
     const what = `${unread.join(', ')} ${unread.length > 1 ? 'are' : 'is'}`;
-    throw new UserError(`config '${cfg.name}': ${what} not modelled by the published Bit Fusion simulator (a board's timing is read by the cycle model only); use --model cycle`);
+    const why = "(a board's timing is read by the cycle model only); use --model cycle";
+    throw new UserError(`config '${cfg.name}': ${what} not modelled by the published Bit Fusion simulator ${why}`);
   }
   // The published model fits a tile in half of each buffer and overlaps every transfer but the first and last:
   // it has no single-buffered schedule to offer.
