@@ -119,7 +119,10 @@ function boardProblem(base: HwConfig, runs: Measurement[]): FitProblem & { confi
 function reportParams(base: HwConfig, fit: FitResult): ParamReport[] {
   const start = valuesOf(base);
   return BOARD_PARAMS.map((p, j) => {
-    const st = fit.status[j];
+    // a reciprocal coordinate's lower bound is the value's upper one
+    const st: ParamStatus = fit.status[j].kind === 'bound' && p.slope(1) < 0
+      ? { kind: 'bound', side: (fit.status[j] as { side: string }).side === 'lower' ? 'upper' : 'lower' }
+      : fit.status[j];
     const sigma = st.kind === 'fitted' && st.sigma !== undefined ? Math.abs(p.slope(fit.x[j])) * st.sigma : undefined;
     return { path: p.path, start: start[j], value: p.fromFit(fit.x[j]), sigma, status: st };
   });
