@@ -48,7 +48,20 @@ test('calibrate fits, reports residuals and leave-one-out errors, and board.json
   assert.is(sweep.code, 0, sweep.stderr);
   // the published model has no board timing: it refuses rather than drop it
   const ref = userError(await hwq('sim', 'bf-lenet5', '--config', out, '--model', 'bitfusion-ref'), 'bitfusion-ref on a board');
-  assert.match(ref, /board\.computeEfficiency .* not modelled by the published Bit Fusion simulator .*use --model cycle/);
+  assert.match(ref, /board\.\w+ [0-9.e+]+.* not modelled by the published Bit Fusion simulator .*use --model cycle/);
+});
+
+test('--json gives the sigmas the table prints, in the config\'s units (the fit works in reciprocal efficiencies)', async () => {
+  const runs = csv('four.csv', 'network,precision,latency_ms\nbf-lenet5,a8w8,0.46\nbf-lenet5,a4w4,0.30\nbf-lenet5,a2w2,0.25\nbf-lenet5,a8w4,0.35\n');
+  const [j, t] = [await hwq('calibrate', '--measured', runs, '--config', 'bitfusion-asic', '--out', join(tmp, 'four-j.json'), '--json'),
+    await hwq('calibrate', '--measured', runs, '--config', 'bitfusion-asic', '--out', join(tmp, 'four-t.json'))];
+  const params = JSON.parse(j.stdout).params as Array<{ path: string; sigma: number | null }>;
+  const withSigma = params.filter((p) => p.sigma !== null);
+  assert.ok(withSigma.length > 0, 'some parameter has a sigma');
+  for (const p of withSigma) {
+    const row = t.stdout.split('\n').find((l) => l.startsWith(`${p.path} `))!;
+    assert.ok(row.includes(` ${p.sigma!.toPrecision(4)} `), `${row} has no ${p.sigma}`);
+  }
 });
 
 test('the human report names the fitted and the held parameters', async () => {

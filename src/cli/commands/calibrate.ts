@@ -87,7 +87,12 @@ function calibrationJson(c: Calibration, out: string): object {
     config: c.base.name,
     out,
     dof: c.dof,
-    params: c.params.map((p) => ({ path: p.path, start: p.start, value: p.value, sigma: p.sigma ?? null, status: p.status.kind, ...p.status })),
+    params: c.params.map((p) => {
+      // the status's own sigma is in the fit's coordinates; the report's is in the config's units
+      const { kind, ...detail } = p.status as ParamReport['status'] & { sigma?: number };
+      delete detail.sigma;
+      return { path: p.path, start: p.start, value: p.value, sigma: p.sigma ?? null, status: kind, ...detail };
+    }),
     runs: c.runs.map((r) => ({
       line: r.measurement.line, network: r.measurement.network, precision: r.measurement.precision, batch: r.measurement.batch,
       layer: r.measurement.layer ?? null, measuredMs: r.measurement.latencyMs, beforeMs: r.before, afterMs: r.after,
