@@ -79,7 +79,9 @@ function heldAtBound(p: FitProblem, free: readonly number[], x: readonly number[
   });
 }
 
-function lmStep(p: FitProblem, free: readonly number[], x: readonly number[], J: Matrix, r: readonly number[], lambda: number): number[] | undefined {
+function lmStep(p: FitProblem, free: readonly number[], x: readonly number[], Jx: Matrix, r: readonly number[], lambda: number): number[] | undefined {
+  // in units of each parameter's step, so that a cycle count and an efficiency weigh alike in the solve
+  const J = Jx.map((row) => row.map((v, k) => v * p.params[free[k]].step));
   const g = transposeTimesVector(J, [...r]);
   const held = heldAtBound(p, free, x, g);
   const A = transposeTimes(J, J);
@@ -101,7 +103,7 @@ function lmStep(p: FitProblem, free: readonly number[], x: readonly number[], J:
     });
     if (again) continue;
     const xn = [...x];
-    act.forEach((k, i) => (xn[free[k]] = clamp(x[free[k]] + d[i], p.params[free[k]])));
+    act.forEach((k, i) => (xn[free[k]] = clamp(x[free[k]] + d[i] * p.params[free[k]].step, p.params[free[k]])));
     return xn;
   }
   return undefined;
