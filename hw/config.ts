@@ -37,7 +37,7 @@ export interface EnergyConfig {
  * defaults (BOARD_DEFAULTS) are the ideal array: a config without the group runs exactly as before.
  */
 export interface BoardConfig {
-  /** Fraction of the peak issue rate the array sustains (0 < e <= 1): a tile's array cycles are divided by it. */
+  /** Fraction of its peak rate of products the array sustains (0 < e <= 1): a tile's array cycles are divided by it. */
   computeEfficiency: number;
   /** Fixed cycles per compute layer (instruction fetch, configuration, draining the pipeline between layers). */
   layerOverheadCycles: number;

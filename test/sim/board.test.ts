@@ -30,7 +30,7 @@ test('a fixed cost per layer adds exactly that to every layer', () => {
   });
 });
 
-test('half the issue rate doubles the compute cycles', () => {
+test('half the sustained rate doubles the compute cycles', () => {
   const r = run({ computeEfficiency: 0.5 });
   r.layers.forEach((l, i) => assert.ok(Math.abs(l.computeCycles - 2 * ideal.layers[i].computeCycles) <= 1, l.name));
   assert.ok(r.totalCycles - ideal.totalCycles >= 0.5 * ideal.computeCycles);
