@@ -2,7 +2,8 @@
 // - a full ResNet-18 simulation per precision (cycle model and bitfusion-ref), cold (first in the process)
 //   and warm (median of repeated runs with the layer cache cleared, i.e. the full mapping search each time)
 // - a 1,000-point sweep: resnet18 x 4 precisions x 250 array sizes
-// Goals: under 100 ms per network-precision, the sweep under 60 s.
+// - `hwq calibrate`'s fit on three ResNet-18 measurements (three precisions), from a cold layer cache
+// Goals: under 100 ms per network-precision, the sweep under 60 s, the calibration under 5 s.
 import { getPreset } from '../hw/presets.js';
 import { getNetwork } from '../src/model/zoo.js';
 import { planPrecisions, precisionLabel } from '../sim/precision.js';
@@ -11,6 +12,7 @@ import { simulateRef } from '../sim/ref/bitfusion-ref.js';
 import { clearLayerCache } from '../sim/layer-model.js';
 import { runSweep } from '../sim/sweep.js';
 import { Precision } from '../src/model/ir.js';
+import { calibrate, simulateRun, withBoard } from '../src/calibrate/board-fit.js';
 
 export function benchSimulator(): string[] {
 const net = getNetwork('resnet18');
@@ -50,6 +52,24 @@ for (const p of precisions) {
     process.stderr.write(`resnet18 ${precisionLabel(p)} ${name}: cold ${cold.toFixed(1)} ms, warm ${warm.toFixed(1)} ms\n`);
   }
 }
+
+// Calibration: measurements made on a board 25% slower in compute with 2,000 cycles per layer, fitted back.
+const board = withBoard(cfg, [0.8, 1, 2000, 0, 0]);
+const runs = precisions.map((p, i) => {
+  const m = { line: i + 2, network: 'resnet18', net, precision: precisionLabel(p), batch: 1 };
+  return { ...m, latencyMs: simulateRun(m, board).latencyMs };
+});
+clearLayerCache();
+let fitted: ReturnType<typeof calibrate> | undefined;
+const calibrateMs = time(() => (fitted = calibrate(cfg, runs)));
+process.stderr.write(`calibrate: 3 measurements in ${(calibrateMs / 1000).toFixed(2)} s\n`);
+lines.push(
+  '',
+  '## Calibration',
+  '',
+  `\`hwq calibrate\`'s fit (with leave-one-out) on resnet18 at ${precisions.map(precisionLabel).join(', ')} on bitfusion-8x8, cold layer cache: `
+    + `**${(calibrateMs / 1000).toFixed(2)} s** for ${fitted!.evaluations} model evaluations (goal: 5 s).`,
+);
 
 const arrays: Array<[number, number]> = [];
 for (let rows = 1; rows <= 25; rows++) for (let cols = 4; cols <= 40; cols += 4) arrays.push([rows, cols]);

@@ -33,6 +33,28 @@ export interface EnergyConfig {
   staticPJPerCycle: number;
 }
 
+/**
+ * What a measured board adds to the cycle model (sim/schedule.ts, sim/dram.ts), fitted by `hwq calibrate`. The
+ * defaults (BOARD_DEFAULTS) are the ideal array: a config without the group runs exactly as before.
+ */
+export interface BoardConfig {
+  /** Fraction of its peak rate of products the array sustains (0 < e <= 1): a tile's array cycles are divided by it. */
+  computeEfficiency: number;
+  /** Fixed cycles per compute layer (instruction fetch, configuration, draining the pipeline between layers). */
+  layerOverheadCycles: number;
+  /** Fixed cycles per tile of the schedule (the controller's handshake before the array starts a tile). */
+  tileOverheadCycles: number;
+  /** Fixed cycles per DRAM transfer (one tile's load or one output tile's store, sim/dram.ts) before data moves. */
+  dramLatencyCycles: number;
+}
+
+export const BOARD_DEFAULTS: Readonly<BoardConfig> = Object.freeze({
+  computeEfficiency: 1,
+  layerOverheadCycles: 0,
+  tileOverheadCycles: 0,
+  dramLatencyCycles: 0,
+});
+
 export interface HwConfig {
   name: string;
   description: string;
@@ -53,6 +75,8 @@ export interface HwConfig {
   energy: EnergyConfig;
   /** Process / target, free text ('45 nm ASIC', 'xc7vx690tffg1761-2'). */
   technology: string;
+  /** A measured board's timing (absent: the ideal array, BOARD_DEFAULTS). */
+  board?: BoardConfig;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +122,11 @@ export interface ConfigField {
    * ("64 KiB", "1866 MT/s * 64 bit"), converted to the base unit (hw/units.ts).
    */
   unit?: FieldUnit;
+  /**
+   * The value an optional numeric field has when it is left out. A reader not in `readBy` refuses a config that
+   * sets it to anything else (unreadSettings): running it would silently run the default instead.
+   */
+  default?: number;
 }
 
 const ALL: ConfigReader[] = ['cycle', 'ref', 'rtl'];
@@ -155,6 +184,16 @@ export const CONFIG_FIELDS: ConfigField[] = [
     }),
   ),
   { path: 'technology', type: 'string', required: false, expect: 'must be a string', readBy: [], text: true },
+  {
+    path: 'board.computeEfficiency', type: 'number', required: false, ok: (v) => v > 0 && v <= 1, expect: 'must be in (0, 1]',
+    readBy: ['cycle'], default: BOARD_DEFAULTS.computeEfficiency,
+  },
+  ...(['layerOverheadCycles', 'tileOverheadCycles', 'dramLatencyCycles'] as const).map(
+    (k): ConfigField => ({
+      path: `board.${k}`, type: 'number', required: false, ok: (v) => v >= 0 && v <= 1e9, expect: 'must be a number of cycles in 0..1e9',
+      readBy: ['cycle'], default: BOARD_DEFAULTS[k],
+    }),
+  ),
 ];
 
 /** The value at a field's dotted path ('wbuf.bytes'). */
@@ -164,6 +203,9 @@ export function fieldValue(cfg: HwConfig, path: string): unknown {
   return tail === undefined ? v : (v as Record<string, unknown> | undefined)?.[tail];
 }
 
+/** Groups a config may leave out (their fields then take their defaults). */
+const OPTIONAL_GROUPS = new Set(['board']);
+
 /** The object-valued fields and what the message says they hold. */
 const GROUPS: Record<string, string> = {
   ibuf: '{bytes, doubleBuffered}',
@@ -171,6 +213,7 @@ const GROUPS: Record<string, string> = {
   obuf: '{bytes, doubleBuffered}',
   dram: '{bitsPerCycle, efficiency}',
   energy: 'of per-access energies in pJ',
+  board: '{computeEfficiency, layerOverheadCycles, tileOverheadCycles, dramLatencyCycles}',
 };
 
 function fail(src: string, field: string, msg: string): never {
@@ -242,7 +285,9 @@ function orList(xs: string[]): string {
 export function validateConfig(raw: unknown, src: string): HwConfig {
   if (!isObject(raw)) fail(src, 'config', 'must be a JSON object');
   refuseUnknown(raw, src);
-  for (const [g, holds] of Object.entries(GROUPS)) if (!isObject(raw[g])) fail(src, g, `must be an object ${holds}`);
+  for (const [g, holds] of Object.entries(GROUPS)) {
+    if (!isObject(raw[g]) && !(OPTIONAL_GROUPS.has(g) && raw[g] === undefined)) fail(src, g, `must be an object ${holds}`);
+  }
   // a copy to hold the numbers that values with units resolve to; the caller's object stays as given
   const c: Record<string, unknown> = { ...raw };
   for (const g of Object.keys(GROUPS)) if (isObject(raw[g])) c[g] = { ...raw[g] };
@@ -250,7 +295,9 @@ export function validateConfig(raw: unknown, src: string): HwConfig {
   const ordered = [...CONFIG_FIELDS].sort((a, b) => Number(b.path === 'maxBits') - Number(a.path === 'maxBits'));
   for (const f of ordered) {
     const [head, tail] = f.path.split('.');
-    const holder = (tail === undefined ? c : c[head]) as Record<string, unknown>;
+    const holder = (tail === undefined ? c : c[head]) as Record<string, unknown> | undefined;
+    // an optional group left out: its fields take their defaults
+    if (holder === undefined) continue;
     const key = tail ?? head;
     const given = holder[key];
     if (given === undefined && !f.required) continue;
@@ -281,7 +328,28 @@ export function validateConfig(raw: unknown, src: string): HwConfig {
       obufPJPerByte: e.obufPJPerByte, dramPJPerByte: e.dramPJPerByte, staticPJPerCycle: e.staticPJPerCycle,
     },
     technology: (c.technology as string | undefined) ?? '',
+    ...(c.board === undefined ? {} : { board: { ...BOARD_DEFAULTS, ...(c.board as Partial<BoardConfig>) } }),
   };
+}
+
+/** The board timing a config runs with: its own, or the ideal array's. */
+export function boardOf(cfg: Pick<HwConfig, 'board'>): BoardConfig {
+  return cfg.board ?? BOARD_DEFAULTS;
+}
+
+/**
+ * The fields with a default that `reader` does not read but `cfg` sets to another value, as 'path value'. A reader
+ * refuses such a config rather than run it as if the field were at its default.
+ */
+export function unreadSettings(cfg: HwConfig, reader: ConfigReader): string[] {
+  const out: string[] = [];
+  for (const f of CONFIG_FIELDS) {
+    if (f.default === undefined || f.readBy.includes(reader)) continue;
+    const [head, tail] = f.path.split('.');
+    const v = tail === undefined ? (cfg as any)[head] : (cfg as any)[head]?.[tail];
+    if (v !== undefined && v !== f.default) out.push(`${f.path} ${v}`);
+  }
+  return out;
 }
 
 /** Bytes of a buffer usable by one tile: half when double-buffered (the other half is being filled). */

@@ -1,7 +1,7 @@
 // What the generator derives from a HwConfig: array size, buffer bank depths and address widths, and the
 // partial-sum and accumulator widths. One pure function, so the CLI's params JSON, the Verilog and the tile
 // compiler all read the same numbers.
-import { HwConfig } from '../hw/config.js';
+import { HwConfig, unreadSettings } from '../hw/config.js';
 import { UserError } from '../src/errors.js';
 import { FU_MAX_ABS_SUM, FU_SUM_BITS, WORD_BITS } from './pack.js';
 import { clog2 } from './verilog.js';
@@ -57,6 +57,8 @@ function bufferParams(what: string, bytes: number, banks: number, wordBits: numb
 
 /** Checks that the generator supports `cfg` and derives every RTL number from it. */
 export function rtlParams(cfg: HwConfig): RtlParams {
+  const unread = unreadSettings(cfg, 'rtl');
+  if (unread.length) throw new UserError(`config '${cfg.name}': ${unread.join(', ')}: a measured board's timing, not something the RTL is built from`);
   if (cfg.maxBits !== 8) throw new UserError(`config '${cfg.name}': the RTL generator builds the 8-bit Fusion Unit only (maxBits 8), got maxBits ${cfg.maxBits}`);
   // Partial sums grow by clog2(rows) bits down a column; with one row there is nothing to add.
   if (cfg.rows < 2) throw new UserError(`config '${cfg.name}': the RTL array needs at least 2 rows (got ${cfg.rows})`);

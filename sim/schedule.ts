@@ -4,7 +4,14 @@
 //                     array tile is one (pixel, output-channel, input-channel) tile on one pass of `cols` columns
 //                     and steps = ceil(groups x input channels x kh x kw / lanes);
 //   total cycles    = when the last tile's compute and the last DRAM transfer are done, running the tile
-//                     schedule below; per group tile, times the group tiles and the recurrent time steps.
+//                     schedule below; per group tile, times the group tiles and the recurrent time steps;
+//                     plus the board's fixed cycles per layer.
+//
+// A measured board (cfg.board, defaults: the ideal array) enters here and in sim/dram.ts only: a tile
+// occupies the array for its array cycles / board.computeEfficiency plus board.tileOverheadCycles (the
+// controller's handshake, serial with the tile's compute), each layer adds board.layerOverheadCycles, and
+// every DRAM transfer pays board.dramLatencyCycles. With an efficiency below 1 cycles are fractional inside the
+// schedule and the layer's totals are rounded to whole cycles.
 //
 // The schedule: tiles run in the mapping's loop order; the loads of tile j+1 go into the other buffer half
 // while tile j computes (after it, for a single-buffered buffer); a finished output tile is stored after its
@@ -13,14 +20,18 @@
 import { tileIssueCycles } from '../hw/array-timing.js';
 import { pairsPerCycle } from '../hw/fusion-unit.js';
 import { inputExtent } from './loop-nest.js';
+import { boardOf } from '../hw/config.js';
 import { LayerContext, bytesOf } from './layer-context.js';
 import { DramChannel } from './dram.js';
 import { LoopName, Mapping, cuts, tileAt } from './mapping.js';
 
 export interface LayerTiming {
   mapping: Mapping;
+  /** Array cycles (divided by the board's compute efficiency). */
   computeCycles: number;
   totalCycles: number;
+  /** The board's fixed cycles in the layer: per tile and per layer (DRAM latency is in the transfers). */
+  overheadCycles: number;
   /** Array tiles run (each pays the pipeline fill and drain). */
   arrayTiles: number;
   /** Words streamed into the rows in all array tiles, and word x unit products (for energy). */
@@ -105,7 +116,8 @@ function scheduleGroupTile(ctx: LayerContext, m: Mapping): LayerTiming {
     return { bytes: b, waits };
   };
 
-  const dram = new DramChannel(ctx.bw);
+  const board = boardOf(ctx.cfg);
+  const dram = new DramChannel(ctx.bw, board.dramLatencyCycles);
   const loadDone = new Float64Array(T + 1);
   const compEnd = new Float64Array(T);
   const storeDone = new Float64Array(T);
@@ -122,8 +134,9 @@ function scheduleGroupTile(ctx: LayerContext, m: Mapping): LayerTiming {
     const steps = t.steps(ic);
     const colTiles = t.colTiles(oc);
     const w = pix * steps;
-    const comp = colTiles * tileIssueCycles(w, rows, cols);
-    computeSum += comp;
+    const busy = (colTiles * tileIssueCycles(w, rows, cols)) / board.computeEfficiency;
+    const comp = busy + board.tileOverheadCycles;
+    computeSum += busy;
     arrayTiles += colTiles;
     words += colTiles * w;
     const usedRows = Math.min(rows, Math.ceil((gt * ic * kk) / P));
@@ -153,6 +166,7 @@ function scheduleGroupTile(ctx: LayerContext, m: Mapping): LayerTiming {
     mapping: m,
     computeCycles: computeSum,
     totalCycles: Math.max(compEnd[T - 1], dram.idleAt),
+    overheadCycles: T * board.tileOverheadCycles,
     arrayTiles,
     words,
     unitWords,
@@ -174,10 +188,12 @@ export function scheduleLayer(ctx: LayerContext, m: Mapping): LayerTiming {
   const parts: Array<[LayerTiming, number]> = [[scheduleGroupTile(ctx, m), full * n.repeat]];
   if (rem) parts.push([scheduleGroupTile(ctx, { ...m, groupTile: rem }), n.repeat]);
   const add = (f: (t: LayerTiming) => number) => parts.reduce((s, [t, k]) => s + k * f(t), 0);
+  const perLayer = boardOf(ctx.cfg).layerOverheadCycles;
   return {
     mapping: m,
-    computeCycles: add((t) => t.computeCycles),
-    totalCycles: add((t) => t.totalCycles),
+    computeCycles: Math.round(add((t) => t.computeCycles)),
+    totalCycles: Math.round(add((t) => t.totalCycles) + perLayer),
+    overheadCycles: Math.round(add((t) => t.overheadCycles) + perLayer),
     arrayTiles: add((t) => t.arrayTiles),
     words: add((t) => t.words),
     unitWords: add((t) => t.unitWords),

@@ -45,6 +45,7 @@ export function simulateLayer(l: ComputeLayer, cfg: HwConfig, p: Precision, batc
     computeCycles: t.computeCycles,
     stallCycles: t.totalCycles - t.computeCycles,
     totalCycles: t.totalCycles,
+    ...(cfg.board ? { overheadCycles: t.overheadCycles } : {}),
     utilization: macs / (t.totalCycles * units * pairsPerCycle(mode)),
     dram: t.dram,
     bufferBytes: { ibuf: t.ibufReadBytes + t.dram.input, wbuf: t.wbufReadBytes + t.dram.weight, obuf: t.obufAccessBytes + t.dram.outputRead },

@@ -35,6 +35,11 @@ export interface LayerSimResult {
   computeCycles: number;
   stallCycles: number;
   totalCycles: number;
+  /**
+   * The board's fixed cycles inside totalCycles (per tile and per layer; part of stallCycles), present when the
+   * config has a `board` group (cycle model only).
+   */
+  overheadCycles?: number;
   /** Useful MACs / (totalCycles * units * products per unit per cycle at hwPrecision). */
   utilization: number;
   dram: Traffic;

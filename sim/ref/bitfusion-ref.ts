@@ -3,7 +3,7 @@
 // (sim/ref/tiling.ts); pooling and elementwise layers cost nothing in that model and are left out of
 // `layers`. Identical layer shapes are searched once.
 import { type ComputeLayer, type Network, type Precision, computeLayers, layerMacs } from '../../src/model/ir.js';
-import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity } from '../../hw/config.js';
+import { type HwConfig, dramBitsPerCycle, supportedWidths, tileCapacity, unreadSettings } from '../../hw/config.js';
 import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
 import { UserError } from '../../src/errors.js';
 import { finishSteps } from '../steps.js';
@@ -17,6 +17,12 @@ export interface RefOptions {
 
 /** The accelerator in the model's terms: tile capacities in bits, energies per bit for tie-breaking. */
 export function refArch(cfg: HwConfig): RefArch {
+  const unread = unreadSettings(cfg, 'ref');
+  if (unread.length) {
+    const what = `${unread.join(', ')} ${unread.length > 1 ? 'are' : 'is'}`;
+    const why = "(a board's timing is read by the cycle model only); use --model cycle";
+    throw new UserError(`config '${cfg.name}': ${what} not modelled by the published Bit Fusion simulator ${why}`);
+  }
   // The published model fits a tile in half of each buffer and overlaps every transfer but the first and last:
   // it has no single-buffered schedule to offer.
   for (const b of ['ibuf', 'wbuf', 'obuf'] as const) {

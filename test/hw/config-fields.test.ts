@@ -1,7 +1,8 @@
 // Every config field is honored or refused: each one is changed to other valid values and the cycle model, the
 // published reference model and the RTL parameters must each give a different result or refuse the design; the
 // readers a field's schema entry does not name must give the same result (so the schema cannot claim more than
-// the code does). Misspelled fields are refused with the nearest valid name.
+// the code does), or refuse it when the field has a default (a board's timing: running the design would
+// silently drop it). Misspelled fields are refused with the nearest valid name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,10 @@ const VARIANTS: Record<string, Array<Record<string, unknown>>> = {
   'energy.dramPJPerByte': [{ 'energy.dramPJPerByte': 100 }],
   'energy.staticPJPerCycle': [{ 'energy.staticPJPerCycle': 1 }],
   technology: [{ technology: '28 nm' }],
+  'board.computeEfficiency': [{ 'board.computeEfficiency': 0.7 }],
+  'board.layerOverheadCycles': [{ 'board.layerOverheadCycles': 1000 }],
+  'board.tileOverheadCycles': [{ 'board.tileOverheadCycles': 20 }],
+  'board.dramLatencyCycles': [{ 'board.dramLatencyCycles': 200 }],
 };
 
 function withValues(base: HwConfig, set: Record<string, unknown>): HwConfig {
@@ -67,7 +72,7 @@ function withValues(base: HwConfig, set: Record<string, unknown>): HwConfig {
   for (const [path, v] of Object.entries(set)) {
     const [head, tail] = path.split('.');
     if (tail === undefined) c[head] = v;
-    else c[head][tail] = v;
+    else c[head] = { ...c[head], [tail]: v };
   }
   return validateConfig(c, 'variant');
 }
@@ -88,10 +93,24 @@ test('every field moves or is refused by each model that reads it, and leaves th
         const after = outcome(r, cfg);
         const what = `${JSON.stringify(set)} in the ${r} model`;
         if (f.readBy.includes(r)) assert.ok(after !== before[r], `${what}: same result as before (ignored)`);
+        else if (f.default !== undefined) assert.ok(after.startsWith('refused'), `${what}: ${r} does not read ${f.path} but ran it`);
         else assert.is(after, before[r], `${what}: the schema says ${r} does not read ${f.path}, but the result moved`);
       }
     }
   }
+});
+
+test('a board group at its defaults runs every model exactly as without it', () => {
+  const base = getPreset('bitfusion-8x8')!;
+  const withBoard = validateConfig({ ...base, board: {} }, 'defaults');
+  assert.equal(withBoard.board, { computeEfficiency: 1, layerOverheadCycles: 0, tileOverheadCycles: 0, dramLatencyCycles: 0 });
+  for (const r of Object.keys(READERS) as ConfigReader[]) {
+    const strip = (text: string) => text.replace(/,"overheadCycles":0/g, '');
+    assert.is(strip(outcome(r, withBoard)), outcome(r, base), r);
+  }
+  // the cycle model reports the (zero) overheads once the group is given
+  const layers = simulateNetwork(net, withBoard, { batch: 1, precisionOf: a4w4, precisionLabel: 'a4w4' }).layers;
+  assert.ok(layers.every((l) => l.overheadCycles === 0));
 });
 
 test('only free text is read by no model', () => {
@@ -164,6 +183,10 @@ test('misspelled fields are refused with the nearest valid name', () => {
     refuse({ description: 5 }, /description must be a string \(got 5\)/);
     refuse({ maxBits: 4 }, /bitBricksPerUnit must be maxBits\^2\/4 = 4 \(the quad tree of a 4-bit unit\) \(got 16\)/);
     refuse({ maxBits: 32, bitBricksPerUnit: 256 }, /maxBits must be 4, 8 or 16/);
+    refuse({ board: { tileOverhead: 3 } }, /unknown field 'board\.tileOverhead' .*did you mean 'board\.tileOverheadCycles'\?/);
+    refuse({ board: { computeEfficiency: 0 } }, /board\.computeEfficiency must be in \(0, 1\] \(got 0\)/);
+    refuse({ board: { dramLatencyCycles: -1 } }, /board\.dramLatencyCycles must be a number of cycles in 0\.\.1e9 \(got -1\)/);
+    refuse({ board: 5 }, /board must be an object \{computeEfficiency/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

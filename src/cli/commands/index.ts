@@ -8,9 +8,10 @@ import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
 import { command as codesign } from './codesign.js';
+import { command as calibrate } from './calibrate.js';
 import { command as config } from './config.js';
 import { command as cache } from './cache.js';
 import { command as worker } from './worker.js';
 
 // typed by hand: the declaration files cannot name each command's private argument type
-export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, rtl, config, cache, worker];
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, calibrate, rtl, config, cache, worker];

@@ -42,12 +42,18 @@ const LAYER_COLUMNS: Column[] = [
   { header: 'DRAM', numeric: true }, { header: 'energy uJ', numeric: true }, { header: 'mapping' },
 ];
 
-function layerRow(net: Network, l: LayerSimResult): string[] {
+/** With a board's timing in the config, the stalls it adds are shown on their own, after the stall column. */
+const OVERHEAD_COLUMN: Column = { header: 'overhead', numeric: true };
+const STALL = LAYER_COLUMNS.findIndex((c) => c.header === 'stall');
+
+function layerRow(net: Network, l: LayerSimResult, overhead: boolean): string[] {
   const hw = l.hwPrecision.a !== l.precision.a || l.hwPrecision.w !== l.precision.w ? ` (${l.hwPrecision.a}/${l.hwPrecision.w})` : '';
-  return [
+  const row = [
     l.name, shapeOf(net, l.name), `a${l.precision.a}w${l.precision.w}${hw}`, grouped(l.totalCycles), grouped(l.computeCycles),
     grouped(l.stallCycles), pct(l.utilization), bytes(dramBytes(l.dram)), (l.energy.totalPJ / 1e6).toFixed(2), l.mapping,
   ];
+  if (overhead) row.splice(STALL + 1, 0, grouped(l.overheadCycles ?? 0));
+  return row;
 }
 
 /** What the human report says about a model file that was already quantized. */
@@ -69,10 +75,16 @@ export function formatSimReport(net: Network, r: NetworkSimResult, perLayer: boo
   lines.push('');
   const layers = perLayer ? r.layers : [...r.layers].sort((a, b) => b.totalCycles - a.totalCycles).slice(0, 5);
   if (!perLayer) lines.push(`Slowest ${layers.length} of ${r.layers.length} compute layers (--per-layer for all):`);
-  lines.push(formatTable(LAYER_COLUMNS, layers.map((l) => layerRow(net, l))));
+  const overhead = r.layers.some((l) => l.overheadCycles !== undefined);
+  const columns = overhead ? [...LAYER_COLUMNS.slice(0, STALL + 1), OVERHEAD_COLUMN, ...LAYER_COLUMNS.slice(STALL + 1)] : LAYER_COLUMNS;
+  lines.push(formatTable(columns, layers.map((l) => layerRow(net, l, overhead))));
   const dram = r.layers.reduce((s, l) => s + dramBytes(l.dram), 0);
   const e = r.layers.reduce((s, l) => ({ c: s.c + l.energy.computePJ, b: s.b + l.energy.bufferPJ, d: s.d + l.energy.dramPJ }), { c: 0, b: 0, d: 0 });
   lines.push(`total cycles     ${grouped(r.totalCycles)}  (compute ${grouped(r.computeCycles)}, stalls ${grouped(r.stallCycles)}, ${pct(r.stallCycles / r.totalCycles)})`);
+  if (overhead) {
+    const fixed = r.layers.reduce((s, l) => s + (l.overheadCycles ?? 0), 0);
+    lines.push(`board overheads  ${grouped(fixed)} fixed cycles per tile and layer, in the stalls (DRAM latency is in the transfers)`);
+  }
   lines.push(`latency          ${r.latencyMs.toFixed(3)} ms per batch  (${(r.latencyMs / r.batch).toFixed(3)} ms per image)`);
   lines.push(`MACs             ${grouped(r.macs)}`);
   lines.push(`throughput       ${(r.opsPerSecond / 1e9).toFixed(1)} GOP/s effective (2 ops per MAC)`);
