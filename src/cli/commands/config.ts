@@ -44,10 +44,12 @@ function readable(f: ConfigField, v: number, cfg: HwConfig): string | undefined 
 export function configShowText(cfg: HwConfig, base?: string): string {
   const rows: Array<[string, string]> = base === undefined ? [] : [['base', base]];
   for (const f of CONFIG_FIELDS) {
-    const v = fieldValue(cfg, f.path);
+    const given = fieldValue(cfg, f.path);
+    // an optional field left out (the board model's) shows the value the models run with
+    const v = given ?? f.default;
     if (v === undefined) continue;
     if (!f.unit || typeof v !== 'number') {
-      rows.push([f.path, String(v)]);
+      rows.push([f.path, `${String(v)}${given === undefined ? ' (default)' : ''}`]);
       continue;
     }
     const extra = readable(f, v, cfg);
