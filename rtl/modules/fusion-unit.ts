@@ -133,7 +133,7 @@ ${table([
     ['localparam H    ', '= L / 2;', '// operand width of a child'],
     ['localparam SL   ', '= L * L / 8;', '// slice bits per child and operand: (H/2)^2 bricks of 2 bits'],
     ['localparam C_W  ', '= 2*H + 1;', '// child product, signed'],
-    ['localparam S_W  ', '= 3*H + 2;', '// c0 + (c1 << H), signed'],
+    ['localparam S_W  ', '= 3*H + 1;', '// c0 + (c1 << H): |c| <= (2^H - 1)^2, so |sum| < 2^(3H)'],
     ['localparam P_W  ', '= 2*L + 1;', '// this level\'s product, signed'],
     ['localparam [1:0] CODE', `= 2'd${code};`, '// width code of an L-bit operand'],
   ])}
@@ -165,17 +165,18 @@ ${childPorts.map((c) => `        ${c}`).join('\n')}
   wire signed [C_W-1:0] c2 = cps[2*C_W +: C_W];
   wire signed [C_W-1:0] c3 = cps[3*C_W +: C_W];
 
-  // Sign-extended to S_W bits; the high activation halves move up H bits when the activation is split here.
-  wire signed [S_W-1:0] c1s = a_full ? {{(S_W-C_W-H){c1[C_W-1]}}, c1, {H{1'b0}}} : {{(S_W-C_W){c1[C_W-1]}}, c1};
-  wire signed [S_W-1:0] c3s = a_full ? {{(S_W-C_W-H){c3[C_W-1]}}, c3, {H{1'b0}}} : {{(S_W-C_W){c3[C_W-1]}}, c3};
-  wire signed [S_W-1:0] lo  = {{(S_W-C_W){c0[C_W-1]}}, c0} + c1s;
-  wire signed [S_W-1:0] hi  = {{(S_W-C_W){c2[C_W-1]}}, c2} + c3s;
+  // The high activation halves move up H bits when the activation is split here. Each sum keeps its
+  // unshifted operand in $signed(): Yosys then narrows that operand to its true width and makes it the
+  // carry chain's direct input, so the shift multiplexer folds into the adder's LUTs (one LUT per bit).
+  wire signed [S_W-1:0] c1s = a_full ? {c1, {H{1'b0}}} : {{(S_W-C_W){c1[C_W-1]}}, c1};
+  wire signed [S_W-1:0] c3s = a_full ? {c3, {H{1'b0}}} : {{(S_W-C_W){c3[C_W-1]}}, c3};
+  wire signed [S_W-1:0] lo  = $signed({{(S_W-C_W){c0[C_W-1]}}, c0}) + c1s;
+  wire signed [S_W-1:0] hi  = $signed({{(S_W-C_W){c2[C_W-1]}}, c2}) + c3s;
 
-  // The high weight halves move up H bits when the weight is split here. hi's top bit is then only a sign
-  // copy (P_W - H = S_W - 1), and the sum is exact modulo 2^P_W because every product fits P_W bits.
-  wire signed [P_W-1:0] his = w_full ? {hi[S_W-2:0], {H{1'b0}}} : {{(P_W-S_W){hi[S_W-1]}}, hi};
+  // The high weight halves move up H bits when the weight is split here (P_W = S_W + H).
+  wire signed [P_W-1:0] his = w_full ? {hi, {H{1'b0}}} : {{H{hi[S_W-1]}}, hi};
 
-  assign p = {{(P_W-S_W){lo[S_W-1]}}, lo} + his;
+  assign p = $signed({{H{lo[S_W-1]}}, lo}) + his;
 
 endmodule
 

@@ -89,6 +89,15 @@ withVerilator(test, 'Verilator: every 2- and 4-bit mode exhaustively (each opera
   assert.is(r.mismatches, 0, r.first);
 });
 
+withVerilator(test, 'Verilator: a wrong shift flag in one tree level is caught', () => {
+  const text = design.modules.find((m) => m.name === 'fusion_node8')!.text;
+  assert.ok(text.includes('c1s = a_full ?'));
+  const broken = { ...design, modules: design.modules.map((m) => (m.name === 'fusion_node8' ? { ...m, text: text.replace('c1s = a_full ?', 'c1s = w_full ?') } : m)) };
+  const r = checkFusionUnit(broken, 'verilator', fuVectors(4, 3));
+  assert.ok(r.mismatches > 0);
+  assert.match(r.first!, /mode (8x[42]|[42]x8) /);
+});
+
 withIcarus(test, 'Icarus: BitBrick exhaustive and Fusion Unit vectors equal the model', () => {
   const b = checkBitBrick(design, 'icarus');
   assert.is(b.mismatches, 0, b.first);
