@@ -99,7 +99,8 @@ export function synthXilinx(sources: Map<string, string>, top: string, timeoutSe
       files.push(n);
     }
     const t0 = Date.now();
-    const steps = [`read_verilog ${files.join(' ')}`, `synth_xilinx -family xc7 -noiopad${opts.flatten ? ' -flatten' : ''} -top ${top}`, 'tee -o stat.txt stat'];
+    const synth = `synth_xilinx -family xc7 -noiopad${opts.flatten ? ' -flatten' : ''} -top ${top}`;
+    const steps = [`read_verilog ${files.join(' ')}`, synth, 'tee -o stat.txt stat'];
     if (opts.timing) steps.push('flatten', 'opt_clean -purge', `write_json net.json`);
     const r = spawnSync('yosys', ['-q', '-p', steps.join('; ')], { cwd: dir, encoding: 'utf8', timeout: timeoutSec * 1000, maxBuffer: 256 << 20 });
     if (r.error) throw new Error(`yosys: ${r.error.message}`);

@@ -258,11 +258,15 @@ function resourcesReport(): void {
   lines.push('(the Fusion Unit and each level of its tree, the array, the buffers, the controller) and `stat` multiplies the');
   lines.push('per-module counts by the instance counts. Cores use the `vc709` preset\'s buffers (IBUF 64 KB, WBUF 256 KB, OBUF');
   lines.push('16 KB, all double-buffered) and 32-bit accumulators. Yosys counts are a pre-place estimate: Vivado usually packs');
-  lines.push(`somewhat tighter. Times are wall-clock on a shared 2-core machine; the whole report took ${int(totalSeconds)} s`);
-  lines.push(`(${int(totalSeconds / 60)} min)${rows.some((r) => r.reused) ? '; rows marked "earlier run" were read back with --reuse' : ''}.`);
+  const coreSeconds = rows.reduce((t, r) => t + (r.resources ? r.seconds ?? 0 : 0), 0);
+  lines.push(`somewhat tighter. Times are wall-clock on a shared 2-core machine: the cores below took ${int(coreSeconds)} s of Yosys`);
+  const reuseNote = rows.some((r) => r.reused) ? ' (rows marked "earlier run" were read back with --reuse and not synthesized again)' : '';
+  lines.push(`(${int(coreSeconds / 60)} min) in all${reuseNote},`
+    + ` and this run of the report ${int(totalSeconds)} s.`);
   lines.push('');
   lines.push('## The Fusion Unit', '');
-  lines.push(`One 8-bit Fusion Unit: **${int(lutOf(fu.resources))} LUTs**, ${int(fu.resources.carry4)} CARRY4, ${int(fu.resources.muxf)} MUXF7/8, no DSP48 and no`);
+  lines.push(`One 8-bit Fusion Unit: **${int(lutOf(fu.resources))} LUTs**, ${int(fu.resources.carry4)} CARRY4, ${int(fu.resources.muxf)} MUXF7/8, `
+    + 'no DSP48 and no');
   lines.push(`flip-flops (the array registers its sum), in ${fu.seconds.toFixed(0)} s. Where the LUTs go:`);
   lines.push('');
   lines.push('| module | what | instances per unit | LUTs each | CARRY4 each | LUTs per unit |');
@@ -274,7 +278,8 @@ function resourcesReport(): void {
     fusion_unit: 'operand routing: packed words to brick order, per mode',
   };
   for (const p of fu.parts) {
-    lines.push(`| \`${p.module}\` | ${what[p.module] ?? ''} | ${p.perUnit} | ${int(lutOf(p.resources))} | ${int(p.resources.carry4)} | ${int(p.perUnit * lutOf(p.resources))} |`);
+    const each = lutOf(p.resources);
+    lines.push(`| \`${p.module}\` | ${what[p.module] ?? ''} | ${p.perUnit} | ${int(each)} | ${int(p.resources.carry4)} | ${int(p.perUnit * each)} |`);
   }
   lines.push('');
   lines.push(`Synthesized flat (\`-flatten\`) the same unit takes ${int(lutOf(fu.flat))} LUTs: ABC then re-maps the BitBrick tables into wide`);
@@ -309,6 +314,12 @@ function resourcesReport(): void {
     lines.push(`The 512 Fusion Units are ${int(units)} of those LUTs (${pct(units, l)}); the rest is the partial-sum adders and`);
     lines.push('accumulators, the buffers\' address logic and the controller. LUTs remain the binding resource; the WBUF\'s 512');
     lines.push('banks map to block RAM.');
+    const per = l / 512;
+    lines.push('');
+    lines.push(`Everything included that is ${int(per)} LUTs per unit, so 1,024 units (32x32 or 16x64) would need about ${int(per * 1024)} LUTs`);
+    lines.push(`(${pct(per * 1024, XC7VX690T.lut)}): 512 units is the largest power-of-two count under the 60% target. Co-design filters`);
+    lines.push('arrays with the fitted model of hw/fpga-resources.ts, which admits a design up to 80% of the device\'s LUTs (a');
+    lines.push('routable margin); the 60% target also leaves room for a DDR3 controller and a host link.');
   } else {
     const e = rows.find((r) => r.rows === 16 && r.cols === 32);
     lines.push(`Not synthesized in this run: ${e?.error ?? 'not among --sizes'}.`);
@@ -316,8 +327,9 @@ function resourcesReport(): void {
   lines.push('');
   lines.push('## Logic depth and clock', '');
   lines.push('Longest path of the mapped netlist (rtl/timing.ts over Yosys `write_json` after `flatten`), with two delay models:');
-  lines.push(`- **slow bound**: each LUT ${DELAYS.lut} ns (its slowest input pin), MUXF7/8 ${DELAYS.muxf} ns, CARRY4 ${DELAYS.carryIn} ns in plus ${DELAYS.carryBit} ns`);
-  lines.push(`  per bit of ripple (${DELAYS.carryThrough} ns carry-in to carry-out), clock-to-Q ${DELAYS.clockToQ} ns, setup ${DELAYS.setup} ns: the specify blocks of`);
+  const d = DELAYS;
+  lines.push(`- **slow bound**: each LUT ${d.lut} ns (its slowest input pin), MUXF7/8 ${d.muxf} ns, CARRY4 ${d.carryIn} ns in plus ${d.carryBit} ns`);
+  lines.push(`  per bit of ripple (${d.carryThrough} ns carry-in to carry-out), clock-to-Q ${d.clockToQ} ns, setup ${d.setup} ns: the specify blocks of`);
   lines.push('  Yosys\'s 7-series cell library (techlibs/xilinx/cells_sim.v), which cite Project X-Ray\'s measured Artix-7 timing.');
   lines.push(`  Each net between cells adds ${DELAYS.net} ns, an assumption for a routed 7-series net (no placement is done);`);
   lines.push(`- **fast bound**: the same, with every LUT entered on its fastest pin (${FAST_DELAYS.lut} ns) and ${FAST_DELAYS.net} ns per net.`);

@@ -2,7 +2,7 @@
 //
 // The unit is built the way the reference Bit Fusion RTL builds it: a level-L node is four level-L/2 nodes
 // (a level-4 node four BitBricks) whose products it shifts and adds, so the tree needs no per-brick
-// shifters. Every level runs the same three adders, p0 + (p1 << H*a_full), p2 + (p3 << H*a_full) and
+// shifters. Every level runs the same three adders, c0 + (c1 << H*a_full), c2 + (c3 << H*a_full) and
 // lo + (hi << H*w_full), with H = L/2 and a_full / w_full saying the operand is L bits wide at this level:
 // the per-child shifts (0,1,1,2), (0,1,0,1), (0,0,1,1), (0,0,0,0) of the four fused modes fall out of the two
 // flags. Signs follow the same flags: a child sees the top (signed) slice of an operand only when the operand
@@ -91,7 +91,7 @@ endmodule
 function nodePorts(L: number): Port[] {
   const sl = nodeSliceBits(L);
   return [
-    { name: 'a_bits', dir: 'input', width: 2, comment: 'activation width code: 0 = 2, 1 = 4, 2 = 8, 3 = 16 bits' },
+    { name: 'a_bits', dir: 'input', width: 2, comment: 'activation width code: 0 = 2, 1 = 4, 2 = 8 bits (3 = 16 in a 16-bit tree)' },
     { name: 'w_bits', dir: 'input', width: 2, comment: 'weight width code' },
     { name: 'sx', dir: 'input', width: 1, comment: 'x holds the top slice of a signed activation' },
     { name: 'sy', dir: 'input', width: 1, comment: 'y holds the top slice of a signed weight' },
@@ -114,11 +114,11 @@ export function fusionNodeModule(L: number, prov: Provenance): VerilogModule {
       '.p      (cp)'];
   const text =
     header(name, [
-      `Quad-tree level ${L}: a ${L}-bit x ${L}-bit multiplier fused from four ${child} instances (children of`,
+      `Quad-tree level ${L}: ${L === 8 ? 'an' : 'a'} ${L}-bit x ${L}-bit multiplier fused from four ${child} instances (children of`,
       `${L / 2} bits). With H = ${L / 2}, child k holds the high half of the activation when k is odd and of the`,
       'weight when k >= 2. An operand is split across the children only when it is L bits wide (a_full,',
       'w_full); otherwise each child multiplies its own narrower pairs and the four products are summed:',
-      '  p = (p0 + (p1 << H*a_full)) + ((p2 + (p3 << H*a_full)) << H*w_full)',
+      '  p = (c0 + (c1 << H*a_full)) + ((c2 + (c3 << H*a_full)) << H*w_full)   (c_k: child k\'s product)',
       'which is the long multiplication (shifts 0, H, H, 2H) when both operands are full, (0, H, 0, H) or',
       '(0, 0, H, H) when one is, and a plain four-way sum when neither is. Only a high half carries the',
       'sign of a split operand; an unsplit operand passes its sign flag to every child.',

@@ -92,7 +92,8 @@ withVerilator(test, 'Verilator: every 2- and 4-bit mode exhaustively (each opera
 withVerilator(test, 'Verilator: a wrong shift flag in one tree level is caught', () => {
   const text = design.modules.find((m) => m.name === 'fusion_node8')!.text;
   assert.ok(text.includes('c1s = a_full ?'));
-  const broken = { ...design, modules: design.modules.map((m) => (m.name === 'fusion_node8' ? { ...m, text: text.replace('c1s = a_full ?', 'c1s = w_full ?') } : m)) };
+  const wrong = text.replace('c1s = a_full ?', 'c1s = w_full ?');
+  const broken = { ...design, modules: design.modules.map((m) => (m.name === 'fusion_node8' ? { ...m, text: wrong } : m)) };
   const r = checkFusionUnit(broken, 'verilator', fuVectors(4, 3));
   assert.ok(r.mismatches > 0);
   assert.match(r.first!, /mode (8x[42]|[42]x8) /);

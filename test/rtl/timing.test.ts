@@ -3,12 +3,15 @@ import * as assert from 'uvu/assert';
 import { DELAYS, FAST_DELAYS, longestPath } from '../../rtl/timing.js';
 
 // A register-to-register path of two LUTs and a two-CARRY4 chain, and a shorter port-to-register path.
-const cell = (type: string, dirs: Record<string, 'input' | 'output'>, con: Record<string, Array<number | string>>) => ({ type, port_directions: dirs, connections: con });
+type Bits = Array<number | string>;
+const cell = (type: string, dirs: Record<string, 'input' | 'output'>, con: Record<string, Bits>) => ({ type, port_directions: dirs, connections: con });
 const lut = (i: number[], o: number) => cell(`LUT${i.length}`, { ...Object.fromEntries(i.map((_, k) => [`I${k}`, 'input'])), O: 'output' },
   { ...Object.fromEntries(i.map((b, k) => [`I${k}`, [b]])), O: [o] });
-const c4 = (ci: number | string, s: number[], o: number[], co: number[]) => cell('CARRY4', { CI: 'input', CYINIT: 'input', DI: 'input', S: 'input', O: 'output', CO: 'output' },
-  { CI: [ci], CYINIT: ['0'], DI: ['0', '0', '0', '0'], S: s, O: o, CO: co });
-const ff = (d: number, q: number) => cell('FDRE', { C: 'input', CE: 'input', D: 'input', R: 'input', Q: 'output' }, { C: [2], CE: ['1'], D: [d], R: ['0'], Q: [q] });
+const C4_DIRS = { CI: 'input', CYINIT: 'input', DI: 'input', S: 'input', O: 'output', CO: 'output' } as const;
+const c4 = (ci: number | string, s: number[], o: number[], co: number[]) =>
+  cell('CARRY4', C4_DIRS, { CI: [ci], CYINIT: ['0'], DI: ['0', '0', '0', '0'], S: s, O: o, CO: co });
+const FF_DIRS = { C: 'input', CE: 'input', D: 'input', R: 'input', Q: 'output' } as const;
+const ff = (d: number, q: number) => cell('FDRE', FF_DIRS, { C: [2], CE: ['1'], D: [d], R: ['0'], Q: [q] });
 const NET = JSON.stringify({
   modules: {
     top: {

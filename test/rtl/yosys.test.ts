@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { XC7VX690T, parseModuleStats, parseStat } from '../../rtl/yosys.js';
+import { getPreset } from '../../hw/presets.js';
+import { generateRtl, sourcesOf } from '../../rtl/generate.js';
+import { fusionUnitModuleNames } from '../../rtl/modules/fusion-unit.js';
+import { XC7VX690T, parseModuleStats, parseStat, synthXilinx } from '../../rtl/yosys.js';
+import { withTools } from '../helpers.js';
 
 const STAT = `
 === bitfusion_core ===
@@ -62,6 +66,18 @@ test('parseStat takes a kept hierarchy\'s totals; parseModuleStats each module\'
   assert.is(mods.get('bitbrick')!.lut, 5);
   assert.is(mods.get('fusion_node4')!.lut, 25);
   assert.is(mods.get('fusion_node4')!.carry4, 5);
+});
+
+withTools(test, ['yosys'], 'Yosys: the 8-bit Fusion Unit maps to at most 350 LUTs, each tree level folded into its carry chains', () => {
+  const r = synthXilinx(sourcesOf(generateRtl(getPreset('vc709')!), fusionUnitModuleNames()), 'fusion_unit', 300, { timing: true });
+  assert.ok(r.resources.lut + r.resources.lutram <= 350, `${r.resources.lut} LUTs`);
+  assert.is(r.resources.dsp, 0);
+  // Three adders per node, about one LUT per sum bit: level 4 sums 7 + 7 + 9 bits, level 8 13 + 13 + 17.
+  assert.ok(r.modules.get('fusion_node4')!.lut <= 25, `${r.modules.get('fusion_node4')!.lut}`);
+  assert.ok(r.modules.get('fusion_node8')!.lut <= 45, `${r.modules.get('fusion_node8')!.lut}`);
+  assert.ok(r.modules.get('bitbrick')!.lut <= 5);
+  assert.ok(r.path!.luts >= 4 && r.path!.carry4 >= 4, JSON.stringify(r.path));
+  assert.ok(r.pathFast!.ns < r.path!.ns);
 });
 
 test.run();
