@@ -1,6 +1,6 @@
 // The whole generated design for one HwConfig: every module as its own file, named after the module.
 import { HwConfig } from '../hw/config.js';
-import { bitbrickModule, fusionUnitModule } from './modules/fusion-unit.js';
+import { fusionUnitModules } from './modules/fusion-unit.js';
 import { ibufModule, obufModule, sdpRamModule, wbufModule } from './modules/buffers.js';
 import { controllerModule } from './modules/controller.js';
 import { coreModule } from './modules/core.js';
@@ -21,8 +21,7 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
   const params = rtlParams(cfg);
   const prov = provenance(params);
   const modules = [
-    bitbrickModule({ configName: params.configName }),
-    fusionUnitModule({ configName: params.configName }),
+    ...fusionUnitModules({ configName: params.configName }),
     systolicArrayModule(params, prov),
     sdpRamModule(prov),
     ibufModule(params, prov),

@@ -8,6 +8,7 @@ import { bitBrick } from '../hw/bitbrick.js';
 import { FU_MODES, FuMode, fusionUnit, modeName, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
 import { CompiledTile, compileTile } from './compile.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
+import { fusionUnitModuleNames } from './modules/fusion-unit.js';
 import { RtlParams } from './params.js';
 import { FU_SUM_BITS, packWord, rtlMode, widthCode } from './pack.js';
 import { Response, SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
@@ -64,7 +65,7 @@ export function checkBitBrick(design: RtlDesign, sim: Simulator): CheckResult {
   const res: CheckResult = { what: 'bitbrick exhaustive', simulator: sim, checked: cases.length, mismatches: 0 };
   cases.forEach(([x, sx, y, sy], i) => {
     const raw = valueOf(resp[i][0]);
-    const got = raw === null ? null : signedOf(raw, 6);
+    const got = raw === null ? null : signedOf(raw, m.ports[4].width);
     const want = bitBrick(x, sx, y, sy);
     if (got !== want) {
       res.mismatches++;
@@ -108,6 +109,30 @@ export function fuVectors(randomPerCombo: number, seed = 1): FuVector[] {
   return out;
 }
 
+/**
+ * Every mode whose operands are at most 4 bits, exhaustively: for each (activation, weight) value pair of the
+ * mode's ranges, vector (va, vw) gives pair i the values va + i and vw + 3i (wrapping in the range), so every
+ * pair slot of the word sees every value pair once, in every sign combination.
+ */
+export function fuExhaustiveVectors(): FuVector[] {
+  const out: FuVector[] = [];
+  for (const mode of FU_MODES.filter((m) => m.a <= 4 && m.w <= 4)) for (const aSigned of [false, true]) for (const wSigned of [false, true]) {
+    const [alo, ahi] = operandRange(mode.a, aSigned);
+    const [wlo, whi] = operandRange(mode.w, wSigned);
+    const na = ahi - alo + 1;
+    const nw = whi - wlo + 1;
+    const n = pairsPerCycle(mode);
+    for (let va = 0; va < na; va++) for (let vw = 0; vw < nw; vw++) {
+      out.push({
+        mode, aSigned, wSigned,
+        acts: Array.from({ length: n }, (_, i) => alo + ((va + i) % na)),
+        wts: Array.from({ length: n }, (_, i) => wlo + ((vw + 3 * i) % nw)),
+      });
+    }
+  }
+  return out;
+}
+
 function describe(v: FuVector): string {
   return `mode ${modeName(v.mode)} a_signed=${v.aSigned} w_signed=${v.wSigned} acts=[${v.acts}] wts=[${v.wts}] ` +
     `(act=0x${packWord(v.acts, v.mode.a).toString(16).padStart(8, '0')} wgt=0x${packWord(v.wts, v.mode.w).toString(16).padStart(8, '0')})`;
@@ -122,7 +147,7 @@ export function checkFusionUnit(design: RtlDesign, sim: Simulator, vectors: FuVe
   ]);
   // Illegal width code 3 must give 0 whatever the operands.
   stim.push([3n, 2n, 1n, 1n, 0xffffffffn, 0xffffffffn], [2n, 3n, 0n, 0n, 0x12345678n, 0x9abcdef0n]);
-  const resp = simulate(sim, sourcesOf(design, ['bitbrick', 'fusion_unit']), top, stim);
+  const resp = simulate(sim, sourcesOf(design, fusionUnitModuleNames()), top, stim);
   const res: CheckResult = { what: 'fusion_unit', simulator: sim, checked: stim.length, mismatches: 0 };
   const note = (msg: string) => {
     res.mismatches++;
@@ -237,7 +262,7 @@ export function checkArray(design: RtlDesign, sim: Simulator, tiles: ArrayTile[]
       stim.push(row);
     }
   }
-  const resp = simulate(sim, sourcesOf(design, ['bitbrick', 'fusion_unit', 'systolic_array']), top, stim);
+  const resp = simulate(sim, sourcesOf(design, [...fusionUnitModuleNames(), 'systolic_array']), top, stim);
   const res: CheckResult = { what: `systolic_array ${R}x${C}`, simulator: sim, checked: tiles.length, mismatches: 0 };
   tiles.forEach((t, i) => {
     const k0 = starts[i];

@@ -3,9 +3,10 @@
 //                 runTile against the cycles Verilator measured, and the Verilator build + run times from a
 //                 cold model cache;
 //   coverage.md   line coverage per module of the 8x8 core under the tile suite (verilator --coverage-line);
-//   resources.md  Yosys synth_xilinx resources at several array sizes against the XC7VX690T, and the largest
-//                 array that fits (resources.json holds the raw numbers).
-// Usage: node dist/scripts/rtl-report.js [--parts cycles,coverage,resources] [--sizes 2x2,4x4,8x8,16x2,16x4,16x8,16x32]
+//   resources.md  Yosys synth_xilinx resources (hierarchy kept) of the Fusion Unit per tree level and of the core
+//                 at several array sizes up to 16x32 against the XC7VX690T, and the logic depth of the unit and of
+//                 the array's critical cone (resources.json holds the raw numbers).
+// Usage: node dist/scripts/rtl-report.js [--parts cycles,coverage,resources] [--sizes 2x2,4x4,8x8,16x8,16x16,16x32]
 //          [--timeout SECONDS] [--reuse FILE,...]
 // --reuse takes earlier synthesis results (resources.json, or JSON lines of {rows, cols, resources, seconds})
 // so sizes that take Yosys an hour are not synthesized again; reused rows are marked as such.
@@ -15,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modeName } from '../hw/fusion-unit.js';
 import { generateRtl, sourcesOf } from '../rtl/generate.js';
-import { rtlParams } from '../rtl/params.js';
 import { lineCoverage } from '../rtl/coverage.js';
 import { SuiteRun, runCoreSuite, vc709Sized, withColdCache } from '../rtl/cosim-suite.js';
 import { hasTool } from '../rtl/sim.js';
@@ -23,6 +23,8 @@ import { makeTile } from '../rtl/tiles.js';
 import { rtlMode } from '../rtl/pack.js';
 import { TileCycles, prng, tileSet } from '../rtl/verify.js';
 import { Resources, XC7VX690T, synthXilinx } from '../rtl/yosys.js';
+import { DELAYS, FAST_DELAYS, PathReport } from '../rtl/timing.js';
+import { fusionUnitModuleNames } from '../rtl/modules/fusion-unit.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
 
 interface Row {
@@ -185,16 +187,49 @@ function reusedRows(files: string[]): Row[] {
   return out;
 }
 
+/** One module of the Fusion Unit's tree: LUTs of one instance and how many instances one unit holds. */
+interface UnitPart {
+  module: string;
+  perUnit: number;
+  resources: Resources;
+}
+
+interface UnitSynth {
+  resources: Resources;
+  /** The same unit synthesized flat, for comparison. */
+  flat: Resources;
+  parts: UnitPart[];
+  seconds: number;
+  path: PathReport;
+  pathFast: PathReport;
+}
+
+function unitSynth(timeout: number): UnitSynth {
+  const names = fusionUnitModuleNames();
+  const r = synthXilinx(sourcesOf(generateRtl(vc709Sized(2, 2)), names), 'fusion_unit', timeout, { timing: true });
+  // Instances per unit: the tree has 4^k nodes k levels below the top; fusion_unit itself is one.
+  const parts = names.map((m, i) => ({ module: m, perUnit: m === 'fusion_unit' ? 1 : 4 ** (names.length - 2 - i), resources: r.modules.get(m)! }));
+  const flat = synthXilinx(sourcesOf(generateRtl(vc709Sized(2, 2)), names), 'fusion_unit', timeout, { flatten: true }).resources;
+  return { resources: r.resources, flat, parts, seconds: r.seconds, path: r.path!, pathFast: r.pathFast! };
+}
+
+const CONE_ROWS = 16;
+const CONE_COLS = 2;
+
 function resourcesReport(): void {
   if (!hasTool('yosys')) throw new Error('yosys is not on PATH');
-  const sizes = arg('sizes', '2x2,4x4,8x8,16x2,16x4,16x8,16x32').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-  const timeout = Number(arg('timeout', '600'));
+  const sizes = arg('sizes', '2x2,4x4,8x8,16x8,16x16,16x32').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const timeout = Number(arg('timeout', '3600'));
   const reuseFiles = arg('reuse', '').split(',').filter(Boolean);
   const reused = reusedRows(reuseFiles);
-  // The Fusion Unit alone, from a reused resources.json when one has it.
-  const prevFu = reuseFiles.filter((f) => existsSync(f) && readFileSync(f, 'utf8').startsWith('{\n'))
-    .map((f) => JSON.parse(readFileSync(f, 'utf8')).fusionUnit as Resources | undefined).find(Boolean);
-  const fu = prevFu ?? synthXilinx(sourcesOf(generateRtl(vc709Sized(8, 8)), ['bitbrick', 'fusion_unit']), 'fusion_unit', timeout).resources;
+  const t0 = Date.now();
+  const fu = unitSynth(timeout);
+  console.log(`fusion_unit: ${fu.resources.lut} LUTs (${fu.seconds.toFixed(0)} s)`);
+  // The array's critical cone (hop register -> unit -> partial-sum adder -> register) is the same in every column
+  // and grows with the rows only through the partial-sum width, so a 16-row, 2-column array stands for 16x32.
+  const cone = synthXilinx(sourcesOf(generateRtl(vc709Sized(CONE_ROWS, CONE_COLS)), [...fusionUnitModuleNames(), 'systolic_array']), 'systolic_array',
+    timeout, { timing: true });
+  console.log(`systolic_array ${CONE_ROWS}x${CONE_COLS}: ${cone.path!.ns.toFixed(1)} ns (${cone.seconds.toFixed(0)} s)`);
   const rows: Row[] = [];
   for (const [R, C] of sizes) {
     // A measured row wins over a recorded failure; the last record of a kind wins.
@@ -214,21 +249,43 @@ function resourcesReport(): void {
       console.log(`${R}x${C}: ${msg.split('\n')[0]}`);
     }
   }
-  const get = (R: number, C: number) => rows.find((r) => r.rows === R && r.cols === C && r.resources);
+  const totalSeconds = (Date.now() - t0) / 1000;
   const lutOf = (x: Resources) => x.lut + x.lutram;
   const lines: string[] = [];
-  lines.push('# RTL resources on the VC709 (XC7VX690T), from Yosys', '');
-  lines.push('Generated by `node dist/scripts/rtl-report.js --parts resources` (scripts/rtl-report.ts): `yosys synth_xilinx');
-  lines.push('-family xc7 -flatten` (Yosys 0.23) of the generated `bitfusion_core` (controller, IBUF, WBUF, systolic array, OBUF)');
-  lines.push('at each array size, with the `vc709` preset\'s buffers (IBUF 64 KB, WBUF 256 KB, OBUF 16 KB, all double-buffered) and');
-  lines.push('32-bit accumulators. Yosys counts are a pre-place estimate: Vivado usually packs LUTs somewhat tighter, and BRAM');
-  lines.push('counts follow the bank shapes (one bank per row / unit / column, 32-bit words). Times are wall-clock on a shared');
-  lines.push('2-core machine (other jobs running); rows marked "earlier run" come from an earlier synthesis with the same');
-  lines.push('`synthXilinx` call (rtl/yosys.ts), read back with --reuse rather than synthesized again.');
+  lines.push('# RTL resources and logic depth on the VC709 (XC7VX690T), from Yosys', '');
+  lines.push('Generated by `node dist/scripts/rtl-report.js --parts resources` (scripts/rtl-report.ts, rtl/yosys.ts, rtl/timing.ts) with');
+  lines.push(`${toolVersion('yosys')}: \`synth_xilinx -family xc7 -noiopad\` with the hierarchy kept, so Yosys maps each module once`);
+  lines.push('(the Fusion Unit and each level of its tree, the array, the buffers, the controller) and `stat` multiplies the');
+  lines.push('per-module counts by the instance counts. Cores use the `vc709` preset\'s buffers (IBUF 64 KB, WBUF 256 KB, OBUF');
+  lines.push('16 KB, all double-buffered) and 32-bit accumulators. Yosys counts are a pre-place estimate: Vivado usually packs');
+  const coreSeconds = rows.reduce((t, r) => t + (r.resources ? r.seconds ?? 0 : 0), 0);
+  lines.push(`somewhat tighter. Times are wall-clock on a shared 2-core machine: the cores below took ${int(coreSeconds)} s of Yosys`);
+  const reuseNote = rows.some((r) => r.reused) ? ' (rows marked "earlier run" were read back with --reuse and not synthesized again)' : '';
+  lines.push(`(${int(coreSeconds / 60)} min) in all${reuseNote},`
+    + ` and this run of the report ${int(totalSeconds)} s.`);
   lines.push('');
-  lines.push(`One Fusion Unit alone: ${int(fu.lut)} LUTs, ${int(fu.carry4)} CARRY4, ${int(fu.muxf)} MUXF7/8, no DSP48 (the BitBricks and the`);
-  lines.push('quad-tree shift-add map to LUT logic).');
+  lines.push('## The Fusion Unit', '');
+  lines.push(`One 8-bit Fusion Unit: **${int(lutOf(fu.resources))} LUTs**, ${int(fu.resources.carry4)} CARRY4, ${int(fu.resources.muxf)} MUXF7/8, `
+    + 'no DSP48 and no');
+  lines.push(`flip-flops (the array registers its sum), in ${fu.seconds.toFixed(0)} s. Where the LUTs go:`);
   lines.push('');
+  lines.push('| module | what | instances per unit | LUTs each | CARRY4 each | LUTs per unit |');
+  lines.push('|---|---|---:|---:|---:|---:|');
+  const what: Record<string, string> = {
+    bitbrick: '2x2 product table',
+    fusion_node4: 'level 4: three shift-adds of 4 BitBricks',
+    fusion_node8: 'level 8: three shift-adds of 4 level-4 nodes',
+    fusion_unit: 'operand routing: packed words to brick order, per mode',
+  };
+  for (const p of fu.parts) {
+    const each = lutOf(p.resources);
+    lines.push(`| \`${p.module}\` | ${what[p.module] ?? ''} | ${p.perUnit} | ${int(each)} | ${int(p.resources.carry4)} | ${int(p.perUnit * each)} |`);
+  }
+  lines.push('');
+  lines.push(`Synthesized flat (\`-flatten\`) the same unit takes ${int(lutOf(fu.flat))} LUTs: ABC then re-maps the BitBrick tables into wide`);
+  lines.push('multiplexers instead of one LUT per product bit. The hierarchy is kept everywhere in this report.');
+  lines.push('');
+  lines.push('## Cores', '');
   lines.push('| array | units | LUT | LUT as memory | FF | CARRY4 | DSP48E1 | BRAM36 | LUT % | FF % | BRAM % | Yosys time |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
@@ -244,82 +301,63 @@ function resourcesReport(): void {
   lines.push('');
   lines.push(`XC7VX690T totals: ${int(XC7VX690T.lut)} LUTs, ${int(XC7VX690T.ff)} FFs, ${int(XC7VX690T.bram36)} BRAM36, ${int(XC7VX690T.dsp)} DSP48E1.`);
   lines.push('');
-  lines.push('## Largest array that fits', '');
-  const budget = 0.8 * XC7VX690T.lut;
-  // 16-row cores below 16x32 that Yosys finished, by columns.
-  const sixteen = rows.filter((x) => x.rows === 16 && x.cols < 32 && x.resources).sort((x, y) => x.cols - y.cols);
-  const full = get(16, 32);
-  lines.push('LUTs are the binding resource: no DSPs are used and the buffers take a few percent of the BRAM. A design');
-  lines.push(`fits when its LUTs (logic + memory) stay at or below 80% of the device (${int(budget)}), a routable margin.`);
-  lines.push('');
-  let est: number | undefined;
-  if (sixteen.length >= 2) {
-    // Rows fixed at 16, the array grows by columns: each column adds 16 units, a WBUF slice, an OBUF bank
-    // and an accumulator. Linear in columns through the two largest measured cores; smaller ones check it.
-    const a = sixteen[sixteen.length - 2];
-    const b = sixteen[sixteen.length - 1];
-    const dc = b.cols - a.cols;
-    const perCol = (lutOf(b.resources!) - lutOf(a.resources!)) / dc;
-    const ffPerCol = (b.resources!.ff - a.resources!.ff) / dc;
-    est = lutOf(b.resources!) + (32 - b.cols) * perCol;
-    const ffEst = b.resources!.ff + (32 - b.cols) * ffPerCol;
-    lines.push(`**Measured:** ${sixteen.map((r) => `16x${r.cols} (${int(lutOf(r.resources!))} LUTs)`).join(', ')}: full cores synthesized by Yosys.`);
-    lines.push(`**Extrapolated:** one more column of 16 units costs ${int(perCol)} LUTs and ${int(ffPerCol)} FFs (16x${b.cols} - 16x${a.cols}, per column),`);
-    lines.push(`so 16x32 = 16x${b.cols} + ${32 - b.cols} columns = **${int(est)} LUTs (${pct(est, XC7VX690T.lut)})** and ${int(ffEst)} FFs (${pct(ffEst, XC7VX690T.ff)}). This is linear in`);
-    lines.push('the columns with the rows fixed, which is how the design grows: the per-row parts (IBUF banks, activation skew) are');
-    lines.push('the same at every 16-row size; the one non-linear part, WBUF bank depth (fewer words per bank as banks');
-    lines.push('double), moves memory, not logic.');
-    for (const r of sixteen.slice(0, -2)) {
-      const pred = lutOf(b.resources!) + (r.cols - b.cols) * perCol;
-      const got = lutOf(r.resources!);
-      lines.push(`**Check:** the same line through 16x${r.cols} predicts ${int(pred)} LUTs; `
-        + `Yosys measured ${int(got)} (${Math.abs((100 * (got - pred)) / got).toFixed(1)}% ${got >= pred ? 'above' : 'below'} the line).`);
-    }
-    lines.push('');
-    const w = rtlParams(vc709Sized(16, 32)).wbuf;
-    const ramb18 = w.banks; // one RAMB18 holds a bank of up to 512 x 36 bits
-    const lutram = w.banks * Math.ceil(w.depth / 64) * Math.ceil(w.wordBits / 3) * 4; // RAM64M: 64 x 3 bits in 4 LUTs
-    lines.push(`Memory at 16x32: the WBUF becomes ${w.banks} banks of ${w.depth} x ${w.wordBits} bits. In block RAM (one RAMB18 per bank) that is`);
-    lines.push(`${ramb18 / 2} BRAM36 (${pct(ramb18 / 2, XC7VX690T.bram36)} of the device), well inside it. If synthesis put these small banks in distributed RAM`);
-    lines.push(`instead they would cost about ${int(lutram)} LUTs more (RAM64M), which breaks the 80% budget, so a 16x32 build`);
-    lines.push('must keep the WBUF banks in block RAM (e.g. a `ram_style = "block"` attribute on the bank memory).');
-    lines.push('');
-  }
+  const full = rows.find((r) => r.rows === 16 && r.cols === 32 && r.resources);
+  lines.push('## The ISCA configuration, 16x32', '');
   if (full) {
-    lines.push(`**Measured 16x32:** ${int(lutOf(full.resources!))} LUTs (${pct(lutOf(full.resources!), XC7VX690T.lut)}), `
-      + `${int(full.resources!.ff)} FFs, ${full.resources!.bram36} BRAM36 in ${full.seconds!.toFixed(0)} s of Yosys`
-      + `${est ? `; the extrapolation above was ${pct(Math.abs(est - lutOf(full.resources!)), lutOf(full.resources!))} off` : ''}.`);
+    const x = full.resources!;
+    const l = lutOf(x);
+    const units = 512 * lutOf(fu.resources);
+    lines.push(`Synthesized in full (${full.seconds!.toFixed(0)} s of Yosys): **${int(l)} LUTs = ${pct(l, XC7VX690T.lut)} of the XC7VX690T**, `
+      + `${l < 0.6 * XC7VX690T.lut ? 'under' : 'over'} the 60% target`);
+    lines.push(`(${int(0.6 * XC7VX690T.lut)} LUTs) by ${int(Math.abs(0.6 * XC7VX690T.lut - l))} LUTs; ${int(x.ff)} FFs (${pct(x.ff, XC7VX690T.ff)}), `
+      + `${x.bram36} BRAM36 (${pct(x.bram36, XC7VX690T.bram36)}), ${int(x.dsp)} DSP48E1.`);
+    lines.push(`The 512 Fusion Units are ${int(units)} of those LUTs (${pct(units, l)}); the rest is the partial-sum adders and`);
+    lines.push('accumulators, the buffers\' address logic and the controller. LUTs remain the binding resource; the WBUF\'s 512');
+    lines.push('banks map to block RAM.');
+    const per = l / 512;
     lines.push('');
+    lines.push(`Everything included that is ${int(per)} LUTs per unit, so 1,024 units (32x32 or 16x64) would need about ${int(per * 1024)} LUTs`);
+    lines.push(`(${pct(per * 1024, XC7VX690T.lut)}): 512 units is the largest power-of-two count under the 60% target. Co-design filters`);
+    lines.push('arrays with the fitted model of hw/fpga-resources.ts, which admits a design up to 80% of the device\'s LUTs (a');
+    lines.push('routable margin); the 60% target also leaves room for a DDR3 controller and a host link.');
   } else {
     const e = rows.find((r) => r.rows === 16 && r.cols === 32);
-    if (e) lines.push(`The full 16x32 core was not synthesized here: ${e.error ?? 'not attempted'}; the answer below rests on the extrapolation.`, '');
+    lines.push(`Not synthesized in this run: ${e?.error ?? 'not among --sizes'}.`);
   }
-  const lut1632 = full ? lutOf(full.resources!) : est;
-  if (lut1632 !== undefined) {
-    const perUnit = lut1632 / 512;
-    const fits1632 = lut1632 <= budget;
-    const maxUnits = Math.floor(budget / perUnit);
-    const thin = Math.abs(budget - lut1632) < 0.05 * XC7VX690T.lut;
-    lines.push(`**Answer:** 16x32 (512 units) ${fits1632 ? 'fits' : thin ? 'narrowly misses the 80% budget' : 'does not fit'}: `
-      + `${int(lut1632)} LUTs = ${pct(lut1632, XC7VX690T.lut)} of the XC7VX690T ${full ? '(measured)' : '(extrapolated)'},`);
-    lines.push(`${fits1632 ? 'inside' : 'over'} the 80% budget by ${int(Math.abs(budget - lut1632))} LUTs (${pct(Math.abs(budget - lut1632), XC7VX690T.lut)} of the device).`);
-    if (thin) {
-      lines.push(`That is on the line: the device holds it (${pct(lut1632, XC7VX690T.lut)} < 100%), but whether it places, routes and meets 200 MHz`);
-      lines.push('is for Vivado to show; the estimate itself moves by a few percent (Vivado packs tighter than Yosys, and the');
-      lines.push('per-column cost grew slightly from 16x8 to 16x16).');
-    }
-    lines.push(`At ${int(perUnit)} LUTs per unit (everything included) the 80% budget holds about ${int(maxUnits)} units, so the largest`);
-    const cands: Array<[number, number]> = [[8, 8], [8, 16], [16, 16], [16, 32], [32, 32]];
-    const ok = cands.filter(([R, C]) => R * C <= maxUnits);
-    const best = ok[ok.length - 1];
-    lines.push(`power-of-two array inside the budget is **${best[0]}x${best[1]}**${thin && !fits1632 ? ', with 16x32 a borderline candidate just past it' : ''}`
-      + `${best[0] * best[1] < 1024 ? '; 32x32 (1,024 units) would need about ' + pct(perUnit * 1024, XC7VX690T.lut) + ' of the LUTs' : ''}.`);
-    lines.push('The `vc709` preset keeps 8x8, which leaves most of the device for a DDR3 controller and host interface and closes');
-    lines.push('timing at 200 MHz more easily.');
-  }
+  lines.push('');
+  lines.push('## Logic depth and clock', '');
+  lines.push('Longest path of the mapped netlist (rtl/timing.ts over Yosys `write_json` after `flatten`), with two delay models:');
+  const d = DELAYS;
+  lines.push(`- **slow bound**: each LUT ${d.lut} ns (its slowest input pin), MUXF7/8 ${d.muxf} ns, CARRY4 ${d.carryIn} ns in plus ${d.carryBit} ns`);
+  lines.push(`  per bit of ripple (${d.carryThrough} ns carry-in to carry-out), clock-to-Q ${d.clockToQ} ns, setup ${d.setup} ns: the specify blocks of`);
+  lines.push('  Yosys\'s 7-series cell library (techlibs/xilinx/cells_sim.v), which cite Project X-Ray\'s measured Artix-7 timing.');
+  lines.push(`  Each net between cells adds ${DELAYS.net} ns, an assumption for a routed 7-series net (no placement is done);`);
+  lines.push(`- **fast bound**: the same, with every LUT entered on its fastest pin (${FAST_DELAYS.lut} ns) and ${FAST_DELAYS.net} ns per net.`);
+  lines.push('The Virtex-7 in speed grade -2 is faster than the Artix-7 these figures describe, so the slow bound is pessimistic;');
+  lines.push('only Vivado\'s placed-and-routed timing settles the clock.');
+  lines.push('');
+  lines.push('| path | LUT levels | CARRY4 chains | MUXF | nets | slow bound | fast bound | clock (slow .. fast) |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const pathRow = (what: string, p: PathReport, f: PathReport) =>
+    `| ${what} | ${p.luts} | ${p.carry4} | ${p.muxf} | ${p.nets} | ${p.ns.toFixed(1)} ns | ${f.ns.toFixed(1)} ns | ${int(p.mhz)} .. ${int(f.mhz)} MHz |`;
+  lines.push(pathRow('Fusion Unit, operands in to sum out', fu.path, fu.pathFast));
+  lines.push(pathRow(`array cone (systolic_array ${CONE_ROWS}x${CONE_COLS}): register -> unit -> partial-sum adder -> register`, cone.path!, cone.pathFast!));
+  lines.push('');
+  const meets = cone.pathFast!.mhz >= 200;
+  lines.push(`Against 200 MHz (5 ns): ${meets ? 'the fast bound meets it' : 'neither bound meets it'}. The unit is combinational and the array registers`);
+  lines.push('only its partial sum, so one cycle holds the operand routing, the BitBrick tables, two levels of three carry-chain');
+  lines.push('adders and the column\'s partial-sum adder. Closing 200 MHz takes a pipeline register inside the unit (after the');
+  lines.push('level-4 nodes splits the path roughly in half) or a lower clock; either changes the array\'s cycle contract');
+  lines.push('(hw/array-timing.ts) by the added latency, which is why the generated RTL does not do it yet.');
   writeReports({
     'resources.md': lines.join('\n') + '\n',
-    'resources.json': JSON.stringify({ fusionUnit: fu, rows, device: XC7VX690T }, null, 2) + '\n',
+    'resources.json': JSON.stringify({
+      fusionUnit: fu.resources,
+      fusionUnitFlat: fu.flat,
+      fusionUnitParts: fu.parts,
+      timing: { delays: DELAYS, fastDelays: FAST_DELAYS, unit: fu.path, unitFast: fu.pathFast, cone: cone.path, coneFast: cone.pathFast },
+      rows, device: XC7VX690T, seconds: totalSeconds,
+    }, null, 2) + '\n',
   });
 }
 

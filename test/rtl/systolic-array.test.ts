@@ -4,6 +4,7 @@ import { tileCycles } from '../../hw/array-timing.js';
 import { getPreset } from '../../hw/presets.js';
 import { referenceTile, runTile } from '../../hw/stepped-array.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
+import { fusionUnitModuleNames } from '../../rtl/modules/fusion-unit.js';
 import { lintVerilator } from '../../rtl/sim.js';
 import { checkArray, compareTile, tileSet } from '../../rtl/verify.js';
 import { skipTest, withIcarus, withVerilator } from '../helpers.js';
@@ -46,7 +47,7 @@ for (const [R, C] of SIZES) {
   if (R >= 8 && !FULL) skipTest(test, verilatorName, 'opt-in with HWQ_RTL_FULL=1 (core.test.ts covers the 8x8 array inside bitfusion_core)');
   else {
     withVerilator(test, verilatorName, () => {
-      assert.is(lintVerilator(sourcesOf(design, ['bitbrick', 'fusion_unit', 'systolic_array']), 'systolic_array'), '');
+      assert.is(lintVerilator(sourcesOf(design, [...fusionUnitModuleNames(), 'systolic_array']), 'systolic_array'), '');
       const r = checkArray(design, 'verilator', tileSet(R, C, 100 + R));
       assert.is(r.checked, 40);
       assert.is(r.mismatches, 0, r.first);
