@@ -92,3 +92,29 @@ export async function driveSteps<T>(steps: Generator<number, T>, total: number, 
     bar.stop();
   }
 }
+
+/** Progress through named stages: a new bar whenever the stage changes (the quantizer's passes, a campaign's phases). */
+export interface StagedProgress {
+  update(stage: string, done: number, total: number): void;
+  /** Ends the current bar (before a log line, or at the end); the next update starts a new one. */
+  stop(): void;
+}
+
+export function stagedProgress(mode: ProgressMode): StagedProgress {
+  let bar: Progress = progress('', false);
+  let stage: string | undefined;
+  return {
+    update(s, done, total) {
+      if (s !== stage) {
+        bar.stop();
+        bar = progress(s, mode);
+        stage = s;
+      }
+      bar.update(done, total);
+    },
+    stop() {
+      bar.stop();
+      stage = undefined;
+    },
+  };
+}

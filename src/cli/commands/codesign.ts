@@ -31,7 +31,7 @@ import { type PreprocessArgs, openModelData, preprocessOptions, withInputShape }
 import { progressOption, wantProgress } from '../flags.js';
 import { intOption, numberOption } from '../numbers.js';
 import { checkOutputs } from '../outputs.js';
-import { progress } from '../progress.js';
+import { stagedProgress } from '../progress.js';
 import { parsePrecisionList } from '../sim-options.js';
 
 export interface CodesignArgs extends PreprocessArgs {
@@ -236,17 +236,7 @@ export async function codesignFromArgs(a: CodesignArgs, log: (line: string) => v
   const specKey = JSON.stringify(spec);
   const calibBatches = await decode(calibSamples, spec, batchSize, a.workers);
   const dir = a.cache === false ? null : a.cache ?? cacheDir();
-  const showProgress = wantProgress(a.progress);
-  let bar = progress('', false);
-  let stage = '';
-  const onProgress = (s: string, d: number, t: number) => {
-    if (s !== stage) {
-      bar.stop();
-      bar = progress(s, showProgress);
-      stage = s;
-    }
-    bar.update(d, t);
-  };
+  const bar = stagedProgress(wantProgress(a.progress));
   const positions = QUANTIZE_DEFAULTS.positions;
   let evalImages: Promise<Batch[]> | undefined;
   const result = await runCodesign({
@@ -269,10 +259,9 @@ export async function codesignFromArgs(a: CodesignArgs, log: (line: string) => v
     },
     uniform: { precisions: uniform, firstLast: 8 },
     steps: a.steps,
-    progress: onProgress,
+    progress: (s, d, t) => bar.update(s, d, t),
     log: (line) => {
       bar.stop();
-      stage = '';
       log(line);
     },
   });

@@ -26,7 +26,7 @@ import { PreprocessArgs, openModelData, preprocessOptions, withInputShape } from
 import { firstLastOption, progressOption, wantProgress } from '../flags.js';
 import { intOption, numberOption, parseIntArg, parseNumberArg } from '../numbers.js';
 import { checkOutputs } from '../outputs.js';
-import { progress } from '../progress.js';
+import { stagedProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 export interface QuantizeArgs extends PreprocessArgs {
@@ -226,21 +226,12 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     if (fixedBatch !== undefined) samples = samples.slice(0, samples.length - (samples.length % fixedBatch));
   }
   const dims = (count: number) => inputDims(spec!, count);
-  const showProgress = wantProgress(a.progress);
-  let bar = progress('', false);
-  let stage = '';
+  const bar = stagedProgress(wantProgress(a.progress));
   const t0 = Date.now();
   const { model: q, report } = await runRecipe(model, a.model, basename(a.model, '.onnx'), recipe, runFromOptions({
     ...options,
     calibration: spec ? { batches: () => batches(samples, spec!, { batchSize, workers: a.workers }), count: Math.ceil(samples.length / batchSize), inputDims: (b) => dims(b.count) } : undefined,
-    progress: (s, d, t) => {
-      if (s !== stage) {
-        bar.stop();
-        bar = progress(s, showProgress);
-        stage = s;
-      }
-      bar.update(d, t);
-    },
+    progress: (s, d, t) => bar.update(s, d, t),
   }));
   bar.stop();
   const qdq = toQdqModel(q, { int4: a.int4 });
