@@ -32,7 +32,9 @@ withShared(test, 'ResNet-20 on vc709: sensitivities, a measured front, hwq sim o
     const a8w8 = o.points.find((p) => p.id === 'a8w8')!;
     assert.ok(Math.abs(a8w8.measured.drop) < 2, `a8w8 drop ${a8w8.measured.drop}`);
     assert.ok(a8w8.measured.dropSe > 0 && a8w8.measured.dropSe < 2);
-    assert.is(o.points.filter((p) => p.kind === 'searched').length, 3);
+    // three spread over the front, and the best mix within each uniform setting's latency (some may coincide)
+    const searched = o.points.filter((p) => p.kind === 'searched').length;
+    assert.ok(searched >= 3 && searched <= 5, `${searched} searched points`);
     for (const p of o.points) {
       const sim = await hwq('sim', join(T, 'front', p.folder, 'cifar10-resnet20.hwq'), '--config', 'vc709', '--json');
       assert.is(sim.code, 0, sim.stderr);
