@@ -27,20 +27,21 @@ export interface ExecStats {
 export async function executeJobs(jobs: Job[], o: ExecOptions): Promise<{ results: unknown[]; stats: ExecStats }> {
   const results: unknown[] = new Array(jobs.length);
   let done = 0;
-  const todo = new Map<string, number[]>();
+  // the positions of each job the cache does not hold, by key (equal jobs run once)
+  const missing = new Map<string, number[]>();
   for (let i = 0; i < jobs.length; i++) {
     const hit = o.cacheDir === undefined ? undefined : readResult(o.cacheDir, jobs[i]);
     if (hit) {
       results[i] = hit.result;
       done++;
-    } else todo.set(jobs[i].key, [...(todo.get(jobs[i].key) ?? []), i]);
+    } else missing.set(jobs[i].key, [...(missing.get(jobs[i].key) ?? []), i]);
   }
   const stats = { hits: done, computed: 0 };
   o.onProgress?.(done, jobs.length);
-  const unique = [...todo.values()].map((at) => jobs[at[0]]);
+  const unique = [...missing.values()].map((at) => jobs[at[0]]);
   const writes = writeQueue();
   const finish = (u: number, out: Outcome) => {
-    const at = todo.get(unique[u].key)!;
+    const at = missing.get(unique[u].key)!;
     if (!out.ok) throw outcomeError(out, o.label(at[0]));
     const dir = o.cacheDir;
     if (dir !== undefined) writes.add(() => writeResultAsync(dir, unique[u], out.result));

@@ -6,6 +6,7 @@ import { attr } from '../../src/onnx/attr.js';
 import { buildModel } from '../../src/onnx/build.js';
 import { saveModel } from '../../src/onnx/proto.js';
 import { floatTensor } from '../../src/onnx/tensor.js';
+import { tempDir } from '../helpers.js';
 
 /** A small valid CNN on 3x32x32 inputs (Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm). */
 export function tinyCnn(path: string): void {
@@ -48,4 +49,14 @@ export function noisyImageFolder(dir: string, classes: number, perClass: number,
       writeFileSync(join(dir, `c${c}`, `img${k}.png`), PNG.sync.write(png));
     }
   }
+}
+
+/** The tiny CNN and a flat image folder in a fresh temporary folder, and the quantize arguments every test shares. */
+export function tinyQuantizeSetup(prefix: string): { dir: string; cnn: string; images: string; common: string[] } {
+  const dir = tempDir(prefix);
+  const cnn = join(dir, 'cnn.onnx');
+  tinyCnn(cnn);
+  const images = join(dir, 'images');
+  imageFolder(images, 32, 32);
+  return { dir, cnn, images, common: [cnn, '--calib', images, '--sqnr-images', '0', '--no-progress'] };
 }

@@ -5,16 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers.js';
 import { hwq, userError } from './run-hwq.js';
-import { imageFolder, tinyCnn } from './quantize-fixtures.js';
+import { tinyQuantizeSetup } from './quantize-fixtures.js';
 
-const T = tempDir('hwq-layer-precisions-');
-const cnn = join(T, 'cnn.onnx');
-tinyCnn(cnn);
-const images = join(T, 'images');
-imageFolder(images, 32, 32);
-const common = [cnn, '--calib', images, '--sqnr-images', '0', '--no-progress'];
+const { dir: T, cnn, common } = tinyQuantizeSetup('hwq-layer-precisions-');
 
 async function layerNames(): Promise<string[]> {
   const r = await hwq('sim', cnn, '--json');

@@ -5,18 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers.js';
 import { hwqAll, userError } from './run-hwq.js';
-import { imageFolder, tinyCnn } from './quantize-fixtures.js';
+import { tinyQuantizeSetup } from './quantize-fixtures.js';
 import { RECIPES, parseRecipe } from '../../src/quant/recipes.js';
 import type { Recipe } from '../../src/quant/pipeline/spec.js';
 
-const T = tempDir('hwq-recipes-');
-const cnn = join(T, 'cnn.onnx');
-tinyCnn(cnn);
-const images = join(T, 'images');
-imageFolder(images, 32, 32);
-const common = [cnn, '--calib', images, '--sqnr-images', '0', '--no-progress'];
+const { dir: T, cnn, common } = tinyQuantizeSetup('hwq-recipes-');
 
 test('--recipe writes the model its method flags write; --json records the recipe, tuned by --lapq-evals and --p', async () => {
   const [byRecipe, byFlags, tuned] = await hwqAll([
