@@ -1,9 +1,11 @@
 // Layer-by-layer driver for reconstruction methods (Algorithm 1 of the Bit-split paper): for each layer in
 // order, run the network whose earlier layers are already quantized (or the float network, when asked) to
-// get the layer's input, sample im2col patches X at fixed positions, pair them with the float network's
-// output y (before bias) at the same positions, and hand both to the weight method.
+// get the layer's input (from the earlier layers' inputs on: layer-inputs.ts), sample im2col patches X at fixed
+// positions, pair them with the float network's output y (before bias) at the same positions, and hand both to
+// the weight method.
 import type { Batch } from '../data/batches.js';
 import { withOutputs } from '../onnx/expose.js';
+import { GraphView } from '../onnx/graph.js';
 import { openModel } from '../onnx/run.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { importOnnxModel } from '../model/onnx-import.js';
@@ -11,6 +13,7 @@ import { linkToIr } from '../intmodel/ir-link.js';
 import { ActStats, ActStatsCollector } from './act-stats.js';
 import { LayerData, allocLayerData, fillOutputs, fillPatches, geometryOf, samplePositions, ConvGeometry, Position } from './layer-data.js';
 import type { LayerSite } from './prepare.js';
+import { LayerInputs } from './layer-inputs.js';
 import { toQdqModel } from './qdq.js';
 import type { ActQuant, QuantModel } from './types.js';
 import { UserError } from '../errors.js';
@@ -66,25 +69,22 @@ export async function reconstructLayers(x: ReconstructInput): Promise<void> {
     }
   }
 
+  // Each layer's input is computed from the tensors already at hand (the image, earlier layers' inputs) by the
+  // nodes between them, in the network quantized so far: the same values as running it from the image.
+  const fed = data.map((b) => ({ data: b.data, dims: x.calibration.inputDims(b) }));
+  const store = new LayerInputs(x.sites.map((s) => s.inputTensor), x.prepared, new GraphView(x.prepared).inputs[0].name, fed);
   for (let i = 0; i < x.sites.length; i++) {
     const s = x.sites[i];
-    const modelBytes = x.rec.floatInputs || i === 0 ? withOutputs(x.prepared, [s.inputTensor]) : withOutputs(toQdqModel(x.quantizedSoFar()), [s.inputTensor]);
-    const m = await openModel(modelBytes, 2, 'basic');
+    const graph = x.rec.floatInputs || i === 0 ? x.prepared : toQdqModel(x.quantizedSoFar());
+    const inputs = await store.compute(graph, i);
     const collector = x.needStats ? new ActStatsCollector(x.sampleCap, data.length, x.channelSampleCap ?? 0) : undefined;
     let first = 0, cursor = 0;
-    try {
-      for (const b of data) {
-        const feed = { [m.inputNames[0]]: { dims: x.calibration.inputDims(b), data: b.data } };
-        const dims = x.calibration.inputDims(b);
-        const got = s.inputTensor === m.inputNames[0] ? { data: b.data, dims } : (await m.run(feed, [s.inputTensor])).get(s.inputTensor)!;
-        const input = got.data as Float32Array;
-        collector?.add(input, got.dims);
-        cursor += fillPatches(geoms[i], input, first, b.count, positions[i], cursor, layerData[i], cursor);
-        first += b.count;
-      }
-    } finally {
-      await m.release();
+    for (const [k, b] of data.entries()) {
+      collector?.add(inputs[k].data, inputs[k].dims);
+      cursor += fillPatches(geoms[i], inputs[k].data, first, b.count, positions[i], cursor, layerData[i], cursor);
+      first += b.count;
     }
+    store.done(i);
     await x.layer(i, s, collector?.result(), layerData[i]);
     // The layer's data is no longer needed: free it before the next layer allocates its own.
     layerData[i] = allocLayerData(geoms[i], 0);

@@ -13,6 +13,8 @@ function readers(passes: readonly PassSpec[], aBits: number | null): { acts?: Ac
 }
 
 export const calibratePass: PassDef<CalibratePass> = {
+  // statistics of the float network: whether they are taken depends on activations being quantized, not on their bits
+  actBitsFree: () => true,
   check(_spec, { recipe, index, run }) {
     const { acts, correct } = readers(recipe.passes.slice(index + 1), run.aBits);
     if ((acts || correct) && !run.calibration) throw new UserError(`${run.aBits !== null ? 'activation quantization' : 'bias correction'} needs calibration images (--calib DIR)`);

@@ -29,6 +29,8 @@ export const ecaqPass: PassDef<EcaqPass> = {
         + 'of the weight-quantized network (an acts pass on the quantized network after it)');
     }
   },
+  // it only marks where ECAQ acts; the passes that act on the mark read the bits
+  actBitsFree: () => true,
   async apply(st, spec) {
     const after = st.layers.length > 0;
     return after ? { ...st, ecaqAfter: true } : { ...st, inFit: { ...st.inFit, ecaq: spec.scope } };

@@ -20,7 +20,7 @@ import { empiricalBiasPass } from './empirical-bias.js';
 import { lapqPass } from './lapq.js';
 import { smoothPass } from './smooth.js';
 import type { PassSpec, Recipe } from './spec.js';
-import { type LayerReport, type PassDef, type QuantRun, type QuantState, exportModel } from './state.js';
+import { type LayerReport, type PassDef, type QuantRun, type QuantState, bitsOf, exportModel } from './state.js';
 import { weightsPass } from './weights.js';
 import { UserError } from '../../errors.js';
 import { nearestName } from '../../nearest.js';
@@ -62,14 +62,57 @@ function checkLayerNames(run: QuantRun, names: string[], what: string): void {
   }
 }
 
-export async function runRecipe(source: ModelProto, what: string, name: string, recipe: Recipe, run: QuantRun): Promise<{ model: QuantModel; report: LayerReport[] }> {
-  checkRecipe(recipe, run);
+export async function runRecipe(source: ModelProto, what: string, name: string, recipe: Recipe, run: QuantRun): Promise<RecipeResult> {
+  return (await runRecipes(source, what, name, recipe, [run]))[0];
+}
+
+export interface RecipeResult {
+  model: QuantModel;
+  report: LayerReport[];
+}
+
+/** How many leading passes of `recipe` leave a state that does not depend on the activation bit widths. */
+export function actBitsFreePasses(recipe: Recipe): number {
+  const k = recipe.passes.findIndex((spec, index) => passOf(spec).actBitsFree?.(spec, { recipe, index }) !== true);
+  return k < 0 ? recipe.passes.length : k;
+}
+
+/**
+ * `recipe` once per run, the results in the runs' order, equal to separate runRecipe calls. Runs that differ only
+ * in activation bit widths share the leading passes that do not read them (actBitsFreePasses): a precision search
+ * measuring every (activation, weight) pair runs a Bit-split fit with float activations once per weight width.
+ */
+export async function runRecipes(
+  source: ModelProto, what: string, name: string, recipe: Recipe, runs: readonly QuantRun[], onResult?: (k: number) => void,
+): Promise<RecipeResult[]> {
+  for (const run of runs) checkRecipe(recipe, run);
   const prep = prepareModel(source, what);
-  checkLayerNames(run, prep.layers.map((l) => l.name), what);
-  let st: QuantState = {
+  for (const run of runs) checkLayerNames(run, prep.layers.map((l) => l.name), what);
+  const start = (run: QuantRun): QuantState => ({
     source, what, name, recipe, run, prepared: prep.model, sites: prep.layers, inFit: {},
     layers: [], report: [], meanOf: [], weightMethod: '', actMethod: 'none',
-  };
-  for (const spec of recipe.passes) st = await passOf(spec).apply(st, spec);
-  return { model: exportModel(st), report: st.report };
+  });
+  const shared = actBitsFreePasses(recipe);
+  const calibrations: unknown[] = [];
+  const groups = new Map<string, number[]>();
+  runs.forEach((run, k) => {
+    const st = start(run);
+    if (!calibrations.includes(run.calibration)) calibrations.push(run.calibration);
+    const key = JSON.stringify([
+      run.aBits === null, prep.layers.map((_, i) => bitsOf(st, i).w), run.positions, run.seed, run.sampleCap, calibrations.indexOf(run.calibration),
+    ]);
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  });
+  const results: RecipeResult[] = new Array(runs.length);
+  for (const ks of groups.values()) {
+    let base = start(runs[ks[0]]);
+    for (const spec of recipe.passes.slice(0, shared)) base = await passOf(spec).apply(base, spec);
+    for (const k of ks) {
+      let st: QuantState = { ...base, run: runs[k] };
+      for (const spec of recipe.passes.slice(shared)) st = await passOf(spec).apply(st, spec);
+      results[k] = { model: exportModel(st), report: st.report };
+      onResult?.(k);
+    }
+  }
+  return results;
 }

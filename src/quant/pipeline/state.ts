@@ -103,6 +103,9 @@ export interface PassContext {
 export interface PassDef<S extends PassSpec> {
   check(spec: S, ctx: PassContext): void;
   apply(state: QuantState, spec: S): Promise<QuantState>;
+  /** True when the state the pass leaves does not depend on the activation bit widths (only on whether there are
+   *  any): runs that differ in nothing else share it (runRecipes). Absent: it depends on them. */
+  actBitsFree?(spec: S, ctx: Omit<PassContext, 'run'>): boolean;
 }
 
 /** The export step: the quantized model the QDQ and .hwq writers take. */

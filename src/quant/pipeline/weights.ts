@@ -50,6 +50,8 @@ function layerwise(spec: WeightsPass, ecaqInFit: boolean): boolean {
 }
 
 export const weightsPass: PassDef<WeightsPass> = {
+  // Without clips in the fit, ECAQ or smoothing inside it, the fit sees float activations whatever their bits.
+  actBitsFree: (spec, { recipe, index }) => !spec.fit && !recipe.passes.slice(0, index).some((p) => p.pass === 'ecaq' || p.pass === 'smooth'),
   check(spec, { recipe, index, run }) {
     checkP(spec.p);
     checkDamp(spec.damp);
