@@ -64,6 +64,17 @@ export async function cached<T>(dir: string | null, key: string, compute: () => 
   return { value, hit: false };
 }
 
+/** The byte results under `key` when every named file is there (a set with a file missing counts as none). */
+export function readCachedFiles(dir: string, key: string, names: readonly string[]): Record<string, Uint8Array> | undefined {
+  const path = (name: string) => join(dir, `${key}.${name}`);
+  if (!names.every((n) => existsSync(path(n)))) return undefined;
+  return Object.fromEntries(names.map((n) => [n, new Uint8Array(readFileSync(path(n)))]));
+}
+
+export function writeCachedFiles(dir: string, key: string, value: Record<string, Uint8Array>): void {
+  for (const [n, bytes] of Object.entries(value)) writeFileAtomic(join(dir, `${key}.${n}`), bytes);
+}
+
 /**
  * Byte results (model files) under `key`, one file per name: all of them found, or `compute()`'s, stored for next
  * time. A set with a file missing counts as none, so a half-written entry is measured again.
@@ -71,11 +82,9 @@ export async function cached<T>(dir: string | null, key: string, compute: () => 
 export async function cachedFiles(
   dir: string | null, key: string, names: readonly string[], compute: () => Promise<Record<string, Uint8Array>>,
 ): Promise<{ value: Record<string, Uint8Array>; hit: boolean }> {
-  const path = (name: string) => join(dir!, `${key}.${name}`);
-  if (dir !== null && names.every((n) => existsSync(path(n)))) {
-    return { value: Object.fromEntries(names.map((n) => [n, new Uint8Array(readFileSync(path(n)))])), hit: true };
-  }
+  const hit = dir === null ? undefined : readCachedFiles(dir, key, names);
+  if (hit) return { value: hit, hit: true };
   const value = await compute();
-  if (dir !== null) for (const n of names) writeFileAtomic(path(n), value[n]);
+  if (dir !== null) writeCachedFiles(dir, key, value);
   return { value, hit: false };
 }

@@ -11,7 +11,7 @@ import { type KeyPart, cached, contentKey } from './cache.js';
 import { type CostTable, type Objective, candidateGrid, costTable, objectiveCost, packedWeightBytes } from './cost-table.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type FrontPoint, bestWithin, predictedFront } from './front.js';
-import { type EvalSetup, type QuantizeSetup, evaluateBytes, quantizeMix, simulateHwq } from './materialize.js';
+import { type EvalSetup, type QuantizeSetup, type QuantizedMix, evaluateBytes, quantizeMix, quantizeMixes, simulateHwq } from './materialize.js';
 import { type SensitivityTable, measureSensitivity } from './sensitivity.js';
 import { spearman } from './rank-correlation.js';
 
@@ -156,12 +156,23 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
   const floatAcc = await evaluateBytes(i.evaluation, encodeModel(i.quantize.source));
   stats[floatAcc.hit ? 'evalHits' : 'evalRuns']++;
   const measuredMixes = new Map<string, { files: PointResult['files']; acc: Awaited<ReturnType<typeof evaluateBytes>> }>();
+  const bitsOf = (ps: Precision[]) => Object.fromEntries(ps.map((p, k) => [names[k], p]));
+  /** Mixes quantized ahead, together: those with equal weight widths share the recipe's passes that ignore activation widths. */
+  const quantized = new Map<string, QuantizedMix>();
+  const quantizeAhead = async (mixes: Precision[][]) => {
+    const t = Date.now();
+    const got = await quantizeMixes(i.quantize, mixes.map(bitsOf), (d, n) => i.progress?.('quantize mixes', d, n));
+    got.forEach((q, k) => quantized.set(mixKey(mixes[k]), q));
+    const ran = got.filter((q) => !q.hit).length;
+    if (ran) log(`quantized ${ran} mixes in ${((Date.now() - t) / 1000).toFixed(1)} s (${got.length - ran} from the cache)`);
+  };
   const measureMix = async (ps: Precision[]) => {
     const key = mixKey(ps);
     let m = measuredMixes.get(key);
     if (!m) {
       const tq = Date.now();
-      const q = await quantizeMix(i.quantize, Object.fromEntries(ps.map((p, k) => [names[k], p])));
+      const ahead = quantized.get(key);
+      const q = ahead ?? await quantizeMix(i.quantize, bitsOf(ps));
       stats[q.hit ? 'quantizeHits' : 'quantizeRuns']++;
       const te = Date.now();
       const acc = await evaluateBytes(i.evaluation, q.qdq);
@@ -170,7 +181,7 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
       measuredMixes.set(key, m);
       const took = (from: number, to: number, hit: boolean) => (hit ? 'cached' : `${((to - from) / 1000).toFixed(1)} s`);
       log(`measured ${describeMix(ps)}: top-1 ${(100 * acc.top1).toFixed(2)} % (float ${(100 * floatAcc.top1).toFixed(2)} %; `
-        + `quantized ${took(tq, te, q.hit)}, evaluated ${took(te, Date.now(), acc.hit)})`);
+        + `quantized ${ahead && !q.hit ? 'ahead' : took(tq, te, q.hit)}, evaluated ${took(te, Date.now(), acc.hit)})`);
     }
     return m;
   };
@@ -251,6 +262,7 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     }
   }
   searched.sort((a, b) => a.cost - b.cost);
+  await quantizeAhead([...searched.map((m) => m.ps), ...uniformMixes.map((u) => u.ps)]);
   const total = searched.length + i.uniform.precisions.length;
   const points: PointResult[] = [];
   for (const [k, m] of searched.entries()) {

@@ -8,14 +8,14 @@ import type { ModelProto } from '../onnx/proto.js';
 import type { Precision } from '../model/ir.js';
 import type { Recipe } from '../quant/pipeline/spec.js';
 import type { QuantRun } from '../quant/pipeline/state.js';
-import { runRecipe } from '../quant/pipeline/run.js';
+import { runRecipes } from '../quant/pipeline/run.js';
 import { toQdqBytes } from '../quant/qdq.js';
 import { writeHwq } from '../quant/hwq-export.js';
 import { readHwq } from '../intmodel/format.js';
 import { planPrecisions } from '../../sim/precision.js';
 import { simulateNetwork } from '../../sim/simulate.js';
 import { type Accuracy, accuracy } from '../experiments/cached-eval.js';
-import { type KeyPart, cached, cachedFiles, contentKey } from './cache.js';
+import { type KeyPart, cached, contentKey, readCachedFiles, writeCachedFiles } from './cache.js';
 
 export interface QuantizeSetup {
   source: ModelProto;
@@ -37,16 +37,40 @@ export interface QuantizedMix {
   hit: boolean;
 }
 
+const FILES = ['hwq', 'onnx'];
 const asKey = (bits: Readonly<Record<string, Precision>>): KeyPart => Object.fromEntries(Object.entries(bits).map(([k, p]) => [k, `a${p.a}w${p.w}`]));
 
 /** The network quantized with `layerBits` (every compute layer named). */
 export async function quantizeMix(s: QuantizeSetup, layerBits: Readonly<Record<string, Precision>>): Promise<QuantizedMix> {
-  const key = contentKey('quantized-mix', [...s.key, asKey(layerBits)]);
-  const { value, hit } = await cachedFiles(s.cacheDir, key, ['hwq', 'onnx'], async () => {
-    const { model } = await runRecipe(s.source, s.what, s.name, s.recipe, { ...s.run, aBits: 8, wBits: 8, firstLast: null, layerBits });
-    return { hwq: writeHwq(model), onnx: toQdqBytes(model) };
+  return (await quantizeMixes(s, [layerBits]))[0];
+}
+
+/**
+ * The network quantized with each mix: those in the cache read, the others run together (mixes with the same weight
+ * widths share the passes that do not read activation widths), each stored as soon as it is done.
+ */
+export async function quantizeMixes(
+  s: QuantizeSetup, mixes: ReadonlyArray<Readonly<Record<string, Precision>>>, onMix?: (done: number, total: number) => void,
+): Promise<QuantizedMix[]> {
+  const keys = mixes.map((m) => contentKey('quantized-mix', [...s.key, asKey(m)]));
+  const out: QuantizedMix[] = keys.map((key) => {
+    const hit = s.cacheDir === null ? undefined : readCachedFiles(s.cacheDir, key, FILES);
+    return hit ? { hwq: hit.hwq, qdq: hit.onnx, hit: true } : undefined;
+  }) as QuantizedMix[];
+  const missing = keys.map((key, k) => k).filter((k) => !out[k] && keys.indexOf(keys[k]) === k);
+  const unique = new Set(keys).size;
+  let done = unique - missing.length;
+  onMix?.(done, unique);
+  const runs = missing.map((k) => ({ ...s.run, aBits: 8, wBits: 8, firstLast: null, layerBits: mixes[k] }));
+  await runRecipes(s.source, s.what, s.name, s.recipe, runs, (j, { model }) => {
+    const files = { hwq: writeHwq(model), onnx: toQdqBytes(model) };
+    if (s.cacheDir !== null) writeCachedFiles(s.cacheDir, keys[missing[j]], files);
+    out[missing[j]] = { hwq: files.hwq, qdq: files.onnx, hit: false };
+    onMix?.(++done, unique);
   });
-  return { hwq: value.hwq, qdq: value.onnx, hit };
+  // a mix given twice: the later ones take the first one's files
+  keys.forEach((key, k) => { out[k] ??= out[keys.indexOf(key)]; });
+  return out;
 }
 
 export interface EvalSetup {

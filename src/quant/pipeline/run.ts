@@ -83,7 +83,7 @@ export function actBitsFreePasses(recipe: Recipe): number {
  * measuring every (activation, weight) pair runs a Bit-split fit with float activations once per weight width.
  */
 export async function runRecipes(
-  source: ModelProto, what: string, name: string, recipe: Recipe, runs: readonly QuantRun[], onResult?: (k: number) => void,
+  source: ModelProto, what: string, name: string, recipe: Recipe, runs: readonly QuantRun[], onResult?: (k: number, r: RecipeResult) => void | Promise<void>,
 ): Promise<RecipeResult[]> {
   for (const run of runs) checkRecipe(recipe, run);
   const prep = prepareModel(source, what);
@@ -111,7 +111,7 @@ export async function runRecipes(
       let st: QuantState = { ...base, run: runs[k] };
       for (const spec of recipe.passes.slice(shared)) st = await passOf(spec).apply(st, spec);
       results[k] = { model: exportModel(st), report: st.report };
-      onResult?.(k);
+      await onResult?.(k, results[k]);
     }
   }
   return results;
