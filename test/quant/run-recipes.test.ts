@@ -9,11 +9,14 @@ import { toQdqBytes } from '../../src/quant/qdq.js';
 import { findRecipe } from '../../src/quant/recipes.js';
 import { calibration, model } from './tiny-net.js';
 
-/** Runs at each (a, w), counting the weight passes that ran to their last layer. */
-function runsOf(pairs: Array<[number, number]>, fits: { n: number }): QuantRun[] {
+/** Runs at each (a, w), counting the weight passes that ran to their last layer and the calibrations of the quantized network. */
+function runsOf(pairs: Array<[number, number]>, fits: { n: number; calibrations: number }): QuantRun[] {
   return pairs.map(([a, w]) => ({
     aBits: a, wBits: w, firstLast: null, positions: 64, seed: 1, calibration,
-    progress: (stage, done, total) => { if (stage === 'quantize' && done === total) fits.n++; },
+    progress: (stage, done, total) => {
+      if (stage === 'quantize' && done === total) fits.n++;
+      if (stage === 'calibrate' && done === total) fits.calibrations++;
+    },
   }));
 }
 
@@ -30,9 +33,9 @@ test('runs differing in activation bits share the weights fit and equal separate
   const pairs: Array<[number, number]> = [[2, 4], [4, 4], [8, 4], [4, 8], [2, 8]];
   for (const name of ['bitsplit-mnv2', 'bitsplit']) {
     const recipe = findRecipe(name);
-    const shared = { n: 0 };
+    const shared = { n: 0, calibrations: 0 };
     const together = await runRecipes(model, 'test', 'test', recipe, runsOf(pairs, shared));
-    const alone = { n: 0 };
+    const alone = { n: 0, calibrations: 0 };
     for (const [k, run] of runsOf(pairs, alone).entries()) {
       const one = await runRecipe(model, 'test', 'test', recipe, run);
       assert.equal(toQdqBytes(together[k].model), toQdqBytes(one.model), `${name} a${pairs[k][0]}w${pairs[k][1]}: QDQ`);
@@ -41,6 +44,7 @@ test('runs differing in activation bits share the weights fit and equal separate
     }
     assert.is(alone.n, pairs.length);
     assert.is(shared.n, name === 'bitsplit-mnv2' ? 2 : pairs.length, `${name}: weight fits`);
+    if (name === 'bitsplit-mnv2') assert.equal([alone.calibrations, shared.calibrations], [pairs.length, 2], 'calibrations of the weight-quantized network');
   }
 });
 

@@ -46,6 +46,23 @@ function fromFloatStats(st: QuantState, aq: ActQuantizer): QuantState {
   return { ...st, layers, report, actMethod: aq.name };
 }
 
+/**
+ * The statistics of a weight-quantized network with float activations do not depend on the activation widths the
+ * clips are then chosen for: runs that share a weights fit (runRecipes) calibrate it once. Keyed by the fitted
+ * layers (the same array only within such runs), the calibration data and the collection settings.
+ */
+const calibrated = new WeakMap<readonly QuantLayer[], Array<{ cal: object; settings: string; stats: Promise<Map<string, ActStats>> }>>();
+
+function once(layers: readonly QuantLayer[], cal: object, settings: string, compute: () => Promise<Map<string, ActStats>>): Promise<Map<string, ActStats>> {
+  const entries = calibrated.get(layers) ?? [];
+  calibrated.set(layers, entries);
+  const hit = entries.find((e) => e.cal === cal && e.settings === settings);
+  if (hit) return hit.stats;
+  const stats = compute();
+  entries.push({ cal, settings, stats });
+  return stats;
+}
+
 async function onQuantizedNetwork(st: QuantState, aq: ActQuantizer): Promise<QuantState> {
   const { sites, run } = st;
   const cal = run.calibration!;
@@ -53,12 +70,14 @@ async function onQuantizedNetwork(st: QuantState, aq: ActQuantizer): Promise<Qua
   // the fit gave each smoothed layer its channel scales (with a stand-in quantizer)
   const smoothedAt = (i: number) => st.inFit.smooth !== undefined && st.layers[i].act?.channelScales !== undefined;
   const model = { source: st.what, name: st.name, weightMethod: st.weightMethod, actMethod: st.actMethod, layers: st.layers, prepared: st.prepared };
-  const stats = await calibrate(toQdqModel(model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
-    sampleCap: run.sampleCap ?? DEFAULT_SAMPLE_CAP,
+  const channelTensors = sites.filter((_, i) => ecaqAt(i) || smoothedAt(i) || aq.channelWeighted).map((s) => s.inputTensor);
+  const sampleCap = run.sampleCap ?? DEFAULT_SAMPLE_CAP;
+  const stats = await once(st.layers, cal, JSON.stringify([sampleCap, channelTensors]), () => calibrate(toQdqModel(model), sites.map((s) => s.inputTensor), cal.batches(), cal.inputDims, {
+    sampleCap,
     batches: cal.count,
     onBatch: (d) => run.progress?.('calibrate', d, cal.count),
-    channelSamples: { tensors: new Set(sites.filter((_, i) => ecaqAt(i) || smoothedAt(i) || aq.channelWeighted).map((s) => s.inputTensor)), cap: CHANNEL_SAMPLES },
-  });
+    channelSamples: { tensors: new Set(channelTensors), cap: CHANNEL_SAMPLES },
+  }));
   const layers = st.layers.map((l, i): QuantLayer => {
     const bits = bitsOf(st, i).a!;
     const signed = !sites[i].unsignedInput;
