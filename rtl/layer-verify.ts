@@ -25,7 +25,8 @@ export interface LayerCheck {
   /** Problems found, in order; empty when the RTL equals the models. */
   problems: string[];
   steps: StepTiming[];
-  /** Output codes [outC][M] as the RTL wrote them. */
+  /** Output words (word m*G + g, rtl/output-path.ts) and codes [outC][M] as the RTL wrote them. */
+  words: Uint32Array;
   codes: Int32Array;
   /** Sum of the steps' start-to-done cycles: model and RTL. */
   modelCycles: number;
@@ -75,12 +76,10 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
   let chunkStart = -1;
   prog.steps.forEach((s, i) => {
     let start = Math.max(ready, s.kind === 'tile' ? loadedAt : 0);
-    let resLoaded = 0;
     if (s.kind === 'tile' && chunkStart < 0) chunkStart = start;
     if (s.kind === 'output' && s.residualWords) {
       s.residualWords.forEach((v, j) => Object.assign(at(chunkStart + j), { rb_wr_en: 1n, rb_wr_addr: BigInt(s.pass.resBase + j), rb_wr_data: u32(v) }));
-      resLoaded = chunkStart + s.residualWords.length;
-      start = Math.max(start, resLoaded);
+      start = Math.max(start, chunkStart + s.residualWords.length);
     }
     starts.push(start);
     if (s.kind === 'tile') {
@@ -164,7 +163,7 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
   });
   const codes = unpackActivations(words, prog.gemm.M, prog.gemm.N, prog.out.bits, prog.out.perWord, prog.out.signed);
   return {
-    simulator: sim, problems, steps, codes,
+    simulator: sim, problems, steps, codes, words: Uint32Array.from(words, (x) => (Number.isNaN(x) ? 0 : x)),
     modelCycles: steps.reduce((s, x) => s + x.model, 0), rtlCycles: steps.reduce((s, x) => s + x.rtl, 0), simCycles: stim.length,
   };
 }
