@@ -5,7 +5,8 @@
 //
 // Host schedule: reset, the per-channel tables, then the steps back to back: a tile or output pass starts in
 // the cycle the previous one's done pulses, unless the host is still writing the next tile's operands (it
-// fills the idle IBUF/WBUF half while a tile runs) or reading a chunk's accumulators back.
+// fills the idle IBUF/WBUF half while a tile runs; after it, when the buffers are single) or reading a
+// chunk's accumulators back.
 import { runTile } from '../hw/stepped-array.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { LayerProgram, stepCycles } from './layer.js';
@@ -85,8 +86,10 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
     if (s.kind === 'tile') {
       Object.assign(at(start), { start: 1n, desc: s.tile.packed });
       nextTile++;
-      if (nextTile < tiles.length) loadedAt = load(nextTile, start + 1);
       ready = start + stepCycles(s, p); // the done cycle: start + 1 + tileCycles
+      // Without double buffering the next tile's operands wait until this tile is done with the buffers.
+      const overlap = p.ibuf.doubleBuffered && p.wbuf.doubleBuffered;
+      if (nextTile < tiles.length) loadedAt = load(nextTile, overlap ? start + 1 : ready);
       if (s.origin.last) {
         const out = runTile(s.tile.tile).out;
         for (let m = 0; m < s.tile.tile.M; m++) for (let c = 0; c < p.cols && s.origin.n0 + c < prog.gemm.N; c++) {

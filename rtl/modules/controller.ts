@@ -56,9 +56,15 @@ export function controllerModule(p: RtlParams, prov: Provenance): VerilogModule 
     a_bits: '2', w_bits: '2', a_signed: '1', w_signed: '1', half: '1', m: 'CNT_W', s: 'CNT_W',
     ibuf_base: 'IB_OW', wbuf_base: 'WB_OW', obuf_base: 'OB_OW', acc: '1', ob_half: '1',
   };
-  const fieldRows = layout.map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${widthOf[f.name]} bit${f.bits > 1 ? 's' : ''}`]);
+  // Half bits of buffers that are not double-buffered select nothing: they are left out.
+  const unused = new Set([
+    ...(p.ibuf.doubleBuffered || p.wbuf.doubleBuffered ? [] : ['half']),
+    ...(p.obuf.doubleBuffered ? [] : ['ob_half']),
+  ]);
+  const fieldRows = layout.filter((f) => !unused.has(f.name))
+    .map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${widthOf[f.name]} bit${f.bits > 1 ? 's' : ''}`]);
   // IBUF and OBUF bases are consumed at start (the read offset and the OBUF pointers load them).
-  const held = layout.filter((f) => !['ibuf_base', 'obuf_base', 'ob_half'].includes(f.name));
+  const held = layout.filter((f) => !['ibuf_base', 'obuf_base', 'ob_half'].includes(f.name) && !unused.has(f.name));
   const latch = held.map((f) => {
     const w = widthOf[f.name];
     const sel = w === '1' ? `desc[F_${f.name.toUpperCase()}]` : `desc[F_${f.name.toUpperCase()} +: ${w}]`;

@@ -19,7 +19,7 @@ import {
 import { lintVerilator } from '../../rtl/sim.js';
 import { packDescriptor } from '../../rtl/descriptor.js';
 import { prng, randInt } from '../../rtl/verify.js';
-import { withVerilator } from '../helpers.js';
+import { withIcarus, withVerilator } from '../helpers.js';
 
 function conv(name: string, inC: number, outC: number, h: number, w: number, k: number, stride = 1, pad = (k - 1) / 2): ConvLayer {
   const oh = Math.floor((h + 2 * pad - k) / stride) + 1;
@@ -138,6 +138,20 @@ for (const [R, C] of [[2, 2], [2, 3]] as Array<[number, number]>) {
     assert.is(res.modelCycles, layerCycles(prog, p));
   });
 }
+
+withIcarus(test, '2x2 without double buffering: a conv split over continuation tiles, one OBUF half for every chunk (Icarus)', () => {
+  const cfg = vc709Sized(2, 2);
+  for (const b of [cfg.ibuf, cfg.wbuf, cfg.obuf]) b.doubleBuffered = false;
+  const single = generateRtl(cfg);
+  assert.is(lintVerilator(sourcesOf(single), 'bitfusion_layer'), '');
+  const L = randomLayer(conv('conv', 4, 3, 4, 4, 3, 2), 4, 51, 0.003, { outZeroPoint: -3, min: -8, max: 7 }, 2);
+  const input = codes(4 * 16, -8, 7, 52);
+  const prog = compileIntegerLayer(L, input, single.params, { aBits: 4, wBits: 4, aSigned: true, out: { bits: 4, perWord: 4, signed: true }, tiling: { maxSteps: 2, maxPixels: 3 } });
+  assert.ok(prog.steps.every((s) => s.kind !== 'tile' || s.tile.descriptor.obufHalf === 0));
+  const res = checkLayer(single, 'icarus', prog);
+  assert.equal(res.problems, []);
+  assert.equal(Array.from(res.codes), Array.from(runIntegerLayer(L, input)));
+});
 
 const design = generateRtl(vc709Sized(2, 2));
 const p = design.params;
