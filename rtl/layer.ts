@@ -3,14 +3,18 @@
 // array tiles (a long reduction split into continuation tiles) and one output pass that turns the chunk's
 // accumulators into packed activation words. The cycle model of the whole program is here too.
 import { tileCycles } from '../hw/array-timing.js';
-import { type FuMode, operandRange } from '../hw/fusion-unit.js';
+import type { HwConfig } from '../hw/config.js';
+import { type FuMode, operandRange, pairsPerCycle } from '../hw/fusion-unit.js';
+import { UserError } from '../src/errors.js';
+import type { HwqModel } from '../src/intmodel/format.js';
 import { hardwareMode } from '../src/intmodel/hardware-modes.js';
-import { type IntegerLayer, im2col, layerGemmShape } from '../src/intmodel/execute.js';
+import { type IntegerLayer, im2col, integerLayerOf, layerGemmShape } from '../src/intmodel/execute.js';
 import { type CompiledLayer, type CompiledTile, type Gemm, type LayerTiling, type TileOrigin, compileLayer } from './compile.js';
 import {
   type ChannelParams, type ElementBits, type OutputPass, outputPassCycles, packActivations, packOutputDescriptor, wordsPerPixel,
 } from './output-path.js';
 import { RtlParams } from './params.js';
+import { layerMode } from './weights.js';
 
 /** How the layer's output codes are laid out: element width, codes per word, signedness. */
 export interface OutputFormat {
@@ -96,6 +100,26 @@ export function compileIntegerLayer(L: IntegerLayer, input: ArrayLike<number>, p
     steps.push({ kind: 'output', pass, packed: packOutputDescriptor(pass, p), m0: origin.m0, residualWords });
   });
   return { mode, aSigned: opts.aSigned, gemm, compiled, channels, out: opts.out, wordsPerPixel: G, words: M * G, steps };
+}
+
+/**
+ * Layer `index` of a .hwq model as the core runs it: its precision and operand signs, and the output format
+ * its consumer reads (that layer's activation width raised to its Fusion Unit mode, one word per IBUF word
+ * of a 1x1 convolution or fully connected consumer: pairsPerCycle of its mode codes).
+ */
+export function hwqLayerProgram(
+  model: HwqModel, index: number, input: ArrayLike<number>, cfg: HwConfig, p: RtlParams, source: string,
+  extra: Pick<LayerOptions, 'tiling' | 'residual'> = {},
+): { layer: IntegerLayer; program: LayerProgram } {
+  const l = model.layers[index];
+  if (!l) throw new UserError(`'${source}' has no layer ${index} (it has ${model.layers.length})`);
+  const L = integerLayerOf(l, source);
+  const choice = layerMode(l.header, cfg, source);
+  const next = model.layers[l.requant!.next];
+  const nextMode = layerMode(next.header, cfg, source);
+  const out: OutputFormat = { bits: nextMode.mode.a as ElementBits, perWord: pairsPerCycle(nextMode.mode), signed: nextMode.aSigned };
+  const opts: LayerOptions = { aBits: l.header.aBits!, wBits: l.header.wBits, aSigned: choice.aSigned, out, ...extra };
+  return { layer: L, program: compileIntegerLayer(L, input, p, opts) };
 }
 
 /** Cycles a step occupies the core from its start cycle to its done pulse (both counted once when back to back). */

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConvLayer, FcLayer } from '../../src/model/ir.js';
-import { type IntegerLayer, im2col, layerAccumulators, layerGemmShape, runIntegerLayer } from '../../src/intmodel/execute.js';
+import { type IntegerLayer, im2col, integerLayerOf, layerAccumulators, layerGemmShape, runIntegerLayer } from '../../src/intmodel/execute.js';
+import type { HwqLayer } from '../../src/intmodel/format.js';
 import { requantize } from '../../src/intmodel/requant.js';
 import { mulberry32, randInt } from '../../src/random.js';
 
@@ -46,6 +47,22 @@ test('fc outputs: requantize of w.x + b per channel; a residual takes the zero p
   const wrap = { ...L, bias: Int32Array.of(0, 2147483647), weights: Int32Array.of(0, 0, 0, 1, 0, 0) };
   assert.is(layerAccumulators(wrap, x)[1], -2147483644);
   assert.throws(() => runIntegerLayer(L, x, Int32Array.of(1)), /residual has 1 codes/);
+});
+
+test('integerLayerOf takes a .hwq layer\'s arrays and ranges; refuses layers without an integer model', () => {
+  const fc: FcLayer = { kind: 'fc', name: 'f', inputs: ['input'], input: { c: 2, h: 1, w: 1 }, output: { c: 1, h: 1, w: 1 }, inFeatures: 2, outFeatures: 1, bias: true, activation: 'none' };
+  const act = { bits: 8, signed: false, scale: 0.1, zeroPoint: 0 };
+  const good = {
+    header: { name: 'f', layer: fc, act, requant: { zeroPoint: 4, min: 0, max: 255 } },
+    weights: Int8Array.of(1, -1), bias: Int32Array.of(3), requant: { m0: Int32Array.of(1 << 30), shift: Int32Array.of(0), next: 1 },
+  } as unknown as HwqLayer;
+  const L = integerLayerOf(good, 'm.hwq');
+  assert.equal([L.inZeroPoint, L.outZeroPoint, L.min, L.max, L.m0[0], L.bias![0]], [0, 4, 0, 255, 1 << 30, 3]);
+  assert.equal(Array.from(runIntegerLayer(L, Int32Array.of(10, 4))), [requantize(9, 1 << 30, 0, 4, 0, 255)]);
+  const h = (good as unknown as { header: object }).header;
+  assert.throws(() => integerLayerOf({ ...good, header: { ...h, act: null } } as unknown as HwqLayer, 'm.hwq'), /'m.hwq' layer 'f' reads float activations/);
+  assert.throws(() => integerLayerOf({ ...good, requant: null } as unknown as HwqLayer, 'm.hwq'), /no requantization/);
+  assert.throws(() => integerLayerOf({ ...good, bias: Float32Array.of(0.5) } as unknown as HwqLayer, 'm.hwq'), /float bias/);
 });
 
 test.run();
