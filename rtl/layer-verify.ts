@@ -56,13 +56,19 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
   // Per-channel tables: bias, M0, shift of every output channel.
   const ch = prog.channels;
   for (let n = 0; n < prog.gemm.N; n++) {
-    [ch.bias[n], ch.m0[n], ch.shift[n]].forEach((v, sel) => Object.assign(at(k++), { pt_wr_en: 1n, pt_wr_sel: BigInt(sel), pt_wr_addr: BigInt(n), pt_wr_data: u32(v) }));
+    [ch.bias[n], ch.m0[n], ch.shift[n]].forEach((v, sel) => {
+      Object.assign(at(k++), { pt_wr_en: 1n, pt_wr_sel: BigInt(sel), pt_wr_addr: BigInt(n), pt_wr_data: u32(v) });
+    });
   }
   const tiles = prog.steps.flatMap((s) => (s.kind === 'tile' ? [s.tile] : []));
   const load = (i: number, from: number): number => {
     const ct = tiles[i];
-    ct.ibufWrites.forEach((w, j) => Object.assign(at(from + j), { ib_wr_en: 1n, ib_wr_bank: BigInt(w.bank), ib_wr_addr: BigInt(w.addr), ib_wr_data: BigInt(w.data) }));
-    ct.wbufWrites.forEach((w, j) => Object.assign(at(from + j), { wb_wr_en: 1n, wb_wr_bank: BigInt(w.bank), wb_wr_addr: BigInt(w.addr), wb_wr_data: BigInt(w.data) }));
+    ct.ibufWrites.forEach((w, j) => {
+      Object.assign(at(from + j), { ib_wr_en: 1n, ib_wr_bank: BigInt(w.bank), ib_wr_addr: BigInt(w.addr), ib_wr_data: BigInt(w.data) });
+    });
+    ct.wbufWrites.forEach((w, j) => {
+      Object.assign(at(from + j), { wb_wr_en: 1n, wb_wr_bank: BigInt(w.bank), wb_wr_addr: BigInt(w.addr), wb_wr_data: BigInt(w.data) });
+    });
     return from + Math.max(ct.ibufWrites.length, ct.wbufWrites.length);
   };
   // The cycle from which the next tile's operands are in its buffer half.
@@ -130,14 +136,19 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
     let doneAt = NaN;
     for (let kk = k0; kk < end && Number.isNaN(doneAt); kk++) if (bit(kk, doneName) === 1n) doneAt = kk - k0;
     steps.push({ kind: s.kind, model, rtl: doneAt + 1 });
-    const label = `step ${i} (${s.kind === 'tile' ? `tile m0=${s.origin.m0} n0=${s.origin.n0} k0=${s.origin.k0}${s.tile.descriptor.accumulate ? ' continuation' : ''}` : `output pass m0=${s.m0}`})`;
+    const what = s.kind === 'tile'
+      ? `tile m0=${s.origin.m0} n0=${s.origin.n0} k0=${s.origin.k0}${s.tile.descriptor.accumulate ? ' continuation' : ''}`
+      : `output pass m0=${s.m0}`;
+    const label = `step ${i} (${what})`;
     if (doneAt + 1 !== model) problems.push(`${label}: done after ${doneAt + 1} cycles, the model says ${model}`);
     if (s.kind === 'tile') {
       const want = runTile(s.tile.tile).writes.map((w) => `${w.cycle}:${w.col}`).sort();
       const got: string[] = [];
       for (let kk = k0; kk < end; kk++) for (let c = 0; c < p.cols; c++) if (bit(kk, 'ob_wr_en', c) !== 0n) got.push(`${kk - k0}:${c}`);
       got.sort();
-      if (got.join() !== want.join()) problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.slice(0, 6).join(' ')}...`);
+      if (got.join() !== want.join()) {
+        problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.slice(0, 6).join(' ')}...`);
+      }
     } else {
       const want = runOutputPass(s.pass, prog.channels, (m, n) => accOf.get(`${s.m0 + m},${n}`)!, (addr) => s.residualWords![addr - s.pass.resBase]);
       const got: Array<{ cycle: number; addr: number; data: number }> = [];

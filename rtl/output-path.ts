@@ -23,7 +23,6 @@ import { requantize } from '../src/intmodel/requant.js';
 import { widthCode } from './pack.js';
 import { RtlParams } from './params.js';
 import type { DescField } from './descriptor.js';
-import { clog2 } from './verilog.js';
 
 /** Bits of the zero point and clamp bounds: every code of an 8-bit operand, signed or not (-128 .. 255). */
 export const ZP_BITS = 9;
@@ -92,7 +91,9 @@ function element(word: number, slot: number, bits: number, signed: boolean): num
  * The pass as the model computes it: every output word with its address, data and write cycle.
  * `acc(m, n)` is the accumulator of pixel m, channel n; `res(word)` the residual buffer word.
  */
-export function runOutputPass(pass: OutputPass, params: ChannelParams, acc: (m: number, n: number) => number, res: (addr: number) => number = () => 0): OutputWrite[] {
+export function runOutputPass(
+  pass: OutputPass, params: ChannelParams, acc: (m: number, n: number) => number, res: (addr: number) => number = () => 0,
+): OutputWrite[] {
   const G = wordsPerPixel(pass.N, pass.perWord);
   const writes: OutputWrite[] = [];
   let i = 0;
@@ -167,14 +168,19 @@ export function outputPassProblem(pass: OutputPass, p: RtlParams): string | unde
   if (pass.M < 1 || pass.M > p.obuf.tileDepth) return `M=${pass.M}: must be 1..${p.obuf.tileDepth}`;
   if (pass.N < 1 || pass.N > p.output.channels) return `N=${pass.N}: must be 1..${p.output.channels} (the channel tables)`;
   if (![2, 4, 8].includes(pass.bits)) return `element width ${pass.bits}: must be 2, 4 or 8`;
-  if (!Number.isInteger(pass.perWord) || pass.perWord < 1 || pass.perWord * pass.bits > 32) return `${pass.perWord} elements of ${pass.bits} bits do not fit a 32-bit word`;
-  if (pass.obufBase + (colTiles - 1) * pass.mStride + pass.M > p.obuf.tileDepth) return `OBUF words up to ${pass.obufBase + (colTiles - 1) * pass.mStride + pass.M - 1} exceed the ${p.obuf.tileDepth}-word half`;
+  if (!Number.isInteger(pass.perWord) || pass.perWord < 1 || pass.perWord * pass.bits > 32) {
+    return `${pass.perWord} elements of ${pass.bits} bits do not fit a 32-bit word`;
+  }
+  const lastWord = pass.obufBase + (colTiles - 1) * pass.mStride + pass.M - 1;
+  if (lastWord >= p.obuf.tileDepth) return `OBUF words up to ${lastWord} exceed the ${p.obuf.tileDepth}-word half`;
   if (pass.mStride < pass.M && colTiles > 1) return `mStride ${pass.mStride} is below M=${pass.M}: column tiles would overlap`;
   for (const [what, v] of [['zero point', pass.zeroPoint], ['min', pass.min], ['max', pass.max]] as const) {
     if (!Number.isInteger(v) || v < lo || v > hi) return `${what} ${v} does not fit ${ZP_BITS} bits signed (${lo}..${hi})`;
   }
   if (pass.min > pass.max) return `min ${pass.min} exceeds max ${pass.max}`;
-  if (pass.outBase < 0 || pass.outBase + pass.M * G > 2 ** p.output.outAddrBits) return `output words ${pass.outBase}..${pass.outBase + pass.M * G - 1} exceed ${p.output.outAddrBits} address bits`;
+  if (pass.outBase < 0 || pass.outBase + pass.M * G > 2 ** p.output.outAddrBits) {
+    return `output words ${pass.outBase}..${pass.outBase + pass.M * G - 1} exceed ${p.output.outAddrBits} address bits`;
+  }
   if (pass.residual && (pass.resBase < 0 || pass.resBase + pass.M * G > p.output.resDepth)) {
     return `residual words ${pass.resBase}..${pass.resBase + pass.M * G - 1} exceed the ${p.output.resDepth}-word residual buffer`;
   }
@@ -198,9 +204,4 @@ export function packOutputDescriptor(pass: OutputPass, p: RtlParams): bigint {
     v |= BigInt(x) << BigInt(f.lsb);
   }
   return v;
-}
-
-/** clog2 of the column count, at least 1 (a bank index). */
-export function bankBits(p: RtlParams): number {
-  return Math.max(1, clog2(p.cols));
 }

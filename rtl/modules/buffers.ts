@@ -145,7 +145,10 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
     { name: 'rd_data', dir: 'output', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after rd_bank/rd_addr' },
     { name: 'init_rd', dir: 'input', width: p.cols, widthExpr: 'COLS', comment: 'column c reads its next partial sum (continuation tile)' },
-    { name: 'init_data', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W', comment: 'column c at [c*ACC_W +: ACC_W], one cycle after init_rd[c]' },
+    {
+      name: 'init_data', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
+      comment: 'column c at [c*ACC_W +: ACC_W], one cycle after init_rd[c]',
+    },
   ];
   const text = header('obuf', [
     'Output buffer: one bank per array column. Column c writes its outputs m = 0, 1, ... of a tile to',
@@ -174,7 +177,8 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
       end
 
 ${bankInst('      ', 'ACC_W', 'DEPTH', 'AW', {
-    clk: 'clk', we: 'wr_en[c]', waddr: 'next_addr', wdata: 'wr_data[c*ACC_W +: ACC_W]', re: "1'b1", raddr: 'init_rd[c] ? init_addr : rd_addr', rdata: 'bank_rdata[c*ACC_W +: ACC_W]',
+    clk: 'clk', we: 'wr_en[c]', waddr: 'next_addr', wdata: 'wr_data[c*ACC_W +: ACC_W]', re: "1'b1",
+    raddr: 'init_rd[c] ? init_addr : rd_addr', rdata: 'bank_rdata[c*ACC_W +: ACC_W]',
   })}    end
   endgenerate
 

@@ -62,7 +62,8 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
   const layout = outputDescriptorLayout(p);
   const o = p.output;
   if (o.resAddrBits > o.outAddrBits) throw new Error('internal: residual addresses wider than output addresses');
-  const fieldRows = layout.filter((f) => f.name !== 'ob_half' || p.obuf.doubleBuffered).map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${f.bits} bit${f.bits > 1 ? 's' : ''}`]);
+  const fieldRows = layout.filter((f) => f.name !== 'ob_half' || p.obuf.doubleBuffered)
+    .map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${f.bits} bit${f.bits > 1 ? 's' : ''}`]);
   const widthOf: Record<string, string> = {
     m: 'CNT_W', n: 'CH_W', m_stride: 'OB_OW', ob_half: '1', obuf_base: 'OB_OW', e_bits: '2', per_word: 'PW_W', o_signed: '1',
     zero_point: 'ZP_W', min: 'ZP_W', max: 'ZP_W', residual: '1', out_base: 'OUT_AW', res_base: 'RB_AW',

@@ -18,7 +18,8 @@ test('conv accumulators over raw codes, with the bias holding -zp * sum w, equal
   const w = Int32Array.from({ length: 3 * K }, () => randInt(r, -8, 7));
   const x = Int32Array.from({ length: 2 * 5 * 4 }, () => randInt(r, 0, 15));
   const bias = Int32Array.from({ length: 3 }, (_, c) => 100 * c - zp * w.slice(c * K, c * K + K).reduce((s, v) => s + v, 0));
-  const L: IntegerLayer = { layer: conv, weights: w, bias, inZeroPoint: zp, m0: Int32Array.of(1, 1, 1), shift: Int32Array.of(0, 0, 0), outZeroPoint: 0, min: -128, max: 127 };
+  const L: IntegerLayer = { layer: conv, weights: w, bias, inZeroPoint: zp, m0: Int32Array.of(1, 1, 1), shift: Int32Array.of(0, 0, 0), outZeroPoint: 0,
+    min: -128, max: 127 };
   assert.equal(layerGemmShape(conv), { M: 6, K, N: 3, groups: 1 });
   const acc = layerAccumulators(L, x);
   for (let c = 0; c < 3; c++) for (let oy = 0; oy < 3; oy++) for (let ox = 0; ox < 2; ox++) {
@@ -35,7 +36,8 @@ test('conv accumulators over raw codes, with the bias holding -zp * sum w, equal
 });
 
 test('fc outputs: requantize of w.x + b per channel; a residual takes the zero point\'s place; sums wrap at 32 bits', () => {
-  const fc: FcLayer = { kind: 'fc', name: 'f', inputs: ['input'], input: { c: 3, h: 1, w: 1 }, output: { c: 2, h: 1, w: 1 }, inFeatures: 3, outFeatures: 2, bias: true, activation: 'relu' };
+  const fc: FcLayer = { kind: 'fc', name: 'f', inputs: ['input'], input: { c: 3, h: 1, w: 1 }, output: { c: 2, h: 1, w: 1 }, inFeatures: 3,
+    outFeatures: 2, bias: true, activation: 'relu' };
   const L: IntegerLayer = {
     layer: fc, weights: Int32Array.of(1, 2, 3, -4, 5, -6), bias: Int32Array.of(10, 2147483647), inZeroPoint: 0,
     m0: Int32Array.of(1 << 30, 1 << 30), shift: Int32Array.of(-1, 0), outZeroPoint: 3, min: 0, max: 255,
@@ -50,7 +52,8 @@ test('fc outputs: requantize of w.x + b per channel; a residual takes the zero p
 });
 
 test('integerLayerOf takes a .hwq layer\'s arrays and ranges; refuses layers without an integer model', () => {
-  const fc: FcLayer = { kind: 'fc', name: 'f', inputs: ['input'], input: { c: 2, h: 1, w: 1 }, output: { c: 1, h: 1, w: 1 }, inFeatures: 2, outFeatures: 1, bias: true, activation: 'none' };
+  const fc: FcLayer = { kind: 'fc', name: 'f', inputs: ['input'], input: { c: 2, h: 1, w: 1 }, output: { c: 1, h: 1, w: 1 }, inFeatures: 2,
+    outFeatures: 1, bias: true, activation: 'none' };
   const act = { bits: 8, signed: false, scale: 0.1, zeroPoint: 0 };
   const good = {
     header: { name: 'f', layer: fc, act, requant: { zeroPoint: 4, min: 0, max: 255 } },

@@ -35,7 +35,8 @@ function floatModel() {
       { op: 'Relu', name: 'relu1', inputs: ['c1'], outputs: ['r1'] },
       { op: 'Conv', name: 'conv2', inputs: ['r1', 'w2', 'b2'], outputs: ['c2'], attrs: { kernel_shape: attr.ints([1, 1]) } },
       { op: 'Relu', name: 'relu2', inputs: ['c2'], outputs: ['r2'] },
-      { op: 'Conv', name: 'conv3', inputs: ['r2', 'w3', 'b3'], outputs: ['c3'], attrs: { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]), kernel_shape: attr.ints([3, 3]) } },
+      { op: 'Conv', name: 'conv3', inputs: ['r2', 'w3', 'b3'], outputs: ['c3'], attrs: { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]),
+        kernel_shape: attr.ints([3, 3]) } },
       { op: 'Flatten', name: 'flat', inputs: ['c3'], outputs: ['f'] },
       { op: 'Gemm', name: 'fc', inputs: ['f', 'w4', 'b4'], outputs: ['y'] },
     ],
@@ -50,7 +51,8 @@ function floatModel() {
 
 async function* calibBatches(): AsyncGenerator<Batch> {
   const g = rng(5);
-  for (let i = 0; i < 2; i++) yield { start: 4 * i, count: 4, data: Float32Array.from({ length: 4 * C0 * H * W }, () => 4 * g() - 2), labels: new Int32Array(4) };
+  for (let i = 0; i < 2; i++) yield { start: 4 * i, count: 4, data: Float32Array.from({ length: 4 * C0 * H * W }, () => 4 * g() - 2),
+    labels: new Int32Array(4) };
 }
 
 withVerilator(test, '.hwq conv layers on bitfusion_layer 2x2, chained through the RTL\'s own output codes, equal the integer model', async () => {

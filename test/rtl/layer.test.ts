@@ -36,7 +36,8 @@ function multipliers(values: number[]): { m0: Int32Array; shift: Int32Array } {
 }
 
 /** A random layer: weights in the signed wBits range, bias, per-channel multipliers around `scale`. */
-function randomLayer(layer: ConvLayer | FcLayer, wBits: number, seed: number, scale: number, out: Pick<IntegerLayer, 'outZeroPoint' | 'min' | 'max'>, inZeroPoint = 0): IntegerLayer {
+function randomLayer(layer: ConvLayer | FcLayer, wBits: number, seed: number, scale: number, out: Pick<IntegerLayer, 'outZeroPoint' | 'min' | 'max'>,
+  inZeroPoint = 0): IntegerLayer {
   const r = prng(seed);
   const outC = layer.kind === 'conv' ? layer.outC : layer.outFeatures;
   const K = layer.kind === 'conv' ? layer.inC * layer.kernel[0] * layer.kernel[1] : layer.inFeatures;
@@ -56,14 +57,16 @@ function codes(n: number, lo: number, hi: number, seed: number): Int32Array {
 test('compileLayer splits a long reduction into continuation tiles whose chain equals the GEMM', () => {
   const p = generateRtl(vc709Sized(2, 3)).params;
   const r = prng(8);
-  const g = { mode: { a: 4 as const, w: 8 as const, unit: 8 as const }, aSigned: false, wSigned: true, M: 7, K: 50, N: 4, a: new Int32Array(7 * 50), w: new Int32Array(50 * 4) };
+  const g = { mode: { a: 4 as const, w: 8 as const, unit: 8 as const }, aSigned: false, wSigned: true, M: 7, K: 50, N: 4, a: new Int32Array(7 * 50),
+    w: new Int32Array(50 * 4) };
   g.a.forEach((_, i) => (g.a[i] = randInt(r, 0, 15)));
   g.w.forEach((_, i) => (g.w[i] = randInt(r, -128, 127)));
   // 4x8: 2 pairs per cycle on 2 rows -> 13 steps; 4 per tile -> 4 tiles per column tile, 2 column tiles
   const layer = compileLayer(g, p, { maxSteps: 4, maxPixels: 5 });
   assert.is(layer.totalSteps, 13);
   assert.equal(layer.tiles.map((t) => t.tile.S), [4, 4, 4, 1, 4, 4, 4, 1, 4, 4, 4, 1, 4, 4, 4, 1]);
-  assert.equal(layer.tiles.map((t) => t.descriptor.accumulate), [false, true, true, true, false, true, true, true, false, true, true, true, false, true, true, true]);
+  assert.equal(layer.tiles.map((t) => t.descriptor.accumulate), [false, true, true, true, false, true, true, true, false, true, true, true, false,
+    true, true, true]);
   // the tiles of one chunk share an OBUF half; column tile j sits at j*mChunk
   assert.equal(layer.tiles.map((t) => t.descriptor.obufHalf), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
   assert.equal(layer.tiles.map((t) => t.descriptor.obufBase), [0, 0, 0, 0, 5, 5, 5, 5, 0, 0, 0, 0, 5, 5, 5, 5]);
@@ -86,7 +89,8 @@ test('compileLayer splits a long reduction into continuation tiles whose chain e
 
 test('descriptor: acc and ob_half sit above the original fields; ob_half defaults to half', () => {
   const p = generateRtl(vc709Sized(8, 8)).params;
-  const base = { mode: { a: 8 as const, w: 8 as const, unit: 8 as const }, aSigned: false, wSigned: false, half: 1 as const, M: 1, S: 1, ibufBase: 0, wbufBase: 0, obufBase: 0 };
+  const base = { mode: { a: 8 as const, w: 8 as const, unit: 8 as const }, aSigned: false, wSigned: false, half: 1 as const, M: 1, S: 1, ibufBase: 0,
+    wbufBase: 0, obufBase: 0 };
   const plain = packDescriptor(base, p);
   assert.is(plain >> 56n, 2n);
   assert.is(packDescriptor({ ...base, accumulate: true, obufHalf: 0 }, p) >> 56n, 1n);
@@ -99,7 +103,8 @@ test('outputCode is the integer model\'s requantize after a wrapping bias add; r
   assert.is(outputCode(2147483647, 1, 2 ** 30, 1, 0, -128, 127), -128); // the int32 sum wraps to INT32_MIN
   assert.is(outputCode(100, 5, 1518500250, -3, 7, -128, 127), requantize(105, 1518500250, -3, 7, -128, 127));
   const pass: OutputPass = {
-    M: 2, N: 3, mStride: 2, obufHalf: 0, obufBase: 0, bits: 4, perWord: 2, signed: true, zeroPoint: 0, min: -8, max: 7, residual: false, outBase: 10, resBase: 0,
+    M: 2, N: 3, mStride: 2, obufHalf: 0, obufBase: 0, bits: 4, perWord: 2, signed: true, zeroPoint: 0, min: -8, max: 7, residual: false, outBase: 10,
+      resBase: 0,
   };
   const params = { bias: Int32Array.of(0, 0, 0), m0: Int32Array.of(2 ** 30, 2 ** 30, 2 ** 30), shift: Int32Array.of(1, 1, 1) };
   const acc = (m: number, n: number) => [[1, -2, 30], [-30, 5, 0]][m][n];
@@ -118,13 +123,14 @@ for (const [R, C] of [[2, 2], [2, 3]] as Array<[number, number]>) {
   const design = generateRtl(vc709Sized(R, C));
   const p = design.params;
 
-  withVerilator(test, `${R}x${C}: bitfusion_layer lints clean; a 3x3 conv whose reduction takes 4 continuation tiles equals the integer model bit for bit and cycle for cycle`, () => {
+  withVerilator(test, `${R}x${C}: bitfusion_layer lints clean; a 3x3 conv over 4 continuation tiles equals the integer model to the bit and cycle`, () => {
     assert.is(lintVerilator(sourcesOf(design), 'bitfusion_layer'), '');
     const layer = conv('conv', 6, 5, 5, 5, 3);
     const L = randomLayer(layer, 8, 11 + C, 0.0004, { outZeroPoint: 0, min: 0, max: 15 });
     const input = codes(6 * 25, 0, 255, 3);
     // K = 54 on 2 rows at 8x8: 27 steps, 8 per tile -> 4 tiles per column tile; 10 pixels per chunk -> 3 chunks
-    const prog = compileIntegerLayer(L, input, p, { aBits: 8, wBits: 8, aSigned: false, out: { bits: 4, perWord: 8, signed: false }, tiling: { maxSteps: 8, maxPixels: 10 } });
+    const prog = compileIntegerLayer(L, input, p, { aBits: 8, wBits: 8, aSigned: false, out: { bits: 4, perWord: 8, signed: false },
+      tiling: { maxSteps: 8, maxPixels: 10 } });
     const tiles = prog.steps.filter((s) => s.kind === 'tile');
     assert.is(tiles.length, 3 * Math.ceil(5 / C) * 4);
     assert.is(tiles.filter((s) => s.kind === 'tile' && s.tile.descriptor.accumulate).length, 3 * Math.ceil(5 / C) * 3);
@@ -146,7 +152,8 @@ withIcarus(test, '2x2 without double buffering: a conv split over continuation t
   assert.is(lintVerilator(sourcesOf(single), 'bitfusion_layer'), '');
   const L = randomLayer(conv('conv', 4, 3, 4, 4, 3, 2), 4, 51, 0.003, { outZeroPoint: -3, min: -8, max: 7 }, 2);
   const input = codes(4 * 16, -8, 7, 52);
-  const prog = compileIntegerLayer(L, input, single.params, { aBits: 4, wBits: 4, aSigned: true, out: { bits: 4, perWord: 4, signed: true }, tiling: { maxSteps: 2, maxPixels: 3 } });
+  const prog = compileIntegerLayer(L, input, single.params, { aBits: 4, wBits: 4, aSigned: true, out: { bits: 4, perWord: 4, signed: true },
+    tiling: { maxSteps: 2, maxPixels: 3 } });
   assert.ok(prog.steps.every((s) => s.kind !== 'tile' || s.tile.descriptor.obufHalf === 0));
   const res = checkLayer(single, 'icarus', prog);
   assert.equal(res.problems, []);
@@ -176,7 +183,8 @@ const OUTPUT_CASES: Array<{ name: string; out: LayerOptions['out']; range: Pick<
   { name: 'signed 8-bit, zero point -5', out: { bits: 8, perWord: 4, signed: true }, range: { outZeroPoint: -5, min: -128, max: 127 } },
   { name: 'ReLU to unsigned 8-bit', out: { bits: 8, perWord: 3, signed: false }, range: { outZeroPoint: 0, min: 0, max: 255 } },
   { name: 'ReLU6 as a clamp to 0..40', out: { bits: 8, perWord: 1, signed: false }, range: { outZeroPoint: 0, min: 0, max: 40 } },
-  { name: 'signed 4-bit saturation with a residual add', out: { bits: 4, perWord: 8, signed: true }, range: { outZeroPoint: 1, min: -8, max: 7 }, residual: true },
+  { name: 'signed 4-bit saturation with a residual add', out: { bits: 4, perWord: 8, signed: true }, range: { outZeroPoint: 1, min: -8, max: 7 },
+    residual: true },
   { name: 'signed 2-bit, 16 to a word, residual', out: { bits: 2, perWord: 16, signed: true }, range: { outZeroPoint: 0, min: -2, max: 1 }, residual: true },
 ];
 
@@ -232,12 +240,14 @@ withVerilator(test, '2x2: two layers of a tiny network end to end; the first lay
 });
 
 withVerilator(test, '2x2: the layer check fails when a continuation tile starts from zero', () => {
-  const layer: FcLayer = { kind: 'fc', name: 'fc', inputs: ['input'], input: { c: 40, h: 1, w: 1 }, output: { c: 3, h: 1, w: 1 }, inFeatures: 40, outFeatures: 3, bias: false, activation: 'none' };
+  const layer: FcLayer = { kind: 'fc', name: 'fc', inputs: ['input'], input: { c: 40, h: 1, w: 1 }, output: { c: 3, h: 1, w: 1 }, inFeatures: 40,
+    outFeatures: 3, bias: false, activation: 'none' };
   const L = randomLayer(layer, 4, 41, 0.05, { outZeroPoint: 0, min: -128, max: 127 });
   const input = codes(40, -8, 7, 42);
   const prog = compileIntegerLayer(L, input, p, { aBits: 4, wBits: 4, aSigned: true, out: { bits: 8, perWord: 4, signed: true }, tiling: { maxSteps: 1 } });
   assert.equal(checkLayer(design, 'verilator', prog).problems, []);
-  for (const s of prog.steps) if (s.kind === 'tile' && s.tile.descriptor.accumulate) s.tile.packed = packDescriptor({ ...s.tile.descriptor, accumulate: false }, p);
+  for (const s of prog.steps) if (s.kind === 'tile' && s.tile.descriptor.accumulate) s.tile.packed = packDescriptor({ ...s.tile.descriptor,
+    accumulate: false }, p);
   const bad = checkLayer(design, 'verilator', prog);
   assert.ok(bad.problems.some((x) => /OBUF accumulator/.test(x)), bad.problems.join('\n'));
   assert.not.equal(Array.from(bad.codes), Array.from(runIntegerLayer(L, input)));
