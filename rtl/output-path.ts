@@ -192,7 +192,8 @@ export function packOutputDescriptor(pass: OutputPass, p: RtlParams): bigint {
   if (problem) throw new RangeError(`output pass: ${problem}`);
   const tc = (v: number) => (v < 0 ? v + 2 ** ZP_BITS : v);
   const values: Record<string, number> = {
-    m: pass.M, n: pass.N, m_stride: pass.mStride, ob_half: p.obuf.doubleBuffered ? pass.obufHalf : 0, obuf_base: pass.obufBase,
+    // One column tile never steps by the stride (which may then be a whole OBUF half, one past the field).
+    m: pass.M, n: pass.N, m_stride: pass.N > p.cols ? pass.mStride : 0, ob_half: p.obuf.doubleBuffered ? pass.obufHalf : 0, obuf_base: pass.obufBase,
     e_bits: widthCode(pass.bits), per_word: pass.perWord, o_signed: pass.signed ? 1 : 0,
     zero_point: tc(pass.zeroPoint), min: tc(pass.min), max: tc(pass.max), residual: pass.residual ? 1 : 0,
     out_base: pass.outBase, res_base: pass.residual ? pass.resBase : 0,

@@ -253,6 +253,19 @@ withVerilator(test, '2x2: the layer check fails when a continuation tile starts 
   assert.not.equal(Array.from(bad.codes), Array.from(runIntegerLayer(L, input)));
 });
 
+test('compileIntegerLayer refuses grouped layers, accumulators other than 32 bits and codes outside the mode\'s range', () => {
+  const p2 = generateRtl(vc709Sized(2, 2)).params;
+  const L = randomLayer(conv('c', 2, 2, 3, 3, 3), 4, 3, 0.01, { outZeroPoint: 0, min: 0, max: 15 });
+  const input = codes(18, 0, 15, 4);
+  const opts: LayerOptions = { aBits: 4, wBits: 4, aSigned: false, out: { bits: 4, perWord: 4, signed: false } };
+  assert.ok(compileIntegerLayer(L, input, p2, opts).steps.length > 1);
+  assert.throws(() => compileIntegerLayer({ ...L, layer: { ...L.layer as ConvLayer, groups: 2 } }, input, p2, opts), /layer 'c' has 2 groups/);
+  assert.throws(() => compileIntegerLayer(L, input, { ...p2, accBits: 48 }, opts), /32-bit accumulators/);
+  assert.throws(() => compileIntegerLayer(L, input.map((v, i) => (i === 5 ? 16 : v)), p2, opts), /input code 16 is outside 0\.\.15/);
+  assert.throws(() => compileIntegerLayer(L, input, p2, { ...opts, wBits: 2 }), /weight -?\d+ is outside -2\.\.1/);
+  assert.throws(() => compileIntegerLayer(L, input, p2, { ...opts, out: { bits: 4, perWord: 9, signed: false } }), /do not fit a 32-bit word/);
+});
+
 test('packActivations and unpackActivations are inverse; the last word of a pixel is zero padded', () => {
   const c = codes(7 * 3, -8, 7, 5);
   const w = packActivations(c, 3, 7, 4, 4);
