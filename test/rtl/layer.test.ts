@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pairsPerCycle } from '../../hw/fusion-unit.js';
+import { getPreset } from '../../hw/presets.js';
 import { referenceTile, runTile } from '../../hw/stepped-array.js';
 import type { ConvLayer, FcLayer } from '../../src/model/ir.js';
 import { type IntegerLayer, runIntegerLayer } from '../../src/intmodel/execute.js';
@@ -251,6 +252,23 @@ withVerilator(test, '2x2: the layer check fails when a continuation tile starts 
   const bad = checkLayer(design, 'verilator', prog);
   assert.ok(bad.problems.some((x) => /OBUF accumulator/.test(x)), bad.problems.join('\n'));
   assert.not.equal(Array.from(bad.codes), Array.from(runIntegerLayer(L, input)));
+});
+
+withIcarus(test, 'vc709 preset (8x8): an fc layer of 300 inputs and 10 outputs, 3 tiles per column tile, equals the integer model (Icarus)', () => {
+  const vc = generateRtl(getPreset('vc709')!);
+  const layer: FcLayer = {
+    kind: 'fc', name: 'fc', inputs: ['input'], input: { c: 300, h: 1, w: 1 }, output: { c: 10, h: 1, w: 1 }, inFeatures: 300, outFeatures: 10,
+    bias: true, activation: 'none',
+  };
+  const L = randomLayer(layer, 8, 71, 0.0003, { outZeroPoint: -3, min: -128, max: 127 });
+  const input = codes(300, -128, 127, 72);
+  const out = { bits: 8 as const, perWord: 4, signed: true };
+  const prog = compileIntegerLayer(L, input, vc.params, { aBits: 8, wBits: 8, aSigned: true, out, tiling: { maxSteps: 16 } });
+  assert.equal(prog.steps.map((s) => (s.kind === 'output' ? 'O' : s.tile.descriptor.accumulate ? 'T+' : 'T')).join(''), 'TT+T+TT+T+O');
+  const res = checkLayer(vc, 'icarus', prog);
+  assert.equal(res.problems, []);
+  assert.equal(Array.from(res.codes), Array.from(runIntegerLayer(L, input)));
+  assert.is(res.rtlCycles, layerCycles(prog, vc.params));
 });
 
 test('compileIntegerLayer refuses grouped layers, accumulators other than 32 bits and codes outside the mode\'s range', () => {
