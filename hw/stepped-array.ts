@@ -8,6 +8,10 @@
 //   act[r][c]    activation hop register into unit (r, c+1)
 //   psum[r][c]   registered partial sum leaving unit (r, c) downwards
 //   acc[c]       column accumulator; cleared at s = 0 (or loaded from `init`), written to OBUF at s = S-1
+//
+// `init` is a continuation tile of a reduction split across tiles: the RTL reads each output's partial sum
+// back from OBUF one cycle before its step 0 reaches the accumulator, inside the pipeline, so a continuation
+// tile takes the same cycles as any other and this model needs no extra step for it.
 import { FuMode, fusionUnit, pairsPerCycle } from './fusion-unit.js';
 
 /** What a tile is without its data: the array, the mode and operand signs, and its size. */

@@ -3,6 +3,7 @@
 import { tileCycles } from '../hw/array-timing.js';
 import { HwConfig } from '../hw/config.js';
 import { descriptorBits, descriptorLayout } from './descriptor.js';
+import { OUTPUT_LATENCY, outputDescriptorBits, outputDescriptorLayout } from './output-path.js';
 import { RtlDesign, generateRtl, provenance } from './generate.js';
 import { bistTile, vc709TopModule } from './modules/vc709-top.js';
 import { VerilogModule } from './verilog.js';
@@ -92,10 +93,12 @@ export function paramsJson(cfg: HwConfig, design: RtlDesign, files: string[]): s
     buffers: { ibuf: p.ibuf, wbuf: p.wbuf, obuf: p.obuf },
     maxSteps: p.maxSteps,
     descriptor: { bits: descriptorBits(p), fields: descriptorLayout(p) },
+    output: { ...p.output, descriptor: { bits: outputDescriptorBits(p), fields: outputDescriptorLayout(p) } },
     timing: {
       tileCycles: 'M*S + 1 + (rows-1) + (cols-1) + 1 + 1 (hw/array-timing.ts), first IBUF read to last OBUF write',
       exampleTileCycles: { M: 1, S: 1, cycles: tileCycles(1, p.rows, p.cols) },
       startToDone: 'tileCycles + 1: the descriptor is accepted in the start cycle, done pulses the cycle after the last OBUF write',
+      outputPass: `M*N + ${OUTPUT_LATENCY} (rtl/output-path.ts), first OBUF read to last word write; start to op_done one more`,
     },
     selfTest: bistTile(p),
     files,

@@ -5,13 +5,17 @@
 //   w_bits    2        weight width code
 //   a_signed  1
 //   w_signed  1
-//   half      1        buffer half the tile reads (IBUF, WBUF) and writes (OBUF); ignored by a buffer
-//                      that is not double-buffered. The host fills and drains the other half meanwhile.
+//   half      1        buffer half the tile reads (IBUF, WBUF); ignored by a buffer that is not
+//                      double-buffered. The host fills the other half meanwhile.
 //   m         countBits  output pixels M (1 .. IBUF half depth)
 //   s         countBits  reduction steps S (1 .. maxSteps)
 //   ibuf_base ibuf.offsetBits  IBUF word of (m = 0, s = 0) inside the half; word t = m*S + s at base + t
 //   wbuf_base wbuf.offsetBits  WBUF word of step 0 inside the half; step s at base + s, every bank
 //   obuf_base obuf.offsetBits  OBUF word of output m = 0 inside the half; output m at base + m, bank = column
+//   acc       1        continuation: each output starts from the partial sum OBUF holds at its slot (the
+//                      previous tile of a split reduction wrote it) instead of zero
+//   ob_half   1        OBUF half of the tile: a split reduction keeps its partial sums in one OBUF half while
+//                      its tiles alternate the IBUF and WBUF halves
 import { FuMode } from '../hw/fusion-unit.js';
 import { widthCode } from './pack.js';
 import { RtlParams } from './params.js';
@@ -26,6 +30,10 @@ export interface TileDescriptor {
   ibufBase: number;
   wbufBase: number;
   obufBase: number;
+  /** Add to the partial sums in OBUF (a continuation tile of a split reduction); default false. */
+  accumulate?: boolean;
+  /** OBUF half; defaults to `half`. */
+  obufHalf?: 0 | 1;
 }
 
 export interface DescField {
@@ -39,6 +47,7 @@ export function descriptorLayout(p: RtlParams): DescField[] {
     ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['half', 1],
     ['m', p.countBits], ['s', p.countBits],
     ['ibuf_base', p.ibuf.offsetBits], ['wbuf_base', p.wbuf.offsetBits], ['obuf_base', p.obuf.offsetBits],
+    ['acc', 1], ['ob_half', 1],
   ];
   const out: DescField[] = [];
   let lsb = 0;
@@ -60,6 +69,7 @@ export function packDescriptor(d: TileDescriptor, p: RtlParams): bigint {
   const values: Record<string, number> = {
     a_bits: widthCode(d.mode.a), w_bits: widthCode(d.mode.w), a_signed: d.aSigned ? 1 : 0, w_signed: d.wSigned ? 1 : 0,
     half: d.half, m: d.M, s: d.S, ibuf_base: d.ibufBase, wbuf_base: d.wbufBase, obuf_base: d.obufBase,
+    acc: d.accumulate ? 1 : 0, ob_half: d.obufHalf ?? d.half,
   };
   let v = 0n;
   for (const f of descriptorLayout(p)) {

@@ -4,6 +4,8 @@ import { fusionUnitModules } from './modules/fusion-unit.js';
 import { ibufModule, obufModule, sdpRamModule, wbufModule } from './modules/buffers.js';
 import { controllerModule } from './modules/controller.js';
 import { coreModule } from './modules/core.js';
+import { layerTopModule } from './modules/layer-top.js';
+import { outputUnitModule } from './modules/output-unit.js';
 import { systolicArrayModule } from './modules/systolic-array.js';
 import { RtlParams, rtlParams, summary } from './params.js';
 import { Provenance, VerilogModule } from './verilog.js';
@@ -29,6 +31,8 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     obufModule(params, prov),
     controllerModule(params, prov),
     coreModule(params, prov),
+    outputUnitModule(params, prov),
+    layerTopModule(params, prov),
   ];
   return { params, modules };
 }

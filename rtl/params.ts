@@ -39,6 +39,33 @@ export interface RtlParams {
   clockMHz: number;
   /** Largest reduction steps S a tile may have: IBUF tile depth, and no accumulator overflow. */
   maxSteps: number;
+  output: OutputParams;
+}
+
+/** Sizes of the output unit (rtl/modules/output-unit.ts). */
+export interface OutputParams {
+  /** Channels the per-channel tables hold (bias, M0, shift): every column tile of a full OBUF half. */
+  channels: number;
+  chAddrBits: number;
+  /** Width of a channel count (0 .. channels). */
+  chCountBits: number;
+  /** Words of the residual buffer: one output pass's words at one element per word. */
+  resDepth: number;
+  resAddrBits: number;
+  /** Bits of an output word address (the next layer's activation words as the host collects them). */
+  outAddrBits: number;
+}
+
+/** Output word addresses: 2^20 words, more than any one layer's output the buffers can take. */
+const OUT_ADDR_BITS = 20;
+
+function outputParams(cols: number, obuf: BufferParams): OutputParams {
+  let channels = 1;
+  while (channels < cols * obuf.tileDepth) channels *= 2;
+  return {
+    channels, chAddrBits: Math.max(1, clog2(channels)), chCountBits: clog2(channels + 1),
+    resDepth: channels, resAddrBits: Math.max(1, clog2(channels)), outAddrBits: OUT_ADDR_BITS,
+  };
 }
 
 function bufferParams(what: string, bytes: number, banks: number, wordBits: number, doubleBuffered: boolean): BufferParams {
@@ -91,6 +118,7 @@ export function rtlParams(cfg: HwConfig): RtlParams {
     obuf,
     clockMHz: cfg.clockMHz,
     maxSteps: Math.min(stepsByBuffers, stepsByAcc),
+    output: outputParams(cols, obuf),
   };
 }
 

@@ -234,6 +234,7 @@ export function checkArray(design: RtlDesign, sim: Simulator, tiles: ArrayTile[]
   const stim: Stimulus = [];
   const idle = (rst: bigint, t?: ArrayTile): bigint[] => [
     rst, BigInt(t ? widthCode(t.mode.a) : 0), BigInt(t ? widthCode(t.mode.w) : 0), t?.aSigned ? 1n : 0n, t?.wSigned ? 1n : 0n, 0n, 0n, 0n, 0n, 0n,
+    t?.init ? 1n : 0n, 0n,
   ];
   for (let i = 0; i < RESET_CYCLES; i++) stim.push(idle(1n));
   const starts: number[] = [];
@@ -260,6 +261,13 @@ export function checkArray(design: RtlDesign, sim: Simulator, tiles: ArrayTile[]
       }
       row[9] = bus(wg);
       stim.push(row);
+    }
+    // A continuation tile's partial sums, each in the cycle its step-0 word reaches the column's accumulator.
+    if (t.init) {
+      for (let m = 0; m < t.M; m++) for (let c = 0; c < C; c++) {
+        const k = k0 + 1 + m * t.S + R + c;
+        stim[k][11] |= BigInt.asUintN(p.accBits, BigInt(t.init[m * C + c])) << BigInt(c * p.accBits);
+      }
     }
   }
   const resp = simulate(sim, sourcesOf(design, [...fusionUnitModuleNames(), 'systolic_array']), top, stim);

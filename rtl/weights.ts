@@ -53,7 +53,10 @@ export interface LayerImagePlan {
   steps: number;
   colTiles: number;
   lines: number;
-  /** False when S exceeds the core's per-tile maxSteps: the reduction would need splitting across tiles. */
+  /**
+   * False when S exceeds the core's per-tile maxSteps: the host then runs each column tile as continuation
+   * tiles of maxSteps steps (rtl/compile.ts compileLayer), tile i taking lines firstLine + i*maxSteps onwards.
+   */
   fitsOneTile: boolean;
   tiles: ImageTile[];
 }

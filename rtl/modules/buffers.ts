@@ -144,10 +144,18 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'rd_bank', dir: 'input', width: Math.ceil(Math.log2(p.cols)), widthExpr: '$clog2(COLS)', comment: 'host read: column' },
     { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
     { name: 'rd_data', dir: 'output', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after rd_bank/rd_addr' },
+    { name: 'init_rd', dir: 'input', width: p.cols, widthExpr: 'COLS', comment: 'column c reads its next partial sum (continuation tile)' },
+    {
+      name: 'init_data', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
+      comment: 'column c at [c*ACC_W +: ACC_W], one cycle after init_rd[c]',
+    },
   ];
   const text = header('obuf', [
     'Output buffer: one bank per array column. Column c writes its outputs m = 0, 1, ... of a tile to',
     'consecutive words from wr_base; the host reads any bank through the read port (one cycle latency).',
+    'A continuation tile reads its partial sums back from the same words, in the same order, through a',
+    'second pointer per bank: in a cycle with init_rd[c] bank c serves that read, so the host does not read',
+    'OBUF while a continuation tile runs.',
   ], prov) + '`default_nettype none\n\n' + moduleHead('obuf', params, ports) + `
   wire [COLS*ACC_W-1:0]      bank_rdata;
   reg  [$clog2(COLS)-1:0]    rd_bank_q;
@@ -158,17 +166,23 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
   genvar c;
   generate
     for (c = 0; c < COLS; c = c + 1) begin : g_bank
-      reg [AW-1:0] next_addr;
+      reg [AW-1:0] next_addr;   // next output to write
+      reg [AW-1:0] init_addr;   // next partial sum to read back
 
       always @(posedge clk) begin
         if (tile_start)   next_addr <= wr_base;
         else if (wr_en[c]) next_addr <= next_addr + 1'b1;
+        if (tile_start)     init_addr <= wr_base;
+        else if (init_rd[c]) init_addr <= init_addr + 1'b1;
       end
 
 ${bankInst('      ', 'ACC_W', 'DEPTH', 'AW', {
-    clk: 'clk', we: 'wr_en[c]', waddr: 'next_addr', wdata: 'wr_data[c*ACC_W +: ACC_W]', re: "1'b1", raddr: 'rd_addr', rdata: 'bank_rdata[c*ACC_W +: ACC_W]',
+    clk: 'clk', we: 'wr_en[c]', waddr: 'next_addr', wdata: 'wr_data[c*ACC_W +: ACC_W]', re: "1'b1",
+    raddr: 'init_rd[c] ? init_addr : rd_addr', rdata: 'bank_rdata[c*ACC_W +: ACC_W]',
   })}    end
   endgenerate
+
+  assign init_data = bank_rdata;
 ` + tail;
   return { name: 'obuf', text, ports, params };
 }

@@ -19,7 +19,8 @@ export function controllerPorts(p: RtlParams): Port[] {
     { name: 'ib_rd_en', dir: 'output', width: 1, comment: 'cycle t of the tile: read word t' },
     { name: 'ib_rd_addr', dir: 'output', width: p.ibuf.addrBits, widthExpr: 'IB_AW' },
     { name: 'wb_rd_addr', dir: 'output', width: p.wbuf.addrBits, widthExpr: 'WB_AW', comment: 'step s of word t (WBUF skews it per bank)' },
-    { name: 'ob_start', dir: 'output', width: 1, comment: 'restart the OBUF column write pointers' },
+    { name: 'acc_mode', dir: 'output', width: 1, comment: 'continuation tile: accumulators start from OBUF' },
+    { name: 'ob_start', dir: 'output', width: 1, comment: 'restart the OBUF column write and continuation read pointers' },
     { name: 'ob_base', dir: 'output', width: p.obuf.addrBits, widthExpr: 'OB_AW', comment: 'with ob_start: the tile\'s OBUF address of output 0' },
     { name: 'word_valid', dir: 'output', width: 1, reg: true, comment: 'flags of the word on the IBUF read data this cycle' },
     { name: 'word_first', dir: 'output', width: 1, reg: true },
@@ -53,11 +54,17 @@ export function controllerModule(p: RtlParams, prov: Provenance): VerilogModule 
   const layout = descriptorLayout(p);
   const widthOf: Record<string, string> = {
     a_bits: '2', w_bits: '2', a_signed: '1', w_signed: '1', half: '1', m: 'CNT_W', s: 'CNT_W',
-    ibuf_base: 'IB_OW', wbuf_base: 'WB_OW', obuf_base: 'OB_OW',
+    ibuf_base: 'IB_OW', wbuf_base: 'WB_OW', obuf_base: 'OB_OW', acc: '1', ob_half: '1',
   };
-  const fieldRows = layout.map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${widthOf[f.name]} bit${f.bits > 1 ? 's' : ''}`]);
-  // IBUF and OBUF bases are consumed at start (the read offset and the OBUF write pointers load them).
-  const held = layout.filter((f) => f.name !== 'ibuf_base' && f.name !== 'obuf_base');
+  // Half bits of buffers that are not double-buffered select nothing: they are left out.
+  const unused = new Set([
+    ...(p.ibuf.doubleBuffered || p.wbuf.doubleBuffered ? [] : ['half']),
+    ...(p.obuf.doubleBuffered ? [] : ['ob_half']),
+  ]);
+  const fieldRows = layout.filter((f) => !unused.has(f.name))
+    .map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${widthOf[f.name]} bit${f.bits > 1 ? 's' : ''}`]);
+  // IBUF and OBUF bases are consumed at start (the read offset and the OBUF pointers load them).
+  const held = layout.filter((f) => !['ibuf_base', 'obuf_base', 'ob_half'].includes(f.name) && !unused.has(f.name));
   const latch = held.map((f) => {
     const w = widthOf[f.name];
     const sel = w === '1' ? `desc[F_${f.name.toUpperCase()}]` : `desc[F_${f.name.toUpperCase()} +: ${w}]`;
@@ -73,7 +80,8 @@ export function controllerModule(p: RtlParams, prov: Provenance): VerilogModule 
     'pipeline to drain: the last OBUF write is in cycle M*S + ROWS + COLS (tileCycles - 1 of',
     'hw/array-timing.ts) and `done` pulses in the cycle after it. So start-to-done takes tileCycles + 1 cycles',
     'counted from the cycle start is high: one cycle to accept the descriptor, one for the done pulse; the',
-    'tile itself takes exactly tileCycles. A start while busy is ignored.',
+    'tile itself takes exactly tileCycles. A start while busy is ignored. A continuation tile (acc set) costs',
+    'no extra cycle: the array reads each output\'s partial sum from OBUF inside its pipeline.',
     '',
     'Descriptor fields (least significant first), as packed by packDescriptor() in rtl/descriptor.ts:',
     ...layout.map((f) => `  [${f.bits > 1 ? `${f.lsb + f.bits - 1}:` : ''}${f.lsb}] ${f.name}`),
@@ -150,8 +158,9 @@ ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].leng
   assign ib_rd_en   = streaming;
   assign ib_rd_addr = ${addr(p.ibuf.doubleBuffered, 't_off')};
   assign wb_rd_addr = ${addr(p.wbuf.doubleBuffered, 'w_off')};
+  assign acc_mode   = d_acc;
   assign ob_start   = (state == S_IDLE) && start;
-  assign ob_base    = ${p.obuf.doubleBuffered ? '{desc[F_HALF], desc[F_OBUF_BASE +: OB_OW]}' : 'desc[F_OBUF_BASE +: OB_OW]'};
+  assign ob_base    = ${p.obuf.doubleBuffered ? '{desc[F_OB_HALF], desc[F_OBUF_BASE +: OB_OW]}' : 'desc[F_OBUF_BASE +: OB_OW]'};
 
 endmodule
 

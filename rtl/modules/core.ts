@@ -55,11 +55,16 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
     'Bit Fusion core: tile controller, IBUF (ROWS banks), WBUF (ROWS*COLS banks), the systolic array and OBUF',
     '(COLS banks). The host writes a tile\'s activations and weights into one half of the buffers, pulses start',
     'with a descriptor, and reads the outputs from OBUF after done; meanwhile it may fill the other half.',
+    'A continuation tile (descriptor acc) adds to the partial sums OBUF holds; the host does not read OBUF',
+    'while one runs (the array uses the banks\' read ports).',
   ], prov) + '`default_nettype none\n\n' + moduleHead('bitfusion_core', params, ports) + `
   wire [1:0]                  a_bits, w_bits;
   wire                        a_signed, w_signed;
   wire [IB_AW-1:0]            ib_rd_addr;
   wire [WB_AW-1:0]            wb_rd_addr;
+  wire                        acc_mode;
+  wire [COLS-1:0]             init_rd;
+  wire [COLS*ACC_W-1:0]       init_data;
   wire                        ob_start;
   wire [OB_AW-1:0]            ob_base;
   wire                        word_valid, word_first, word_last;
@@ -84,6 +89,7 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
     .ib_rd_en   (ib_rd_en),
     .ib_rd_addr (ib_rd_addr),
     .wb_rd_addr (wb_rd_addr),
+    .acc_mode   (acc_mode),
     .ob_start   (ob_start),
     .ob_base    (ob_base),
     .word_valid (word_valid),
@@ -124,8 +130,11 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
     .in_last   (word_last),
     .act_in    (act),
     .wgt_in    (wgt),
+    .acc_mode  (acc_mode),
+    .init_data (init_data),
     .out_valid (ob_wr_en),
-    .out_data  (out_data)
+    .out_data  (out_data),
+    .init_rd   (init_rd)
   );
 
   obuf #(.COLS(COLS), .ACC_W(ACC_W), .DEPTH(OB_DEPTH), .AW(OB_AW)) u_obuf (
@@ -136,7 +145,9 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
     .wr_data    (out_data),
     .rd_bank    (ob_rd_bank),
     .rd_addr    (ob_rd_addr),
-    .rd_data    (ob_rd_data)
+    .rd_data    (ob_rd_data),
+    .init_rd    (init_rd),
+    .init_data  (init_data)
   );
 
 endmodule

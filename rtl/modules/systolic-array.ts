@@ -18,8 +18,11 @@ export function arrayPorts(p: RtlParams): Port[] {
     { name: 'in_last', dir: 'input', width: 1, comment: 'word t is step s = S-1: the output completes' },
     { name: 'act_in', dir: 'input', width: p.rows * p.wordBits, widthExpr: 'ROWS*WORD_W', comment: 'row r word at [r*WORD_W +: WORD_W], all rows the same cycle' },
     { name: 'wgt_in', dir: 'input', width: p.rows * p.cols * p.wordBits, widthExpr: 'ROWS*COLS*WORD_W', comment: 'unit (r,c) weight at [(r*COLS+c)*WORD_W +: WORD_W]' },
+    { name: 'acc_mode', dir: 'input', width: 1, comment: 'continuation tile, held like the mode: step 0 adds to init_data' },
+    { name: 'init_data', dir: 'input', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W', comment: 'column c partial sum, the cycle after init_rd[c]' },
     { name: 'out_valid', dir: 'output', width: p.cols, widthExpr: 'COLS', comment: 'column c holds a finished output this cycle' },
     { name: 'out_data', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W', comment: 'column c at [c*ACC_W +: ACC_W], two\'s complement' },
+    { name: 'init_rd', dir: 'output', width: p.cols, widthExpr: 'COLS', comment: 'column c reads its next partial sum (continuation tiles)' },
   ];
 }
 
@@ -44,9 +47,10 @@ export function systolicArrayModule(p: RtlParams, prov: Provenance): VerilogModu
       'cycle k + r + c and registers its partial sum (the sum from the unit above plus its own product) at the',
       'end of that cycle. Unit (r,c) must see word t\'s weight on wgt_in in that same cycle k + r + c: each',
       'unit reads a private weight bank, and the caller skews the bank addresses. The bottom partial sum of',
-      'column c enters its accumulator in cycle k + ROWS + c; the accumulator restarts from zero when the word',
-      'is step 0 and out_valid[c] is high in cycle k + ROWS + c + 1 (when the OBUF write happens) after the',
-      'last step. The flags travel down a control pipeline of ROWS + COLS - 1 registers.',
+      'column c enters its accumulator in cycle k + ROWS + c; the accumulator restarts when the word is step 0',
+      '(from zero, or with acc_mode from init_data, which init_rd[c] requested one cycle earlier) and',
+      'out_valid[c] is high in cycle k + ROWS + c + 1 (when the OBUF write happens) after the last step. The',
+      'flags travel down a control pipeline of ROWS + COLS - 1 registers.',
       '',
       `Widths: unit sums are ${FU_SUM_BITS} bits signed; partial sums grow by clog2(ROWS) bits down a column`,
       '(PSUM_W); the accumulator is ACC_W bits. The tile compiler limits the reduction steps so no legal tile',
@@ -127,15 +131,18 @@ ${table([
     for (c = 0; c < COLS; c = c + 1) begin : g_acc
       localparam D = ROWS + c - 1;
       wire [PSUM_W-1:0] bottom = unit_psum[((ROWS-1)*COLS + c)*PSUM_W +: PSUM_W];
+      wire [ACC_W-1:0]  start_val = acc_mode ? init_data[c*ACC_W +: ACC_W] : {ACC_W{1'b0}};
       reg  [ACC_W-1:0]  acc_q;
       reg               done_q;
 
       always @(posedge clk) begin
         if (valid_pipe[D])
-          acc_q <= (first_pipe[D] ? {ACC_W{1'b0}} : acc_q) + {{(ACC_W-PSUM_W){bottom[PSUM_W-1]}}, bottom};
+          acc_q <= (first_pipe[D] ? start_val : acc_q) + {{(ACC_W-PSUM_W){bottom[PSUM_W-1]}}, bottom};
         done_q <= !rst && valid_pipe[D] && last_pipe[D];
       end
 
+      // The partial sum is requested the cycle before step 0 reaches the accumulator (stage D-1 >= 0).
+      assign init_rd[c]                 = acc_mode && valid_pipe[D-1] && first_pipe[D-1];
       assign out_valid[c]               = done_q;
       assign out_data[c*ACC_W +: ACC_W] = acc_q;
     end

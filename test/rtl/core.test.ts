@@ -27,10 +27,11 @@ test('vc709 parameters: bank depths, address widths, descriptor layout', () => {
   assert.is(p.psumBits, 20);
   // 1024 (IBUF half) < floor((2^31-1) / (8 * 65025)) = 4128
   assert.is(p.maxSteps, 512);
-  assert.equal(descriptorLayout(p).map((f) => f.lsb), [0, 2, 4, 5, 6, 7, 18, 29, 39, 48]);
-  assert.is(descriptorBits(p), 56);
+  assert.equal(descriptorLayout(p).map((f) => f.lsb), [0, 2, 4, 5, 6, 7, 18, 29, 39, 48, 56, 57]);
+  assert.is(descriptorBits(p), 58);
   const d = packDescriptor({ mode: { a: 4, w: 2, unit: 8 }, aSigned: true, wSigned: false, half: 1, M: 3, S: 5, ibufBase: 7, wbufBase: 1, obufBase: 2 }, p);
-  assert.is(d, 1n | (0n << 2n) | (1n << 4n) | (1n << 6n) | (3n << 7n) | (5n << 18n) | (7n << 29n) | (1n << 39n) | (2n << 48n));
+  // ob_half defaults to half
+  assert.is(d, 1n | (0n << 2n) | (1n << 4n) | (1n << 6n) | (3n << 7n) | (5n << 18n) | (7n << 29n) | (1n << 39n) | (2n << 48n) | (1n << 57n));
   assert.throws(() => packDescriptor({ mode: { a: 8, w: 8, unit: 8 }, aSigned: false, wSigned: false, half: 0, M: 1, S: 1, ibufBase: 1024, wbufBase: 0, obufBase: 0 }, p), /ibuf_base/);
 });
 

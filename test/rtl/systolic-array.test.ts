@@ -6,7 +6,7 @@ import { referenceTile, runTile } from '../../hw/stepped-array.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { fusionUnitModuleNames } from '../../rtl/modules/fusion-unit.js';
 import { lintVerilator } from '../../rtl/sim.js';
-import { checkArray, compareTile, tileSet } from '../../rtl/verify.js';
+import { checkArray, compareTile, prng, randInt, tileSet } from '../../rtl/verify.js';
 import { skipTest, withIcarus, withVerilator } from '../helpers.js';
 
 const SIZES: Array<[number, number]> = [[2, 2], [4, 4], [8, 8]];
@@ -58,5 +58,18 @@ for (const [R, C] of SIZES) {
     assert.is(r.mismatches, 0, r.first);
   });
 }
+
+withIcarus(test, 'systolic_array 4x4: continuation tiles start each output from init_data (extreme and random partial sums), Icarus', () => {
+  const design = designFor(4, 4);
+  const r = prng(61);
+  const tiles = tileSet(4, 4, 62).filter((_, i) => i % 4 === 0).map((t, i) => {
+    const init = Int32Array.from({ length: t.M * t.cols }, () => randInt(r, -(2 ** 30), 2 ** 30));
+    if (i === 0) init.fill(-(2 ** 31)); // the most negative partial sum
+    return { ...t, init };
+  });
+  const res = checkArray(design, 'icarus', tiles);
+  assert.is(res.checked, 10);
+  assert.is(res.mismatches, 0, res.first);
+});
 
 test.run();
