@@ -147,7 +147,8 @@ function fieldDigest(v: JobSpec, memo?: Map<object, string>): string {
  * field object shared by several specs.
  */
 export function jobKey(kind: string, spec: JobSpec, memo?: Map<object, string>): string {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || isFileRef(spec) || isBinary(spec) || isDataRef(spec)) return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
+  const whole = spec === null || typeof spec !== 'object' || Array.isArray(spec) || isFileRef(spec) || isBinary(spec) || isDataRef(spec);
+  if (whole) return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
   const fields = Object.entries(spec as Record<string, JobSpec>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return contentKey(`job ${kind}`, [CODE_VERSION, fields.map(([k, v]) => [k, fieldDigest(v, memo)])]);
 }

@@ -81,7 +81,8 @@ test('a failing job inside a batch is named; the jobs that finished before it ar
 
 test('the batch kind runs each member and returns every outcome; it refuses a kind that is not batchable', async () => {
   const jobs = points().slice(0, 3);
-  const out = await runJob(BATCH, { kind: SIM_POINT, specs: [jobs[0].spec, { ...jobs[1].spec, network: { zoo: 'nope' } }, jobs[2].spec] }) as Array<{ ok: boolean }>;
+  const specs = [jobs[0].spec, { ...jobs[1].spec, network: { zoo: 'nope' } }, jobs[2].spec];
+  const out = await runJob(BATCH, { kind: SIM_POINT, specs }) as Array<{ ok: boolean }>;
   assert.equal(out.map((o) => o.ok), [true, false, true]);
   assert.equal((out[0] as unknown as { result: unknown }).result, await runJob(SIM_POINT, jobs[0].spec));
   try {
