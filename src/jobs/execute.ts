@@ -9,7 +9,7 @@
 import { contentKey } from '../codesign/cache.js';
 import { CODE_VERSION, Job, Outcome, isBatchable, outcomeError, runJobOutcome } from './job.js';
 import { readResult, writeQueue, writeResultAsync } from './result-cache.js';
-import { runLocal } from './pool.js';
+import { runLocal, runsHere } from './pool.js';
 import { BATCH, BatchSpec } from './kinds/batch.js';
 // static: a dynamic import would become a separate chunk of the ncc bundle
 import { runOnQueue } from './queue.js';
@@ -98,8 +98,9 @@ export async function executeJobs(jobs: Job[], o: ExecOptions): Promise<{ result
         // too few to give every lane several batches of two: not worth timing any here
         if (batchSize(0, ofKind.length, lanes) < 2) continue;
         const timed = await probe(ofKind, unique, finish);
-        for (const u of ofKind.slice(0, timed.count)) pending[u] = -1;
-        const rest = ofKind.slice(timed.count);
+        for (const u of timed.ran) pending[u] = -1;
+        const ran = new Set(timed.ran);
+        const rest = ofKind.filter((u) => !ran.has(u));
         const size = batchSize(timed.perJobMs, rest.length, lanes);
         if (size < 2) continue;
         for (let at = 0; at < rest.length; at += size) {
@@ -118,7 +119,7 @@ export async function executeJobs(jobs: Job[], o: ExecOptions): Promise<{ result
       if (!out.ok) return finish(unit.members[0], out);
       (out.result as Outcome[]).forEach((m, j) => finish(unit.members[j], m));
     };
-    stats.dispatched = units.length;
+    stats.dispatched = o.queue === undefined && runsHere(o.threads, units.length) ? 0 : units.length;
     if (units.length > 0) {
       const sent = units.map((u) => u.job);
       if (o.queue !== undefined) await runOnQueue(o.queue, sent, settle);
@@ -131,21 +132,38 @@ export async function executeJobs(jobs: Job[], o: ExecOptions): Promise<{ result
   return { results, stats };
 }
 
-/**
- * Runs the first jobs of `ofKind` here until PROBE_MS have passed, and gives the time per job without the first
- * (which loads what later ones reuse); a first job of a batch's length already says batches are not needed.
- */
-async function probe(ofKind: number[], unique: Job[], finish: (u: number, o: Outcome) => void): Promise<{ count: number; perJobMs: number }> {
-  const t0 = performance.now();
-  let afterFirst = t0;
-  let count = 0;
-  for (; count < ofKind.length && (count < 2 || performance.now() - t0 < PROBE_MS); count++) {
-    const u = ofKind[count];
-    finish(u, await runJobOutcome(unique[u].kind, unique[u].spec));
-    if (count === 0) {
-      afterFirst = performance.now();
-      if (afterFirst - t0 >= BATCH_MS) return { count: 1, perJobMs: afterFirst - t0 };
+/** Positions 0..n-1 spread over the whole list, each once: n x the van der Corput sequence, repeats skipped. */
+export function* spread(n: number): Generator<number> {
+  const seen = new Set<number>();
+  for (let k = 0; seen.size < n; k++) {
+    let x = 0;
+    for (let b = 0.5, m = k; m > 0; b /= 2, m >>= 1) if (m & 1) x += b;
+    const at = Math.floor(x * n);
+    if (!seen.has(at)) {
+      seen.add(at);
+      yield at;
     }
   }
-  return { count, perJobMs: (performance.now() - afterFirst) / Math.max(1, count - 1) };
+}
+
+/**
+ * Runs jobs of `ofKind` here, taken across the whole list (a sweep's first points are often its smallest
+ * network), until PROBE_MS have passed, and gives the time per job without the first (which loads what later ones
+ * reuse); a first job as long as a batch already says batches are not needed.
+ */
+async function probe(ofKind: number[], unique: Job[], finish: (u: number, o: Outcome) => void): Promise<{ ran: number[]; perJobMs: number }> {
+  const t0 = performance.now();
+  let afterFirst = t0;
+  const ran: number[] = [];
+  for (const at of spread(ofKind.length)) {
+    if (ran.length >= 2 && performance.now() - t0 >= PROBE_MS) break;
+    const u = ofKind[at];
+    finish(u, await runJobOutcome(unique[u].kind, unique[u].spec));
+    ran.push(u);
+    if (ran.length === 1) {
+      afterFirst = performance.now();
+      if (afterFirst - t0 >= BATCH_MS) break;
+    }
+  }
+  return { ran, perJobMs: ran.length === 1 ? afterFirst - t0 : (performance.now() - afterFirst) / (ran.length - 1) };
 }

@@ -77,6 +77,9 @@ function joinBinaries(dir: string, json: unknown): unknown {
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
+  const stored = (v: unknown): boolean => isStoredBinary(v) || (v !== null && typeof v === 'object' && Object.values(v).some(stored));
+  // most results hold no bytes: returned as parsed, not copied
+  if (!stored(json)) return json;
   try {
     return walk(json);
   } catch (e) {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeJob, runJob } from '../../src/jobs/job.js';
-import { BATCH_MS, batchSize, executeJobs } from '../../src/jobs/execute.js';
+import { BATCH_MS, batchSize, executeJobs, spread } from '../../src/jobs/execute.js';
 import { SIM_POINT, SimPointSpec } from '../../src/jobs/kinds/sim-point.js';
 import { BATCH } from '../../src/jobs/kinds/batch.js';
 import { getPreset } from '../../hw/presets.js';
@@ -37,10 +37,16 @@ test('batch size: about BATCH_MS of work each, and several batches per lane', ()
   assert.is(batchSize(0, 7, 2), 1);
 });
 
+test('the jobs timed first are spread over the list, each once', () => {
+  assert.equal([...spread(8)], [0, 4, 2, 6, 1, 5, 3, 7]);
+  for (const n of [1, 5, 13, 100]) assert.equal([...spread(n)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  assert.equal([...spread(100)].slice(0, 3), [0, 50, 25]);
+});
+
 test('threads run the jobs in batches: results equal one thread, each job cached alone, a partial cache fills the gaps', async () => {
   const jobs = points();
   const serial = await executeJobs(jobs, { threads: 1, label });
-  assert.is(serial.stats.dispatched, serial.stats.computed, 'one thread sends nothing anywhere');
+  assert.is(serial.stats.dispatched, 0, 'one thread sends nothing anywhere');
   const dir = tempDir('hwq-batch-');
   const seen: number[] = [];
   const pooled = await executeJobs(jobs, { threads: 2, cacheDir: dir, label, onProgress: (d) => seen.push(d) });
@@ -64,9 +70,10 @@ test('threads run the jobs in batches: results equal one thread, each job cached
 });
 
 test('a failing job inside a batch is named; the jobs that finished before it are cached', async () => {
-  const jobs = points();
+  const jobs = points().filter((j, i, all) => all.findIndex((x) => x.key === j.key) === i);
   const bad = makeJob<SimPointSpec>(SIM_POINT, { network: { zoo: 'no-such-net' }, config: base, precision: {}, batch: 1, model: 'bitfusion-ref' });
-  const at = jobs.length - 5;
+  // the position timed last of all: in a batch, not among the jobs timed here first
+  const at = [...spread(jobs.length + 1)].at(-1)!;
   jobs.splice(at, 0, bad);
   const dir = tempDir('hwq-batch-bad-');
   try {
