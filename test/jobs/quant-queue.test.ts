@@ -65,7 +65,8 @@ if (!hasTool('redis-server')) {
       model: cnn, recipe: findRecipe('bitsplit'), calibration, input, batchSize: 1, positions: 300, seed: 0,
       bits: { aBits: 8, wBits: 8, firstLast: null, layerBits: { [layers[0]]: p0, [layers[1]]: p1 } },
     })));
-    const evaluations = (qs: unknown[]) => qs.map((q) => evaluateJob({ model: quantizedFiles(q).qdq, data: dataRef(images), input, batchSize: 1, fixedBatch: 1 }));
+    const data = dataRef(images);
+    const evaluations = (qs: unknown[]) => qs.map((q) => evaluateJob({ model: quantizedFiles(q).qdq, data, input, batchSize: 1, fixedBatch: 1 }));
     const label = (i: number) => `job ${i}`;
 
     const localQ = (await executeJobs(quantize, { threads: 1, label })).results;
