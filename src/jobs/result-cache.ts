@@ -120,9 +120,16 @@ export function writeResult(dir: string, job: Job, result: unknown): void {
  * creating a small file can take milliseconds, longer than a sweep point, and a thread pool or a queue waits on
  * this thread while it writes.
  */
+/** Folders this process has made: a sweep writes thousands of entries into one, and a mkdir each costs a call. */
+const made = new Set<string>();
+
 export async function writeResultAsync(dir: string, job: Job, result: unknown): Promise<void> {
   const { json, files } = splitBinaries(job.key, result);
-  await mkdir(join(dir, job.kind), { recursive: true });
+  const folder = join(dir, job.kind);
+  if (!made.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    made.add(folder);
+  }
   for (const [name, bytes] of files) await writeAtomicAsync(join(dir, job.kind, name), bytes);
   await writeAtomicAsync(join(dir, job.kind, `${job.key}.json`), JSON.stringify(entry(job, json)));
 }
@@ -131,8 +138,14 @@ async function writeAtomicAsync(path: string, data: string | Uint8Array): Promis
   const tmp = tempSibling(path);
   const release = registerTemp(tmp);
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, data, { flag: 'wx' });
+    try {
+      await writeFile(tmp, data, { flag: 'wx' });
+    } catch (e) {
+      // the folder was made earlier in this process and removed since
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(tmp, data, { flag: 'wx' });
+    }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

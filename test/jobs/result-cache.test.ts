@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { makeJob } from '../../src/jobs/job.js';
-import { cacheFiles, OTHER_KIND, parseAge, prune, readResult, summarize, writeResult } from '../../src/jobs/result-cache.js';
+import { cacheFiles, OTHER_KIND, parseAge, prune, readResult, summarize, writeResult, writeResultAsync } from '../../src/jobs/result-cache.js';
 import { executeJobs } from '../../src/jobs/execute.js';
 import { SIM_POINT } from '../../src/jobs/kinds/sim-point.js';
 import { getPreset } from '../../hw/presets.js';
@@ -94,6 +94,14 @@ test('a failing job names its label in a UserError; nothing is cached for it', a
   }
   assert.is(readResult(dir, bad), undefined);
   assert.ok(readResult(dir, point(8)), 'the finished job before it was kept');
+});
+
+test('an asynchronous write finds its folder again after it was removed', async () => {
+  const dir = tempDir('hwq-rc-async-');
+  await writeResultAsync(dir, point(8), { a: 1 });
+  rmSync(dir, { recursive: true });
+  await writeResultAsync(dir, point(4), { a: 2 });
+  assert.equal(readResult(dir, point(4)), { result: { a: 2 } });
 });
 
 test.run();
