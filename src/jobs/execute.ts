@@ -148,8 +148,8 @@ export function* spread(n: number): Generator<number> {
 
 /**
  * Runs jobs of `ofKind` here, taken across the whole list (a sweep's first points are often its smallest
- * network), until PROBE_MS have passed, and gives the time per job without the first (which loads what later ones
- * reuse); a first job as long as a batch already says batches are not needed.
+ * network), until PROBE_MS have passed and at least two have run, and gives the time per job without the first
+ * (which loads what later ones reuse). Jobs as long as a batch stop it after two.
  */
 async function probe(ofKind: number[], unique: Job[], finish: (u: number, o: Outcome) => void): Promise<{ ran: number[]; perJobMs: number }> {
   const t0 = performance.now();
@@ -160,10 +160,7 @@ async function probe(ofKind: number[], unique: Job[], finish: (u: number, o: Out
     const u = ofKind[at];
     finish(u, await runJobOutcome(unique[u].kind, unique[u].spec));
     ran.push(u);
-    if (ran.length === 1) {
-      afterFirst = performance.now();
-      if (afterFirst - t0 >= BATCH_MS) break;
-    }
+    if (ran.length === 1) afterFirst = performance.now();
   }
   return { ran, perJobMs: ran.length === 1 ? afterFirst - t0 : (performance.now() - afterFirst) / (ran.length - 1) };
 }
