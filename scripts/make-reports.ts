@@ -1,7 +1,9 @@
 // Writes reports/simulator/: every zoo network at A8W8/A8W4/A4W4 on each preset (cycle-accurate model),
 // ResNet-18 per layer, the cycle model against the published analytic model, the bitfusion-ref model beside
 // the published simulator's figures (bitfusion-ref.md), and the SVG charts.
-// Run: npm run reports. Every number in these files comes from this script's run of the committed code.
+// Run: npm run reports [-- --jobs N | --queue redis://host:port] [--cache DIR]. Every number in these files comes
+// from this script's run of the committed code (from the result cache only when --cache is given); the
+// whole-network simulations run as jobs (scripts/zoo-runs.ts), and the files are the same however they ran.
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { getPreset, presetNames } from '../hw/presets.js';
@@ -12,10 +14,13 @@ import { simulateRef } from '../sim/ref/bitfusion-ref.js';
 import { Network, Precision } from '../src/model/ir.js';
 import { HwConfig } from '../hw/config.js';
 import { NetworkSimResult } from '../sim/types.js';
+import type { SimPointResult } from '../src/jobs/kinds/sim-point.js';
 import { renderSvg, groupedBarSpec } from '../src/report/chart.js';
 import { writeFileAtomic } from '../src/fsutil.js';
 import { refReportMarkdown } from './bitfusion-ref-report.js';
 import { tileIssueCycles } from '../hw/array-timing.js';
+import { scriptJobFlags } from './job-flags.js';
+import { type ZooRun, zooRuns } from './zoo-runs.js';
 
 const OUT = join(import.meta.dirname, '..', '..', 'reports', 'simulator');
 const PRECISIONS: Precision[] = [{ a: 8, w: 8 }, { a: 8, w: 4 }, { a: 4, w: 4 }];
@@ -28,18 +33,23 @@ function run(net: Network, cfg: HwConfig, p: Precision | undefined, firstLast?: 
 }
 
 async function main(): Promise<void> {
+  const exec = scriptJobFlags(process.argv.slice(2), 'make-reports');
   const torchvision = zooNames().filter((n) => !n.startsWith('bf-'));
   const bf = zooNames().filter((n) => n.startsWith('bf-'));
   const configs = presetNames().map((n) => getPreset(n)!);
 
-  // 1. All networks x presets x precisions.
+  // 1. All networks x presets x precisions, and the bf-* benchmarks at their own precisions and at A8W8.
+  const runs: ZooRun[] = [];
+  for (const net of torchvision) for (const cfg of configs) for (const p of PRECISIONS) runs.push({ net, cfg, precision: p });
+  for (const net of bf) for (const cfg of configs) runs.push({ net, cfg, precision: undefined }, { net, cfg, precision: { a: 8, w: 8 } });
+  const results = await zooRuns(runs, exec);
+  let next = 0;
   const rows: Record<string, string | number>[] = [];
   for (const name of torchvision) {
-    const net = getNetwork(name);
     for (const cfg of configs) {
-      let base: NetworkSimResult | undefined;
+      let base: SimPointResult | undefined;
       for (const p of PRECISIONS) {
-        const r = run(net, cfg, p);
+        const r = results[next++];
         base ??= r;
         rows.push({
           model: name, config: cfg.name, precision: precisionLabel(p), cycles: r.totalCycles, compute: r.computeCycles, stalls: r.stallCycles,
@@ -52,10 +62,9 @@ async function main(): Promise<void> {
   // The Bit Fusion paper's benchmarks at their published per-layer precisions, against all-8-bit.
   const bfRows: Record<string, string | number>[] = [];
   for (const name of bf) {
-    const net = getNetwork(name);
     for (const cfg of configs) {
-      const own = run(net, cfg, undefined);
-      const eight = run(net, cfg, { a: 8, w: 8 });
+      const own = results[next++];
+      const eight = results[next++];
       bfRows.push({
         model: name, config: cfg.name, cycles_own_precisions: own.totalCycles, cycles_a8w8: eight.totalCycles,
         speedup: (eight.totalCycles / own.totalCycles).toFixed(2), energy_reduction: (eight.energyUJ / own.energyUJ).toFixed(2),

@@ -1,8 +1,13 @@
 // The job model every scaled-out computation shares: a job is a kind plus a JSON spec of its resolved inputs
-// (files by content hash), and its result is JSON. The key is a content hash of the kind, the spec and the code
-// version, so equal work run anywhere (this process, a worker thread, another machine) has one key and one
-// cached result. A kind is one registered function; the pool worker and `hwq worker` import every kind from
+// (files and data sets by content hash), and its result is JSON. The key is a content hash of the kind, the spec and
+// the code version, so equal work run anywhere (this process, a worker thread, another machine) has one key and
+// one cached result. A kind is one registered function; the pool worker and `hwq worker` import every kind from
 // kinds/index.ts.
+//
+// Binary values (a quantized model's bytes) travel in specs and results as `{ base64 }` objects (Binary): JSON
+// through a thread's message, a Redis job and the cache alike. The result cache keeps each one as a file of raw
+// bytes beside the entry's JSON (result-cache.ts), and a spec's Binary is keyed by the hash of its bytes, the
+// same as a FileRef to a file holding them, so a model evaluated from a file or from bytes has one key.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,12 +43,40 @@ export interface FileRef {
   sha256: string;
 }
 
+/**
+ * A data set input: the samples openDataSet(path, open) gives, the slice [from, to) of them, identified by
+ * samplesHash (src/data/samples-hash.ts) of that slice: each sample's bytes and label in order. The key holds the
+ * hash alone, so the same images found at another path (or on another machine) are the same input.
+ */
+export interface DataRef {
+  dataset: string;
+  open: { labels?: string; limit?: number; seed?: number; stratify?: boolean; sampleDims?: number[] };
+  from?: number;
+  to?: number;
+  sha256: string;
+}
+
+/** Bytes inside a JSON spec or result. */
+export interface Binary {
+  base64: string;
+}
+
+export const toBinary = (bytes: Uint8Array): Binary => ({ base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') });
+export const fromBinary = (b: Binary): Uint8Array => new Uint8Array(Buffer.from(b.base64, 'base64'));
+
 /** Any JSON value (HwConfig and other interfaces are JSON without an index signature, hence not KeyPart). */
 export type JobSpec = unknown;
 
 export interface JobKind<S extends JobSpec = JobSpec, R = unknown> {
   kind: string;
   run(spec: S): R | Promise<R>;
+  /**
+   * Jobs of this kind are often too small (milliseconds) to be worth a thread message or a Redis round trip each:
+   * executeJobs may run several in one 'batch' job, still cached one by one.
+   */
+  batchable?: boolean;
+  /** False for a kind whose results are never cached (a batch: its members are). */
+  cached?: boolean;
 }
 
 export interface Job<S extends JobSpec = JobSpec> {
@@ -64,19 +97,31 @@ export function jobKinds(): string[] {
   return [...kinds.keys()].sort();
 }
 
+export const isBatchable = (kind: string): boolean => kinds.get(kind)?.batchable === true;
+
+/** The kinds whose results the cache keeps. */
+export const cachedKinds = (): string[] => jobKinds().filter((k) => kinds.get(k)?.cached !== false);
+
 export function fileRef(path: string): FileRef {
   return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
 }
 
-function isFileRef(v: unknown): v is FileRef {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const keys = Object.keys(v).sort();
-  return keys.length === 2 && keys[0] === 'path' && keys[1] === 'sha256';
+function hasKeys(v: unknown, want: string[]): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return false;
+  const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+  return keys.length === want.length && keys.every((k, i) => k === want[i]);
 }
 
-/** The spec as the key sees it: file references by their hash alone. */
+const isFileRef = (v: unknown): v is FileRef => hasKeys(v, ['path', 'sha256']);
+export const isBinary = (v: unknown): v is Binary => hasKeys(v, ['base64']) && typeof (v as Binary).base64 === 'string';
+const isDataRef = (v: unknown): v is DataRef => v !== null && typeof v === 'object' && typeof (v as DataRef).dataset === 'string'
+  && typeof (v as DataRef).sha256 === 'string';
+
+/** The spec as the key sees it: files, bytes and data sets by their content hash alone. */
 function keyView(v: JobSpec): KeyPart {
   if (isFileRef(v)) return { file: v.sha256 };
+  if (isBinary(v)) return { file: createHash('sha256').update(Buffer.from(v.base64, 'base64')).digest('hex') };
+  if (isDataRef(v)) return { data: v.sha256 };
   if (Array.isArray(v)) return v.map(keyView);
   if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
     const out: Record<string, KeyPart> = {};
@@ -102,7 +147,8 @@ function fieldDigest(v: JobSpec, memo?: Map<object, string>): string {
  * field object shared by several specs.
  */
 export function jobKey(kind: string, spec: JobSpec, memo?: Map<object, string>): string {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || isFileRef(spec)) return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
+  const whole = spec === null || typeof spec !== 'object' || Array.isArray(spec) || isFileRef(spec) || isBinary(spec) || isDataRef(spec);
+  if (whole) return contentKey(`job ${kind}`, [CODE_VERSION, keyView(spec)]);
   const fields = Object.entries(spec as Record<string, JobSpec>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return contentKey(`job ${kind}`, [CODE_VERSION, fields.map(([k, v]) => [k, fieldDigest(v, memo)])]);
 }

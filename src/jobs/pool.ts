@@ -25,9 +25,12 @@ const YIELD_EVERY_MS = 50;
 
 interface Task { kind: string; spec: JobSpec }
 
+/** Whether runLocal runs `n` jobs in this thread rather than on worker threads. */
+export const runsHere = (threads: number, n: number): boolean => threads <= 1 || n <= 1 || !hasWorkerFile();
+
 /** Runs `jobs` on `threads` threads (1: here, giving the event loop a turn every few tens of ms for Ctrl-C). */
 export async function runLocal(jobs: Job[], threads: number, onOutcome: (i: number, o: Outcome) => void): Promise<void> {
-  if (threads <= 1 || jobs.length <= 1 || !hasWorkerFile()) {
+  if (runsHere(threads, jobs.length)) {
     let turn = Date.now();
     for (let i = 0; i < jobs.length; i++) {
       onOutcome(i, await runJobOutcome(jobs[i].kind, jobs[i].spec));

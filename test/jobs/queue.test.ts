@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hwq } from '../cli/run-hwq.js';
 import { REPO_ROOT, skipTest, tempDir } from '../helpers.js';
@@ -96,6 +96,28 @@ if (!hasTool('redis-server')) {
     assert.is(local.code, 0, local.stderr);
     assert.equal(csvAndMd(join(tmp, 'resumed')), csvAndMd(join(tmp, 'resumed-local')));
     assert.is(await completed(), before + 24, 'each job ran once');
+  });
+
+  test('many small jobs travel in batches: fewer queue jobs than points, each point cached, results of one thread', async () => {
+    const base = getPreset('bitfusion-8x8')!;
+    const jobs = [];
+    for (let rows = 2; rows <= 40; rows += 2) {
+      for (const cols of [4, 8, 16, 32]) {
+        for (const w of [2, 4, 8]) {
+          const config = { ...base, rows, cols };
+          jobs.push(makeJob(SIM_POINT, { network: { zoo: 'bf-svhn' }, config, precision: { uniform: { a: 8, w } }, batch: 1, model: 'bitfusion-ref' }));
+        }
+      }
+    }
+    const before = await completed();
+    const cache = join(tmp, 'batched-cache');
+    const queued = await executeJobs(jobs, { queue: redis!.url, threads: 1, cacheDir: cache, label: String });
+    const local = await executeJobs(jobs, { threads: 1, label: String });
+    assert.equal(queued.results, local.results);
+    const sent = (await completed()) - before;
+    assert.is(sent, queued.stats.dispatched);
+    assert.ok(sent > 1 && sent < jobs.length / 2, `${sent} queue jobs for ${jobs.length} points`);
+    assert.is(readdirSync(join(cache, SIM_POINT)).length, jobs.length);
   });
 
   test('a job with bad input fails once with its message, unretried', async () => {

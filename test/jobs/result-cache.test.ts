@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { makeJob } from '../../src/jobs/job.js';
-import { cacheFiles, OTHER_KIND, parseAge, prune, readResult, summarize, writeResult } from '../../src/jobs/result-cache.js';
+import { cacheFiles, OTHER_KIND, parseAge, prune, readResult, summarize, writeResult, writeResultAsync } from '../../src/jobs/result-cache.js';
 import { executeJobs } from '../../src/jobs/execute.js';
 import { SIM_POINT } from '../../src/jobs/kinds/sim-point.js';
 import { getPreset } from '../../hw/presets.js';
@@ -69,16 +69,16 @@ test('executeJobs: results in list order, equal keys run once, a second run read
   const dir = tempDir('hwq-rc-');
   const jobs = [point(8), point(4), point(8), point(2)];
   const first = await executeJobs(jobs, { cacheDir: dir, threads: 1, label: (i) => `job ${i}` });
-  assert.equal(first.stats, { hits: 0, computed: 3 });
+  assert.equal(first.stats, { hits: 0, computed: 3, dispatched: 0 });
   assert.equal(first.results[0], first.results[2]);
   assert.is.not((first.results[0] as { totalCycles: number }).totalCycles, (first.results[1] as { totalCycles: number }).totalCycles);
   const seen: number[] = [];
   const second = await executeJobs(jobs, { cacheDir: dir, threads: 1, label: (i) => `job ${i}`, onProgress: (d) => seen.push(d) });
-  assert.equal(second.stats, { hits: 4, computed: 0 });
+  assert.equal(second.stats, { hits: 4, computed: 0, dispatched: 0 });
   assert.equal(second.results, first.results);
   assert.equal(seen, [4]);
   const none = await executeJobs(jobs, { cacheDir: undefined, threads: 1, label: (i) => `job ${i}` });
-  assert.equal(none.stats, { hits: 0, computed: 3 });
+  assert.equal(none.stats, { hits: 0, computed: 3, dispatched: 0 });
   assert.equal(none.results, first.results);
 });
 
@@ -94,6 +94,14 @@ test('a failing job names its label in a UserError; nothing is cached for it', a
   }
   assert.is(readResult(dir, bad), undefined);
   assert.ok(readResult(dir, point(8)), 'the finished job before it was kept');
+});
+
+test('an asynchronous write finds its folder again after it was removed', async () => {
+  const dir = tempDir('hwq-rc-async-');
+  await writeResultAsync(dir, point(8), { a: 1 });
+  rmSync(dir, { recursive: true });
+  await writeResultAsync(dir, point(4), { a: 2 });
+  assert.equal(readResult(dir, point(4)), { result: { a: 2 } });
 });
 
 test.run();

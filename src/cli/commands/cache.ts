@@ -2,7 +2,7 @@
 // age or kind. Entries are keyed by content, so removing one only costs the time to compute it again.
 import type { Argv, CommandModule } from 'yargs';
 import { cacheFiles, parseAge, prune, summarize, KindSummary, OTHER_KIND } from '../../jobs/result-cache.js';
-import { jobKinds } from '../../jobs/job.js';
+import { cachedKinds } from '../../jobs/job.js';
 import '../../jobs/kinds/index.js';
 import { chosenCache } from '../job-options.js';
 import { unknownChoice, UserError } from '../../errors.js';
@@ -48,7 +48,7 @@ export const command: CommandModule<{}, CacheArgs> = {
     if (argv.action === 'list' && argv['older-than'] !== undefined) throw new UserError('--older-than applies to hwq cache prune, not list');
     const cutoffMs = argv['older-than'] === undefined ? undefined : Date.now() - parseAge(argv['older-than']);
     const present = summarize(cacheFiles(dir));
-    const known = [...new Set([...jobKinds(), OTHER_KIND, ...present.map((k) => k.kind)])].sort();
+    const known = [...new Set([...cachedKinds(), OTHER_KIND, ...present.map((k) => k.kind)])].sort();
     if (argv.kind !== undefined && !known.includes(argv.kind)) throw unknownChoice('--kind', argv.kind, known);
     if (argv.action === 'list') {
       const kinds = present.filter((k) => argv.kind === undefined || k.kind === argv.kind);

@@ -1,6 +1,6 @@
-// `hwq worker --queue redis://host:port`: runs jobs others enqueue (`hwq sweep --queue`) on this machine's
-// threads until stopped. Stopping it (even with SIGKILL) loses nothing: the jobs it held go back to the queue
-// once their locks expire.
+// `hwq worker --queue redis://host:port`: runs jobs others enqueue (`hwq sweep --queue`, quantize and evaluate
+// jobs) on this machine's threads until stopped. Stopping it (even with SIGKILL) loses nothing: the jobs it held
+// go back to the queue once their locks expire.
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_LOCK_MS, parseQueueUrl, serveQueue } from '../../jobs/queue.js';
 import { defaultThreads } from '../../jobs/pool.js';
@@ -14,7 +14,7 @@ interface WorkerArgs {
 
 export const command: CommandModule<{}, WorkerArgs> = {
   command: 'worker',
-  describe: 'Run queued jobs (hwq sweep --queue) from a Redis server until stopped',
+  describe: 'Run queued jobs (sweep points, quantizations, evaluations) from a Redis server until stopped',
   builder: (y: Argv) =>
     y.option('queue', { type: 'string', requiresArg: true, demandOption: true, describe: 'The Redis server: redis://host:port' })
       .option('concurrency', intOption('concurrency', { min: 1, defaultDescription: 'one per core', describe: 'Jobs run at once, each on its own thread' }))

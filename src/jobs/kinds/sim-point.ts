@@ -47,4 +47,4 @@ export function simPoint(spec: SimPointSpec): SimPointResult {
   return summary;
 }
 
-export const simPointJob = registerJob<SimPointSpec, SimPointResult>({ kind: SIM_POINT, run: simPoint });
+export const simPointJob = registerJob<SimPointSpec, SimPointResult>({ kind: SIM_POINT, run: simPoint, batchable: true });
