@@ -2,7 +2,7 @@
 // (front.csv, front.md, front.svg, sensitivity.csv; the per-point models are left out, and targets.md: each target
 // against the measured front) and reports/bench/codesign-<campaign>.md (how long the campaign took, cold and rerun
 // from the cache with a budget).
-// Run: node dist/scripts/codesign-report.js [--only <campaign>,...] [--cache DIR] [--points N]
+// Run: node dist/scripts/codesign-report.js [--only <campaign>,...] [--cache DIR] [--points N] [--jobs N | --queue redis://host:port]
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -60,16 +60,16 @@ function argsOf(c: Campaign, cache: string, extra: Partial<CodesignArgs>): Codes
   return { ...CODESIGN_DEFAULTS, model: path(c.model), config: c.config, calib: path(c.calib), data: path(c.data), recipe: c.recipe, cache, 'first-last': undefined, ...extra } as CodesignArgs;
 }
 
-async function run(c: Campaign, cache: string, points: number): Promise<Outcome> {
+async function run(c: Campaign, cache: string, points: number, jobs: Partial<CodesignArgs>): Promise<Outcome> {
   const log = (line: string) => process.stderr.write(`[${c.id}] ${line}\n`);
   const before = loadavg()[0];
   const t0 = Date.now();
-  const { result: front, ctx } = await codesignFromArgs(argsOf(c, cache, { points, progress: true }), log);
+  const { result: front, ctx } = await codesignFromArgs(argsOf(c, cache, { ...jobs, points, progress: true }), log);
   const tFront = (Date.now() - t0) / 1000;
   const ref = front.points.find((p) => p.uniform && `a${p.uniform.a}w${p.uniform.w}` === c.target.vs);
   if (!ref) throw new Error(`${c.id}: no uniform ${c.target.vs} point`);
   const t1 = Date.now();
-  const { result: budget } = await codesignFromArgs(argsOf(c, cache, { budget: `${ref.measured.latencyMs * c.target.ratio}ms`, progress: true }), log);
+  const { result: budget } = await codesignFromArgs(argsOf(c, cache, { ...jobs, budget: `${ref.measured.latencyMs * c.target.ratio}ms`, progress: true }), log);
   const tRerun = (Date.now() - t1) / 1000;
   return { c, front, ctx, budget, points, seconds: { front: tFront, rerun: tRerun }, load: { before, after: loadavg()[0] } };
 }
@@ -164,13 +164,18 @@ function bench(o: Outcome): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, cache: { type: 'string' }, points: { type: 'string', default: String(CODESIGN_DEFAULTS.points) } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, cache: { type: 'string' }, points: { type: 'string', default: String(CODESIGN_DEFAULTS.points) }, jobs: { type: 'string' }, queue: { type: 'string' } },
+  });
   const only = values.only?.split(',');
   const chosen = CAMPAIGNS.filter((c) => !only || only.includes(c.id));
   if (chosen.length === 0) throw new Error(`--only: campaigns are ${CAMPAIGNS.map((c) => c.id).join(', ')}`);
   const cache = values.cache ?? mkdtempSync(join(tmpdir(), 'hwq-codesign-cache-'));
   for (const c of chosen) {
-    const o = await run(c, cache, Number(values.points));
+    if (values.jobs !== undefined && !/^[1-9][0-9]*$/.test(values.jobs)) throw new Error(`--jobs '${values.jobs}' must be a whole number of threads >= 1`);
+    const o = await run(c, cache, Number(values.points), {
+      ...(values.jobs !== undefined ? { jobs: Number(values.jobs) } : {}), ...(values.queue !== undefined ? { queue: values.queue } : {}),
+    });
     const files = await codesignFiles(o.front, o.ctx);
     for (const [name, data] of files) if (!name.startsWith('points')) writeFileAtomic(join(REPORTS, 'codesign', c.id, name), data);
     writeFileAtomic(join(REPORTS, 'codesign', c.id, 'targets.md'), targets(o));

@@ -11,7 +11,7 @@ import { type KeyPart, cached, contentKey } from './cache.js';
 import { type CostTable, type Objective, candidateGrid, costTable, objectiveCost, packedWeightBytes } from './cost-table.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type FrontPoint, bestWithin, predictedFront } from './front.js';
-import { type EvalSetup, type QuantizeSetup, type QuantizedMix, evaluateBytes, quantizeMix, quantizeMixes, simulateHwq } from './materialize.js';
+import { type EvalSetup, type Materializer, type QuantizeSetup, type QuantizedMix, localMaterializer, simulateHwq } from './materialize.js';
 import { type SensitivityTable, measureSensitivity } from './sensitivity.js';
 import { spearman } from './rank-correlation.js';
 
@@ -32,6 +32,8 @@ export interface CodesignInput {
   /** Held-out calibration images the sensitivities are measured on (never the evaluation images). */
   heldOut: { chunks: () => Promise<ImageChunk[]>; imageDims: number[]; key: KeyPart };
   evaluation: EvalSetup;
+  /** Where mixes are quantized and evaluated (default: this process, localMaterializer). */
+  materialize?: Materializer;
   /** The uniform settings measured for comparison, and the width their first and last layers keep. */
   uniform: { precisions: Precision[]; firstLast: number | null };
   /** Budgets tried per config for the predicted front (spread evenly in log cost). */
@@ -153,18 +155,23 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
 
   const stats = { quantizeHits: 0, quantizeRuns: 0, evalHits: 0, evalRuns: 0 };
   const t2 = Date.now();
-  const floatAcc = await evaluateBytes(i.evaluation, encodeModel(i.quantize.source));
+  const mat = i.materialize ?? localMaterializer(i.quantize, i.evaluation);
+  const [floatAcc] = await mat.evaluate([encodeModel(i.quantize.source)]);
   stats[floatAcc.hit ? 'evalHits' : 'evalRuns']++;
-  const measuredMixes = new Map<string, { files: PointResult['files']; acc: Awaited<ReturnType<typeof evaluateBytes>> }>();
+  const measuredMixes = new Map<string, { files: PointResult['files']; acc: typeof floatAcc }>();
   const bitsOf = (ps: Precision[]) => Object.fromEntries(ps.map((p, k) => [names[k], p]));
-  /** Mixes quantized ahead, together: those with equal weight widths share the recipe's passes that ignore activation widths. */
+  /** Mixes quantized and evaluated ahead, together: locally, mixes with equal weight widths share the recipe's passes
+   *  that ignore activation widths; as jobs, they run side by side. */
   const quantized = new Map<string, QuantizedMix>();
-  const quantizeAhead = async (mixes: Precision[][]) => {
+  const evaluated = new Map<string, typeof floatAcc>();
+  const measureAhead = async (mixes: Precision[][]) => {
     const t = Date.now();
-    const got = await quantizeMixes(i.quantize, mixes.map(bitsOf), (d, n) => i.progress?.('quantize mixes', d, n));
+    const got = await mat.quantize(mixes.map(bitsOf), (d, n) => i.progress?.('quantize mixes', d, n));
     got.forEach((q, k) => quantized.set(mixKey(mixes[k]), q));
     const ran = got.filter((q) => !q.hit).length;
     if (ran) log(`quantized ${ran} mixes in ${((Date.now() - t) / 1000).toFixed(1)} s (${got.length - ran} from the cache)`);
+    const accs = await mat.evaluate(got.map((q) => q.qdq), (d, n) => i.progress?.('evaluate mixes', d, n));
+    accs.forEach((a, k) => evaluated.set(mixKey(mixes[k]), a));
   };
   const measureMix = async (ps: Precision[]) => {
     const key = mixKey(ps);
@@ -172,16 +179,17 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     if (!m) {
       const tq = Date.now();
       const ahead = quantized.get(key);
-      const q = ahead ?? await quantizeMix(i.quantize, bitsOf(ps));
+      const q = ahead ?? (await mat.quantize([bitsOf(ps)]))[0];
       stats[q.hit ? 'quantizeHits' : 'quantizeRuns']++;
       const te = Date.now();
-      const acc = await evaluateBytes(i.evaluation, q.qdq);
+      const accAhead = evaluated.get(key);
+      const acc = accAhead ?? (await mat.evaluate([q.qdq]))[0];
       stats[acc.hit ? 'evalHits' : 'evalRuns']++;
       m = { files: { hwq: q.hwq, qdq: q.qdq }, acc };
       measuredMixes.set(key, m);
       const took = (from: number, to: number, hit: boolean) => (hit ? 'cached' : `${((to - from) / 1000).toFixed(1)} s`);
       log(`measured ${describeMix(ps)}: top-1 ${(100 * acc.top1).toFixed(2)} % (float ${(100 * floatAcc.top1).toFixed(2)} %; `
-        + `quantized ${ahead && !q.hit ? 'ahead' : took(tq, te, q.hit)}, evaluated ${took(te, Date.now(), acc.hit)})`);
+        + `quantized ${ahead && !q.hit ? 'ahead' : took(tq, te, q.hit)}, evaluated ${accAhead && !acc.hit ? 'ahead' : took(te, Date.now(), acc.hit)})`);
     }
     return m;
   };
@@ -262,7 +270,7 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
     }
   }
   searched.sort((a, b) => a.cost - b.cost);
-  await quantizeAhead([...searched.map((m) => m.ps), ...uniformMixes.map((u) => u.ps)]);
+  await measureAhead([...searched.map((m) => m.ps), ...uniformMixes.map((u) => u.ps)]);
   const total = searched.length + i.uniform.precisions.length;
   const points: PointResult[] = [];
   for (const [k, m] of searched.entries()) {

@@ -100,6 +100,30 @@ export async function evaluateBytes(e: EvalSetup, bytes: Uint8Array): Promise<Ac
   return { top1: value.top1, top5: value.top5, images: value.images, top1Hits: [...value.hits].map(Number), hit };
 }
 
+/**
+ * Where a campaign's mixes are quantized and its models evaluated: in this process (localMaterializer, where mixes
+ * with equal weight widths share weight fits) or as jobs on worker threads or a Redis queue (jobs-materializer.ts).
+ * Either way, results are cached by content and come back in the order asked.
+ */
+export interface Materializer {
+  quantize(mixes: ReadonlyArray<Readonly<Record<string, Precision>>>, onMix?: (done: number, total: number) => void): Promise<QuantizedMix[]>;
+  evaluate(models: readonly Uint8Array[], onModel?: (done: number, total: number) => void): Promise<Array<Accuracy & { hit: boolean }>>;
+}
+
+export function localMaterializer(q: QuantizeSetup, e: EvalSetup): Materializer {
+  return {
+    quantize: (mixes, onMix) => quantizeMixes(q, mixes, onMix),
+    async evaluate(models, onModel) {
+      const out: Array<Accuracy & { hit: boolean }> = [];
+      for (const bytes of models) {
+        out.push(await evaluateBytes(e, bytes));
+        onModel?.(out.length, models.length);
+      }
+      return out;
+    },
+  };
+}
+
 export interface SimulatedMix {
   cycles: number;
   latencyMs: number;

@@ -103,6 +103,22 @@ test('--max-drop answers with the cheapest measured point within the drop (or sa
   assert.is(chosen.measured.latencyMs, Math.min(...o.points.map((p) => p.measured.latencyMs)));
 });
 
+test('mixes as jobs on two threads: the same front as in this process, cached as jobs', async () => {
+  const jobsCache = join(T, 'jobs-cache');
+  const args = [cnn, '--config', 'vc709', '--calib', calib, '--data', data, '--recipe', 'tflite', '--calib-size', '16', '--no-progress', ...heldOut, '--points', '2'];
+  const local = await hwq('codesign', ...args, '--cache', join(T, 'local-cache'), '--out', join(T, 'local'));
+  assert.is(local.code, 0, local.stderr);
+  const jobs = await hwq('codesign', ...args, '--cache', jobsCache, '--jobs', '2', '--out', join(T, 'jobs'), '--json');
+  assert.is(jobs.code, 0, jobs.stderr);
+  assert.is(readFileSync(join(T, 'jobs', 'front.csv'), 'utf8'), readFileSync(join(T, 'local', 'front.csv'), 'utf8'));
+  assert.equal(readFileSync(join(T, 'jobs', 'points', 'p1', 'cnn.hwq')), readFileSync(join(T, 'local', 'points', 'p1', 'cnn.hwq')));
+  const o = JSON.parse(jobs.stdout) as Out;
+  assert.ok(o.cache.quantizeRuns > 0 && o.cache.quantizeHits === 0);
+  const again = JSON.parse((await hwq('codesign', ...args, '--cache', jobsCache, '--jobs', '2', '--out', join(T, 'jobs2'), '--json')).stdout) as Out;
+  assert.is(again.cache.quantizeRuns, 0, 'every mix from the job cache');
+  assert.match(userError(await hwq('codesign', ...args, '--queue', 'http://x', '--out', join(T, 'never')), 'bad queue'), /redis:\/\//);
+});
+
 test('bad input is refused before any work, naming the input and the valid choices', async () => {
   const nonEmpty = join(T, 'full');
   mkdirSync(nonEmpty, { recursive: true });

@@ -13,7 +13,7 @@ import { encodeModel, loadModel } from '../../onnx/proto.js';
 import { conv1dAs2d, hasConv1d } from '../../onnx/conv1d.js';
 import { asFloat, quantizedFormat } from '../../onnx/dequantize-model.js';
 import { type Batch, batches } from '../../data/batches.js';
-import { type InputSpec, inputDims, sampleDims } from '../../data/input-spec.js';
+import { type InputSpec, inputDims, sampleDims, sampleDimsOption } from '../../data/input-spec.js';
 import { fixedBatchOf, modelInput } from '../../data/model-input.js';
 import { samplesHash } from '../../data/samples-hash.js';
 import { computeLayers, type Precision } from '../../model/ir.js';
@@ -21,6 +21,9 @@ import { importOnnxModel } from '../../model/onnx-import.js';
 import { findRecipe } from '../../quant/recipes.js';
 import { QUANTIZE_DEFAULTS } from './quantize.js';
 import { cacheDir } from '../../codesign/cache.js';
+import { jobsMaterializer } from '../../codesign/jobs-materializer.js';
+import { dataRef } from '../../jobs/data-ref.js';
+import { parseQueueUrl } from '../../jobs/queue.js';
 import { CANDIDATE_WIDTHS, OBJECTIVES, type Objective } from '../../codesign/cost-table.js';
 import { type CodesignResult, type Goal, describeMix, runCodesign } from '../../codesign/campaign.js';
 import { type ReportContext, frontCsv, frontMarkdown, frontSpec, sensitivityCsv } from '../../codesign/report.js';
@@ -58,6 +61,10 @@ export interface CodesignArgs extends PreprocessArgs {
   batch: number;
   /** A folder, or false for --no-cache (yargs's negation of --cache). */
   cache?: string | false;
+  /** Worker threads quantizing and evaluating the mixes as jobs (absent or 1: in this process). */
+  jobs?: number;
+  /** redis://host:port: the mixes as jobs on `hwq worker` processes. */
+  queue?: string;
   /** Checked here when given; the script that writes reports leaves it out. */
   out?: string;
   force?: boolean;
@@ -168,6 +175,12 @@ export const command: CommandModule<{}, CodesignArgs> = {
       .option('uniform', { type: 'string', default: D.uniform, describe: "uniform settings measured for comparison, first and last layer at 8 bits ('none': skip)" })
       .option('batch', intOption('batch', { min: 1, default: D.batch, describe: 'batch size of the simulation' }))
       .option('cache', { type: 'string', requiresArg: true, describe: `result cache folder (default: $HWQ_CACHE or ${cacheDir()}); --no-cache measures everything again and stores nothing` })
+      .option('jobs', intOption('jobs', {
+        min: 1, defaultDescription: '1',
+        describe: 'quantize and evaluate the mixes as jobs on N worker threads (1: in this process, where mixes with equal weight widths share their weight fits; each thread holds a model\'s quantization in memory)',
+      }))
+      .option('queue', { type: 'string', requiresArg: true, describe: 'redis://host:port: quantize and evaluate the mixes as jobs on `hwq worker` processes through this Redis server' })
+      .conflicts('queue', 'jobs')
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder for front.csv, front.md, front.svg, sensitivity.csv and points/<id>/ (.hwq, QDQ .onnx, precisions)' })
       .option('force', { type: 'boolean', describe: 'replace a non-empty --out folder' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
@@ -239,7 +252,21 @@ export async function codesignFromArgs(a: CodesignArgs, log: (line: string) => v
   const bar = stagedProgress(wantProgress(a.progress));
   const positions = QUANTIZE_DEFAULTS.positions;
   let evalImages: Promise<Batch[]> | undefined;
+  if (a.queue !== undefined) parseQueueUrl(a.queue);
+  const asJobs = a.queue !== undefined || (a.jobs ?? 1) > 1;
+  const materialize = asJobs ? jobsMaterializer({
+    quantize: {
+      model: a.model, ...(a['input-shape'] ? { inputShape: a['input-shape'] } : {}), name, recipe, input: spec, batchSize, positions, seed: a.seed,
+      calibration: dataRef(a.calib, { limit: wanted, seed: a.seed, ...sampleDimsOption(spec) }, a['held-out'], a['held-out'] + calibSamples.length),
+    },
+    evaluate: {
+      data: dataRef(a.data, { labels: a.labels, ...(a.limit ? { limit: a.limit, seed: 0, stratify: true } : {}), ...sampleDimsOption(spec) }),
+      input: spec, batchSize, ...(fixedBatch !== undefined ? { fixedBatch } : {}),
+    },
+    exec: { cacheDir: dir ?? undefined, threads: a.jobs ?? 1, queue: a.queue },
+  }) : undefined;
   const result = await runCodesign({
+    ...(materialize ? { materialize } : {}),
     quantize: {
       source: model, what: a.model, name, recipe,
       run: {
