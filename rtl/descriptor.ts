@@ -49,6 +49,11 @@ export function descriptorLayout(p: RtlParams): DescField[] {
     ['ibuf_base', p.ibuf.offsetBits], ['wbuf_base', p.wbuf.offsetBits], ['obuf_base', p.obuf.offsetBits],
     ['acc', 1], ['ob_half', 1],
   ];
+  return packFields(widths);
+}
+
+/** Fields laid out one after the other from bit 0, in the order given. */
+export function packFields(widths: ReadonlyArray<readonly [string, number]>): DescField[] {
   const out: DescField[] = [];
   let lsb = 0;
   for (const [name, bits] of widths) {

@@ -22,7 +22,7 @@
 import { requantize } from '../src/intmodel/requant.js';
 import { widthCode } from './pack.js';
 import { RtlParams } from './params.js';
-import type { DescField } from './descriptor.js';
+import { type DescField, packFields } from './descriptor.js';
 
 /** Bits of the zero point and clamp bounds: every code of an 8-bit operand, signed or not (-128 .. 255). */
 export const ZP_BITS = 9;
@@ -145,13 +145,7 @@ export function outputDescriptorLayout(p: RtlParams): DescField[] {
     ['e_bits', 2], ['per_word', PER_WORD_BITS], ['o_signed', 1], ['zero_point', ZP_BITS], ['min', ZP_BITS], ['max', ZP_BITS], ['residual', 1],
     ['out_base', o.outAddrBits], ['res_base', o.resAddrBits],
   ];
-  const out: DescField[] = [];
-  let lsb = 0;
-  for (const [name, bits] of widths) {
-    out.push({ name, lsb, bits });
-    lsb += bits;
-  }
-  return out;
+  return packFields(widths);
 }
 
 export function outputDescriptorBits(p: RtlParams): number {
