@@ -177,7 +177,8 @@ export const command: CommandModule<{}, CodesignArgs> = {
       .option('cache', { type: 'string', requiresArg: true, describe: `result cache folder (default: $HWQ_CACHE or ${cacheDir()}); --no-cache measures everything again and stores nothing` })
       .option('jobs', intOption('jobs', {
         min: 1, defaultDescription: '1',
-        describe: 'quantize and evaluate the mixes as jobs on N worker threads (1: in this process, where mixes with equal weight widths share their weight fits; each thread holds a model\'s quantization in memory)',
+        describe: 'quantize and evaluate the mixes as jobs on N worker threads (1: in this process, where mixes with equal weight widths '
+          + 'share their weight fits; each thread holds a model\'s quantization in memory)',
       }))
       .option('queue', { type: 'string', requiresArg: true, describe: 'redis://host:port: quantize and evaluate the mixes as jobs on `hwq worker` processes through this Redis server' })
       .conflicts('queue', 'jobs')
