@@ -41,10 +41,18 @@ export interface ComputeStep {
   integer: IntegerLayer;
   input: Int32Array;
   residual?: Int32Array;
+  /** The grid of the codes the step writes; null for the last layer, whose result is its accumulators. */
+  out: ActQuant | null;
 }
 
-/** Runs one compute step; the default is the integer model, the RTL driver substitutes the core. */
-export type StepRunner = (s: ComputeStep) => Int32Array;
+/**
+ * Runs one compute step: `codes` returns its output codes, `accumulators` (the last layer) its int32 accumulators.
+ * The default is the integer model; the RTL driver substitutes the core.
+ */
+export interface StepRunner {
+  codes(s: ComputeStep): Int32Array;
+  accumulators(s: ComputeStep): Int32Array;
+}
 
 export interface NetworkResult {
   /** The last layer's int32 accumulators, and their real values acc[c] * scales[c]. */
@@ -207,7 +215,7 @@ function requantizedLayer(h: HwqLayer, activation: string, out: ActQuant, source
 }
 
 /** Runs the network on one float input [C][H][W]; `run` computes each compute step (default: the integer model). */
-export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: string, run: StepRunner = defaultRunner): NetworkResult {
+export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: string, run: StepRunner = integerRunner): NetworkResult {
   const g = graphOf(model);
   const tensors = new Map<string, CodeTensor>();
   const steps: NetworkResult['steps'] = [];
@@ -225,7 +233,7 @@ export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: st
     return t.codes;
   };
   const step = (s: ComputeStep): Int32Array => {
-    const out = run(s);
+    const out = s.out ? run.codes(s) : run.accumulators(s);
     steps.push({ step: s, output: out });
     return out;
   };
@@ -245,17 +253,17 @@ export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: st
       const input = codesFor(l.inputs[0], h.header.act, l.name);
       if (h.requant) {
         const next = model.layers[h.requant.next].header.act!;
-        const out = step({ index: index.get(h)!, integer: integerLayerOf(h, source), input });
+        const out = step({ index: index.get(h)!, integer: integerLayerOf(h, source), input, out: next });
         tensors.set(l.name, { shape: l.output, codes: out, scale: next.scale, zeroPoint: next.zeroPoint });
       } else if ((g.readers.get(l.name) ?? []).length === 0) {
         const L: IntegerLayer = { ...integerShell(h, l), inZeroPoint: h.header.act.zeroPoint };
-        const acc = layerAccumulators(L, input);
+        const acc = step({ index: index.get(h)!, integer: L, input, out: null });
         last = { acc, scales: Float64Array.from(h.weightScales, (s) => s * h.header.act!.scale) };
       } else {
         // Several readers (a conv and a shortcut): the file stores no requantization, the grid is the readers'.
         const out = gridOf(g, l.name, source);
         checkGrid(out, `layer '${l.name}' output`, source);
-        const codes = step({ index: index.get(h)!, integer: requantizedLayer(h, l.activation, out, source), input });
+        const codes = step({ index: index.get(h)!, integer: requantizedLayer(h, l.activation, out, source), input, out });
         tensors.set(l.name, { shape: l.output, codes, scale: out.scale, zeroPoint: out.zeroPoint });
       }
     } else if (l.kind === 'add') {
@@ -270,7 +278,7 @@ export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: st
         const h = g.hwqOf.get(fused)!;
         const input = codesFor(h.header.layer.inputs[0], h.header.act!, fused);
         const residual = residualCodes(t, l.output, out);
-        const codes = step({ index: index.get(h)!, integer: fusedAddLayer(h, l, out, source), input, residual });
+        const codes = step({ index: index.get(h)!, integer: fusedAddLayer(h, l, out, source), input, residual, out });
         tensors.set(l.name, { shape: l.output, codes, scale: out.scale, zeroPoint: out.zeroPoint });
       } else {
         const [a, b] = l.inputs.map((i) => tensors.get(i));
@@ -294,13 +302,21 @@ export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: st
   return { accumulators: last.acc, scales: last.scales, logits, tensors, steps };
 }
 
+/** The last layer: no requantization (its tables are unit multipliers onto the int32 range, unused by the model). */
 function integerShell(h: HwqLayer, l: ComputeLayer): Omit<IntegerLayer, 'inZeroPoint'> {
   if (l.kind === 'matmul') throw new UserError(`layer '${l.name}' is a matmul layer; the network executor runs conv and fc layers`);
   if (h.bias && !(h.bias instanceof Int32Array)) throw new UserError(`layer '${l.name}' has a float bias: it has no integer model`);
-  return { layer: l, weights: h.weights, bias: h.bias, m0: [], shift: [], outZeroPoint: 0, min: 0, max: 0 };
+  const n = h.weightScales.length;
+  return {
+    layer: l, weights: h.weights, bias: h.bias, m0: new Int32Array(n).fill(2 ** 30), shift: new Int32Array(n).fill(1),
+    outZeroPoint: 0, min: -(2 ** 31), max: 2 ** 31 - 1,
+  };
 }
 
-const defaultRunner: StepRunner = (s) => runIntegerLayer(s.integer, s.input, s.residual);
+export const integerRunner: StepRunner = {
+  codes: (s) => runIntegerLayer(s.integer, s.input, s.residual),
+  accumulators: (s) => layerAccumulators(s.integer, s.input),
+};
 
 /** Index of the largest logit (the first on ties). */
 export function top1(logits: ArrayLike<number>): number {
