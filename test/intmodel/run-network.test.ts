@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withShared } from '../helpers.js';
 import { loadHwq } from '../../src/intmodel/format.js';
-import { runIntegerLayer } from '../../src/intmodel/execute.js';
+import { layerAccumulators, runIntegerLayer } from '../../src/intmodel/execute.js';
 import { type CodeTensor, poolCodes, quantizeInput, residualCodes, runNetwork, top1 } from '../../src/intmodel/run-network.js';
 import { openModel } from '../../src/onnx/run.js';
 import type { PoolLayer } from '../../src/model/ir.js';
@@ -43,9 +43,12 @@ test('tiny residual network: every compute step is the integer layer of the file
   let agree = 0;
   for (const x of tinyInputs(8, 99)) {
     const r = runNetwork(model, x, hwq);
-    assert.equal(r.steps.map((s) => model.layers[s.step.index].header.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2']);
+    assert.equal(r.steps.map((s) => model.layers[s.step.index].header.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
     assert.ok(r.steps[2].step.residual && r.steps[4].step.residual, 'the convs before the Adds carry the residual');
-    for (const s of r.steps) assert.equal(Array.from(s.output), Array.from(runIntegerLayer(s.step.integer, s.step.input, s.step.residual)));
+    for (const s of r.steps.slice(0, -1)) assert.equal(Array.from(s.output), Array.from(runIntegerLayer(s.step.integer, s.step.input, s.step.residual)));
+    const fc = r.steps[r.steps.length - 1];
+    assert.is(fc.step.out, null);
+    assert.equal(Array.from(r.accumulators), Array.from(layerAccumulators(fc.step.integer, fc.step.input)));
     const o = await ort.run({ [ort.inputNames[0]]: { dims: [1, TINY.C0, TINY.H, TINY.W], data: x } });
     const want = o.get(ort.outputNames[0])!.data as Float32Array;
     const span = Math.max(...want) - Math.min(...want);
