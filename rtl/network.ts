@@ -14,12 +14,12 @@
 //   - the last layer's logits: the core's output path only writes requantized codes, so the host reads the
 //     int32 accumulators back from OBUF (checkLayer checks every one of them against the model).
 import type { HwConfig } from '../hw/config.js';
+import type { ComputeLayer } from '../src/model/ir.js';
 import { fuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
 import type { HwqModel } from '../src/intmodel/format.js';
 import { hardwareMode } from '../src/intmodel/hardware-modes.js';
 import { type ComputeStep, type NetworkResult, type StepRunner, integerRunner, runNetwork } from '../src/intmodel/run-network.js';
-import { simulateLayer } from '../sim/simulate.js';
 import type { RtlDesign } from './generate.js';
 import { type OutputFormat, compileIntegerLayer, layerCycles } from './layer.js';
 import { checkLayer } from './layer-verify.js';
@@ -44,6 +44,9 @@ export interface RtlLayerRun {
   problems: string[];
 }
 
+/** The cycle simulator's cycles for a layer (compute, and in all with the DRAM stalls it models); rtl/ does not import sim/. */
+export type LayerSimCycles = (l: ComputeLayer) => { compute: number; total: number };
+
 export interface RtlNetworkRun {
   layers: RtlLayerRun[];
   rtl: NetworkResult;
@@ -62,8 +65,8 @@ function outputFormat(model: HwqModel, out: ActQuant, cfg: HwConfig, source: str
 
 /** Runs `image` through the network on the core; `onLayer` sees each layer as it finishes. */
 export function runNetworkOnRtl(
-  model: HwqModel, image: ArrayLike<number>, cfg: HwConfig, design: RtlDesign, source: string, sim: Simulator = 'verilator',
-  onLayer: (l: RtlLayerRun) => void = () => undefined,
+  model: HwqModel, image: ArrayLike<number>, cfg: HwConfig, design: RtlDesign, source: string, simCycles: LayerSimCycles,
+  sim: Simulator = 'verilator', onLayer: (l: RtlLayerRun) => void = () => undefined,
 ): RtlNetworkRun {
   const p = design.params;
   const layers: RtlLayerRun[] = [];
@@ -80,15 +83,15 @@ export function runNetworkOnRtl(
     const want = accumulators ? integerRunner.accumulators(s) : integerRunner.codes(s);
     // checkLayer compares every accumulator the host reads back with the model: with no problems they are want's.
     const got = accumulators ? (res.problems.length === 0 ? want : new Int32Array(want.length)) : res.codes;
-    const simLayer = simulateLayer(h.header.layer, cfg, h.header.layer.precision!, 1);
+    const simLayer = simCycles(h.header.layer);
     const run: RtlLayerRun = {
       name: h.header.name,
       tiles: program.steps.filter((x) => x.kind === 'tile').length,
       passes: program.steps.filter((x) => x.kind === 'output').length,
       rtlCycles: res.rtlCycles,
       modelCycles: layerCycles(program, p),
-      simComputeCycles: simLayer.computeCycles,
-      simTotalCycles: simLayer.totalCycles,
+      simComputeCycles: simLayer.compute,
+      simTotalCycles: simLayer.total,
       equal: res.problems.length === 0 && got.length === want.length && got.every((v, i) => v === want[i]),
       problems: res.problems,
     };

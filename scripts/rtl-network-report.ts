@@ -12,6 +12,7 @@ import { loadConfig } from '../hw/presets.js';
 import { generateRtl } from '../rtl/generate.js';
 import { type RtlLayerRun, runNetworkOnRtl } from '../rtl/network.js';
 import { hasTool } from '../rtl/sim.js';
+import { layerSimCycles } from '../src/cli/commands/rtl.js';
 import { runCli } from '../src/cli/run.js';
 import { readImageFile } from '../src/data/image.js';
 import { PRESETS, preprocess } from '../src/data/preprocess.js';
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const im of images(nImages)) {
     const x = preprocess(readImageFile(im.path), PRESETS.cifar10);
-    const r = runNetworkOnRtl(model, x, cfg, design, hwqPath);
+    const r = runNetworkOnRtl(model, x, cfg, design, hwqPath, layerSimCycles(cfg));
     const q = await qdqTop1(x);
     const t = top1(r.rtl.logits);
     const same = r.layers.filter((l) => l.equal).length;

@@ -9,6 +9,7 @@ import { loadHwq } from '../../src/intmodel/format.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl } from '../../rtl/generate.js';
 import { runNetworkOnRtl } from '../../rtl/network.js';
+import { layerSimCycles } from '../../src/cli/commands/rtl.js';
 import { quantizeTiny, tinyInputs, TINY } from '../intmodel/tiny-resnet.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ withVerilator(test, 'tiny residual network a4w4 on bitfusion_layer 2x2: every la
   const cfg = vc709Sized(2, 2);
   const design = generateRtl(cfg);
   const [x] = tinyInputs(1, 7);
-  const run = runNetworkOnRtl(model, x, cfg, design, hwq);
+  const run = runNetworkOnRtl(model, x, cfg, design, hwq, layerSimCycles(cfg));
   assert.equal(run.layers.map((l) => l.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
   for (const l of run.layers) {
     assert.equal(l.problems, [], l.name);

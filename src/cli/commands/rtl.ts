@@ -17,7 +17,9 @@ import { weightFiles } from '../../../rtl/weights.js';
 import { type HwqModel, loadHwq } from '../../intmodel/format.js';
 import { top1 } from '../../intmodel/run-network.js';
 import { generateRtl } from '../../../rtl/generate.js';
-import { type RtlLayerRun, runNetworkOnRtl } from '../../../rtl/network.js';
+import { type LayerSimCycles, type RtlLayerRun, runNetworkOnRtl } from '../../../rtl/network.js';
+import { simulateLayer } from '../../../sim/simulate.js';
+import type { HwConfig } from '../../../hw/config.js';
 import { openDataSet, sampleName } from '../../data/dataset.js';
 import { decodeBatch } from '../../data/decode-batch.js';
 import type { InputSpec } from '../../data/input-spec.js';
@@ -84,6 +86,14 @@ export interface ImageRun {
   layers: RtlLayerRun[];
 }
 
+/** `hwq sim`'s cycles for one layer at its own precision on `cfg`, batch 1. */
+export function layerSimCycles(cfg: HwConfig): LayerSimCycles {
+  return (l) => {
+    const r = simulateLayer(l, cfg, l.precision ?? { a: 8, w: 8 }, 1);
+    return { compute: r.computeCycles, total: r.totalCycles };
+  };
+}
+
 /** .npy samples as they are, images through the preprocessing preset whose output is the network's input size. */
 function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
   const inp = model.network.input;
@@ -109,7 +119,7 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
   try {
     for (const s of data.samples) {
       const x = decodeBatch([s.source], spec);
-      const r = runNetworkOnRtl(model, x, cfg, design, a.model);
+      const r = runNetworkOnRtl(model, x, cfg, design, a.model, layerSimCycles(cfg));
       let qdqTop1: number | null = null;
       if (ort) {
         const o = await ort.run({ [ort.inputNames[0]]: { dims: [1, inp.c, inp.h, inp.w], data: x } });
