@@ -21,7 +21,7 @@ import type { HwqModel } from '../src/intmodel/format.js';
 import { hardwareMode } from '../src/intmodel/hardware-modes.js';
 import { type ComputeStep, type NetworkResult, type StepRunner, integerRunner, runNetwork } from '../src/intmodel/run-network.js';
 import type { RtlDesign } from './generate.js';
-import { type OutputFormat, compileIntegerLayer, layerCycles } from './layer.js';
+import { type OutputFormat, compileIntegerLayer, layerCycles, stepCycles } from './layer.js';
 import { checkLayer } from './layer-verify.js';
 import type { ElementBits } from './output-path.js';
 import type { Simulator } from './verify.js';
@@ -35,6 +35,9 @@ export interface RtlLayerRun {
   /** Cycles from each step's start to its done pulse, summed: as the RTL ran, and the layer compiler's model. */
   rtlCycles: number;
   modelCycles: number;
+  /** The model's cycles split into the tiles' and the output passes'. */
+  tileCycles: number;
+  passCycles: number;
   /** The cycle-accurate simulator's cycles for the layer on the same config (compute, and in all with DRAM stalls). */
   simComputeCycles: number;
   simTotalCycles: number;
@@ -90,6 +93,8 @@ export function runNetworkOnRtl(
       passes: program.steps.filter((x) => x.kind === 'output').length,
       rtlCycles: res.rtlCycles,
       modelCycles: layerCycles(program, p),
+      tileCycles: program.steps.filter((x) => x.kind === 'tile').reduce((sum, x) => sum + stepCycles(x, p), 0),
+      passCycles: program.steps.filter((x) => x.kind === 'output').reduce((sum, x) => sum + stepCycles(x, p), 0),
       simComputeCycles: simLayer.compute,
       simTotalCycles: simLayer.total,
       equal: res.problems.length === 0 && got.length === want.length && got.every((v, i) => v === want[i]),

@@ -11,12 +11,16 @@
 //   - average pooling averages codes on the same grid, rounding half to even as QuantizeLinear would;
 //   - the last compute layer (no quantized reader) yields its int32 accumulators: logit c is acc[c] * sIn * sW[c].
 //
-// Where the QDQ ONNX graph of the same quantization computes differently: it quantizes only the inputs of compute
-// layers. The conv feeding an Add, the Add, the shortcut and the pool run in float on unquantized values, so the
-// QDQ residual path carries the unclipped, unrounded activation where this model carries its codes, and the pool
-// averages floats before the fc's input quantizer rounds once. Every difference is a rounding of at most half a
-// step of an activation grid (or a clip at the top of the grid) on the residual path; they are why the logits of
-// the two agree to a few final steps rather than exactly (measured in test/intmodel/run-network.test.ts).
+// Where the QDQ ONNX graph of the same quantization computes differently, and why the two do not agree exactly:
+//   - the QDQ graph quantizes only the inputs of compute layers. The conv feeding an Add, the Add, the shortcut
+//     and the pool run in float on unquantized values, so its residual path carries the unclipped, unrounded
+//     activation where this model carries codes, and its pool averages floats before the fc's input quantizer;
+//   - onnxruntime rounds a conv's float output once (QuantizeLinear, half to even); the integer model requantizes
+//     with TF-Lite's fixed-point multiplier, which rounds twice (the high product, then the shift), so a value
+//     near a half step can land one code away.
+// Each difference is a fraction of an activation step; at 8 bits the logits agree to a few percent of their span,
+// at 4 bits they add up over ResNet-20's nine blocks to more than some margins between classes (measured in
+// test/intmodel/run-network.test.ts and reports/rtl/network.md).
 import { UserError } from '../errors.js';
 import type { AddLayer, ComputeLayer, Layer, Network, PoolLayer, Shape3 } from '../model/ir.js';
 import type { ActQuant } from './activation.js';
@@ -194,7 +198,8 @@ export function pooledAddGrid(residual: CodeTensor, residualGrid: ActQuant): Act
 function fusedAddLayer(h: HwqLayer, add: AddLayer, out: ActQuant, source: string): IntegerLayer {
   const l = h.header.layer;
   if (l.kind !== 'matmul' && l.activation !== 'none') {
-    throw new UserError(`'${source}' layer '${h.header.name}' applies ${l.activation} before the residual Add '${add.name}'; the network executor fuses plain layers only`);
+    throw new UserError(`'${source}' layer '${h.header.name}' applies ${l.activation} before the residual Add '${add.name}'; `
+      + 'the network executor fuses plain layers only');
   }
   return requantizedLayer(h, add.activation, out, source);
 }

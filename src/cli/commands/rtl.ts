@@ -99,7 +99,10 @@ function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
   const inp = model.network.input;
   if (npy) return { kind: 'tensor', name: 'npy', dims: [inp.c, inp.h, inp.w] };
   const p = Object.values(PRESETS).find((s) => s.height === inp.h && s.width === inp.w && outputChannels(s) === inp.c);
-  if (!p) throw new UserError(`'${path}' takes ${inp.c}x${inp.h}x${inp.w} inputs; no preprocessing preset (${Object.keys(PRESETS).join(', ')}) produces them (give .npy samples)`);
+  if (!p) {
+    throw new UserError(`'${path}' takes ${inp.c}x${inp.h}x${inp.w} inputs; no preprocessing preset (${Object.keys(PRESETS).join(', ')}) `
+      + 'produces them (give .npy samples)');
+  }
   return p;
 }
 
@@ -158,11 +161,23 @@ export const command: CommandModule<{}, RtlArgs> = {
   builder: (y: Argv) =>
     y
       .option('config', configOption('vc709'))
-      .option('out', { type: 'string', requiresArg: true, describe: 'Output directory (created with any missing parents; must be absent or empty unless --force); needed unless --run' })
-      .option('model', { type: 'string', describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json' })
-      .option('run', { type: 'string', requiresArg: true, describe: 'Run images of this folder (class folders, labels CSV...) through the whole --model on the core under Verilator' })
+      .option('out', {
+        type: 'string', requiresArg: true,
+        describe: 'Output directory (created with any missing parents; must be absent or empty unless --force); needed unless --run',
+      })
+      .option('model', {
+        type: 'string',
+        describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json; with --run, the network to run',
+      })
+      .option('run', {
+        type: 'string', requiresArg: true,
+        describe: 'Run images of this folder (class folders, labels CSV, .npy samples...) through the whole --model on the core under Verilator',
+      })
       .option('limit', intOption('limit', { min: 1, describe: '--run: how many images (the first in name order; default 10)' }))
-      .option('qdq', { type: 'string', requiresArg: true, describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present)' })
+      .option('qdq', {
+        type: 'string', requiresArg: true,
+        describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present)',
+      })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace a non-empty --out directory' })
       .option('json', { type: 'boolean', default: false, describe: 'Print a JSON summary' })
@@ -178,7 +193,8 @@ export const command: CommandModule<{}, RtlArgs> = {
       const runs = await runImages({ ...a, model: a.model, run: a.run }, (r) => { if (!a.json) process.stdout.write(imageLine(r)); });
       if (a.json) process.stdout.write(JSON.stringify({ model: resolve(a.model), config: a.config, images: runs }, null, 2) + '\n');
       else if (runs.length) {
-        process.stdout.write(`per layer (the same for every image): core cycles from each tile's and output pass's start to its done, beside the cycle simulator's\n`);
+        process.stdout.write('per layer (the same for every image): core cycles from each tile\'s and output pass\'s start to its done, '
+          + 'beside the cycle simulator\'s\n');
         process.stdout.write(layerTable(runs[0].layers));
       }
       if (runs.some((r) => !r.logitsEqual || r.layers.some((l) => !l.equal))) process.exitCode = 1;
