@@ -2,7 +2,11 @@
 // board top, its XDC, a Vivado build script and a params JSON; `--verify` first checks the generated design
 // under Verilator against the TypeScript models (BitBrick, Fusion Unit, whole tiles through the core).
 // `--model q.hwq` adds weights/*.mem: each quantized layer's weights packed in the core's WBUF layout
-// (rtl/weights.ts), and weights/manifest.json.
+// (rtl/weights.ts), and weights/manifest.json. `--model q.hwq --run DIR` instead runs images of DIR through the
+// whole network on the core under Verilator (rtl/network.ts) and prints, per image, whether the logits equal
+// the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model, and per layer the
+// core's cycles beside the cycle simulator's.
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../../hw/presets.js';
@@ -10,7 +14,18 @@ import { boardOutput } from '../../../rtl/board.js';
 import { hasTool } from '../../../rtl/sim.js';
 import { CheckResult, verifyDesign } from '../../../rtl/verify.js';
 import { weightFiles } from '../../../rtl/weights.js';
-import { loadHwq } from '../../intmodel/format.js';
+import { type HwqModel, loadHwq } from '../../intmodel/format.js';
+import { top1 } from '../../intmodel/run-network.js';
+import { generateRtl } from '../../../rtl/generate.js';
+import { type LayerSimCycles, type RtlLayerRun, runNetworkOnRtl } from '../../../rtl/network.js';
+import { simulateLayer } from '../../../sim/simulate.js';
+import type { HwConfig } from '../../../hw/config.js';
+import { openDataSet, sampleName } from '../../data/dataset.js';
+import { decodeBatch } from '../../data/decode-batch.js';
+import type { InputSpec } from '../../data/input-spec.js';
+import { PRESETS, outputChannels } from '../../data/preprocess.js';
+import { openModel } from '../../onnx/run.js';
+import { intOption } from '../numbers.js';
 import { UserError } from '../../errors.js';
 import { checkTreeTarget, writeTreeAtomic } from '../../fsutil.js';
 import { configOption, progressOption, wantProgress } from '../flags.js';
@@ -19,8 +34,11 @@ import { progress } from '../progress.js';
 
 interface RtlArgs {
   config: string;
-  out: string;
+  out?: string;
   model?: string;
+  run?: string;
+  limit?: number;
+  qdq?: string;
   verify: boolean;
   force: boolean;
   json: boolean;
@@ -30,7 +48,7 @@ interface RtlArgs {
 /** What verifyDesign checks, in order: BitBrick, Fusion Unit, the whole core. */
 const VERIFY_STEPS = 3;
 
-export async function runRtl(a: RtlArgs): Promise<{ files: string[]; checks: CheckResult[] }> {
+export async function runRtl(a: RtlArgs & { out: string }): Promise<{ files: string[]; checks: CheckResult[] }> {
   const [out] = checkOutputs([{ flag: 'out', path: a.out, kind: 'dir' }], [
     ...(a.model ? [{ what: 'the --model file', path: a.model }] : []),
     ...(a.config.toLowerCase().endsWith('.json') ? [{ what: 'the --config file', path: a.config }] : []),
@@ -57,23 +75,134 @@ export async function runRtl(a: RtlArgs): Promise<{ files: string[]; checks: Che
   return { files: [...files.keys()], checks };
 }
 
+
+export interface ImageRun {
+  image: string;
+  label: number;
+  logitsEqual: boolean;
+  top1: number;
+  /** onnxruntime's top-1 on the QDQ model, or null without one. */
+  qdqTop1: number | null;
+  layers: RtlLayerRun[];
+}
+
+/** `hwq sim`'s cycles for one layer at its own precision on `cfg`, batch 1. */
+export function layerSimCycles(cfg: HwConfig): LayerSimCycles {
+  return (l) => {
+    const r = simulateLayer(l, cfg, l.precision ?? { a: 8, w: 8 }, 1);
+    return { compute: r.computeCycles, total: r.totalCycles };
+  };
+}
+
+/** .npy samples as they are, images through the preprocessing preset whose output is the network's input size. */
+function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
+  const inp = model.network.input;
+  if (npy) return { kind: 'tensor', name: 'npy', dims: [inp.c, inp.h, inp.w] };
+  const p = Object.values(PRESETS).find((s) => s.height === inp.h && s.width === inp.w && outputChannels(s) === inp.c);
+  if (!p) {
+    throw new UserError(`'${path}' takes ${inp.c}x${inp.h}x${inp.w} inputs; no preprocessing preset (${Object.keys(PRESETS).join(', ')}) `
+      + 'produces them (give .npy samples)');
+  }
+  return p;
+}
+
+/** `--run DIR`: the first --limit images of DIR through the network on the core. */
+export async function runImages(a: RtlArgs & { model: string; run: string }, onImage: (r: ImageRun) => void): Promise<ImageRun[]> {
+  const model = loadHwq(a.model);
+  const cfg = loadConfig(a.config);
+  const inp = model.network.input;
+  const qdqPath = a.qdq ?? a.model.replace(/\.hwq$/i, '.onnx');
+  if (a.qdq !== undefined && !existsSync(a.qdq)) throw new UserError(`--qdq model '${a.qdq}' not found`);
+  const data = openDataSet(a.run, { limit: a.limit ?? 10, sampleDims: [inp.c, inp.h, inp.w] });
+  const spec = inputSpecFor(model, a.model, data.layout === 'npy');
+  if (!hasTool('verilator')) throw new UserError('--run needs verilator on PATH (apt-get install verilator)');
+  const ort = qdqPath !== a.model && existsSync(qdqPath) ? await openModel(readFileSync(qdqPath)) : null;
+  const design = generateRtl(cfg);
+  const runs: ImageRun[] = [];
+  try {
+    for (const s of data.samples) {
+      const x = decodeBatch([s.source], spec);
+      const r = runNetworkOnRtl(model, x, cfg, design, a.model, layerSimCycles(cfg));
+      let qdqTop1: number | null = null;
+      if (ort) {
+        const o = await ort.run({ [ort.inputNames[0]]: { dims: [1, inp.c, inp.h, inp.w], data: x } });
+        qdqTop1 = top1(o.get(ort.outputNames[0])!.data as Float32Array);
+      }
+      const name = sampleName(s);
+      const run: ImageRun = { image: name, label: s.label, logitsEqual: r.logitsEqual, top1: top1(r.rtl.logits), qdqTop1, layers: r.layers };
+      runs.push(run);
+      onImage(run);
+    }
+  } finally {
+    await ort?.release();
+  }
+  return runs;
+}
+
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
+function imageLine(r: ImageRun): string {
+  const qdq = r.qdqTop1 === null ? 'no QDQ model' : `QDQ top-1 ${r.qdqTop1}, equal ${yesNo(r.qdqTop1 === r.top1)}`;
+  const bad = r.layers.filter((l) => !l.equal).map((l) => l.name);
+  return `${r.image}: logits equal ${yesNo(r.logitsEqual)}, top-1 ${r.top1} (${qdq})${bad.length ? `; layers differing: ${bad.join(', ')}` : ''}\n`;
+}
+
+function layerTable(layers: RtlLayerRun[]): string {
+  const rows = layers.map((l) => [l.name, String(l.tiles), String(l.passes), String(l.rtlCycles), String(l.simComputeCycles), String(l.simTotalCycles)]);
+  const head = ['layer', 'tiles', 'passes', 'rtl cycles', 'sim compute', 'sim total'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n';
+  return line(head) + rows.map(line).join('');
+}
+
 export const command: CommandModule<{}, RtlArgs> = {
   command: 'rtl',
   describe: 'Generate the Bit Fusion core\'s Verilog, a VC709 top, XDC and Vivado build script for a config',
   builder: (y: Argv) =>
     y
       .option('config', configOption('vc709'))
-      .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'Output directory (created with any missing parents; must be absent or empty unless --force)' })
-      .option('model', { type: 'string', describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json' })
+      .option('out', {
+        type: 'string', requiresArg: true,
+        describe: 'Output directory (created with any missing parents; must be absent or empty unless --force); needed unless --run',
+      })
+      .option('model', {
+        type: 'string',
+        describe: 'Quantized model (.hwq from `hwq quantize`): also write weights/*.mem WBUF images and weights/manifest.json; with --run, the network to run',
+      })
+      .option('run', {
+        type: 'string', requiresArg: true,
+        describe: 'Run images of this folder (class folders, labels CSV, .npy samples...) through the whole --model on the core under Verilator',
+      })
+      .option('limit', intOption('limit', { min: 1, describe: '--run: how many images (the first in name order; default 10)' }))
+      .option('qdq', {
+        type: 'string', requiresArg: true,
+        describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present)',
+      })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace a non-empty --out directory' })
       .option('json', { type: 'boolean', default: false, describe: 'Print a JSON summary' })
       .option('progress', progressOption)
       .example('hwq rtl --config vc709 --out build/vc709 --verify', 'generate and check the VC709 design')
       .example('hwq rtl --config vc709 --model resnet18.hwq --out build/vc709', 'also write the model\'s weight memory images')
+      .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 5', 'run 5 images through the whole network on the core')
       .example('vivado -mode batch -source build/vc709/build.tcl', 'then build the bitstream') as unknown as Argv<RtlArgs>,
   handler: async (a) => {
-    const { files, checks } = await runRtl(a);
+    if (a.run !== undefined) {
+      if (!a.model) throw new UserError('--run needs --model q.hwq (the quantized network to run)');
+      if (a.out !== undefined || a.verify) throw new UserError('--run runs a model on the core and writes nothing: leave out --out and --verify');
+      const runs = await runImages({ ...a, model: a.model, run: a.run }, (r) => { if (!a.json) process.stdout.write(imageLine(r)); });
+      if (a.json) process.stdout.write(JSON.stringify({ model: resolve(a.model), config: a.config, images: runs }, null, 2) + '\n');
+      else if (runs.length) {
+        process.stdout.write('per layer (the same for every image): core cycles from each tile\'s and output pass\'s start to its done, '
+          + 'beside the cycle simulator\'s\n');
+        process.stdout.write(layerTable(runs[0].layers));
+      }
+      if (runs.some((r) => !r.logitsEqual || r.layers.some((l) => !l.equal))) process.exitCode = 1;
+      return;
+    }
+    if (a.limit !== undefined || a.qdq !== undefined) throw new UserError('--limit and --qdq go with --run');
+    if (a.out === undefined) throw new UserError('--out is required: the directory to write the design to (or give --model and --run to run images)');
+    const { files, checks } = await runRtl({ ...a, out: a.out });
     const failed = checks.filter((c) => c.mismatches > 0);
     if (a.json) {
       process.stdout.write(JSON.stringify({ out: resolve(a.out), written: failed.length === 0, files, checks }, null, 2) + '\n');

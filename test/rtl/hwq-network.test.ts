@@ -1,0 +1,86 @@
+// A whole quantized network on the generated core: the tiny residual network (stem, identity block, option-A
+// block, average pool, fc) at a4w4 runs layer after layer on bitfusion_layer (2x2 array, Verilator, one build),
+// each layer fed the codes the RTL wrote for the previous one; every layer's output and the logits must equal
+// the network executor's, every step's cycles the layer compiler's model.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withVerilator } from '../helpers.js';
+import { loadHwq } from '../../src/intmodel/format.js';
+import { vc709Sized } from '../../rtl/cosim-suite.js';
+import { generateRtl } from '../../rtl/generate.js';
+import { runNetworkOnRtl } from '../../rtl/network.js';
+import { layerSimCycles } from '../../src/cli/commands/rtl.js';
+import { quantizeTiny, tinyInputs, TINY } from '../intmodel/tiny-resnet.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
+import { hwq as cli, userError } from '../cli/run-hwq.js';
+import { writeNpy } from '../compat/models.js';
+
+withVerilator(test, 'tiny residual network a4w4 on bitfusion_layer 2x2: every layer and the logits equal the network executor', async () => {
+  const { hwq } = await quantizeTiny(4);
+  const model = loadHwq(hwq);
+  const cfg = vc709Sized(2, 2);
+  const design = generateRtl(cfg);
+  const [x] = tinyInputs(1, 7);
+  const run = runNetworkOnRtl(model, x, cfg, design, hwq, layerSimCycles(cfg));
+  assert.equal(run.layers.map((l) => l.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
+  for (const l of run.layers) {
+    assert.equal(l.problems, [], l.name);
+    assert.ok(l.equal, l.name);
+    assert.is(l.rtlCycles, l.modelCycles, l.name);
+    assert.ok(l.simComputeCycles > 0 && l.simTotalCycles >= l.simComputeCycles, l.name);
+  }
+  assert.ok(run.logitsEqual);
+  assert.equal(Array.from(run.rtl.accumulators), Array.from(run.reference.accumulators));
+  for (const [name, t] of run.reference.tensors) assert.equal(Array.from(run.rtl.tensors.get(name)!.codes), Array.from(t.codes), name);
+  assert.ok(new Set(run.reference.accumulators).size > 1, 'the logits differ between classes');
+});
+
+/**
+ * The tiny network at a4w4 with its QDQ model beside it (tiny.onnx, found by default), 3 .npy samples, and a
+ * config of the vc709 preset on a 2x2 array (the design the test above builds).
+ */
+async function tinyRunDir(): Promise<{ hwq: string; dir: string; config: string }> {
+  const { hwq, qdq } = await quantizeTiny(4);
+  writeFileSync(hwq.replace(/\.hwq$/, '.onnx'), qdq);
+  const dir = tempDir('hwq-rtl-run-');
+  const config = join(dir, 'vc709-2x2.json');
+  writeFileSync(config, JSON.stringify({ base: 'vc709', rows: 2, cols: 2 }));
+  tinyInputs(3, 31).forEach((x, i) => writeNpy(join(dir, 'samples', `s${i}.npy`), [TINY.C0, TINY.H, TINY.W], Array.from(x)));
+  return { hwq, dir: join(dir, 'samples'), config };
+}
+
+withVerilator(test, 'hwq rtl --model --run: per image logits equal and top-1 beside the QDQ model\'s, per layer core and simulator cycles', async () => {
+  const { hwq, dir, config } = await tinyRunDir();
+  const r = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '2', '--config', config);
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const images = lines.filter((l) => l.includes('.npy'));
+  assert.is(images.length, 2);
+  for (const l of images) assert.match(l, /logits equal yes, top-1 \d \(QDQ top-1 \d, equal (yes|no)\)$/);
+  const table = lines.slice(lines.findIndex((l) => l.startsWith('layer ')) + 1);
+  assert.equal(table.map((l) => l.split(/\s+/)[0]), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
+  const j = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '1', '--json', '--config', config);
+  assert.is(j.code, 0, j.stderr);
+  const out = JSON.parse(j.stdout);
+  assert.is(out.images.length, 1);
+  const img = out.images[0];
+  assert.is(img.logitsEqual, true);
+  assert.ok(Number.isInteger(img.qdqTop1));
+  assert.equal(img.layers.map((l: { equal: boolean }) => l.equal), [true, true, true, true, true, true]);
+  for (const l of img.layers) assert.is(l.rtlCycles, l.modelCycles);
+});
+
+test('hwq rtl --run: bad input is one line and exit 2', async () => {
+  const { hwq, dir } = await tinyRunDir();
+  assert.match(userError(await cli('rtl', '--run', dir), 'no model'), /--run needs --model/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', join(dir, 'absent')), 'missing folder'), /absent/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--limit', '0'), 'limit 0'), /--limit/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--out', dir), 'out with run'), /leave out --out/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--qdq', join(dir, 'none.onnx')), 'missing qdq'), /none\.onnx/);
+  assert.match(userError(await cli('rtl', '--config', 'vc709'), 'no out'), /--out is required/);
+  assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--limit', '3'), 'limit without run'), /go with --run/);
+});
+
+test.run();
