@@ -11,7 +11,7 @@ import { runTile } from '../hw/stepped-array.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { LayerProgram, stepCycles } from './layer.js';
 import { runOutputPass, unpackActivations } from './output-path.js';
-import { SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
+import { SimTop, Stimulus, cycleInputs, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
 import { Simulator, signedOf } from './verify.js';
 
 export interface StepTiming {
@@ -45,13 +45,7 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
   const inputs = mod.ports.filter((x) => x.dir === 'input' && x.name !== 'clk').map((x) => x.name);
   const outNames = mod.ports.filter((x) => x.dir === 'output').map((x) => x.name);
   const outIdx = (n: string) => outNames.indexOf(n);
-  const cycles: Array<Record<string, bigint>> = [];
-  const at = (k: number): Record<string, bigint> => {
-    while (cycles.length <= k) cycles.push({});
-    return cycles[k];
-  };
-  at(0).rst = 1n;
-  at(1).rst = 1n;
+  const { cycles, at } = cycleInputs();
   let k = 2;
   // Per-channel tables: bias, M0, shift of every output channel.
   const ch = prog.channels;

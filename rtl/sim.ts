@@ -24,6 +24,18 @@ export interface SimTop {
 
 /** One cycle's values of the non-clock inputs, in port order. */
 export type Stimulus = bigint[][];
+
+/** Input values per cycle, set sparsely (unset inputs are 0), with reset held in cycles 0 and 1. */
+export function cycleInputs(): { cycles: Array<Record<string, bigint>>; at: (k: number) => Record<string, bigint> } {
+  const cycles: Array<Record<string, bigint>> = [];
+  const at = (k: number): Record<string, bigint> => {
+    while (cycles.length <= k) cycles.push({});
+    return cycles[k];
+  };
+  at(0).rst = 1n;
+  at(1).rst = 1n;
+  return { cycles, at };
+}
 /** One cycle's output values in port order, as printed: hex digits, with x or z where a bit is unknown. */
 export type Response = string[][];
 

@@ -11,7 +11,7 @@ import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { fusionUnitModuleNames } from './modules/fusion-unit.js';
 import { RtlParams } from './params.js';
 import { FU_SUM_BITS, packWord, rtlMode, widthCode } from './pack.js';
-import { Response, SimTop, Stimulus, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
+import { Response, SimTop, Stimulus, cycleInputs, fieldOf, runIcarus, runVerilator, valueOf } from './sim.js';
 import { ArrayTile, type TileShape, referenceTile, runTile } from '../hw/stepped-array.js';
 import { actWord, bus, makeTile, wgtWord } from './tiles.js';
 
@@ -321,13 +321,7 @@ export function checkCore(design: RtlDesign, sim: Simulator, compiled: CompiledT
   const top: SimTop = { name: 'bitfusion_core', ports: mod.ports, clock: 'clk' };
   const inputs = mod.ports.filter((x) => x.dir === 'input' && x.name !== 'clk').map((x) => x.name);
   const outIdx = (n: string) => mod.ports.filter((x) => x.dir === 'output').findIndex((x) => x.name === n);
-  const cycles: Array<Record<string, bigint>> = [];
-  const at = (k: number): Record<string, bigint> => {
-    while (cycles.length <= k) cycles.push({});
-    return cycles[k];
-  };
-  at(0).rst = 1n;
-  at(1).rst = 1n;
+  const { cycles, at } = cycleInputs();
   const load = (ct: CompiledTile, from: number): number => {
     ct.ibufWrites.forEach((w, i) => Object.assign(at(from + i), { ib_wr_en: 1n, ib_wr_bank: BigInt(w.bank), ib_wr_addr: BigInt(w.addr), ib_wr_data: BigInt(w.data) }));
     ct.wbufWrites.forEach((w, i) => Object.assign(at(from + i), { wb_wr_en: 1n, wb_wr_bank: BigInt(w.bank), wb_wr_addr: BigInt(w.addr), wb_wr_data: BigInt(w.data) }));
