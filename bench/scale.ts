@@ -6,7 +6,7 @@
 // - the same sweep through Redis with one of the two workers SIGKILLed at 50%
 // - what one Redis server sustains: enqueueing and completing trivial jobs
 // Goals: pool >= 1.8x one thread on 2 cores, Redis within 15% of the pool, the cached rerun under 2 s.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -23,6 +23,7 @@ import { hasTool } from '../rtl/sim.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startRedis } from '../test/jobs/redis-server.js';
+import { startWorkerProcess } from '../src/jobs/worker-process.js';
 
 const HWQ = join(import.meta.dirname, '..', '..', 'bin', 'hwq.js');
 const MODEL = 'bitfusion-ref';
@@ -93,23 +94,7 @@ async function timed(
     dispatched: stats.dispatched };
 }
 
-interface WorkerProc { child: ChildProcess; ready: Promise<void> }
-
-function startWorker(url: string, cache: string): WorkerProc {
-  const child = spawn(process.execPath, [HWQ, 'worker', '--queue', url, '--concurrency', '1', '--lock-ms', '2000'], {
-    env: { ...process.env, HWQ_CACHE: cache }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('serving')) resolve();
-    });
-    child.on('close', (code) => reject(new Error(`hwq worker exited (${code}): ${err}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
+const startWorker = (url: string, cache: string) => startWorkerProcess(HWQ, url, cache, 2000);
 
 /** Enqueue and complete `n` trivial jobs: the ceiling one Redis server puts on jobs per second. */
 async function trivialRates(url: string, n: number): Promise<{ enqueue: number; complete: number }> {

@@ -3,7 +3,6 @@
 // result arrives, and each is exactly what the same jobs give run in this process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT, skipTest, tempDir } from '../helpers.js';
 import { hasTool } from '../../rtl/sim.js';
@@ -19,33 +18,18 @@ import { dataRef } from '../../src/jobs/data-ref.js';
 import { quantizeJob, quantizedFiles } from '../../src/jobs/kinds/quantize.js';
 import { evaluateJob } from '../../src/jobs/kinds/evaluate.js';
 import { redisCommand, startRedis } from './redis-server.js';
+import { type WorkerProcess, startWorkerProcess } from '../../src/jobs/worker-process.js';
 
 const HWQ = join(REPO_ROOT, 'bin', 'hwq.js');
 const NAME = 'quantize, evaluate through Redis with two workers, one SIGKILLed: results equal a local run';
 
-interface Worker { child: ChildProcess; stderr: () => string; ready: Promise<void> }
-
-function startWorker(url: string, cache: string): Worker {
-  const child = spawn(process.execPath, [HWQ, 'worker', '--queue', url, '--concurrency', '1', '--lock-ms', '1000'], {
-    env: { ...process.env, HWQ_CACHE: cache }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('serving')) resolve();
-    });
-    child.on('close', (code) => reject(new Error(`hwq worker exited (${code}): ${err}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, stderr: () => err, ready };
-}
+const startWorker = (url: string, cache: string) => startWorkerProcess(HWQ, url, cache, 1000);
 
 if (!hasTool('redis-server')) {
   skipTest(test, NAME, 'redis-server not found on PATH (apt-get install redis-server)');
 } else {
   const dir = tempDir('hwq-quant-queue-');
-  const workers: Worker[] = [];
+  const workers: WorkerProcess[] = [];
   let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   test.after(() => {
     for (const w of workers) w.child.kill('SIGKILL');
