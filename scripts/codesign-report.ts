@@ -90,20 +90,19 @@ function lowBitLayers(r: CodesignResult, p: PointResult): string {
 }
 
 /**
- * Where the budget's answer leaves uniform A4W4 (first and last layer 8-bit): each layer it runs at another precision,
- * with the latency that saves or costs and the damage the proxy predicted for it, so a missed target shows which
+ * Where the budget's answer leaves the target's uniform reference (as measured: first and last layer 8-bit): each
+ * layer it runs at another precision and the damage the proxy predicted for both, so a missed target shows which
  * layers could not go lower and what they would have cost.
  */
-function lowBitTable(o: Outcome, answer: PointResult): string[] {
+function lowBitTable(o: Outcome, answer: PointResult, ref: PointResult): string[] {
   const s = o.front.sensitivity;
-  const n = o.front.layers.length;
   const damage = (l: number, a: number, w: number) => s.damage[l][s.candidates.findIndex((c) => c.a === a && c.w === w)];
   const rows = answer.precisions.map((p, l) => {
-    const base = l === 0 || l === n - 1 ? 8 : 4;
-    if (p.a === base && p.w === base) return '';
-    return `| ${o.front.layers[l]} | a${base}w${base} -> a${p.a}w${p.w} | ${damage(l, base, base).toPrecision(3)} -> ${damage(l, p.a, p.w).toPrecision(3)} |`;
+    const base = ref.precisions[l];
+    if (p.a === base.a && p.w === base.w) return '';
+    return `| ${o.front.layers[l]} | a${base.a}w${base.w} -> a${p.a}w${p.w} | ${damage(l, base.a, base.w).toPrecision(3)} -> ${damage(l, p.a, p.w).toPrecision(3)} |`;
   }).filter(Boolean);
-  return rows.length ? ['', '  The budget\'s answer against uniform A4W4, layer by layer (predicted damage, mean KL on the held-out images):', '',
+  return rows.length ? ['', `  The budget's answer against uniform ${o.c.target.vs.toUpperCase()}, layer by layer (predicted damage, mean KL on the held-out images):`, '',
     '  | layer | precision | damage |', '  |---|---|---:|', ...rows.map((r) => `  ${r}`), ''] : [];
 }
 
@@ -136,7 +135,7 @@ function targets(o: Outcome): string {
       `- **Budget run** (\`--budget ${(t.ratio * ref.measured.latencyMs).toFixed(4)}ms\`): `
         + (answer ? `${describeMix(answer.precisions)}, top-1 ${pct(answer.measured.top1)} % (drop ${answer.measured.drop.toFixed(2)}, SE ${answer.measured.dropSe.toFixed(2)}), `
           + `${(answer.measured.latencyMs / ref.measured.latencyMs).toFixed(3)}x.` : 'no mix fits the budget.'),
-      ...(answer ? lowBitTable(o, answer) : []),
+      ...(answer ? lowBitTable(o, answer, ref) : []),
       `- **Uniform points matched or beaten** in both accuracy and latency by a searched point: ${cmp.length - unmatched.length} of ${cmp.length}`
         + `${unmatched.length ? ` (not: ${unmatched.join(', ')})` : ''}.`,
       `- **Proxy**: Spearman rank correlation of predicted damage and measured drop over the measured mixes `
@@ -179,8 +178,11 @@ async function main(): Promise<void> {
     const files = await codesignFiles(o.front, o.ctx);
     for (const [name, data] of files) if (!name.startsWith('points')) writeFileAtomic(join(REPORTS, 'codesign', c.id, name), data);
     writeFileAtomic(join(REPORTS, 'codesign', c.id, 'targets.md'), targets(o));
-    writeFileAtomic(join(REPORTS, 'bench', `codesign-${c.id}.md`), bench(o));
-    process.stderr.write(`wrote reports/codesign/${c.id}/ and reports/bench/codesign-${c.id}.md (cache ${cache})\n`);
+    // The bench file records a cold front; a run that found results in the cache re-renders the reports only.
+    const cold = !o.front.sensitivity.cached && o.front.cache.quantizeHits === 0;
+    if (cold) writeFileAtomic(join(REPORTS, 'bench', `codesign-${c.id}.md`), bench(o));
+    process.stderr.write(`wrote reports/codesign/${c.id}/${cold ? ` and reports/bench/codesign-${c.id}.md` : ' (run times not written: results came from the cache)'}`
+      + ` (cache ${cache})\n`);
   }
 }
 
