@@ -5,14 +5,15 @@
 import type { HwConfig } from '../../hw/config.js';
 import { type Network, type Precision, computeLayers } from '../model/ir.js';
 import { pairedTop1 } from '../eval/metrics.js';
-import type { ImageChunk } from '../quant/lapq/evaluator.js';
 import { UserError } from '../errors.js';
 import { type KeyPart, cached, contentKey } from './cache.js';
 import { type CostTable, type Objective, candidateGrid, costTable, objectiveCost, packedWeightBytes } from './cost-table.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type FrontPoint, bestWithin, predictedFront } from './front.js';
-import { type EvalSetup, type Materializer, type QuantizeSetup, type QuantizedMix, localMaterializer, simulateHwq } from './materialize.js';
-import { type SensitivityTable, measureSensitivity } from './sensitivity.js';
+import {
+  type EvalSetup, type HeldOutSetup, type Materializer, type QuantizeSetup, type QuantizedMix, localMaterializer, simulateHwq,
+} from './materialize.js';
+import type { SensitivityTable } from './sensitivity.js';
 import { spearman } from './rank-correlation.js';
 
 export type Goal = { kind: 'front'; points: number } | { kind: 'budget'; budget: number } | { kind: 'max-drop'; drop: number };
@@ -30,9 +31,9 @@ export interface CodesignInput {
   /** Layers held at one precision (by name): they take no part in the search. */
   fixed: Readonly<Record<string, Precision>>;
   /** Held-out calibration images the sensitivities are measured on (never the evaluation images). */
-  heldOut: { chunks: () => Promise<ImageChunk[]>; imageDims: number[]; key: KeyPart };
+  heldOut: HeldOutSetup & { key: KeyPart };
   evaluation: EvalSetup;
-  /** Where mixes are quantized and evaluated (default: this process, localMaterializer). */
+  /** Where sensitivities are measured and mixes quantized and evaluated (default: this process, localMaterializer). */
   materialize?: Materializer;
   /** The uniform settings measured for comparison, and the width their first and last layers keep. */
   uniform: { precisions: Precision[]; firstLast: number | null };
@@ -127,10 +128,8 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
   const candidates = candidateGrid(i.widths);
   const t0 = Date.now();
   const sensKey = contentKey('sensitivity', [...i.quantize.key, i.heldOut.key, candidates.map(label)]);
-  const sens = await cached<SensitivityTable>(i.quantize.cacheDir, sensKey, async () => measureSensitivity({
-    source: i.quantize.source, what: i.quantize.what, name: i.quantize.name, recipe: i.quantize.recipe, candidates,
-    run: i.quantize.run, heldOut: await i.heldOut.chunks(), imageDims: i.heldOut.imageDims, progress: i.progress,
-  }));
+  const mat = i.materialize ?? localMaterializer(i.quantize, i.evaluation, i.heldOut);
+  const sens = await cached<SensitivityTable>(i.quantize.cacheDir, sensKey, () => mat.sensitivity(candidates, i.progress));
   const table = sens.value;
   log(sens.hit ? `sensitivities: from the cache (${table.layers.length} layers x ${candidates.length} precisions)`
     : `sensitivities: measured ${table.layers.length} layers x ${candidates.length} precisions on ${table.images} held-out images (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -155,7 +154,6 @@ export async function runCodesign(i: CodesignInput): Promise<CodesignResult> {
 
   const stats = { quantizeHits: 0, quantizeRuns: 0, evalHits: 0, evalRuns: 0 };
   const t2 = Date.now();
-  const mat = i.materialize ?? localMaterializer(i.quantize, i.evaluation);
   const [floatAcc] = await mat.evaluate([encodeModel(i.quantize.source)]);
   stats[floatAcc.hit ? 'evalHits' : 'evalRuns']++;
   const measuredMixes = new Map<string, { files: PointResult['files']; acc: typeof floatAcc }>();

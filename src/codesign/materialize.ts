@@ -15,7 +15,9 @@ import { readHwq } from '../intmodel/format.js';
 import { planPrecisions } from '../../sim/precision.js';
 import { simulateNetwork } from '../../sim/simulate.js';
 import { type Accuracy, accuracy } from '../experiments/cached-eval.js';
+import type { ImageChunk } from '../quant/lapq/evaluator.js';
 import { type KeyPart, cached, contentKey, readCachedFiles, writeCachedFiles } from './cache.js';
+import { type SensitivityTable, measureSensitivity } from './sensitivity.js';
 
 export interface QuantizeSetup {
   source: ModelProto;
@@ -100,18 +102,30 @@ export async function evaluateBytes(e: EvalSetup, bytes: Uint8Array): Promise<Ac
   return { top1: value.top1, top5: value.top5, images: value.images, top1Hits: [...value.hits].map(Number), hit };
 }
 
+/** The held-out images the sensitivities are measured on (decoded on first use: a cached table needs none). */
+export interface HeldOutSetup {
+  chunks: () => Promise<ImageChunk[]>;
+  imageDims: number[];
+}
+
 /**
- * Where a campaign's mixes are quantized and its models evaluated: in this process (localMaterializer, where mixes
- * with equal weight widths share weight fits) or as jobs on worker threads or a Redis queue (jobs-materializer.ts).
- * Either way, results are cached by content and come back in the order asked.
+ * Where a campaign's sensitivities are measured and its mixes quantized and evaluated: in this process
+ * (localMaterializer, where precisions or mixes with equal weight widths share weight fits) or as jobs on worker
+ * threads or a Redis queue (jobs-materializer.ts). Either way, the answers are the same and come in the order asked.
  */
 export interface Materializer {
+  /** Each layer's damage at each candidate precision (candidates in the order given). */
+  sensitivity(candidates: readonly Precision[], progress?: (stage: string, done: number, total: number) => void): Promise<SensitivityTable>;
   quantize(mixes: ReadonlyArray<Readonly<Record<string, Precision>>>, onMix?: (done: number, total: number) => void): Promise<QuantizedMix[]>;
   evaluate(models: readonly Uint8Array[], onModel?: (done: number, total: number) => void): Promise<Array<Accuracy & { hit: boolean }>>;
 }
 
-export function localMaterializer(q: QuantizeSetup, e: EvalSetup): Materializer {
+export function localMaterializer(q: QuantizeSetup, e: EvalSetup, h: HeldOutSetup): Materializer {
   return {
+    sensitivity: async (candidates, progress) => measureSensitivity({
+      source: q.source, what: q.what, name: q.name, recipe: q.recipe, candidates: [...candidates], run: q.run,
+      heldOut: await h.chunks(), imageDims: h.imageDims, progress,
+    }),
     quantize: (mixes, onMix) => quantizeMixes(q, mixes, onMix),
     async evaluate(models, onModel) {
       const out: Array<Accuracy & { hit: boolean }> = [];

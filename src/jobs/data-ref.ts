@@ -1,5 +1,5 @@
 // Data sets as job inputs (DataRef, job.ts): made from a path and open options where the data is, reopened and
-// checked against the hash where the job runs. Decoded batches are kept for the last data set a process used,
+// checked against the hash where the job runs. Decoded batches are kept for the last few data sets a process used,
 // so jobs that share their images (every mix of one quantization campaign) decode them once per thread.
 import { resolve } from 'node:path';
 import { type Batch, batches } from '../data/batches.js';
@@ -27,20 +27,29 @@ export function openDataRef(ref: DataRef): Sample[] {
   return samples;
 }
 
-let last: { id: string; batches: Promise<Batch[]> } | undefined;
+/** Data sets kept decoded: a job may read two (a sensitivity job's calibration and held-out images), and jobs of one
+ *  campaign on a thread alternate between them and the evaluation images. */
+export const KEPT_DATA_SETS = 3;
 
-/** The decoded batches of `ref` through `spec`, `batchSize` samples each (the last data set decoded is kept). */
+/** Decoded data sets by id, the least recently used first. */
+const kept = new Map<string, Promise<Batch[]>>();
+
+/** The decoded batches of `ref` through `spec`, `batchSize` samples each (the last KEPT_DATA_SETS used are kept). */
 export function decodedBatches(ref: DataRef, spec: InputSpec, batchSize: number): Promise<Batch[]> {
   const id = JSON.stringify([ref.sha256, spec, batchSize]);
-  if (last?.id !== id) {
-    const p = (async () => {
+  let p = kept.get(id);
+  if (p) kept.delete(id);
+  else {
+    const decoding = (async () => {
       const out: Batch[] = [];
       for await (const b of batches(openDataRef(ref), spec, { batchSize })) out.push(b);
       return out;
     })();
     // a failed decode is not kept: the next job tries again and reports its own error
-    p.catch(() => last?.batches === p && (last = undefined));
-    last = { id, batches: p };
+    decoding.catch(() => kept.get(id) === decoding && kept.delete(id));
+    p = decoding;
   }
-  return last.batches;
+  kept.set(id, p);
+  while (kept.size > KEPT_DATA_SETS) kept.delete(kept.keys().next().value!);
+  return p;
 }

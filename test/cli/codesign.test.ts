@@ -103,16 +103,19 @@ test('--max-drop answers with the cheapest measured point within the drop (or sa
   assert.is(chosen.measured.latencyMs, Math.min(...o.points.map((p) => p.measured.latencyMs)));
 });
 
-test('mixes as jobs on two threads: the same front as in this process, cached as jobs', async () => {
+test('sensitivities and mixes as jobs on two threads: the same table and front as in this process, cached as jobs', async () => {
   const jobsCache = join(T, 'jobs-cache');
   const args = [cnn, '--config', 'vc709', '--calib', calib, '--data', data, '--recipe', 'tflite', '--calib-size', '16', '--no-progress', ...heldOut, '--points', '2'];
-  const local = await hwq('codesign', ...args, '--cache', join(T, 'local-cache'), '--out', join(T, 'local'));
+  const local = await hwq('codesign', ...args, '--cache', join(T, 'local-cache'), '--out', join(T, 'local'), '--json');
   assert.is(local.code, 0, local.stderr);
   const jobs = await hwq('codesign', ...args, '--cache', jobsCache, '--jobs', '2', '--out', join(T, 'jobs'), '--json');
   assert.is(jobs.code, 0, jobs.stderr);
-  assert.is(readFileSync(join(T, 'jobs', 'front.csv'), 'utf8'), readFileSync(join(T, 'local', 'front.csv'), 'utf8'));
+  for (const f of ['sensitivity.csv', 'front.csv']) assert.is(readFileSync(join(T, 'jobs', f), 'utf8'), readFileSync(join(T, 'local', f), 'utf8'), f);
   assert.equal(readFileSync(join(T, 'jobs', 'points', 'p1', 'cnn.hwq')), readFileSync(join(T, 'local', 'points', 'p1', 'cnn.hwq')));
   const o = JSON.parse(jobs.stdout) as Out;
+  assert.equal(o.sensitivity, (JSON.parse(local.stdout) as Out).sensitivity);
+  // one job per candidate precision, each in the job cache
+  assert.is(readdirSync(join(jobsCache, 'sensitivity')).filter((f) => f.endsWith('.json')).length, 9);
   assert.ok(o.cache.quantizeRuns > 0 && o.cache.quantizeHits === 0);
   const again = JSON.parse((await hwq('codesign', ...args, '--cache', jobsCache, '--jobs', '2', '--out', join(T, 'jobs2'), '--json')).stdout) as Out;
   assert.is(again.cache.quantizeRuns, 0, 'every mix from the job cache');

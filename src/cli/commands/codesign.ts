@@ -61,9 +61,9 @@ export interface CodesignArgs extends PreprocessArgs {
   batch: number;
   /** A folder, or false for --no-cache (yargs's negation of --cache). */
   cache?: string | false;
-  /** Worker threads quantizing and evaluating the mixes as jobs (absent or 1: in this process). */
+  /** Worker threads measuring the sensitivities and quantizing and evaluating the mixes as jobs (absent or 1: in this process). */
   jobs?: number;
-  /** redis://host:port: the mixes as jobs on `hwq worker` processes. */
+  /** redis://host:port: the sensitivities and the mixes as jobs on `hwq worker` processes. */
   queue?: string;
   /** Checked here when given; the script that writes reports leaves it out. */
   out?: string;
@@ -177,10 +177,15 @@ export const command: CommandModule<{}, CodesignArgs> = {
       .option('cache', { type: 'string', requiresArg: true, describe: `result cache folder (default: $HWQ_CACHE or ${cacheDir()}); --no-cache measures everything again and stores nothing` })
       .option('jobs', intOption('jobs', {
         min: 1, defaultDescription: '1',
-        describe: 'quantize and evaluate the mixes as jobs on N worker threads (1: in this process, where mixes with equal weight widths '
-          + 'share their weight fits; each thread holds a model\'s quantization in memory)',
+        describe: 'measure the sensitivities (one job per candidate precision) and quantize and evaluate the mixes as jobs on N worker threads '
+          + '(1: in this process, where precisions and mixes with equal weight widths share their weight fits; each thread holds a model\'s '
+          + 'quantization in memory)',
       }))
-      .option('queue', { type: 'string', requiresArg: true, describe: 'redis://host:port: quantize and evaluate the mixes as jobs on `hwq worker` processes through this Redis server' })
+      .option('queue', {
+        type: 'string', requiresArg: true,
+        describe: 'redis://host:port: measure the sensitivities and quantize and evaluate the mixes as jobs on `hwq worker` processes '
+          + 'through this Redis server',
+      })
       .conflicts('queue', 'jobs')
       .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder for front.csv, front.md, front.svg, sensitivity.csv and points/<id>/ (.hwq, QDQ .onnx, precisions)' })
       .option('force', { type: 'boolean', describe: 'replace a non-empty --out folder' })
@@ -255,11 +260,13 @@ export async function codesignFromArgs(a: CodesignArgs, log: (line: string) => v
   let evalImages: Promise<Batch[]> | undefined;
   if (a.queue !== undefined) parseQueueUrl(a.queue);
   const asJobs = a.queue !== undefined || (a.jobs ?? 1) > 1;
+  const calibOpen = { limit: wanted, seed: a.seed, ...sampleDimsOption(spec) };
   const materialize = asJobs ? jobsMaterializer({
     quantize: {
       model: a.model, ...(a['input-shape'] ? { inputShape: a['input-shape'] } : {}), name, recipe, input: spec, batchSize, positions, seed: a.seed,
-      calibration: dataRef(a.calib, { limit: wanted, seed: a.seed, ...sampleDimsOption(spec) }, a['held-out'], a['held-out'] + calibSamples.length),
+      calibration: dataRef(a.calib, calibOpen, a['held-out'], a['held-out'] + calibSamples.length),
     },
+    heldOut: dataRef(a.calib, calibOpen, 0, a['held-out']),
     evaluate: {
       data: dataRef(a.data, { labels: a.labels, ...(a.limit ? { limit: a.limit, seed: 0, stratify: true } : {}), ...sampleDimsOption(spec) }),
       input: spec, batchSize, ...(fixedBatch !== undefined ? { fixedBatch } : {}),

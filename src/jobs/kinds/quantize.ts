@@ -1,22 +1,12 @@
 // 'quantize': a model quantized by a recipe at given precisions (uniform, first/last, and per layer) with a
 // calibration data set, the run's seed and output positions -> the .hwq integer model and the QDQ ONNX model
-// onnxruntime runs, as bytes. The model is read as `hwq quantize` and `hwq codesign` read it: a quantized ONNX
-// file dequantized to float, Conv1d as Conv2d, and the given per-sample input dims filled in.
-import { basename } from 'node:path';
+// onnxruntime runs, as bytes. The model and calibration are read as quantizer-input.ts describes.
 import type { Precision } from '../../model/ir.js';
-import type { InputSpec } from '../../data/input-spec.js';
-import { inputDims } from '../../data/input-spec.js';
-import { decodeModel } from '../../onnx/proto.js';
-import { asFloat, quantizedFormat } from '../../onnx/dequantize-model.js';
-import { conv1dAs2d, hasConv1d } from '../../onnx/conv1d.js';
-import { withInputShape } from '../../cli/data-options.js';
-import type { Recipe } from '../../quant/pipeline/spec.js';
 import { runRecipe } from '../../quant/pipeline/run.js';
 import { toQdqBytes } from '../../quant/qdq.js';
 import { writeHwq } from '../../quant/hwq-export.js';
-import { type Binary, type DataRef, type Job, fileRef, fromBinary, makeJob, registerJob, toBinary } from '../job.js';
-import { decodedBatches } from '../data-ref.js';
-import { type ModelRef, modelBytes, modelWhat } from './model-input.js';
+import { type Binary, type Job, fromBinary, makeJob, registerJob, toBinary } from '../job.js';
+import { type QuantizerInputs, type QuantizerSpec, quantizerSetup, quantizerSpec } from './quantizer-input.js';
 
 export const QUANTIZE = 'quantize';
 
@@ -30,20 +20,7 @@ export interface QuantizeBits {
   layerBits?: Record<string, Precision>;
 }
 
-export interface QuantizeSpec {
-  model: ModelRef;
-  /** Per-sample input dims for a model with symbolic ones (--input-shape). */
-  inputShape?: number[];
-  /** The model's name inside the .hwq file. */
-  name: string;
-  recipe: Recipe;
-  calibration: DataRef;
-  /** How the calibration samples are fed (preprocessing, layout, or .npy tensor dims). */
-  input: InputSpec;
-  /** Calibration batch size (the model's fixed batch, if it has one). */
-  batchSize: number;
-  positions: number;
-  seed: number;
+export interface QuantizeSpec extends QuantizerSpec {
   bits: QuantizeBits;
 }
 
@@ -53,30 +30,19 @@ export interface QuantizeResult {
 }
 
 async function quantize(s: QuantizeSpec): Promise<QuantizeResult> {
-  const what = modelWhat(s.model, s.name);
-  const loaded = decodeModel(modelBytes(s.model), what);
-  const float = quantizedFormat(loaded) ? asFloat(loaded, what) : loaded;
-  const source = withInputShape(hasConv1d(float) ? conv1dAs2d(float) : float, { 'input-shape': s.inputShape }, what);
-  const calib = await decodedBatches(s.calibration, s.input, s.batchSize);
-  const { model } = await runRecipe(source, what, s.name, s.recipe, {
-    ...s.bits,
-    calibration: { batches: async function* () { yield* calib; }, count: calib.length, inputDims: (b) => inputDims(s.input, b.count) },
-    positions: s.positions,
-    seed: s.seed,
-  });
+  const { source, what, run } = await quantizerSetup(s);
+  const { model } = await runRecipe(source, what, s.name, s.recipe, { ...s.bits, ...run });
   return { hwq: toBinary(writeHwq(model)), qdq: toBinary(toQdqBytes(model)) };
 }
 
 export const quantizeKind = registerJob<QuantizeSpec, QuantizeResult>({ kind: QUANTIZE, run: quantize });
 
 /** What quantizeJob takes: the spec with the model as a path (hashed here) or as bytes. */
-export type QuantizeInputs = Omit<QuantizeSpec, 'model' | 'name'> & { model: string | Uint8Array; name?: string };
+export type QuantizeInputs = QuantizerInputs<QuantizeSpec>;
 
 /** A 'quantize' job; `name` defaults to the model file's base name without .onnx. */
 export function quantizeJob(q: QuantizeInputs): Job<QuantizeSpec> {
-  const model = typeof q.model === 'string' ? fileRef(q.model) : toBinary(q.model);
-  const name = q.name ?? (typeof q.model === 'string' ? basename(q.model).replace(/\.onnx$/i, '') : 'model');
-  return makeJob<QuantizeSpec>(QUANTIZE, { ...q, model, name });
+  return makeJob<QuantizeSpec>(QUANTIZE, quantizerSpec<QuantizeSpec>(q));
 }
 
 /** A 'quantize' result as the two files' bytes. */
