@@ -29,7 +29,7 @@ import { type IntegerLayer, integerLayerOf, layerAccumulators, runIntegerLayer }
 import type { HwqLayer, HwqModel } from './format.js';
 import { networkPlan } from './network-plan.js';
 import { roundHalfEven } from './grid.js';
-import { channelMultipliers, multiplyByQuantizedMultiplier, quantizeMultiplier } from './requant.js';
+import { type QuantizedMultiplier, channelMultipliers, multiplyByQuantizedMultiplier, quantizeMultiplier } from './requant.js';
 
 /** Codes of a tensor on one activation grid. */
 export interface CodeTensor {
@@ -83,6 +83,16 @@ export function quantizeInput(x: ArrayLike<number>, a: ActQuant): Int32Array {
   return out;
 }
 
+/** The fixed-point multiplier taking codes of the grid `from` (less its zero point) onto the grid `to`. */
+export function rescaleMultiplier(from: { scale: number }, to: { scale: number }): QuantizedMultiplier {
+  return quantizeMultiplier(from.scale / to.scale);
+}
+
+/** The fixed-point multiplier taking the sum of `n` codes of scale `inScale` to their average on the grid of `outScale`. */
+export function poolMultiplier(inScale: number, n: number, outScale: number): QuantizedMultiplier {
+  return quantizeMultiplier(inScale / (n * outScale));
+}
+
 /**
  * Codes of `t` on the grid (scale, zeroPoint, qmin..qmax) of `shape`: rescaled with a Q31 multiplier when the
  * grids differ, and for the option-A shortcut (fewer channels, a multiple of the spatial size) subsampled
@@ -97,7 +107,7 @@ export function residualCodes(t: CodeTensor, shape: Shape3, out: ActQuant): Int3
     throw new RangeError(`a ${t.shape.c}x${t.shape.h}x${t.shape.w} residual does not map onto ${shape.c}x${shape.h}x${shape.w}`);
   }
   const same = t.scale === out.scale && t.zeroPoint === out.zeroPoint;
-  const m = same ? null : quantizeMultiplier(t.scale / out.scale);
+  const m = same ? null : rescaleMultiplier(t, out);
   const res = new Int32Array(numel(shape)).fill(out.zeroPoint);
   const c0 = extra / 2;
   for (let c = 0; c < t.shape.c; c++) for (let y = 0; y < shape.h; y++) for (let x = 0; x < shape.w; x++) {
@@ -121,7 +131,7 @@ export function poolCodes(l: PoolLayer, t: CodeTensor, out: ActQuant): Int32Arra
   const res = new Int32Array(numel(l.output));
   const scaled = new Map<number, { m0: number; shift: number }>();
   const rescale = (v: number, n: number): number => {
-    if (!scaled.has(n)) scaled.set(n, quantizeMultiplier(t.scale / (n * out.scale)));
+    if (!scaled.has(n)) scaled.set(n, poolMultiplier(t.scale, n, out.scale));
     const m = scaled.get(n)!;
     const q = multiplyByQuantizedMultiplier(v, m.m0, m.shift) + out.zeroPoint;
     return q < qmin ? qmin : q > qmax ? qmax : q;
@@ -142,8 +152,11 @@ export function poolCodes(l: PoolLayer, t: CodeTensor, out: ActQuant): Int32Arra
   return res;
 }
 
-/** A compute layer requantized to the grid `out`, clamped by `activation` (none or relu; the plan checked both). */
-function requantizedLayer(h: HwqLayer, activation: string, out: ActQuant): IntegerLayer {
+/**
+ * A compute layer the file stores no requantization for (several readers, or fused with an Add), requantized to
+ * the grid `out` and clamped by `activation` (none or relu; the plan checked both).
+ */
+export function requantizedLayer(h: HwqLayer, activation: string, out: ActQuant): IntegerLayer {
   const l = h.header.layer as ConvLayer | FcLayer;
   const { qmin, qmax } = actRange(out);
   const m = channelMultipliers(h.header.act!.scale, h.weightScales, out.scale);

@@ -14,16 +14,19 @@
 // accumulator is exact; either moves a value only when it lies within a hair of half a step.
 import { UserError } from '../errors.js';
 import { actRange } from '../intmodel/activation.js';
-import { readHwq } from '../intmodel/format.js';
+import { type IntegerLayer, integerLayerOf } from '../intmodel/execute.js';
+import { type HwqLayer, type HwqModel, readHwq } from '../intmodel/format.js';
 import { biasCodes } from '../intmodel/integer-layer.js';
 import { type NetworkPlan, networkPlan } from '../intmodel/network-plan.js';
+import { INT32_MAX, INT32_MIN, type QuantizedMultiplier } from '../intmodel/requant.js';
+import { poolMultiplier, requantizedLayer, rescaleMultiplier } from '../intmodel/run-network.js';
 import { attr } from '../onnx/attr.js';
 import { makeInitializer, makeNode } from '../onnx/build.js';
 import { GraphView, nodeLabel } from '../onnx/graph.js';
 import { type INodeProto, type ITensorProto, type ModelProto, onnx } from '../onnx/proto.js';
 import { DataType, floatTensor, makeTensor, tensorFromProto } from '../onnx/tensor.js';
 import { writeHwq } from './hwq-export.js';
-import { type QdqOptions, toQdqModel } from './qdq.js';
+import { type QdqForm, type QdqOptions, toQdqModel } from './qdq.js';
 import type { ActQuant, QuantModel } from './types.js';
 
 /**
@@ -43,6 +46,16 @@ export function codeTensorsOf(model: { metadataProps?: { key?: string | null; va
   return entry?.value ? (JSON.parse(entry.value) as CodeTensorRecord[]) : [];
 }
 
+/** A requantization: per channel (or one) unit of the integer in the input tensor, M0 and shift; the output clamp. */
+interface Requant {
+  unit: number[];
+  m0: number[];
+  shift: number[];
+  /** Rank of the tensor (0: the constants are scalars). */
+  rank: number;
+  clamp?: { zeroPoint: number; min: number; max: number };
+}
+
 type Node = INodeProto & { input: string[]; output: string[]; opType: string; name: string };
 
 /** Ops an IR layer's output passes on its way to the tensor the executor holds: its activation. */
@@ -50,17 +63,27 @@ const ACTIVATION_OPS = new Set(['Relu', 'Clip']);
 
 const sameGrid = (a: ActQuant, b: ActQuant): boolean => a.scale === b.scale && a.zeroPoint === b.zeroPoint;
 
-/** The integer-form QDQ model of `q`; a network the integer executor cannot run is refused, naming why. */
-export function toIntegerQdqModel(q: QuantModel, opts: Omit<QdqOptions, 'scaleInputs'> = {}): ModelProto {
+/** The QDQ model of `q` in the given form. */
+export function qdqModelOf(q: QuantModel, form: QdqForm, opts: Omit<QdqOptions, 'scaleInputs'> = {}): ModelProto {
+  return form === 'layers' ? toQdqModel(q, opts) : toIntegerQdqModel(q, form, opts);
+}
+
+/**
+ * The integer-form QDQ model of `q` (`fixed-point`: with the accelerator's requantization arithmetic); a network
+ * the integer executor cannot run is refused, naming why.
+ */
+export function toIntegerQdqModel(q: QuantModel, form: Exclude<QdqForm, 'layers'> = 'integer', opts: Omit<QdqOptions, 'scaleInputs'> = {}): ModelProto {
+  let hwq: HwqModel;
   let plan: NetworkPlan;
   try {
-    plan = networkPlan(readHwq(writeHwq(q), q.name), q.name);
+    hwq = readHwq(writeHwq(q), q.name);
+    plan = networkPlan(hwq, q.name);
   } catch (e) {
-    if (e instanceof UserError) throw new UserError(`--qdq-form integer quantizes where the integer model holds codes, which needs a network it runs: ${e.message}`);
+    if (e instanceof UserError) throw new UserError(`--qdq-form ${form} quantizes where the integer model holds codes, which needs a network it runs: ${e.message}`);
     throw e;
   }
   const model = toQdqModel(q, opts);
-  new IntegerRewrite(model, q, plan).apply();
+  new IntegerRewrite(model, q, hwq, plan, form).apply();
   return model;
 }
 
@@ -73,7 +96,13 @@ class IntegerRewrite {
   /** IR layer name -> the output of its node (the same name in the prepared graph and the QDQ graph). */
   private readonly irOutput = new Map<string, string>();
 
-  constructor(private readonly model: ModelProto, private readonly q: QuantModel, private readonly plan: NetworkPlan) {
+  constructor(
+    private readonly model: ModelProto,
+    private readonly q: QuantModel,
+    private readonly hwq: HwqModel,
+    private readonly plan: NetworkPlan,
+    private readonly form: Exclude<QdqForm, 'layers'>,
+  ) {
     const g = model.graph!;
     this.nodes = (g.node ?? []).map((n) => Object.assign(n, { input: [...(n.input ?? [])], output: [...(n.output ?? [])], opType: n.opType ?? '', name: n.name ?? '' }));
     this.inits = [...(g.initializer ?? [])];
@@ -203,17 +232,16 @@ class IntegerRewrite {
         const from = this.operandOf(t, pg);
         if (s.fused && from === s.fused.name) {
           // Rounded onto the Add's grid without a clamp: the executor clamps only the sum.
-          const sc = this.constant(`${t}_add_grid_scale`, floatTensor([], [s.out.scale]));
-          const steps = this.add({ op: 'Div', name: `${t}_ToAddGrid`, inputs: [t, sc], outputs: [this.unique(`${t}_add_grid_steps`)] });
-          const rounded = this.add({ op: 'Round', name: `${t}_RoundToAddGrid`, inputs: [steps.output[0]], outputs: [this.unique(`${t}_add_grid_rounded`)] });
-          const back = this.add({ op: 'Mul', name: `${t}_FromAddGrid`, inputs: [rounded.output[0], sc], outputs: [this.unique(`${t}_on_add_grid`)] });
-          addNode.input[k] = back.output[0];
+          addNode.input[k] = this.fixedPoint ? this.requantize(t, this.layerRequant(s.fused.hwq, requantizedLayer(s.fused.hwq, s.layer.activation, s.out)), s.out.scale)
+            : this.roundOnto(t, s.out.scale);
           fusedOutput.add(s.fused.name);
           continue;
         }
         if (!from || !s.operands.includes(from)) throw new Error(`internal: input '${t}' of Add '${s.layer.name}' comes from no operand of the network plan`);
         const grid = this.plan.grids.get(from)!;
-        if (!sameGrid(grid, s.out)) addNode.input[k] = this.fakeQuant(t, s.out);
+        if (sameGrid(grid, s.out)) continue;
+        addNode.input[k] = this.fixedPoint ? this.requantize(t, this.scalarRequant(grid.scale, rescaleMultiplier(grid, s.out), s.out), s.out.scale)
+          : this.fakeQuant(t, s.out);
       }
       if (s.fused && !fusedOutput.has(s.fused.name)) throw new Error(`internal: Add '${s.layer.name}' reads no output of its fused layer '${s.fused.name}'`);
     }
@@ -224,14 +252,98 @@ class IntegerRewrite {
       const tensor = s.kind === 'requant' ? this.existingChain(held, s.out) : this.holdAsCodes(held, s.out);
       if (tensor) codes.push({ layer: s.layer.name, tensor, scale: s.out.scale, zeroPoint: s.out.zeroPoint });
     }
+    if (this.fixedPoint) this.requantizeOutputs();
     this.quantizeBiases();
     const g = this.model.graph!;
     g.initializer = this.inits;
     g.node = topologicalOrder(this.nodes, new Set([...this.inits.map((t) => t.name ?? ''), ...(g.input ?? []).map((v) => v.name ?? '')]));
     const meta = (this.model.metadataProps ?? []).filter((p) => p.key !== 'hwq.qdqForm');
-    this.model.metadataProps = [...meta, ...Object.entries({ 'hwq.qdqForm': 'integer', 'hwq.codeTensors': JSON.stringify(codes) })
+    this.model.metadataProps = [...meta, ...Object.entries({ 'hwq.qdqForm': this.form, 'hwq.codeTensors': JSON.stringify(codes) })
       .map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }))];
-    this.model.docString = `${this.model.docString ?? ''}; integer form: activations quantized wherever the .hwq integer model holds codes`;
+    this.model.docString = `${this.model.docString ?? ''}; ${this.form} form: activations quantized wherever the .hwq integer model holds codes`
+      + (this.fixedPoint ? ', requantized with its fixed-point multipliers' : '');
+  }
+
+  private get fixedPoint(): boolean {
+    return this.form === 'fixed-point';
+  }
+
+  /** `t` rounded onto the grid of `scale` (half to even), not clamped. */
+  private roundOnto(t: string, scale: number): string {
+    const sc = this.constant(`${t}_add_grid_scale`, floatTensor([], [scale]));
+    const steps = this.add({ op: 'Div', name: `${t}_ToAddGrid`, inputs: [t, sc], outputs: [this.unique(`${t}_add_grid_steps`)] });
+    const rounded = this.add({ op: 'Round', name: `${t}_RoundToAddGrid`, inputs: [steps.output[0]], outputs: [this.unique(`${t}_add_grid_rounded`)] });
+    return this.add({ op: 'Mul', name: `${t}_FromAddGrid`, inputs: [rounded.output[0], sc], outputs: [this.unique(`${t}_on_add_grid`)] }).output[0];
+  }
+
+  /** Every reader of `t` reads what `build` makes of it instead. */
+  private insertAfter(t: string, build: (t: string) => string): void {
+    const readers = this.consumers(t);
+    const out = build(t);
+    for (const n of readers) n.input = n.input.map((i) => (i === t ? out : i));
+  }
+
+  /** The requantization of a compute layer's accumulators (conv: per channel over [N, C, H, W]; fc: over [N, C]). */
+  private layerRequant(h: HwqLayer, L: IntegerLayer, clamp?: { zeroPoint: number; min: number; max: number }): Requant {
+    const act = h.header.act!;
+    // A dead channel (scale 0) outputs 0, whatever unit reads it back.
+    const unit = Array.from(h.weightScales, (s) => (s * act.scale > 0 ? s * act.scale : 1));
+    return { unit, m0: Array.from(L.m0), shift: Array.from(L.shift), rank: h.header.layer.kind === 'conv' ? 4 : 2, clamp };
+  }
+
+  private scalarRequant(unit: number, m: QuantizedMultiplier, out: ActQuant): Requant {
+    const { qmin, qmax } = actRange(out);
+    return { unit: [unit], m0: [m.m0], shift: [m.shift], rank: 0, clamp: { zeroPoint: out.zeroPoint, min: qmin, max: qmax } };
+  }
+
+  /**
+   * `x`, a tensor of integers times `r.unit`, through the accelerator's requantization (requant.ts): the integer
+   * recovered (Round: float32 sums stay far within half a unit of it), then in float64, where every step is exact,
+   * the left shift saturated to int32, SaturatingRoundingDoublingHighMul (floor(v * M0 / 2^31 + 1/2)) and
+   * RoundingDivideByPOT (ties away from zero), the zero point and the clamp; out as values on the grid of `scale`.
+   */
+  private requantize(x: string, r: Requant, scale: number): string {
+    const n = r.unit.length;
+    const dims = r.rank === 0 ? [] : r.rank === 4 ? [1, n, 1, 1] : [1, n];
+    const stem = `${x}_requant`;
+    const double = (name: string, v: number[]) => this.constant(`${stem}_${name}`, makeTensor(DataType.DOUBLE, dims, v));
+    const scalar = (name: string, v: number) => this.constant(`${stem}_${name}`, makeTensor(DataType.DOUBLE, [], [v]));
+    const op = (o: string, inputs: string[], attrs: Parameters<typeof makeNode>[0]['attrs'] = {}): string =>
+      this.add({ op: o, name: `${stem}_${o}`, inputs, outputs: [this.unique(`${stem}_${o.toLowerCase()}`)], attrs }).output[0];
+    const unit = this.constant(`${stem}_unit`, floatTensor(dims, r.unit));
+    let v = op('Cast', [op('Round', [op('Div', [x, unit])])], { to: attr.int(DataType.DOUBLE) });
+    if (r.shift.some((s) => s > 0)) {
+      v = op('Clip', [op('Mul', [v, double('left', r.shift.map((s) => 2 ** Math.max(0, s)))]), scalar('int32_min', INT32_MIN), scalar('int32_max', INT32_MAX)]);
+    }
+    const half = scalar('half', 0.5);
+    const high = op('Floor', [op('Add', [op('Mul', [v, double('m0', r.m0.map((m) => m * 2 ** -31))]), half])]);
+    const divided = op('Floor', [op('Add', [op('Mul', [op('Abs', [high]), double('right', r.shift.map((s) => 2 ** -Math.max(0, -s)))]), half])]);
+    let q = op('Mul', [op('Sign', [high]), divided]);
+    if (r.clamp) q = op('Clip', [q, scalar('min', r.clamp.min - r.clamp.zeroPoint), scalar('max', r.clamp.max - r.clamp.zeroPoint)]);
+    return op('Mul', [op('Cast', [q], { to: attr.int(DataType.FLOAT) }), this.constant(`${stem}_scale`, floatTensor([], [scale]))]);
+  }
+
+  /** Fixed point: each layer's and pool's output requantized as the executor does, before the chains that quantize it. */
+  private requantizeOutputs(): void {
+    for (const s of this.plan.steps) {
+      const t = this.irOutput.get(s.layer.name)!;
+      if (s.kind === 'requant' || s.kind === 'readers') {
+        const L = s.kind === 'requant' ? integerLayerOf(s.hwq, this.q.name) : requantizedLayer(s.hwq, s.layer.activation, s.out);
+        const r = this.layerRequant(s.hwq, L, { zeroPoint: L.outZeroPoint, min: L.min, max: L.max });
+        this.insertAfter(t, (x) => this.requantize(x, r, s.out.scale));
+      } else if (s.kind === 'pool') {
+        const p = s.layer;
+        const inGrid = this.plan.grids.get(p.inputs[0])!;
+        const n = p.op === 'max' ? 1 : p.kernel[0] * p.kernel[1];
+        if (p.op === 'avg' && !p.global && p.pad.some((v) => v > 0)) {
+          throw new UserError(`--qdq-form fixed-point: average pool '${p.name}' has padding, so its windows average different counts; `
+            + 'the fixed-point form requantizes one count per pool');
+        }
+        // The graph's average is the sum times inScale / n: the sum's integer comes back with unit inScale / n.
+        const r = this.scalarRequant(inGrid.scale / n, poolMultiplier(inGrid.scale, n, s.out.scale), s.out);
+        this.insertAfter(t, (x) => this.requantize(x, r, s.out.scale));
+      }
+    }
   }
 
   /** Each Conv and Gemm bias becomes the int32 the accumulator adds, dequantized with scale sIn * sW[c]. */

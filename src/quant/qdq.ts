@@ -14,9 +14,10 @@ import type { ActQuant, QuantLayer, QuantModel } from './types.js';
 
 /**
  * Where a QDQ model quantizes activations: `layers` at the inputs of compute layers only (residual Adds, shortcuts
- * and pools in float), `integer` wherever the .hwq integer model holds codes (qdq-integer.ts).
+ * and pools in float), `integer` wherever the .hwq integer model holds codes (qdq-integer.ts), `fixed-point` there
+ * too with each requantization computed as the accelerator's fixed-point arithmetic rounds it.
  */
-export const QDQ_FORMS = ['layers', 'integer'] as const;
+export const QDQ_FORMS = ['layers', 'integer', 'fixed-point'] as const;
 export type QdqForm = (typeof QDQ_FORMS)[number];
 
 /** The form recorded in a QDQ model's metadata; null for a model hwq did not write. Models written before the

@@ -16,8 +16,8 @@ import { recipeFromOptions, runFromOptions } from '../../quant/pipeline/from-opt
 import { runRecipe } from '../../quant/pipeline/run.js';
 import { RECIPES, describePasses, findRecipe, tuneRecipe } from '../../quant/recipes.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
-import { QDQ_FORMS, type QdqForm, toQdqModel } from '../../quant/qdq.js';
-import { toIntegerQdqModel } from '../../quant/qdq-integer.js';
+import { QDQ_FORMS, type QdqForm } from '../../quant/qdq.js';
+import { qdqModelOf } from '../../quant/qdq-integer.js';
 import { writeHwq } from '../../quant/hwq-export.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
@@ -173,8 +173,8 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
   const qdqForm = a['qdq-form'] as QdqForm;
   if (!QDQ_FORMS.includes(qdqForm)) throw unknownChoice('--qdq-form', a['qdq-form'], QDQ_FORMS);
-  if (qdqForm === 'integer' && bits.a === null) {
-    throw new UserError(`--qdq-form integer quantizes activations where the integer model holds codes; --${a.precision} quantizes weights only`);
+  if (qdqForm !== 'layers' && bits.a === null) {
+    throw new UserError(`--qdq-form ${qdqForm} quantizes activations where the integer model holds codes; --${a.precision} quantizes weights only`);
   }
   if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
   if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
@@ -244,7 +244,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     progress: (s, d, t) => bar.update(s, d, t),
   }));
   bar.stop();
-  const qdq = qdqForm === 'integer' ? toIntegerQdqModel(q, { int4: a.int4 }) : toQdqModel(q, { int4: a.int4 });
+  const qdq = qdqModelOf(q, qdqForm, { int4: a.int4 });
   const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
   if (spec && a['sqnr-images'] > 0) {
     const n = Math.min(a['sqnr-images'], samples.length);
@@ -320,7 +320,9 @@ export const command: CommandModule<{}, QuantizeArgs> = {
         describe: `where the QDQ model quantizes activations (${QDQ_FORMS.join(', ')}): layers = the inputs of compute layers only, `
           + 'residual Adds, shortcuts and pools in float (the papers\' setting); integer = wherever the .hwq integer model holds codes, '
           + 'on its grids (the conv before a residual Add rounded to the Add\'s grid, the Add, the shortcut, the pool) with int32 biases, '
-          + 'so onnxruntime computes what the integer accelerator computes',
+          + 'so onnxruntime computes what the integer accelerator computes up to rounding (QuantizeLinear rounds half to even, the '
+          + 'accelerator\'s fixed-point requantization rounds twice); fixed-point = integer with each requantization spelled out in '
+          + 'Round/Floor ops as the accelerator rounds it, so the logits equal the integer model\'s up to float32 sums',
       })
       .option('first-last', firstLastOption(QUANTIZE_DEFAULTS['first-last'] ?? 'none'))
       .option('layer-precisions', {
