@@ -286,6 +286,10 @@ about 2 % of its codes (the counts below); the differing codes feed every later 
 differs too, and the logits differ from the executor's by up to ${r20.find((f) => f.form === 'integer')!.maxDiff.toPrecision(2)}
 (layers form: ${r20.find((f) => f.form === 'layers')!.maxDiff.toPrecision(2)}).
 
+Against the layers form, the integer form agrees with the executor on more images in some settings and on fewer in
+others (the table): its differences are single codes spread over every tensor, the layers form's the float residual
+path, and at 4 bits either moves the logits by more than many images' margins. Only the fixed-point form removes them.
+
 The table below lists each image the integer form classifies differently: the margins between the top two logits, the
 first code tensor (in network order) that differs from the executor's, and at that tensor how many of the differing
 codes are exactly what one half-to-even rounding of the exact accumulator gives (the column reads "n/a" for a pool or

@@ -1,26 +1,29 @@
 // The integer model of a whole .hwq network: a float image in, integer logits out, every tensor between the
 // compute layers held as codes on the grid of the quantized layer that reads it. Compute layers run through
 // execute.ts; what the .hwq file does not store as integers (the requantization of a layer feeding a residual
-// Add, the Add itself, pooling, the option-A shortcut of the CIFAR ResNets) is derived here from the scales the
-// file holds, the way an integer accelerator's host would do it:
+// Add, the Add itself, pooling, the option-A shortcut of the CIFAR ResNets) is derived from the scales the file
+// holds, the way an integer accelerator's host would do it. Which tensor is held on which grid is decided once per
+// network by network-plan.ts; this module runs that plan:
 //   - a compute layer whose only reader is an Add is fused with it: its accumulators are requantized to the
 //     Add's output grid (the grid of the quantized layer the Add's output reaches) and the other operand, the
 //     residual, is added in that grid (runIntegerLayer's residual), then clamped (ReLU: at the zero point);
 //   - a residual operand on another grid is rescaled to the output grid with a Q31 multiplier and clamped;
 //   - the option-A shortcut (stride-2 subsampling, zero channels on both sides) moves codes; zero is the zero point;
-//   - average pooling averages codes on the same grid, rounding half to even as QuantizeLinear would;
+//   - average pooling sums codes and requantizes the sum once onto the reader's grid;
 //   - the last compute layer (no quantized reader) yields its int32 accumulators: logit c is acc[c] * sIn * sW[c].
 //
-// Where the QDQ ONNX graph of the same quantization computes differently, and why the two do not agree exactly:
-//   - the QDQ graph quantizes only the inputs of compute layers. The conv feeding an Add, the Add, the shortcut
-//     and the pool run in float on unquantized values, so its residual path carries the unclipped, unrounded
-//     activation where this model carries codes, and its pool averages floats before the fc's input quantizer;
-//   - onnxruntime rounds a conv's float output once (QuantizeLinear, half to even); the integer model requantizes
-//     with TF-Lite's fixed-point multiplier, which rounds twice (the high product, then the shift), so a value
-//     near a half step can land one code away.
-// Each difference is a fraction of an activation step; at 8 bits the logits agree to a few percent of their span,
-// at 4 bits they add up over ResNet-20's nine blocks to more than some margins between classes (measured in
-// test/intmodel/run-network.test.ts and reports/rtl/network.md).
+// onnxruntime's run of the QDQ model written beside the .hwq (`hwq quantize --qdq-form`) computes this only as far
+// as its form says (measured in reports/rtl/integer-vs-qdq.md):
+//   - layers (the default) quantizes only the inputs of compute layers. The conv feeding an Add, the Add, the
+//     shortcut and the pool run in float on unquantized values, so its residual path carries the unclipped,
+//     unrounded activation where this model carries codes, and its pool averages floats;
+//   - integer quantizes wherever this model holds codes, on the plan's grids, with int32 biases. What remains is the
+//     rounding of each requantization: QuantizeLinear rounds the exact product once, half to even, while this
+//     model rounds twice (TF-Lite's fixed-point multiplier: to an integer at the accumulator's scale, then a shift
+//     with ties away from zero). With 4-bit grids 1-2 % of a layer's codes land one code away, and the layers
+//     after carry it on;
+//   - fixed-point spells this model's requantizations out in Round/Floor ops (rescaleMultiplier, poolMultiplier
+//     and requantizedLayer are the ones both use), so its codes equal these and its logits differ by float32 sums.
 import { UserError } from '../errors.js';
 import type { ComputeLayer, ConvLayer, FcLayer, PoolLayer, Shape3 } from '../model/ir.js';
 import type { ActQuant } from './activation.js';

@@ -9,13 +9,17 @@
 //   - a residual operand on another grid than the Add's is fake-quantized on the Add's grid on its way in (after
 //     the option-A Slice and Pad, which move values and pad zeros, as the executor moves codes);
 //   - each quantized layer's bias is the int32 the accumulator adds, behind a DequantizeLinear of scale sIn * sW.
-// What remains between the two: QuantizeLinear and Round round half to even where the executor's fixed-point
-// requantization rounds twice (ties away from zero), and onnxruntime sums float32 products where the
-// accumulator is exact; either moves a value only when it lies within a hair of half a step.
+// What remains between the two is rounding: QuantizeLinear rounds the exact product once, half to even, where the
+// executor's fixed-point requantization (requant.ts) rounds twice, first to an integer at the accumulator's scale,
+// then by a power-of-two shift with ties away from zero. A value within 2^-shift of a half step can land one code
+// away: 1-2 % of a 4-bit layer's codes, and the layers after carry it on (reports/rtl/integer-vs-qdq.md).
+// The fixed-point form removes that too: each requantization is spelled out in Round/Floor ops on float64, with the
+// executor's own multipliers (integerLayerOf, requantizedLayer, rescaleMultiplier, poolMultiplier), so onnxruntime's
+// codes equal the executor's and its logits differ by float32 sums.
 import { UserError } from '../errors.js';
 import { actRange } from '../intmodel/activation.js';
 import { type IntegerLayer, integerLayerOf } from '../intmodel/execute.js';
-import { type HwqLayer, type HwqModel, readHwq } from '../intmodel/format.js';
+import { type HwqLayer, readHwq } from '../intmodel/format.js';
 import { biasCodes } from '../intmodel/integer-layer.js';
 import { type NetworkPlan, networkPlan } from '../intmodel/network-plan.js';
 import { INT32_MAX, INT32_MIN, type QuantizedMultiplier } from '../intmodel/requant.js';
@@ -73,17 +77,16 @@ export function qdqModelOf(q: QuantModel, form: QdqForm, opts: Omit<QdqOptions, 
  * the integer executor cannot run is refused, naming why.
  */
 export function toIntegerQdqModel(q: QuantModel, form: Exclude<QdqForm, 'layers'> = 'integer', opts: Omit<QdqOptions, 'scaleInputs'> = {}): ModelProto {
-  let hwq: HwqModel;
   let plan: NetworkPlan;
   try {
-    hwq = readHwq(writeHwq(q), q.name);
-    plan = networkPlan(hwq, q.name);
+    // The grids are the executor's, planned on the .hwq this quantization writes.
+    plan = networkPlan(readHwq(writeHwq(q), q.name), q.name);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`--qdq-form ${form} quantizes where the integer model holds codes, which needs a network it runs: ${e.message}`);
     throw e;
   }
   const model = toQdqModel(q, opts);
-  new IntegerRewrite(model, q, hwq, plan, form).apply();
+  new IntegerRewrite(model, q, plan, form).apply();
   return model;
 }
 
@@ -99,7 +102,6 @@ class IntegerRewrite {
   constructor(
     private readonly model: ModelProto,
     private readonly q: QuantModel,
-    private readonly hwq: HwqModel,
     private readonly plan: NetworkPlan,
     private readonly form: Exclude<QdqForm, 'layers'>,
   ) {

@@ -4,8 +4,8 @@
 // `--model q.hwq` adds weights/*.mem: each quantized layer's weights packed in the core's WBUF layout
 // (rtl/weights.ts), and weights/manifest.json. `--model q.hwq --run DIR` instead runs images of DIR through the
 // whole network on the core under Verilator (rtl/network.ts) and prints, per image, whether the logits equal
-// the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model, and per layer the
-// core's cycles beside the cycle simulator's.
+// the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model (named with its form,
+// `hwq quantize --qdq-form`), and per layer the core's cycles beside the cycle simulator's.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
