@@ -151,6 +151,8 @@ test('hwq quantize --qdq-form: writes the form and says so; a bad value or weigh
   assert.is(qdqFormOf(decodeModel(readFileSync(out))), 'fixed-point');
   const plain = await hwq('quantize', ...common, '--a4w4', '--out', join(dir, 'p.onnx'), '--json');
   assert.is(JSON.parse(plain.stdout).qdqForm, 'layers');
+  const text = await hwq('quantize', ...common, '--a4w4', '--qdq-form', 'integer', '--out', join(dir, 'i.onnx'));
+  assert.match(text.stdout, /wrote \S*i\.onnx \(QDQ integer form\)/);
   const bad = tempDir('hwq-qdq-form-bad-');
   const o = ['--out', join(bad, 'q.onnx'), '--hwq', join(bad, 'q.hwq')];
   assert.match(userError(await hwq('quantize', ...common, '--a4w4', '--qdq-form', 'ops', ...o), 'unknown form'),

@@ -392,7 +392,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     } else {
       if (r.dequantized) process.stdout.write(`${r.model} is already quantized (${FORMAT_NAMES[r.dequantized]}): dequantized to its float model first\n`);
       process.stdout.write(formatQuantReport(r.layers));
-      process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, `
+      const form = r.qdqForm === QUANTIZE_DEFAULTS['qdq-form'] ? '' : ` (QDQ ${r.qdqForm} form)`;
+      process.stdout.write(`\nwrote ${r.out}${form}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, `
         + `activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
     }
   },
