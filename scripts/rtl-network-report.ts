@@ -149,7 +149,9 @@ On ${many.length} images (${perClass} per class, the first in name order): top-1
 executor ${rightInt}, QDQ model ${rightQdq}. The two differ by construction (src/intmodel/run-network.ts): the QDQ graph
 quantizes only the inputs of compute layers, so its residual path (the shortcut, the Add, the pool) carries float
 values, where the integer model carries 4-bit codes and requantizes with TF-Lite's double rounding; at 4 bits these
-roundings move the logits by more than the margins between classes on some images.
+roundings move the logits by more than the margins between classes on some images. This is the QDQ model's default
+form (\`hwq quantize --qdq-form layers\`); reports/rtl/integer-vs-qdq.md measures the forms that quantize where the
+integer model holds codes, of which \`fixed-point\` agrees on every image.
 `;
   writeFilesAtomic({ [join('reports', 'rtl', 'network.md')]: md });
   process.stdout.write(`wrote reports/rtl/network.md (${nImages} images on the core in ${seconds} s)\n`);

@@ -31,20 +31,30 @@ function roundInt32(x: number): number {
 }
 
 /**
+ * The bias in accumulator units, round(bias / (sIn * sW[c])): what the accumulator adds before any zero-point
+ * correction (the integer QDQ form stores it as an int32 DequantizeLinear of that scale).
+ */
+export function biasCodes(bias: ArrayLike<number> | undefined, act: ActQuant, wScales: ArrayLike<number>): Int32Array {
+  // A dead channel (scale 0) has no accumulator scale to express its bias in; its output is the float bias.
+  return Int32Array.from(wScales, (s, c) => {
+    const unit = act.scale * s;
+    return bias && unit > 0 ? roundInt32(bias[c] / unit) : 0;
+  });
+}
+
+/**
  * The integer bias: round(bias / (sIn * sW[c])) - zeroPoint * sum_k w[c][k], so the accumulator over raw input
  * codes needs no zero-point correction. Canonical weights (output channel first).
  */
 export function integerBias(bias: ArrayLike<number> | undefined, act: ActQuant, wScales: ArrayLike<number>, canonical: Int8Array): Int32Array {
   const C = wScales.length;
   const per = canonical.length / C;
+  const b = biasCodes(bias, act, wScales);
   const out = new Int32Array(C);
   for (let c = 0; c < C; c++) {
     let sum = 0;
     for (let k = 0; k < per; k++) sum += canonical[c * per + k];
-    // A dead channel (scale 0) has no accumulator scale to express its bias in; its output is the float bias.
-    const unit = act.scale * wScales[c];
-    const b = bias && unit > 0 ? roundInt32(bias[c] / unit) : 0;
-    out[c] = roundInt32(b - act.zeroPoint * sum);
+    out[c] = roundInt32(b[c] - act.zeroPoint * sum);
   }
   return out;
 }

@@ -1,34 +1,38 @@
 // The integer model of a whole .hwq network: a float image in, integer logits out, every tensor between the
 // compute layers held as codes on the grid of the quantized layer that reads it. Compute layers run through
 // execute.ts; what the .hwq file does not store as integers (the requantization of a layer feeding a residual
-// Add, the Add itself, pooling, the option-A shortcut of the CIFAR ResNets) is derived here from the scales the
-// file holds, the way an integer accelerator's host would do it:
+// Add, the Add itself, pooling, the option-A shortcut of the CIFAR ResNets) is derived from the scales the file
+// holds, the way an integer accelerator's host would do it. Which tensor is held on which grid is decided once per
+// network by network-plan.ts; this module runs that plan:
 //   - a compute layer whose only reader is an Add is fused with it: its accumulators are requantized to the
 //     Add's output grid (the grid of the quantized layer the Add's output reaches) and the other operand, the
 //     residual, is added in that grid (runIntegerLayer's residual), then clamped (ReLU: at the zero point);
 //   - a residual operand on another grid is rescaled to the output grid with a Q31 multiplier and clamped;
 //   - the option-A shortcut (stride-2 subsampling, zero channels on both sides) moves codes; zero is the zero point;
-//   - average pooling averages codes on the same grid, rounding half to even as QuantizeLinear would;
+//   - average pooling sums codes and requantizes the sum once onto the reader's grid;
 //   - the last compute layer (no quantized reader) yields its int32 accumulators: logit c is acc[c] * sIn * sW[c].
 //
-// Where the QDQ ONNX graph of the same quantization computes differently, and why the two do not agree exactly:
-//   - the QDQ graph quantizes only the inputs of compute layers. The conv feeding an Add, the Add, the shortcut
-//     and the pool run in float on unquantized values, so its residual path carries the unclipped, unrounded
-//     activation where this model carries codes, and its pool averages floats before the fc's input quantizer;
-//   - onnxruntime rounds a conv's float output once (QuantizeLinear, half to even); the integer model requantizes
-//     with TF-Lite's fixed-point multiplier, which rounds twice (the high product, then the shift), so a value
-//     near a half step can land one code away.
-// Each difference is a fraction of an activation step; at 8 bits the logits agree to a few percent of their span,
-// at 4 bits they add up over ResNet-20's nine blocks to more than some margins between classes (measured in
-// test/intmodel/run-network.test.ts and reports/rtl/network.md).
+// onnxruntime's run of the QDQ model written beside the .hwq (`hwq quantize --qdq-form`) computes this only as far
+// as its form says (measured in reports/rtl/integer-vs-qdq.md):
+//   - layers (the default) quantizes only the inputs of compute layers. The conv feeding an Add, the Add, the
+//     shortcut and the pool run in float on unquantized values, so its residual path carries the unclipped,
+//     unrounded activation where this model carries codes, and its pool averages floats;
+//   - integer quantizes wherever this model holds codes, on the plan's grids, with int32 biases. What remains is the
+//     rounding of each requantization: QuantizeLinear rounds the exact product once, half to even, while this
+//     model rounds twice (TF-Lite's fixed-point multiplier: to an integer at the accumulator's scale, then a shift
+//     with ties away from zero). With 4-bit grids 1-2 % of a layer's codes land one code away, and the layers
+//     after carry it on;
+//   - fixed-point spells this model's requantizations out in Round/Floor ops (rescaleMultiplier, poolMultiplier
+//     and requantizedLayer are the ones both use), so its codes equal these and its logits differ by float32 sums.
 import { UserError } from '../errors.js';
-import type { AddLayer, ComputeLayer, Layer, Network, PoolLayer, Shape3 } from '../model/ir.js';
+import type { ComputeLayer, ConvLayer, FcLayer, PoolLayer, Shape3 } from '../model/ir.js';
 import type { ActQuant } from './activation.js';
 import { actRange } from './activation.js';
 import { type IntegerLayer, integerLayerOf, layerAccumulators, runIntegerLayer } from './execute.js';
 import type { HwqLayer, HwqModel } from './format.js';
+import { networkPlan } from './network-plan.js';
 import { roundHalfEven } from './grid.js';
-import { channelMultipliers, multiplyByQuantizedMultiplier, quantizeMultiplier } from './requant.js';
+import { type QuantizedMultiplier, channelMultipliers, multiplyByQuantizedMultiplier, quantizeMultiplier } from './requant.js';
 
 /** Codes of a tensor on one activation grid. */
 export interface CodeTensor {
@@ -71,48 +75,6 @@ export interface NetworkResult {
 
 const numel = (s: Shape3): number => s.c * s.h * s.w;
 
-interface Graph {
-  net: Network;
-  byName: Map<string, Layer>;
-  readers: Map<string, Layer[]>;
-  hwqOf: Map<string, HwqLayer>;
-}
-
-function graphOf(model: HwqModel): Graph {
-  const net = model.network;
-  const byName = new Map(net.layers.map((l) => [l.name, l]));
-  const readers = new Map<string, Layer[]>();
-  for (const l of net.layers) for (const i of l.inputs) readers.set(i, [...(readers.get(i) ?? []), l]);
-  const hwqOf = new Map(model.layers.map((l) => [net.layers[l.irIndex].name, l]));
-  return { net, byName, readers, hwqOf };
-}
-
-/** The activation grid of the quantized compute layer reading a tensor directly, if any. */
-function readerGrid(g: Graph, name: string): ActQuant | undefined {
-  for (const r of g.readers.get(name) ?? []) {
-    const h = g.hwqOf.get(r.name);
-    if (h?.header.act) return h.header.act;
-  }
-  return undefined;
-}
-
-/** The activation grid of a tensor: that of the quantized compute layer it reaches through pools and Adds (first found). */
-function gridOf(g: Graph, name: string, source: string, seen = new Set<string>()): ActQuant {
-  seen.add(name);
-  const rs = g.readers.get(name) ?? [];
-  const direct = readerGrid(g, name);
-  if (direct) return direct;
-  for (const r of rs) if ((r.kind === 'pool' || r.kind === 'add') && !seen.has(r.name)) {
-    const a = gridOf(g, r.name, source, seen);
-    if (a) return a;
-  }
-  throw new UserError(`'${source}': the output of '${name}' reaches no quantized layer, so it has no activation grid`);
-}
-
-function checkGrid(a: ActQuant, what: string, source: string): void {
-  if (a.channelScales) throw new UserError(`'${source}' ${what} has per-channel activation scales (ECAQ); the network executor runs per-layer scales`);
-}
-
 /** Input codes of a float tensor [C][H][W]: round half to even and clamp, as QuantizeLinear does. */
 export function quantizeInput(x: ArrayLike<number>, a: ActQuant): Int32Array {
   const { qmin, qmax } = actRange(a);
@@ -122,6 +84,16 @@ export function quantizeInput(x: ArrayLike<number>, a: ActQuant): Int32Array {
     out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
   }
   return out;
+}
+
+/** The fixed-point multiplier taking codes of the grid `from` (less its zero point) onto the grid `to`. */
+export function rescaleMultiplier(from: { scale: number }, to: { scale: number }): QuantizedMultiplier {
+  return quantizeMultiplier(from.scale / to.scale);
+}
+
+/** The fixed-point multiplier taking the sum of `n` codes of scale `inScale` to their average on the grid of `outScale`. */
+export function poolMultiplier(inScale: number, n: number, outScale: number): QuantizedMultiplier {
+  return quantizeMultiplier(inScale / (n * outScale));
 }
 
 /**
@@ -138,7 +110,7 @@ export function residualCodes(t: CodeTensor, shape: Shape3, out: ActQuant): Int3
     throw new RangeError(`a ${t.shape.c}x${t.shape.h}x${t.shape.w} residual does not map onto ${shape.c}x${shape.h}x${shape.w}`);
   }
   const same = t.scale === out.scale && t.zeroPoint === out.zeroPoint;
-  const m = same ? null : quantizeMultiplier(t.scale / out.scale);
+  const m = same ? null : rescaleMultiplier(t, out);
   const res = new Int32Array(numel(shape)).fill(out.zeroPoint);
   const c0 = extra / 2;
   for (let c = 0; c < t.shape.c; c++) for (let y = 0; y < shape.h; y++) for (let x = 0; x < shape.w; x++) {
@@ -162,7 +134,7 @@ export function poolCodes(l: PoolLayer, t: CodeTensor, out: ActQuant): Int32Arra
   const res = new Int32Array(numel(l.output));
   const scaled = new Map<number, { m0: number; shift: number }>();
   const rescale = (v: number, n: number): number => {
-    if (!scaled.has(n)) scaled.set(n, quantizeMultiplier(t.scale / (n * out.scale)));
+    if (!scaled.has(n)) scaled.set(n, poolMultiplier(t.scale, n, out.scale));
     const m = scaled.get(n)!;
     const q = multiplyByQuantizedMultiplier(v, m.m0, m.shift) + out.zeroPoint;
     return q < qmin ? qmin : q > qmax ? qmax : q;
@@ -184,125 +156,75 @@ export function poolCodes(l: PoolLayer, t: CodeTensor, out: ActQuant): Int32Arra
 }
 
 /**
- * The grid of an Add no quantized layer reads directly (it feeds a pool): 8-bit codes spanning the range of its
- * residual operand's grid. Quantizing it on the pool reader's grid instead would clip it: the average is far
- * smaller than the values averaged.
+ * A compute layer the file stores no requantization for (several readers, or fused with an Add), requantized to
+ * the grid `out` and clamped by `activation` (none or relu; the plan checked both).
  */
-export function pooledAddGrid(residual: CodeTensor, residualGrid: ActQuant): ActQuant {
-  if (residual.zeroPoint !== 0) throw new RangeError('a pooled Add needs a residual grid with zero point 0');
-  const top = residualGrid.signed ? 2 ** (residualGrid.bits - 1) - 1 : 2 ** residualGrid.bits - 1;
-  return { bits: 8, signed: residualGrid.signed, scale: (residual.scale * top) / (residualGrid.signed ? 127 : 255), zeroPoint: 0 };
-}
-
-/** The integer layer of a compute layer whose output feeds an Add: requantized to the Add's grid and clamped by its activation. */
-function fusedAddLayer(h: HwqLayer, add: AddLayer, out: ActQuant, source: string): IntegerLayer {
-  const l = h.header.layer;
-  if (l.kind !== 'matmul' && l.activation !== 'none') {
-    throw new UserError(`'${source}' layer '${h.header.name}' applies ${l.activation} before the residual Add '${add.name}'; `
-      + 'the network executor fuses plain layers only');
-  }
-  return requantizedLayer(h, add.activation, out, source);
-}
-
-/** A compute layer requantized to the grid `out`, clamped by `activation` (none or relu). */
-function requantizedLayer(h: HwqLayer, activation: string, out: ActQuant, source: string): IntegerLayer {
-  const what = `'${source}' layer '${h.header.name}'`;
-  const l = h.header.layer;
-  if (l.kind !== 'conv' && l.kind !== 'fc') throw new UserError(`${what} is a ${l.kind} layer; the integer executor runs conv and fc layers`);
-  if (!h.header.act) throw new UserError(`${what} reads float activations (weight-only quantization): it has no integer model`);
-  if (activation !== 'none' && activation !== 'relu') throw new UserError(`${what} ends in ${activation}; the network executor runs none or relu`);
+export function requantizedLayer(h: HwqLayer, activation: string, out: ActQuant): IntegerLayer {
+  const l = h.header.layer as ConvLayer | FcLayer;
   const { qmin, qmax } = actRange(out);
-  const m = channelMultipliers(h.header.act.scale, h.weightScales, out.scale);
+  const m = channelMultipliers(h.header.act!.scale, h.weightScales, out.scale);
   return {
-    layer: l, weights: h.weights, bias: h.bias, inZeroPoint: h.header.act.zeroPoint, m0: m.m0, shift: m.shift,
+    layer: l, weights: h.weights, bias: h.bias, inZeroPoint: h.header.act!.zeroPoint, m0: m.m0, shift: m.shift,
     outZeroPoint: out.zeroPoint, min: activation === 'relu' ? Math.max(qmin, out.zeroPoint) : qmin, max: qmax,
   };
 }
 
 /** Runs the network on one float input [C][H][W]; `run` computes each compute step (default: the integer model). */
 export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: string, run: StepRunner = integerRunner): NetworkResult {
-  const g = graphOf(model);
+  const net = model.network;
+  if (image.length !== numel(net.input)) {
+    throw new UserError(`'${source}' takes ${net.input.c}x${net.input.h}x${net.input.w} inputs; got ${image.length} values`);
+  }
+  const plan = networkPlan(model, source);
   const tensors = new Map<string, CodeTensor>();
   const steps: NetworkResult['steps'] = [];
   const index = new Map(model.layers.map((l, i) => [l, i]));
-  if (image.length !== numel(g.net.input)) {
-    throw new UserError(`'${source}' takes ${g.net.input.c}x${g.net.input.h}x${g.net.input.w} inputs; got ${image.length} values`);
-  }
   let last: { acc: Int32Array; scales: Float64Array } | null = null;
 
-  const codesFor = (name: string, a: ActQuant, reader: string): Int32Array => {
-    if (name === 'input') return quantizeInput(image, a);
-    const t = tensors.get(name);
-    if (!t) throw new UserError(`'${source}' layer '${reader}' reads '${name}', which the network executor did not compute`);
-    if (t.scale !== a.scale || t.zeroPoint !== a.zeroPoint) throw new UserError(`'${source}' layer '${reader}' reads '${name}' on another grid than its own`);
-    return t.codes;
-  };
+  // The plan checked that every tensor read was computed before, on the reader's grid.
+  const codesFor = (name: string, a: ActQuant): Int32Array => (name === 'input' ? quantizeInput(image, a) : tensors.get(name)!.codes);
   const step = (s: ComputeStep): Int32Array => {
     const out = s.out ? run.codes(s) : run.accumulators(s);
     steps.push({ step: s, output: out });
     return out;
   };
-  const soleAdd = (name: string): AddLayer | undefined => {
-    const rs = g.readers.get(name) ?? [];
-    return rs.length === 1 && rs[0].kind === 'add' ? rs[0] : undefined;
+  const keep = (name: string, shape: Shape3, codes: Int32Array, out: ActQuant): void => {
+    tensors.set(name, { shape, codes, scale: out.scale, zeroPoint: out.zeroPoint });
   };
 
-  for (const l of g.net.layers) {
-    if (l.kind === 'conv' || l.kind === 'fc' || l.kind === 'matmul') {
-      const h = g.hwqOf.get(l.name);
-      if (!h) throw new UserError(`'${source}' compute layer '${l.name}' has no quantized layer in the file`);
-      if (h.header.act) checkGrid(h.header.act, `layer '${l.name}'`, source);
-      if (soleAdd(l.name) && !h.requant) continue;
-      if (l.kind === 'matmul') throw new UserError(`'${source}' layer '${l.name}' is a matmul layer; the network executor runs conv and fc layers`);
-      if (!h.header.act) throw new UserError(`'${source}' layer '${l.name}' reads float activations (weight-only quantization): it has no integer model`);
-      const input = codesFor(l.inputs[0], h.header.act, l.name);
-      if (h.requant) {
-        const next = model.layers[h.requant.next].header.act!;
-        const out = step({ index: index.get(h)!, integer: integerLayerOf(h, source), input, out: next });
-        tensors.set(l.name, { shape: l.output, codes: out, scale: next.scale, zeroPoint: next.zeroPoint });
-      } else if ((g.readers.get(l.name) ?? []).length === 0) {
-        const L: IntegerLayer = { ...integerShell(h, l), inZeroPoint: h.header.act.zeroPoint };
+  for (const s of plan.steps) {
+    if (s.kind === 'fused') continue;
+    if (s.kind === 'requant' || s.kind === 'readers' || s.kind === 'logits') {
+      const { layer: l, hwq: h } = s;
+      const input = codesFor(l.inputs[0], h.header.act!);
+      if (s.kind === 'requant') {
+        keep(l.name, l.output, step({ index: index.get(h)!, integer: integerLayerOf(h, source), input, out: s.out }), s.out);
+      } else if (s.kind === 'readers') {
+        keep(l.name, l.output, step({ index: index.get(h)!, integer: requantizedLayer(h, l.activation, s.out), input, out: s.out }), s.out);
+      } else {
+        const L: IntegerLayer = { ...integerShell(h, l), inZeroPoint: h.header.act!.zeroPoint };
         const acc = step({ index: index.get(h)!, integer: L, input, out: null });
-        last = { acc, scales: Float64Array.from(h.weightScales, (s) => s * h.header.act!.scale) };
-      } else {
-        // Several readers (a conv and a shortcut): the file stores no requantization, the grid is the readers'.
-        const out = gridOf(g, l.name, source);
-        checkGrid(out, `layer '${l.name}' output`, source);
-        const codes = step({ index: index.get(h)!, integer: requantizedLayer(h, l.activation, out, source), input, out });
-        tensors.set(l.name, { shape: l.output, codes, scale: out.scale, zeroPoint: out.zeroPoint });
+        last = { acc, scales: Float64Array.from(h.weightScales, (sc) => sc * h.header.act!.scale) };
       }
-    } else if (l.kind === 'add') {
-      if (l.inputs.length !== 2) throw new UserError(`'${source}' Add '${l.name}' has ${l.inputs.length} inputs; the network executor adds two`);
-      const fused = l.inputs.find((i) => !tensors.has(i) && g.hwqOf.has(i));
-      const other = l.inputs.find((i) => i !== fused)!;
-      const t = tensors.get(other);
-      if (!t) throw new UserError(`'${source}' Add '${l.name}' reads '${other}', which the network executor did not compute`);
-      const out = readerGrid(g, l.name) ?? pooledAddGrid(t, gridOf(g, other, source));
-      checkGrid(out, `Add '${l.name}'`, source);
-      if (fused) {
-        const h = g.hwqOf.get(fused)!;
-        const input = codesFor(h.header.layer.inputs[0], h.header.act!, fused);
-        const residual = residualCodes(t, l.output, out);
-        const codes = step({ index: index.get(h)!, integer: fusedAddLayer(h, l, out, source), input, residual, out });
-        tensors.set(l.name, { shape: l.output, codes, scale: out.scale, zeroPoint: out.zeroPoint });
+    } else if (s.kind === 'add') {
+      const { layer: l, out } = s;
+      if (s.fused) {
+        const h = s.fused.hwq;
+        const input = codesFor(h.header.layer.inputs[0], h.header.act!);
+        const residual = residualCodes(tensors.get(s.operands[0])!, l.output, out);
+        const codes = step({ index: index.get(h)!, integer: requantizedLayer(h, l.activation, out), input, residual, out });
+        keep(l.name, l.output, codes, out);
       } else {
-        const [a, b] = l.inputs.map((i) => tensors.get(i));
-        if (!a || !b) throw new UserError(`'${source}' Add '${l.name}' reads a tensor the network executor did not compute`);
         const { qmin, qmax } = actRange(out);
         const lo = l.activation === 'relu' ? Math.max(qmin, out.zeroPoint) : qmin;
-        const ra = residualCodes(a, l.output, out);
-        const rb = residualCodes(b, l.output, out);
-        const codes = ra.map((v, i) => Math.min(qmax, Math.max(lo, v + rb[i] - out.zeroPoint)));
-        tensors.set(l.name, { shape: l.output, codes, scale: out.scale, zeroPoint: out.zeroPoint });
+        const [ra, rb] = s.operands.map((i) => residualCodes(tensors.get(i)!, l.output, out));
+        keep(l.name, l.output, ra.map((v, i) => Math.min(qmax, Math.max(lo, v + rb[i] - out.zeroPoint))), out);
       }
     } else {
-      const t = tensors.get(l.inputs[0]);
-      if (!t) throw new UserError(`'${source}' pool '${l.name}' reads '${l.inputs[0]}', which the network executor did not compute`);
-      const out = gridOf(g, l.name, source);
-      tensors.set(l.name, { shape: l.output, codes: poolCodes(l, t, out), scale: out.scale, zeroPoint: out.zeroPoint });
+      keep(s.layer.name, s.layer.output, poolCodes(s.layer, tensors.get(s.layer.inputs[0])!, s.out), s.out);
     }
   }
-  if (!last) throw new UserError(`'${source}' has no final compute layer without readers: the network executor cannot name its logits`);
+  if (!last) throw new Error('internal: the network plan has no logits step');
   const logits = Float64Array.from(last.acc, (v, c) => v * last!.scales[c]);
   return { accumulators: last.acc, scales: last.scales, logits, tensors, steps };
 }

@@ -5,12 +5,29 @@ import { tensorFromProto } from '../onnx/tensor.js';
 import { UserError } from '../errors.js';
 import { attr } from '../onnx/attr.js';
 import { makeInitializer, makeNode, makeValueInfo } from '../onnx/build.js';
-import { type INodeProto, type ITensorProto, type ModelProto, decodeModel, encodeModel, onnx } from '../onnx/proto.js';
+import { type IModelProto, type INodeProto, type ITensorProto, type ModelProto, decodeModel, encodeModel, onnx } from '../onnx/proto.js';
 import { DataType, floatTensor, makeTensor, numel } from '../onnx/tensor.js';
 import { raiseOpset } from './opset.js';
 import { actRange } from '../intmodel/activation.js';
 import { clampCode, gridMax, gridMin, roundHalfEven } from '../intmodel/grid.js';
 import type { ActQuant, QuantLayer, QuantModel } from './types.js';
+
+/**
+ * Where a QDQ model quantizes activations: `layers` at the inputs of compute layers only (residual Adds, shortcuts
+ * and pools in float), `integer` wherever the .hwq integer model holds codes (qdq-integer.ts), `fixed-point` there
+ * too with each requantization computed as the accelerator's fixed-point arithmetic rounds it.
+ */
+export const QDQ_FORMS = ['layers', 'integer', 'fixed-point'] as const;
+export type QdqForm = (typeof QDQ_FORMS)[number];
+
+/** The form recorded in a QDQ model's metadata; null for a model hwq did not write. Models written before the
+ *  integer form existed record none and have the layers form. */
+export function qdqFormOf(model: IModelProto): QdqForm | null {
+  const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const form = meta.get('hwq.qdqForm');
+  if (form !== undefined) return (QDQ_FORMS as readonly string[]).includes(form) ? (form as QdqForm) : null;
+  return meta.has('hwq.layers') ? 'layers' : null;
+}
 
 export interface QdqOptions {
   /** Store weights as INT4 initializers at opset 21; every layer must have wBits <= 4. */
@@ -278,6 +295,7 @@ export function toQdqModel(q: QuantModel, opts: QdqOptions = {}): ModelProto {
       'hwq.weightMethod': q.weightMethod,
       'hwq.actMethod': q.actMethod,
       'hwq.weightStorage': opts.int4 ? 'int4' : 'int8',
+      'hwq.qdqForm': 'layers',
       ...(opts.scaleInputs ? { 'hwq.scaleInputs': JSON.stringify(fedNames) } : {}),
     }).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
   ];

@@ -11,6 +11,7 @@ import { floatTensor, int64Tensor } from '../../src/onnx/tensor.js';
 import { quantizeModel } from '../../src/quant/quantize.js';
 import { saveHwq } from '../../src/quant/hwq-export.js';
 import { toQdqBytes } from '../../src/quant/qdq.js';
+import type { QuantModel } from '../../src/quant/types.js';
 
 export const TINY = { C0: 3, H: 8, W: 8, C1: 4, C2: 8, K: 5 };
 const { C0, H, W, C1, C2, K } = TINY;
@@ -64,8 +65,8 @@ export function tinyInputs(count: number, seed: number): Float32Array[] {
   return Array.from({ length: count }, () => Float32Array.from({ length: C0 * H * W }, () => 4 * g() - 2));
 }
 
-/** The tiny network quantized at a<bits>w<bits> (first and last layers 8 bits), written as .hwq and as QDQ ONNX. */
-export async function quantizeTiny(bits: number): Promise<{ hwq: string; qdq: Uint8Array }> {
+/** The tiny network quantized at a<bits>w<bits> (first and last layers 8 bits), written as .hwq and as QDQ ONNX (layers form). */
+export async function quantizeTiny(bits: number): Promise<{ hwq: string; qdq: Uint8Array; q: QuantModel }> {
   const inputs = tinyInputs(16, 5);
   async function* batches(): AsyncGenerator<Batch> {
     for (let i = 0; i < 4; i++) {
@@ -80,5 +81,5 @@ export async function quantizeTiny(bits: number): Promise<{ hwq: string; qdq: Ui
   });
   const hwq = join(tempDir('hwq-tiny-resnet-'), 'tiny.hwq');
   saveHwq(hwq, q);
-  return { hwq, qdq: toQdqBytes(q) };
+  return { hwq, qdq: toQdqBytes(q), q };
 }

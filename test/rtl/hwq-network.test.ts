@@ -16,6 +16,9 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { hwq as cli, userError } from '../cli/run-hwq.js';
 import { writeNpy } from '../compat/models.js';
+import { encodeModel } from '../../src/onnx/proto.js';
+import { toIntegerQdqModel } from '../../src/quant/qdq-integer.js';
+import type { QuantModel } from '../../src/quant/types.js';
 
 withVerilator(test, 'tiny residual network a4w4 on bitfusion_layer 2x2: every layer and the logits equal the network executor', async () => {
   const { hwq } = await quantizeTiny(4);
@@ -41,24 +44,32 @@ withVerilator(test, 'tiny residual network a4w4 on bitfusion_layer 2x2: every la
  * The tiny network at a4w4 with its QDQ model beside it (tiny.onnx, found by default), 3 .npy samples, and a
  * config of the vc709 preset on a 2x2 array (the design the test above builds).
  */
-async function tinyRunDir(): Promise<{ hwq: string; dir: string; config: string }> {
-  const { hwq, qdq } = await quantizeTiny(4);
+async function tinyRunDir(): Promise<{ hwq: string; dir: string; config: string; q: QuantModel }> {
+  const { hwq, qdq, q } = await quantizeTiny(4);
   writeFileSync(hwq.replace(/\.hwq$/, '.onnx'), qdq);
   const dir = tempDir('hwq-rtl-run-');
   const config = join(dir, 'vc709-2x2.json');
   writeFileSync(config, JSON.stringify({ base: 'vc709', rows: 2, cols: 2 }));
   tinyInputs(3, 31).forEach((x, i) => writeNpy(join(dir, 'samples', `s${i}.npy`), [TINY.C0, TINY.H, TINY.W], Array.from(x)));
-  return { hwq, dir: join(dir, 'samples'), config };
+  return { hwq, dir: join(dir, 'samples'), config, q };
 }
 
 withVerilator(test, 'hwq rtl --model --run: per image logits equal and top-1 beside the QDQ model\'s, per layer core and simulator cycles', async () => {
-  const { hwq, dir, config } = await tinyRunDir();
+  const { hwq, dir, config, q } = await tinyRunDir();
   const r = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '2', '--config', config);
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const images = lines.filter((l) => l.includes('.npy'));
   assert.is(images.length, 2);
-  for (const l of images) assert.match(l, /logits equal yes, top-1 \d \(QDQ top-1 \d, equal (yes|no)\)$/);
+  for (const l of images) assert.match(l, /logits equal yes, top-1 \d \(QDQ \(layers form\) top-1 \d, equal (yes|no)\)$/);
+  // The fixed-point form computes the integer model's arithmetic: its top-1 is the core's on every image.
+  const fixed = join(dir, '..', 'fixed-point.onnx');
+  writeFileSync(fixed, encodeModel(toIntegerQdqModel(q, 'fixed-point')));
+  const f = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '3', '--config', config, '--qdq', fixed);
+  assert.is(f.code, 0, f.stderr);
+  const fixedLines = f.stdout.split('\n').filter((l) => l.includes('.npy'));
+  assert.is(fixedLines.length, 3);
+  for (const l of fixedLines) assert.match(l, /\(QDQ \(fixed-point form\) top-1 \d, equal yes\)$/);
   const table = lines.slice(lines.findIndex((l) => l.startsWith('layer ')) + 1);
   assert.equal(table.map((l) => l.split(/\s+/)[0]), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
   const j = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '1', '--json', '--config', config);

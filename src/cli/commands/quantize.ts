@@ -16,7 +16,8 @@ import { recipeFromOptions, runFromOptions } from '../../quant/pipeline/from-opt
 import { runRecipe } from '../../quant/pipeline/run.js';
 import { RECIPES, describePasses, findRecipe, tuneRecipe } from '../../quant/recipes.js';
 import { actQuantizers, weightQuantizers } from '../../quant/methods.js';
-import { toQdqModel } from '../../quant/qdq.js';
+import { QDQ_FORMS, type QdqForm } from '../../quant/qdq.js';
+import { qdqModelOf } from '../../quant/qdq-integer.js';
 import { writeHwq } from '../../quant/hwq-export.js';
 import { outputSqnr } from '../../quant/output-sqnr.js';
 import { writeFilesAtomic } from '../../fsutil.js';
@@ -60,6 +61,7 @@ export interface QuantizeArgs extends PreprocessArgs {
   smooth?: string;
   'float-inputs': boolean;
   'act-fit': string;
+  'qdq-form': string;
 }
 
 /** The flags' defaults, shared by the command line and quantizeFile. */
@@ -78,6 +80,7 @@ export const QUANTIZE_DEFAULTS = {
   'act-fit': 'quantized',
   damp: 0,
   'float-inputs': false,
+  'qdq-form': 'layers',
 };
 
 /** quantizeFile's options: the model, the output and the bit widths; every other flag may be left out. */
@@ -122,6 +125,8 @@ export interface QuantizeFileResult {
   dequantized: QuantizedFormat | null;
   out: string;
   hwq: string | null;
+  /** Where the QDQ model quantizes activations (QDQ_FORMS). */
+  qdqForm: QdqForm;
   precision: string | undefined;
   weightMethod: string;
   actMethod: string;
@@ -166,6 +171,11 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   if (biasCorrection !== undefined && !BIAS_CORRECTIONS.includes(biasCorrection)) throw unknownChoice('--bias-correction', a['bias-correction']!, BIAS_CORRECTIONS);
   const ecaq = a.ecaq === undefined ? undefined : a.ecaq === '' ? 'all' : (a.ecaq as EcaqScope);
   if (ecaq !== undefined && !ECAQ_SCOPES.includes(ecaq)) throw unknownChoice('--ecaq', a.ecaq!, ECAQ_SCOPES);
+  const qdqForm = a['qdq-form'] as QdqForm;
+  if (!QDQ_FORMS.includes(qdqForm)) throw unknownChoice('--qdq-form', a['qdq-form'], QDQ_FORMS);
+  if (qdqForm !== 'layers' && bits.a === null) {
+    throw new UserError(`--qdq-form ${qdqForm} quantizes activations where the integer model holds codes; --${a.precision} quantizes weights only`);
+  }
   if (!a.out.endsWith('.onnx')) throw new UserError(`--out '${a.out}' must name an .onnx file`);
   if (a.hwq !== undefined && !a.hwq.endsWith('.hwq')) throw new UserError(`--hwq '${a.hwq}' must name a .hwq file`);
   checkOutputs(
@@ -234,7 +244,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
     progress: (s, d, t) => bar.update(s, d, t),
   }));
   bar.stop();
-  const qdq = toQdqModel(q, { int4: a.int4 });
+  const qdq = qdqModelOf(q, qdqForm, { int4: a.int4 });
   const rows: Array<LayerReport & { outputSqnrDb?: number }> = report.map((r) => ({ ...r }));
   if (spec && a['sqnr-images'] > 0) {
     const n = Math.min(a['sqnr-images'], samples.length);
@@ -246,7 +256,7 @@ export async function quantizeFile(opts: QuantizeFileOptions): Promise<QuantizeF
   // Both files or neither: a failing --hwq write must not leave the --out model behind.
   writeFilesAtomic({ [a.out]: encodeModel(qdq), ...(a.hwq ? { [a.hwq]: writeHwq(q) } : {}) });
   return {
-    model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod,
+    model: a.model, dequantized, out: a.out, hwq: a.hwq ?? null, qdqForm, precision: a.precision, weightMethod: q.weightMethod, actMethod: q.actMethod,
     calibrationImages: samples.length, recipe, seconds: (Date.now() - t0) / 1000, layers: rows,
   };
 }
@@ -303,6 +313,17 @@ export const command: CommandModule<{}, QuantizeArgs> = {
       .option('seed', intOption('seed', { min: 0, default: QUANTIZE_DEFAULTS.seed, describe: 'seed of the calibration sample' }))
       .option('out', { type: 'string', requiresArg: true, describe: 'QDQ ONNX output file (missing folders are created)' })
       .option('hwq', { type: 'string', requiresArg: true, describe: 'also write the integer model (.hwq) for hwq sim and hwq rtl' })
+      .option('qdq-form', {
+        type: 'string',
+        requiresArg: true,
+        defaultDescription: QUANTIZE_DEFAULTS['qdq-form'],
+        describe: `where the QDQ model quantizes activations (${QDQ_FORMS.join(', ')}): layers = the inputs of compute layers only, `
+          + 'residual Adds, shortcuts and pools in float (the papers\' setting); integer = wherever the .hwq integer model holds codes, '
+          + 'on its grids (the conv before a residual Add rounded to the Add\'s grid, the Add, the shortcut, the pool) with int32 biases, '
+          + 'so onnxruntime computes what the integer accelerator computes up to rounding (QuantizeLinear rounds half to even, the '
+          + 'accelerator\'s fixed-point requantization rounds twice); fixed-point = integer with each requantization spelled out in '
+          + 'Round/Floor ops as the accelerator rounds it, so the logits equal the integer model\'s up to float32 sums',
+      })
       .option('first-last', firstLastOption(QUANTIZE_DEFAULTS['first-last'] ?? 'none'))
       .option('layer-precisions', {
         type: 'string', requiresArg: true,
@@ -371,7 +392,8 @@ export const command: CommandModule<{}, QuantizeArgs> = {
     } else {
       if (r.dequantized) process.stdout.write(`${r.model} is already quantized (${FORMAT_NAMES[r.dequantized]}): dequantized to its float model first\n`);
       process.stdout.write(formatQuantReport(r.layers));
-      process.stdout.write(`\nwrote ${r.out}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, `
+      const form = r.qdqForm === QUANTIZE_DEFAULTS['qdq-form'] ? '' : ` (QDQ ${r.qdqForm} form)`;
+      process.stdout.write(`\nwrote ${r.out}${form}${r.hwq ? ` and ${r.hwq}` : ''} (${r.layers.length} layers, weights ${r.weightMethod}, `
         + `activations ${r.actMethod}, ${r.calibrationImages} calibration images, ${r.seconds.toFixed(1)} s)\n`);
     }
   },

@@ -4,8 +4,8 @@
 // `--model q.hwq` adds weights/*.mem: each quantized layer's weights packed in the core's WBUF layout
 // (rtl/weights.ts), and weights/manifest.json. `--model q.hwq --run DIR` instead runs images of DIR through the
 // whole network on the core under Verilator (rtl/network.ts) and prints, per image, whether the logits equal
-// the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model, and per layer the
-// core's cycles beside the cycle simulator's.
+// the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model (named with its form,
+// `hwq quantize --qdq-form`), and per layer the core's cycles beside the cycle simulator's.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -25,6 +25,8 @@ import { decodeBatch } from '../../data/decode-batch.js';
 import type { InputSpec } from '../../data/input-spec.js';
 import { PRESETS, outputChannels } from '../../data/preprocess.js';
 import { openModel } from '../../onnx/run.js';
+import { decodeModel } from '../../onnx/proto.js';
+import { type QdqForm, qdqFormOf } from '../../quant/qdq.js';
 import { intOption } from '../numbers.js';
 import { UserError } from '../../errors.js';
 import { checkTreeTarget, writeTreeAtomic } from '../../fsutil.js';
@@ -83,6 +85,8 @@ export interface ImageRun {
   top1: number;
   /** onnxruntime's top-1 on the QDQ model, or null without one. */
   qdqTop1: number | null;
+  /** The QDQ model's form (`hwq quantize --qdq-form`), null without one or for a model hwq did not write. */
+  qdqForm: QdqForm | null;
   layers: RtlLayerRun[];
 }
 
@@ -116,7 +120,9 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
   const data = openDataSet(a.run, { limit: a.limit ?? 10, sampleDims: [inp.c, inp.h, inp.w] });
   const spec = inputSpecFor(model, a.model, data.layout === 'npy');
   if (!hasTool('verilator')) throw new UserError('--run needs verilator on PATH (apt-get install verilator)');
-  const ort = qdqPath !== a.model && existsSync(qdqPath) ? await openModel(readFileSync(qdqPath)) : null;
+  const qdqBytes = qdqPath !== a.model && existsSync(qdqPath) ? readFileSync(qdqPath) : null;
+  const ort = qdqBytes ? await openModel(qdqBytes) : null;
+  const qdqForm = qdqBytes ? qdqFormOf(decodeModel(qdqBytes, qdqPath)) : null;
   const design = generateRtl(cfg);
   const runs: ImageRun[] = [];
   try {
@@ -129,7 +135,7 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
         qdqTop1 = top1(o.get(ort.outputNames[0])!.data as Float32Array);
       }
       const name = sampleName(s);
-      const run: ImageRun = { image: name, label: s.label, logitsEqual: r.logitsEqual, top1: top1(r.rtl.logits), qdqTop1, layers: r.layers };
+      const run: ImageRun = { image: name, label: s.label, logitsEqual: r.logitsEqual, top1: top1(r.rtl.logits), qdqTop1, qdqForm, layers: r.layers };
       runs.push(run);
       onImage(run);
     }
@@ -142,7 +148,8 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 
 function imageLine(r: ImageRun): string {
-  const qdq = r.qdqTop1 === null ? 'no QDQ model' : `QDQ top-1 ${r.qdqTop1}, equal ${yesNo(r.qdqTop1 === r.top1)}`;
+  const form = r.qdqForm ? ` (${r.qdqForm} form)` : '';
+  const qdq = r.qdqTop1 === null ? 'no QDQ model' : `QDQ${form} top-1 ${r.qdqTop1}, equal ${yesNo(r.qdqTop1 === r.top1)}`;
   const bad = r.layers.filter((l) => !l.equal).map((l) => l.name);
   return `${r.image}: logits equal ${yesNo(r.logitsEqual)}, top-1 ${r.top1} (${qdq})${bad.length ? `; layers differing: ${bad.join(', ')}` : ''}\n`;
 }
@@ -176,7 +183,8 @@ export const command: CommandModule<{}, RtlArgs> = {
       .option('limit', intOption('limit', { min: 1, describe: '--run: how many images (the first in name order; default 10)' }))
       .option('qdq', {
         type: 'string', requiresArg: true,
-        describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present)',
+        describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present); '
+          + 'the output names its form (hwq quantize --qdq-form)',
       })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace a non-empty --out directory' })
