@@ -3,3 +3,4 @@ export { simPointJob } from './sim-point.js';
 export { batchJob } from './batch.js';
 export { quantizeKind } from './quantize.js';
 export { evaluateKind } from './evaluate.js';
+export { rtlImageKind } from './rtl-image.js';
