@@ -187,7 +187,9 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
       for (const l of mine) for (let c = 0; c < p.cols; c++) if (bitOf(l.values[en], c) !== 0) got.push(`${l.cycle - k0}:${c}`);
       const g = got.sort().join();
       const want = tileWriteSchedule(st);
-      if (g !== want) problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.split(',').slice(0, 6).join(' ')}...`);
+      if (g !== want) {
+        problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.split(',').slice(0, 6).join(' ')}...`);
+      }
     } else {
       const want = runOutputPass(st.pass, ch, (m, n) => acc[(st.m0 + m) * N + n], (addr) => st.residualWords![addr - st.pass.resBase]);
       const got: Array<{ cycle: number; addr: number; data: number }> = [];

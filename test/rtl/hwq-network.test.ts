@@ -80,7 +80,8 @@ withVerilator(test, 'hwq rtl --run --jobs 2 --cache: one rtl-image job per image
   assert.is(first.code, 0, first.stderr);
   const runs = JSON.parse(first.stdout).images;
   assert.equal(runs.map((r: { image: string }) => basename(r.image)), ['s0.npy#0', 's1.npy#0', 's2.npy#0']);
-  for (const r of runs) assert.ok(r.logitsEqual && r.layers.every((l: { equal: boolean; rtlCycles: number; modelCycles: number }) => l.equal && l.rtlCycles === l.modelCycles));
+  type Layer = { equal: boolean; rtlCycles: number; modelCycles: number };
+  for (const r of runs) assert.ok(r.logitsEqual && r.layers.every((l: Layer) => l.equal && l.rtlCycles === l.modelCycles));
   const entries = readdirSync(join(cache, 'rtl-image'));
   assert.is(entries.length, 3);
   // A changed entry shows in the rerun: the results come from the cache, not from another simulation.

@@ -54,7 +54,9 @@ withVerilator(test, '2x2: the event check passes where checkLayer does and fails
   assert.equal(good.problems, []);
   assert.equal(Array.from(good.codes), Array.from(runIntegerLayer(L, input)));
   assert.equal(good.steps, checkLayer(design, 'verilator', prog).steps);
-  for (const s of prog.steps) if (s.kind === 'tile' && s.tile.descriptor.accumulate) s.tile.packed = packDescriptor({ ...s.tile.descriptor, accumulate: false }, design.params);
+  for (const s of prog.steps) {
+    if (s.kind === 'tile' && s.tile.descriptor.accumulate) s.tile.packed = packDescriptor({ ...s.tile.descriptor, accumulate: false }, design.params);
+  }
   const bad = checkLayerFast(design, prog);
   assert.ok(bad.problems.some((x) => /OBUF accumulator/.test(x)), bad.problems.join('\n'));
   assert.ok(bad.problems.some((x) => /output write/.test(x)), bad.problems.join('\n'));
