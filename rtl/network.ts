@@ -22,6 +22,7 @@ import { hardwareMode } from '../src/intmodel/hardware-modes.js';
 import { type ComputeStep, type NetworkResult, type StepRunner, integerRunner, runNetwork } from '../src/intmodel/run-network.js';
 import type { RtlDesign } from './generate.js';
 import { type OutputFormat, compileIntegerLayer, layerCycles, stepCycles } from './layer.js';
+import { checkLayerFast } from './layer-fast.js';
 import { checkLayer } from './layer-verify.js';
 import type { ElementBits } from './output-path.js';
 import type { Simulator } from './verify.js';
@@ -66,10 +67,17 @@ function outputFormat(model: HwqModel, out: ActQuant, cfg: HwConfig, source: str
   return { bits, perWord: pairsPerCycle(mode), signed: out.signed };
 }
 
+/**
+ * How each layer runs: checkLayer (rtl/layer-verify.ts) on the per-cycle harness of a simulator, or
+ * 'verilator-events': checkLayerFast (rtl/layer-fast.ts) on the event-driven Verilator build, the same checks
+ * with the operands and accumulators moved through the buffers directly.
+ */
+export type NetworkSim = Simulator | 'verilator-events';
+
 /** Runs `image` through the network on the core; `onLayer` sees each layer as it finishes. */
 export function runNetworkOnRtl(
   model: HwqModel, image: ArrayLike<number>, cfg: HwConfig, design: RtlDesign, source: string, simCycles: LayerSimCycles,
-  sim: Simulator = 'verilator', onLayer: (l: RtlLayerRun) => void = () => undefined,
+  sim: NetworkSim = 'verilator', onLayer: (l: RtlLayerRun) => void = () => undefined,
 ): RtlNetworkRun {
   const p = design.params;
   const layers: RtlLayerRun[] = [];
@@ -82,7 +90,7 @@ export function runNetworkOnRtl(
     const program = compileIntegerLayer(L, s.input, p, {
       aBits: h.header.aBits!, wBits: h.header.wBits, aSigned: choice.aSigned, out, residual: s.residual,
     });
-    const res = checkLayer(design, sim, program);
+    const res = sim === 'verilator-events' ? checkLayerFast(design, program) : checkLayer(design, sim, program);
     const want = accumulators ? integerRunner.accumulators(s) : integerRunner.codes(s);
     // checkLayer compares every accumulator the host reads back with the model: with no problems they are want's.
     const got = accumulators ? (res.problems.length === 0 ? want : new Int32Array(want.length)) : res.codes;

@@ -1,23 +1,31 @@
-// Writes reports/rtl/network.md: ResNet-20 quantized at a4w4 (`hwq quantize`, tflite, 64 calibration images)
-// through the whole generated core under Verilator on CIFAR-10 test images (rtl/network.ts): whether every layer
-// and the logits equal the network executor's, the top-1 beside onnxruntime's run of the QDQ model, and per
-// layer the core's cycles beside the cycle simulator's on the same config. The integer executor against the QDQ
-// model is measured on more images (it is fast).
+// Writes reports/rtl/network.md: ResNet-20 quantized at several precisions (`hwq quantize`, tflite, 64 calibration
+// images) through the whole generated core under Verilator on CIFAR-10 test images (rtl/network.ts, one 'rtl-image'
+// job per image on the local thread pool): whether every layer and the logits equal the network executor's, the
+// top-1 beside onnxruntime's run of the QDQ model, and per layer the core's cycles beside the cycle simulator's on
+// the same config. The integer executor against the QDQ model is measured on more images (it is fast).
 // Usage: node dist/scripts/rtl-network-report.js [--images N] [--compare M] [--config vc709] [--shared DIR]
-// (N images through the core, the first of each class in turn; M images per class for the executor comparison)
+//   [--models r20:a4w4,r20:a8w8:20,...] [--jobs T]
+// (N images through the core per model, the first of each class in turn; M images per class for the executor
+// comparison; a model is NET:PRECISION[:IMAGES] with NET r20 or r32, IMAGES overriding N for that model)
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../hw/presets.js';
-import { generateRtl } from '../rtl/generate.js';
-import { type RtlLayerRun, runNetworkOnRtl } from '../rtl/network.js';
+import { generateRtl, sourcesOf } from '../rtl/generate.js';
+import { LAYER_VLT, layerTop } from '../rtl/layer-fast.js';
+import type { RtlLayerRun } from '../rtl/network.js';
 import { hasTool } from '../rtl/sim.js';
-import { layerSimCycles } from '../src/cli/commands/rtl.js';
+import { buildEventModel } from '../rtl/sim-events.js';
 import { runCli } from '../src/cli/run.js';
+import { openDataSet } from '../src/data/dataset.js';
 import { readImageFile } from '../src/data/image.js';
 import { PRESETS, preprocess } from '../src/data/preprocess.js';
+import { samplesHash } from '../src/data/samples-hash.js';
 import { loadHwq } from '../src/intmodel/format.js';
 import { runNetwork, top1 } from '../src/intmodel/run-network.js';
+import { executeJobs } from '../src/jobs/execute.js';
+import { fileRef, makeJob } from '../src/jobs/job.js';
+import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash } from '../src/jobs/kinds/rtl-image.js';
 import { openModel } from '../src/onnx/run.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
 
@@ -26,34 +34,61 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
-const nImages = Number(arg('images', '2'));
+const nImages = Number(arg('images', '100'));
 const perClass = Number(arg('compare', '10'));
 const configName = arg('config', 'vc709');
 const shared = arg('shared', join(process.cwd(), '..', 'shared'));
-const onnx = join(shared, 'models', 'cifar10-resnet20.onnx');
+const models = arg('models', 'r20:a4w4,r20:a8w8').split(',');
+const threads = Number(arg('jobs', String(availableParallelism())));
+const NETS: Record<string, { file: string; name: string }> = {
+  r20: { file: 'cifar10-resnet20.onnx', name: 'ResNet-20' },
+  r32: { file: 'cifar10-resnet32.onnx', name: 'ResNet-32' },
+};
 const testRoot = join(shared, 'data', 'cifar10', 'test');
 
-/** Images taken class by class: the i-th image of every class before the (i+1)-th of any. */
-function images(count: number): { path: string; label: number; name: string }[] {
-  const classes = readdirSync(testRoot).sort();
-  const files = classes.map((c) => readdirSync(join(testRoot, c)).sort());
-  const out: { path: string; label: number; name: string }[] = [];
-  for (let i = 0; out.length < count; i++) for (let c = 0; c < classes.length && out.length < count; c++) {
-    out.push({ path: join(testRoot, classes[c], files[c][i]), label: c, name: `${classes[c]}/${files[c][i]}` });
-  }
+/** Indices into the test set's samples (class folders in name order), the i-th image of every class before the (i+1)-th of any. */
+function interleaved(samples: { label: number }[], count: number): number[] {
+  const byClass = new Map<number, number[]>();
+  samples.forEach((s, i) => byClass.set(s.label, [...(byClass.get(s.label) ?? []), i]));
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let i = 0; out.length < count; i++) for (const c of classes) if (out.length < count && byClass.get(c)![i] !== undefined) out.push(byClass.get(c)![i]);
   return out;
 }
 
 const LAYER_COLUMNS = ['layer', 'tiles', 'output passes', 'core cycles', 'layer model', 'of which tiles', 'of which output passes', 'sim compute',
   'sim total', 'core / sim compute', 'tiles / sim compute'];
 
-async function main(): Promise<void> {
-  if (!hasTool('verilator')) throw new Error('needs verilator on PATH');
-  const dir = mkdtempSync(join(tmpdir(), 'hwq-rtl-network-'));
-  const qdqPath = join(dir, 'r20.onnx');
-  const hwqPath = join(dir, 'r20.hwq');
-  const code = await runCli(['quantize', onnx, '--a4w4', '--calib', join(shared, 'data', 'cifar10', 'calib'), '--calib-size', '64',
-    '--out', qdqPath, '--hwq', hwqPath, '--sqnr-images', '0', '--no-progress', '--workers', '0']);
+interface ModelSection {
+  title: string;
+  md: string;
+}
+
+const sum = (layers: RtlLayerRun[], f: (l: RtlLayerRun) => number) => layers.reduce((t, l) => t + f(l), 0);
+
+function layerTable(layers: RtlLayerRun[]): string {
+  const rows = layers.map((l) => `| ${l.name} | ${l.tiles} | ${l.passes} | ${l.rtlCycles} | ${l.modelCycles} | ${l.tileCycles} | `
+    + `${l.passCycles} | ${l.simComputeCycles} | ${l.simTotalCycles} | ${(l.rtlCycles / l.simComputeCycles).toFixed(2)} | `
+    + `${(l.tileCycles / l.simComputeCycles).toFixed(2)} |`);
+  const all = (f: (l: RtlLayerRun) => number) => sum(layers, f);
+  return `| ${LAYER_COLUMNS.join(' | ')} |
+|${LAYER_COLUMNS.map(() => '---').join('|')}|
+${rows.join('\n')}
+| all | ${all((l) => l.tiles)} | ${all((l) => l.passes)} | ${all((l) => l.rtlCycles)} | ${all((l) => l.modelCycles)} | ${all((l) => l.tileCycles)} | `
+    + `${all((l) => l.passCycles)} | ${all((l) => l.simComputeCycles)} | ${all((l) => l.simTotalCycles)} | `
+    + `${(all((l) => l.rtlCycles) / all((l) => l.simComputeCycles)).toFixed(2)} | ${(all((l) => l.tileCycles) / all((l) => l.simComputeCycles)).toFixed(2)} |`;
+}
+
+async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'model' | 'qdq' | 'data'>, picks: { index: number; name: string; sha: string }[]):
+  Promise<ModelSection> {
+  const [netKey, precision, count] = which.split(':');
+  picks = picks.slice(0, count !== undefined ? Number(count) : nImages);
+  const net = NETS[netKey];
+  if (!net || !/^a\d+w\d+$/.test(precision ?? '')) throw new Error(`--models: '${which}' is not NET:aAwW with NET one of ${Object.keys(NETS).join(', ')}`);
+  const qdqPath = join(dir, `${netKey}-${precision}.onnx`);
+  const hwqPath = join(dir, `${netKey}-${precision}.hwq`);
+  const code = await runCli(['quantize', join(shared, 'models', net.file), '--precision', precision, '--calib', join(shared, 'data', 'cifar10', 'calib'),
+    '--calib-size', '64', '--out', qdqPath, '--hwq', hwqPath, '--sqnr-images', '0', '--no-progress', '--workers', '0']);
   if (code !== 0) throw new Error(`hwq quantize exited ${code}`);
   const model = loadHwq(hwqPath);
   const ort = await openModel(readFileSync(qdqPath));
@@ -61,79 +96,121 @@ async function main(): Promise<void> {
     .get(ort.outputNames[0])!.data as Float32Array);
 
   // The integer executor against the QDQ model.
-  const many = images(10 * perClass);
-  let agree = 0, rightInt = 0, rightQdq = 0;
-  for (const im of many) {
-    const x = preprocess(readImageFile(im.path), PRESETS.cifar10);
+  const classes = readdirSync(testRoot).sort();
+  let agree = 0, rightInt = 0, rightQdq = 0, compared = 0;
+  for (const [c, cls] of classes.entries()) for (const f of readdirSync(join(testRoot, cls)).sort().slice(0, perClass)) {
+    const x = preprocess(readImageFile(join(testRoot, cls, f)), PRESETS.cifar10);
     const a = top1(runNetwork(model, x, hwqPath).logits);
     const b = await qdqTop1(x);
     agree += a === b ? 1 : 0;
-    rightInt += a === im.label ? 1 : 0;
-    rightQdq += b === im.label ? 1 : 0;
-  }
-
-  // The core.
-  const cfg = loadConfig(configName);
-  const design = generateRtl(cfg);
-  const rows: string[] = [];
-  let layers: RtlLayerRun[] = [];
-  const started = Date.now();
-  for (const im of images(nImages)) {
-    const x = preprocess(readImageFile(im.path), PRESETS.cifar10);
-    const r = runNetworkOnRtl(model, x, cfg, design, hwqPath, layerSimCycles(cfg));
-    const q = await qdqTop1(x);
-    const t = top1(r.rtl.logits);
-    const same = r.layers.filter((l) => l.equal).length;
-    rows.push(`| ${im.name} | ${im.label} | ${r.logitsEqual ? 'yes' : 'no'} | ${same} of ${r.layers.length} | ${t} | ${q} | ${t === q ? 'yes' : 'no'} |`);
-    layers = r.layers;
-    process.stderr.write(`${im.name}: logits equal ${r.logitsEqual}, ${Math.round((Date.now() - started) / 1000)} s\n`);
+    rightInt += a === c ? 1 : 0;
+    rightQdq += b === c ? 1 : 0;
+    compared++;
   }
   await ort.release();
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const sum = (f: (l: RtlLayerRun) => number) => layers.reduce((s, l) => s + f(l), 0);
-  const layerRows = layers.map((l) => `| ${l.name} | ${l.tiles} | ${l.passes} | ${l.rtlCycles} | ${l.modelCycles} | ${l.tileCycles} | `
-    + `${l.passCycles} | ${l.simComputeCycles} | ${l.simTotalCycles} | ${(l.rtlCycles / l.simComputeCycles).toFixed(2)} | `
-    + `${(l.tileCycles / l.simComputeCycles).toFixed(2)} |`);
-  const simCompute = sum((l) => l.simComputeCycles);
-  const tilesOverSim = `${((100 * sum((l) => l.tileCycles)) / simCompute).toFixed(1)}%`;
-  const passesOverSim = `${((100 * sum((l) => l.passCycles)) / simCompute).toFixed(1)}%`;
-  const md = `# ResNet-20 a4w4 through the generated core
 
-Generated by \`node dist/scripts/rtl-network-report.js --images ${nImages} --compare ${perClass} --config ${configName}\`
-(scripts/rtl-network-report.ts; needs verilator and ../shared). ResNet-20 (\`cifar10-resnet20.onnx\`) quantized by
-\`hwq quantize --a4w4\` (tflite weights and activations, first and last layer 8 bits, 64 calibration images); the
-QDQ model and the .hwq come from the same run.
+  // The core: one job per image.
+  const jobs = picks.map((p) => makeJob<RtlImageSpec>(RTL_IMAGE, {
+    ...base, model: fileRef(hwqPath), qdq: fileRef(qdqPath), data: { dataset: resolve(testRoot), open: {}, from: p.index, to: p.index + 1, sha256: p.sha },
+  }));
+  const load = loadavg()[0];
+  const t0 = performance.now();
+  let last = t0;
+  const { results } = await executeJobs(jobs, {
+    threads, label: (i) => picks[i].name,
+    onProgress: (done, total) => {
+      if (performance.now() - last > 20000 || done === total) {
+        last = performance.now();
+        process.stderr.write(`${which}: ${done} of ${total} images, ${Math.round((last - t0) / 1000)} s\n`);
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const runs = results.flatMap((r) => r as ImageRun[]);
+  const rows = runs.map((r, i) => {
+    const same = r.layers.filter((l) => l.equal).length;
+    return `| ${picks[i].name} | ${r.label} | ${r.logitsEqual ? 'yes' : 'no'} | ${same} of ${r.layers.length} | ${r.top1} | ${r.qdqTop1} | `
+      + `${r.top1 === r.qdqTop1 ? 'yes' : 'no'} |`;
+  });
+  const layers = runs[0].layers;
+  const sameCycles = runs.every((r) => r.layers.every((l, j) => l.rtlCycles === layers[j].rtlCycles && l.rtlCycles === l.modelCycles));
+  const logitsEqual = runs.filter((r) => r.logitsEqual).length;
+  const allLayers = runs.filter((r) => r.layers.every((l) => l.equal)).length;
+  const coreRight = runs.filter((r) => r.top1 === r.label).length;
+  const qdqRight = runs.filter((r) => r.qdqTop1 === r.label).length;
+  const top1Agree = runs.filter((r) => r.top1 === r.qdqTop1).length;
+  const simCompute = sum(layers, (l) => l.simComputeCycles);
+  const cyclesText = sameCycles ? 'equal the layer model\'s and are the same on every image' : '**differ** from the layer model\'s or between images';
+  const firstProblem = runs.flatMap((r) => r.layers.flatMap((l) => l.problems.map((x) => `${r.image} ${l.name}: ${x}`)))[0];
+  const md = `## ${net.name} ${precision}
 
-## The network on the core
+\`hwq quantize ${net.file} --precision ${precision}\` (tflite weights and activations, first and last layer 8 bits, 64 calibration
+images); the QDQ model and the .hwq come from the same run.
 
-Each image runs through the whole network on \`bitfusion_layer\` (config \`${configName}\`, ${cfg.rows}x${cfg.cols} array)
-under Verilator, layer after layer, each layer fed the codes the core wrote for the previous one (rtl/network.ts lists
-what the host does between layers: im2col, the residual operand's rescaling and option-A layout, the average pool,
-the input quantization, reading the fc's accumulators back). "layers equal" counts the layers whose output (codes,
-or the fc's int32 accumulators) equals the network executor's (src/intmodel/run-network.ts) bit for bit, with every
-tile's OBUF writes and every output word at the cycle the models say. ${nImages} images took ${seconds} s.
+**${runs.length} images through the core in ${seconds.toFixed(0)} s** (${(seconds / runs.length).toFixed(1)} s per image on ${threads} threads, 1-minute
+load average ${load.toFixed(1)} at the start): logits equal to the integer model on **${logitsEqual} of ${runs.length}**, every layer equal on
+**${allLayers} of ${runs.length}**; every layer's core cycles ${cyclesText}.
+${firstProblem ? `First problem: ${firstProblem}\n` : ''}Top-1: the core ${coreRight} right, the QDQ model under onnxruntime ${qdqRight} right,
+the same class on ${top1Agree}.
+The integer executor against the QDQ model on ${compared} images (${perClass} per class, the first in name order): top-1 agrees on ${agree};
+right: integer executor ${rightInt}, QDQ model ${rightQdq}.
+
+### Per layer cycles
+
+Over the whole network the tiles take ${((100 * sum(layers, (l) => l.tileCycles)) / simCompute).toFixed(1)}% of the simulator's compute cycles,
+the output passes ${((100 * sum(layers, (l) => l.passCycles)) / simCompute).toFixed(1)}% more.
+
+${layerTable(layers)}
+
+### Per image
 
 | image | label | logits equal | layers equal | top-1 (core) | top-1 (QDQ, onnxruntime) | top-1 equal |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
+`;
+  return { title: `${net.name} ${precision}`, md };
+}
 
-## Per layer cycles
+async function main(): Promise<void> {
+  if (!hasTool('verilator')) throw new Error('needs verilator on PATH');
+  const dir = mkdtempSync(join(tmpdir(), 'hwq-rtl-network-'));
+  const cfg = loadConfig(configName);
+  const design = generateRtl(cfg);
+  const tb = performance.now();
+  buildEventModel(sourcesOf(design), layerTop(design), LAYER_VLT);
+  const buildSeconds = (performance.now() - tb) / 1000;
+  const buildText = buildSeconds > 5 ? `built in ${buildSeconds.toFixed(0)} s` : 'taken from the model cache';
+  const samples = openDataSet(testRoot, {}).samples;
+  const most = Math.max(nImages, ...models.map((m) => Number(m.split(':')[2] ?? 0)));
+  const picks = interleaved(samples, most).map((index) => ({
+    index, name: samples[index].source.kind === 'file' ? samples[index].source.path.slice(resolve(testRoot).length + 1) : String(index),
+    sha: samplesHash([samples[index]]),
+  }));
+  const base = { config: cfg, design: designHash(design), input: PRESETS.cifar10, sim: 'verilator-events' as const };
+  const sections: ModelSection[] = [];
+  for (const m of models) sections.push(await runModel(m, dir, base, picks));
+  const md = `# Quantized networks through the generated core
 
-Core cycles: the sum over the layer's tiles and output passes of the cycles from each one's start to its done pulse,
-as Verilator ran them (equal to the layer compiler's model, rtl/layer.ts, in the next column); host transfers (table
-loads, operand writes, read-backs) are excluded. Simulator: \`hwq sim\`'s cycle-accurate model (sim/simulate.ts,
-simulateLayer) for the layer at its precision on the same config, batch 1: its compute cycles and its total with the
-DRAM stalls it models. The cycles do not depend on the image.
+Generated by \`node dist/scripts/rtl-network-report.js --images ${nImages} --compare ${perClass} --config ${configName}
+--models ${models.join(',')} --jobs ${threads}\`
+(scripts/rtl-network-report.ts; needs verilator and ../shared). Models: ${sections.map((x) => x.title).join(', ')}.
 
-| ${LAYER_COLUMNS.join(' | ')} |
-|${LAYER_COLUMNS.map(() => '---').join('|')}|
-${layerRows.join('\n')}
-| all | ${sum((l) => l.tiles)} | ${sum((l) => l.passes)} | ${sum((l) => l.rtlCycles)} | ${sum((l) => l.modelCycles)} | ${sum((l) => l.tileCycles)} | `
-    + `${sum((l) => l.passCycles)} | ${sum((l) => l.simComputeCycles)} | ${sum((l) => l.simTotalCycles)} | `
-    + `${(sum((l) => l.rtlCycles) / sum((l) => l.simComputeCycles)).toFixed(2)} | ${(sum((l) => l.tileCycles) / sum((l) => l.simComputeCycles)).toFixed(2)} |
+Each image runs through the whole network on \`bitfusion_layer\` (config \`${configName}\`, ${cfg.rows}x${cfg.cols} array) under Verilator,
+layer after layer, each layer fed the codes the core wrote for the previous one (rtl/network.ts lists what the host does
+between layers: im2col, the residual operand's rescaling and option-A layout, the average pool, the input quantization,
+reading the fc's accumulators back). Each image is one 'rtl-image' job (src/jobs/kinds/rtl-image.ts) on ${threads} worker threads;
+the layers run on the event-driven harness (rtl/sim-events.ts, rtl/layer-fast.ts): the host writes each tile's operands
+into IBUF and WBUF and reads the accumulators from OBUF directly instead of through the one-word host ports (those are
+checked by the layer tests), and every image is checked as checkLayer checks a layer: every tile's and output pass's
+start-to-done cycles against the layer compiler's model, every tile's OBUF write strobes against runTile's schedule,
+every output word's cycle, address and data against the output-path model, every accumulator against the GEMM, and the
+layer's codes (the fc's accumulators) against the network executor's (src/intmodel/run-network.ts), bit for bit. The
+optimized Verilator model of \`bitfusion_layer\` was ${buildText} before the runs.
 
-Why the core takes more cycles than the simulator says (over the whole network the tiles take ${tilesOverSim} of the
-simulator's compute cycles, the output passes ${passesOverSim} more):
+Core cycles: the sum over the layer's tiles and output passes of the cycles from each one's start to its done pulse, as
+Verilator ran them (the layer compiler's model, rtl/layer.ts, in the next column); host transfers are excluded.
+Simulator: \`hwq sim\`'s cycle-accurate model (sim/simulate.ts, simulateLayer) for the layer at its precision on the same
+config, batch 1: its compute cycles and its total with the DRAM stalls it models. Why the core takes more cycles:
 - output passes: the core requantizes, adds the residual and packs the codes in a pass over each chunk of output
   pixels after the chunk's tiles, about a cycle per output value ("of which output passes"); the simulator has no
   such stage in its compute cycles. This is the difference;
@@ -143,18 +220,16 @@ simulator's compute cycles, the output passes ${passesOverSim} more):
 - DRAM: the core run takes its operands from the host between steps and that time is not counted, so it has no
   DRAM stalls; the simulator's total adds the stalls it models (its compute cycles are the comparison that fits).
 
-## The integer executor against the QDQ model
+The integer executor and the QDQ model differ by construction (src/intmodel/run-network.ts): the QDQ graph quantizes
+only the inputs of compute layers, so its residual path (the shortcut, the Add, the pool) carries float values, where
+the integer model carries codes and requantizes with TF-Lite's double rounding; at 4 bits these roundings move the
+logits by more than the margins between classes on some images. This is the QDQ model's default form
+(\`hwq quantize --qdq-form layers\`); reports/rtl/integer-vs-qdq.md measures the forms that quantize where the integer
+model holds codes, of which \`fixed-point\` agrees on every image.
 
-On ${many.length} images (${perClass} per class, the first in name order): top-1 agrees on ${agree}; right: integer
-executor ${rightInt}, QDQ model ${rightQdq}. The two differ by construction (src/intmodel/run-network.ts): the QDQ graph
-quantizes only the inputs of compute layers, so its residual path (the shortcut, the Add, the pool) carries float
-values, where the integer model carries 4-bit codes and requantizes with TF-Lite's double rounding; at 4 bits these
-roundings move the logits by more than the margins between classes on some images. This is the QDQ model's default
-form (\`hwq quantize --qdq-form layers\`); reports/rtl/integer-vs-qdq.md measures the forms that quantize where the
-integer model holds codes, of which \`fixed-point\` agrees on every image.
-`;
+${sections.map((x) => x.md).join('\n')}`;
   writeFilesAtomic({ [join('reports', 'rtl', 'network.md')]: md });
-  process.stdout.write(`wrote reports/rtl/network.md (${nImages} images on the core in ${seconds} s)\n`);
+  process.stdout.write(`wrote reports/rtl/network.md (${sections.map((x) => x.title).join(', ')})\n`);
 }
 
 main().catch((e) => {

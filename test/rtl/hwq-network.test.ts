@@ -11,8 +11,8 @@ import { generateRtl } from '../../rtl/generate.js';
 import { runNetworkOnRtl } from '../../rtl/network.js';
 import { layerSimCycles } from '../../src/cli/commands/rtl.js';
 import { quantizeTiny, tinyInputs, TINY } from '../intmodel/tiny-resnet.js';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { hwq as cli, userError } from '../cli/run-hwq.js';
 import { writeNpy } from '../compat/models.js';
@@ -83,6 +83,29 @@ withVerilator(test, 'hwq rtl --model --run: per image logits equal and top-1 bes
   for (const l of img.layers) assert.is(l.rtlCycles, l.modelCycles);
 });
 
+withVerilator(test, 'hwq rtl --run --jobs 2 --cache: one rtl-image job per image, a rerun reads each image from the result cache', async () => {
+  const { hwq, dir, config } = await tinyRunDir();
+  const cache = tempDir('hwq-rtl-cache-');
+  const args = ['rtl', '--model', hwq, '--run', dir, '--limit', '3', '--config', config, '--cache', cache, '--jobs', '2', '--json'];
+  const first = await cli(...args);
+  assert.is(first.code, 0, first.stderr);
+  const runs = JSON.parse(first.stdout).images;
+  assert.equal(runs.map((r: { image: string }) => basename(r.image)), ['s0.npy#0', 's1.npy#0', 's2.npy#0']);
+  type Layer = { equal: boolean; rtlCycles: number; modelCycles: number };
+  for (const r of runs) assert.ok(r.logitsEqual && r.layers.every((l: Layer) => l.equal && l.rtlCycles === l.modelCycles));
+  const entries = readdirSync(join(cache, 'rtl-image'));
+  assert.is(entries.length, 3);
+  // A changed entry shows in the rerun: the results come from the cache, not from another simulation.
+  const file = join(cache, 'rtl-image', entries[0]);
+  const entry = JSON.parse(readFileSync(file, 'utf8'));
+  entry.result[0].top1 = 77;
+  writeFileSync(file, JSON.stringify(entry));
+  // (another argument list: hwq() shares the run of an identical one)
+  const again = await cli(...args, '--no-progress');
+  assert.is(again.code, 0, again.stderr);
+  assert.ok(JSON.parse(again.stdout).images.some((r: { top1: number }) => r.top1 === 77));
+});
+
 test('hwq rtl --run: bad input is one line and exit 2', async () => {
   const { hwq, dir } = await tinyRunDir();
   assert.match(userError(await cli('rtl', '--run', dir), 'no model'), /--run needs --model/);
@@ -92,6 +115,9 @@ test('hwq rtl --run: bad input is one line and exit 2', async () => {
   assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--qdq', join(dir, 'none.onnx')), 'missing qdq'), /none\.onnx/);
   assert.match(userError(await cli('rtl', '--config', 'vc709'), 'no out'), /--out is required/);
   assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--limit', '3'), 'limit without run'), /go with --run/);
+  assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--jobs', '2'), 'jobs without run'), /--jobs, --queue and --cache go with --run/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--jobs', '0'), 'jobs 0'), /--jobs/);
+  assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--queue', 'http://x'), 'bad queue'), /http:\/\/x/);
 });
 
 test.run();

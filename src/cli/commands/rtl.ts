@@ -5,8 +5,10 @@
 // (rtl/weights.ts), and weights/manifest.json. `--model q.hwq --run DIR` instead runs images of DIR through the
 // whole network on the core under Verilator (rtl/network.ts) and prints, per image, whether the logits equal
 // the integer model's and the top-1 beside onnxruntime's run of the matching QDQ model (named with its form,
-// `hwq quantize --qdq-form`), and per layer the core's cycles beside the cycle simulator's.
-import { existsSync, readFileSync } from 'node:fs';
+// `hwq quantize --qdq-form`), and per layer the
+// core's cycles beside the cycle simulator's. Each image is one 'rtl-image' job: on this machine's threads (--jobs),
+// on `hwq worker` processes through Redis (--queue), its result kept in the result cache (--cache).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../../hw/presets.js';
@@ -15,18 +17,18 @@ import { hasTool } from '../../../rtl/sim.js';
 import { CheckResult, verifyDesign } from '../../../rtl/verify.js';
 import { weightFiles } from '../../../rtl/weights.js';
 import { type HwqModel, loadHwq } from '../../intmodel/format.js';
-import { top1 } from '../../intmodel/run-network.js';
-import { generateRtl } from '../../../rtl/generate.js';
-import { type LayerSimCycles, type RtlLayerRun, runNetworkOnRtl } from '../../../rtl/network.js';
-import { simulateLayer } from '../../../sim/simulate.js';
-import type { HwConfig } from '../../../hw/config.js';
+import { generateRtl, sourcesOf } from '../../../rtl/generate.js';
+import type { RtlLayerRun } from '../../../rtl/network.js';
+import { LAYER_VLT, layerTop } from '../../../rtl/layer-fast.js';
+import { buildEventModel } from '../../../rtl/sim-events.js';
 import { openDataSet, sampleName } from '../../data/dataset.js';
-import { decodeBatch } from '../../data/decode-batch.js';
 import type { InputSpec } from '../../data/input-spec.js';
 import { PRESETS, outputChannels } from '../../data/preprocess.js';
-import { openModel } from '../../onnx/run.js';
-import { decodeModel } from '../../onnx/proto.js';
-import { type QdqForm, qdqFormOf } from '../../quant/qdq.js';
+import { samplesHash } from '../../data/samples-hash.js';
+import { executeJobs } from '../../jobs/execute.js';
+import { fileRef, makeJob } from '../../jobs/job.js';
+import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash, layerSimCycles } from '../../jobs/kinds/rtl-image.js';
+import { type JobArgs, execOptions, jobOptions } from '../job-options.js';
 import { intOption } from '../numbers.js';
 import { UserError } from '../../errors.js';
 import { checkTreeTarget, writeTreeAtomic } from '../../fsutil.js';
@@ -34,7 +36,7 @@ import { configOption, progressOption, wantProgress } from '../flags.js';
 import { checkOutputs } from '../outputs.js';
 import { progress } from '../progress.js';
 
-interface RtlArgs {
+interface RtlArgs extends JobArgs {
   config: string;
   out?: string;
   model?: string;
@@ -78,25 +80,8 @@ export async function runRtl(a: RtlArgs & { out: string }): Promise<{ files: str
 }
 
 
-export interface ImageRun {
-  image: string;
-  label: number;
-  logitsEqual: boolean;
-  top1: number;
-  /** onnxruntime's top-1 on the QDQ model, or null without one. */
-  qdqTop1: number | null;
-  /** The QDQ model's form (`hwq quantize --qdq-form`), null without one or for a model hwq did not write. */
-  qdqForm: QdqForm | null;
-  layers: RtlLayerRun[];
-}
-
-/** `hwq sim`'s cycles for one layer at its own precision on `cfg`, batch 1. */
-export function layerSimCycles(cfg: HwConfig): LayerSimCycles {
-  return (l) => {
-    const r = simulateLayer(l, cfg, l.precision ?? { a: 8, w: 8 }, 1);
-    return { compute: r.computeCycles, total: r.totalCycles };
-  };
-}
+export type { ImageRun };
+export { layerSimCycles };
 
 /** .npy samples as they are, images through the preprocessing preset whose output is the network's input size. */
 function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
@@ -110,39 +95,43 @@ function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
   return p;
 }
 
-/** `--run DIR`: the first --limit images of DIR through the network on the core. */
+/**
+ * `--run DIR`: the first --limit images of DIR through the network on the core, one 'rtl-image' job per image
+ * (src/jobs/kinds/rtl-image.ts) on this machine's threads or a Redis queue, results in image order.
+ */
 export async function runImages(a: RtlArgs & { model: string; run: string }, onImage: (r: ImageRun) => void): Promise<ImageRun[]> {
   const model = loadHwq(a.model);
   const cfg = loadConfig(a.config);
   const inp = model.network.input;
   const qdqPath = a.qdq ?? a.model.replace(/\.hwq$/i, '.onnx');
   if (a.qdq !== undefined && !existsSync(a.qdq)) throw new UserError(`--qdq model '${a.qdq}' not found`);
-  const data = openDataSet(a.run, { limit: a.limit ?? 10, sampleDims: [inp.c, inp.h, inp.w] });
+  const open = { limit: a.limit ?? 10, sampleDims: [inp.c, inp.h, inp.w] };
+  const data = openDataSet(a.run, open);
   const spec = inputSpecFor(model, a.model, data.layout === 'npy');
-  if (!hasTool('verilator')) throw new UserError('--run needs verilator on PATH (apt-get install verilator)');
-  const qdqBytes = qdqPath !== a.model && existsSync(qdqPath) ? readFileSync(qdqPath) : null;
-  const ort = qdqBytes ? await openModel(qdqBytes) : null;
-  const qdqForm = qdqBytes ? qdqFormOf(decodeModel(qdqBytes, qdqPath)) : null;
+  const exec = execOptions(a);
+  if (exec.queue === undefined && !hasTool('verilator')) throw new UserError('--run needs verilator on PATH (apt-get install verilator)');
   const design = generateRtl(cfg);
-  const runs: ImageRun[] = [];
+  const base = {
+    model: fileRef(a.model), ...(qdqPath !== a.model && existsSync(qdqPath) ? { qdq: fileRef(qdqPath) } : {}), config: cfg,
+    design: designHash(design), input: spec, sim: 'verilator-events' as const,
+  };
+  const dataset = resolve(a.run);
+  const jobs = data.samples.map((_, i) => makeJob<RtlImageSpec>(RTL_IMAGE, {
+    ...base, data: { dataset, open, from: i, to: i + 1, sha256: samplesHash(data.samples.slice(i, i + 1)) },
+  }));
+  const bar = progress('images through the core under Verilator', wantProgress(a.progress));
   try {
-    for (const s of data.samples) {
-      const x = decodeBatch([s.source], spec);
-      const r = runNetworkOnRtl(model, x, cfg, design, a.model, layerSimCycles(cfg));
-      let qdqTop1: number | null = null;
-      if (ort) {
-        const o = await ort.run({ [ort.inputNames[0]]: { dims: [1, inp.c, inp.h, inp.w], data: x } });
-        qdqTop1 = top1(o.get(ort.outputNames[0])!.data as Float32Array);
-      }
-      const name = sampleName(s);
-      const run: ImageRun = { image: name, label: s.label, logitsEqual: r.logitsEqual, top1: top1(r.rtl.logits), qdqTop1, qdqForm, layers: r.layers };
-      runs.push(run);
-      onImage(run);
-    }
+    // One build before the threads start, rather than one per thread racing for the cache (queue workers build their own).
+    if (exec.queue === undefined) buildEventModel(sourcesOf(design), layerTop(design), LAYER_VLT);
+    const { results } = await executeJobs(jobs, {
+      ...exec, label: (i) => `image ${sampleName(data.samples[i])}`, onProgress: (done, total) => bar.update(done, total),
+    });
+    const runs = results.flatMap((r) => r as ImageRun[]);
+    for (const r of runs) onImage(r);
+    return runs;
   } finally {
-    await ort?.release();
+    bar.stop();
   }
-  return runs;
 }
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
@@ -166,7 +155,7 @@ export const command: CommandModule<{}, RtlArgs> = {
   command: 'rtl',
   describe: 'Generate the Bit Fusion core\'s Verilog, a VC709 top, XDC and Vivado build script for a config',
   builder: (y: Argv) =>
-    y
+    jobOptions(y)
       .option('config', configOption('vc709'))
       .option('out', {
         type: 'string', requiresArg: true,
@@ -193,6 +182,7 @@ export const command: CommandModule<{}, RtlArgs> = {
       .example('hwq rtl --config vc709 --out build/vc709 --verify', 'generate and check the VC709 design')
       .example('hwq rtl --config vc709 --model resnet18.hwq --out build/vc709', 'also write the model\'s weight memory images')
       .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 5', 'run 5 images through the whole network on the core')
+      .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 100 --queue redis://host:6379', 'the images on `hwq worker` processes')
       .example('vivado -mode batch -source build/vc709/build.tcl', 'then build the bitstream') as unknown as Argv<RtlArgs>,
   handler: async (a) => {
     if (a.run !== undefined) {
@@ -209,6 +199,7 @@ export const command: CommandModule<{}, RtlArgs> = {
       return;
     }
     if (a.limit !== undefined || a.qdq !== undefined) throw new UserError('--limit and --qdq go with --run');
+    if (a.jobs !== undefined || a.queue !== undefined || a.cache !== undefined) throw new UserError('--jobs, --queue and --cache go with --run');
     if (a.out === undefined) throw new UserError('--out is required: the directory to write the design to (or give --model and --run to run images)');
     const { files, checks } = await runRtl({ ...a, out: a.out });
     const failed = checks.filter((c) => c.mismatches > 0);

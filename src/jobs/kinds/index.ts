@@ -4,3 +4,4 @@ export { batchJob } from './batch.js';
 export { quantizeKind } from './quantize.js';
 export { evaluateKind } from './evaluate.js';
 export { sensitivityKind } from './sensitivity.js';
+export { rtlImageKind } from './rtl-image.js';
