@@ -1,5 +1,7 @@
 // The whole generated design for one HwConfig: every module as its own file, named after the module.
 import { HwConfig } from '../hw/config.js';
+import { axiDmaParams } from './axi-model.js';
+import { axiDmaModule } from './modules/axi-dma.js';
 import { fusionUnitModules } from './modules/fusion-unit.js';
 import { ibufModule, obufModule, sdpRamModule, wbufModule } from './modules/buffers.js';
 import { controllerModule } from './modules/controller.js';
@@ -33,6 +35,7 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     coreModule(params, prov),
     outputUnitModule(params, prov),
     layerTopModule(params, prov),
+    axiDmaModule(axiDmaParams(params), prov),
   ];
   return { params, modules };
 }
