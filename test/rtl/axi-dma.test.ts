@@ -8,11 +8,13 @@ import {
   AxiDmaParams, DmaTrace, DramTiming, axiDmaParams, dmaCommandCycles, dramBytesPerCycle, simulateDma, splitBursts,
 } from '../../rtl/axi-model.js';
 import { DmaBenchRun, DmaBenchSetup, queuedCommands, runDmaBench } from '../../rtl/dma-bench.js';
-import { generateRtl } from '../../rtl/generate.js';
+import { boardOutput } from '../../rtl/board.js';
+import { generateRtl, simulationModels, sourcesOf } from '../../rtl/generate.js';
 import { rtlParams } from '../../rtl/params.js';
 import { lintVerilator } from '../../rtl/sim.js';
+import { synthXilinx } from '../../rtl/yosys.js';
 import { prng } from '../../rtl/verify.js';
-import { withIcarus, withVerilator } from '../helpers.js';
+import { withIcarus, withTools, withVerilator } from '../helpers.js';
 
 const PROV = { configName: 'test' };
 
@@ -70,6 +72,21 @@ test('cycle model: an idle engine and a fast memory take latency + N + 1 (load) 
   // one-beat bursts (a 4 KiB boundary every beat is impossible, so: two in flight and a long latency)
   const few = dmaCommandCycles(dmaOf(64, { maxOutstanding: 2 }), { ...dram, latency: 30 }, { write: false, addr: 0xff8, len: 2, sel: 0, local: 0 });
   assert.is(few, 30 + 2 + 1);
+});
+
+test('the DRAM model goes with the simulator sources only: built for the config, never in the design or build.tcl', () => {
+  const cfg = getPreset('vc709')!;
+  const [m] = simulationModels(cfg);
+  assert.is(m.name, 'axi_dram_model');
+  assert.match(m.text, /NOT SYNTHESIZABLE/);
+  assert.is(m.params.find((p) => p.name === 'BW_BYTES')!.value, 52);
+  assert.is(m.params.find((p) => p.name === 'DATA_W')!.value, 64);
+  const { files } = boardOutput(cfg);
+  assert.ok(files.has('axi_dma.v') && files.has('host_link.v') && files.has('uart_rx.v') && files.has('uart_tx.v'));
+  assert.not.ok(files.has('axi_dram_model.v'));
+  assert.not.match(files.get('build.tcl')!, /axi_dram_model/);
+  assert.match(files.get('build.tcl')!, /axi_dma\.v/);
+  assert.not.ok(generateRtl(cfg).modules.some((x) => x.name === 'axi_dram_model'));
 });
 
 function compareTraces(got: DmaTrace, want: DmaTrace): void {
@@ -140,6 +157,13 @@ withVerilator(test, 'axi_dma and axi_dram_model lint clean (-Wall on the engine)
   const dma = design.modules.find((m) => m.name === 'axi_dma')!;
   assert.ok(dma, 'axi_dma is part of the generated design');
   assert.is(lintVerilator(new Map([['axi_dma.v', dma.text]]), 'axi_dma'), '');
+});
+
+withTools(test, ['yosys'], 'axi_dma maps to a few hundred LUTs (Yosys synth_xilinx, vc709: 64-bit, 4 bursts in flight)', () => {
+  const r = synthXilinx(sourcesOf(generateRtl(getPreset('vc709')!), ['axi_dma']), 'axi_dma', 600, { flatten: true }).resources;
+  assert.ok(r.lut > 100 && r.lut <= 500, `${r.lut} LUTs`);
+  assert.ok(r.ff > 150 && r.ff <= 320, `${r.ff} FFs`);
+  assert.is(r.dsp + r.bram36, 0);
 });
 
 withVerilator(test, '64-bit, memory faster than the port, latency 24: every handshake in the model\'s cycle, data bit-exact (Verilator)', () => {

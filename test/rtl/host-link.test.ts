@@ -5,15 +5,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getPreset } from '../../hw/presets.js';
-import { generateRtl } from '../../rtl/generate.js';
+import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import {
   HOST_ERR, HostLink, HostLinkError, HostLinkParams, checkReply, decodeWords, encodeRead, encodeStart, encodeStatus, encodeWrite, hostLinkParams, uartDivisor,
 } from '../../rtl/host-link.js';
 import { hostLinkSimulator } from '../../rtl/host-link-bench.js';
 import { lintVerilator } from '../../rtl/sim.js';
+import { synthXilinx } from '../../rtl/yosys.js';
 import { SimUartLink, uartDecode, uartFrame, uartLevels } from '../../rtl/uart-model.js';
 import { prng } from '../../rtl/verify.js';
-import { withIcarus, withVerilator } from '../helpers.js';
+import { withIcarus, withTools, withVerilator } from '../helpers.js';
 
 const PROV = { configName: 'test' };
 const SIM: HostLinkParams = { clksPerBit: 4, wordBits: 32, memAddrBits: 8, timeoutCycles: 400 };
@@ -55,6 +56,13 @@ withVerilator(test, 'host_link, uart_rx and uart_tx lint clean (-Wall) as genera
   assert.is(src.size, 3);
   assert.match(src.get('host_link.v')!, /CLKS_PER_BIT = 1736/);
   assert.is(lintVerilator(src, 'host_link'), '');
+});
+
+withTools(test, ['yosys'], 'host_link with its UARTs maps to a few hundred LUTs (Yosys synth_xilinx, vc709: 1736 cycles per bit)', () => {
+  const r = synthXilinx(sourcesOf(generateRtl(getPreset('vc709')!), ['host_link', 'uart_rx', 'uart_tx']), 'host_link', 600, { flatten: true }).resources;
+  assert.ok(r.lut > 100 && r.lut <= 400, `${r.lut} LUTs`);
+  assert.ok(r.ff > 150 && r.ff <= 400, `${r.ff} FFs`);
+  assert.is(r.dsp + r.bram36, 0);
 });
 
 function words(n: number, seed: number): bigint[] {
