@@ -36,12 +36,14 @@ export function hostLinkModule(h: HostLinkParams, prov: Provenance): VerilogModu
   const c = HOST_CMD;
   const text = header('host_link', [
     'Host link: commands from a host over the UART, little-endian fields, one reply per command.',
-    `  ${hex8(c.write)} addr[4] n[2] word*n   write n words from addr     reply ${hex8(c.write | REPLY_BIT)}`,
-    `  ${hex8(c.read)} addr[4] n[2]          read n words from addr      reply ${hex8(c.read | REPLY_BIT)} word*n`,
-    `  ${hex8(c.start)} arg[4]                pulse start with arg        reply ${hex8(c.start | REPLY_BIT)}`,
-    `  ${hex8(c.status)}                       status                      reply ${hex8(c.status | REPLY_BIT)} {6'b0, done, busy}`,
-    `  any other command byte b               reply ${hex8(HOST_ERR.command)} b`,
-    `  a byte with a low stop bit in a frame   reply ${hex8(HOST_ERR.frame)} 8'h00, the frame is dropped`,
+    ...[
+      [`${hex8(c.write)} addr[4] n[2] word*n`, 'write n words from addr', `reply ${hex8(c.write | REPLY_BIT)}`],
+      [`${hex8(c.read)} addr[4] n[2]`, 'read n words from addr', `reply ${hex8(c.read | REPLY_BIT)} word*n`],
+      [`${hex8(c.start)} arg[4]`, 'pulse start with arg', `reply ${hex8(c.start | REPLY_BIT)}`],
+      [`${hex8(c.status)}`, 'status', `reply ${hex8(c.status | REPLY_BIT)} {6'b0, done, busy}`],
+      ['any other byte b', 'bad command', `reply ${hex8(HOST_ERR.command)} b`],
+      ['a low stop bit', 'frame dropped', `reply ${hex8(HOST_ERR.frame)} 8'h00`],
+    ].map(([a, b, r]) => `  ${a.padEnd(28)}${b.padEnd(26)}${r}`),
     'A frame left incomplete for TIMEOUT cycles is dropped without a reply, so a host that gave up half way',
     'is understood again. Bytes that arrive while a reply is being sent are ignored: the host waits for it.',
   ], prov) + '`default_nettype none\n\n' + moduleHead('host_link', params, ports) + `

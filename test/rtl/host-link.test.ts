@@ -4,6 +4,7 @@
 // and a frame abandoned half way is dropped after the timeout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PassThrough } from 'node:stream';
 import { getPreset } from '../../hw/presets.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import {
@@ -12,6 +13,7 @@ import {
 import { hostLinkSimulator } from '../../rtl/host-link-bench.js';
 import { lintVerilator } from '../../rtl/sim.js';
 import { synthXilinx } from '../../rtl/yosys.js';
+import { StreamByteLink } from '../../rtl/serial-link.js';
 import { SimUartLink, uartDecode, uartFrame, uartLevels } from '../../rtl/uart-model.js';
 import { prng } from '../../rtl/verify.js';
 import { withIcarus, withTools, withVerilator } from '../helpers.js';
@@ -31,6 +33,35 @@ test('commands encode to little-endian frames and replies decode', () => {
   assert.throws(() => checkReply(encodeStatus(), Uint8Array.from([0x84])), /expected 2 reply bytes/);
   assert.throws(() => encodeWrite(0, [1n << 32n], 32), /does not fit 32 bits/);
   assert.throws(() => encodeRead(-1, 1, 32), /address -1/);
+});
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}
+
+test('a stream link (the board serial port) frames replies by their first byte, across chunks and timeouts', async () => {
+  const toDevice = new PassThrough();
+  const fromDevice = new PassThrough();
+  // a device that answers a status in two chunks and refuses anything else
+  toDevice.on('data', (b: Buffer) => {
+    if (b[0] === 0x04) {
+      fromDevice.write(Buffer.from([0x84]));
+      setTimeout(() => fromDevice.write(Buffer.from([0x02])), 5);
+    } else if (b[0] !== 0x02) fromDevice.write(Buffer.from([HOST_ERR.command, b[0]]));
+  });
+  const host = new HostLink(new StreamByteLink(fromDevice, toDevice, 100), 32);
+  assert.equal(await host.status(), { busy: false, done: true });
+  // an error reply is two bytes even where the command expects one: nothing is left for the next reply
+  await rejects(host.start(1), /0x03 refused/);
+  assert.equal(await host.status(), { busy: false, done: true });
+  // no reply at all: the read times out with what came (nothing) and says so
+  await rejects(host.read(0, 1), /expected 5 reply bytes/);
 });
 
 test('UART divisor from the clock: 1736 cycles per bit at 200 MHz and 115200 baud; a bad pairing is refused', () => {
