@@ -62,33 +62,51 @@ export function dmaBenchModule(s: DmaBenchSetup, prov: Provenance): VerilogModul
     bd_we: 'bd_we', bd_addr: 'bd_addr', bd_wdata: 'bd_wdata', bd_rdata: 'bd_rdata',
   };
   const d = a.dataBits;
+  const axiWidth: Record<string, string> = {
+    araddr: '[ADDR_W-1:0]', awaddr: '[ADDR_W-1:0]', arlen: '[7:0]', awlen: '[7:0]',
+    rdata: '[DATA_W-1:0]', wdata: '[DATA_W-1:0]', wstrb: '[DATA_W/8-1:0]', rresp: '[1:0]', bresp: '[1:0]',
+  };
+  const dmaParams: Record<string, string> = {
+    DATA_W: `${d}`, ADDR_W: `${a.addrBits}`, LEN_W: `${a.lenBits}`, SEL_W: `${a.selBits}`, LADDR_W: `${a.localAddrBits}`,
+    MAX_OUT: `${a.maxOutstanding}`, FIFO_D: `${a.fifoDepth}`,
+  };
+  const dramParams: Record<string, string> = {
+    DATA_W: `${d}`, ADDR_W: `${a.addrBits}`, WORDS: `${s.dramWords}`, WA_W: `${clog2(s.dramWords)}`, LATENCY: `${s.dram.latency}`,
+    BW_BYTES: `${s.dram.bytesPerCycle}`, QDEPTH: `${s.dram.queueDepth}`,
+  };
   const text = header('axi_dma_bench', [
     'SIMULATION ONLY: axi_dma against axi_dram_model with a command FIFO and a local memory, every handshake',
     'brought out for the cycle-by-cycle comparison with simulateDma (rtl/axi-model.ts).',
   ], prov) + moduleHead('axi_dma_bench', [], ports) + `
   localparam DATA_W  = ${d};
+  localparam ADDR_W  = ${a.addrBits};
+  localparam LEN_W   = ${a.lenBits};
   localparam SEL_W   = ${a.selBits};
   localparam LADDR_W = ${a.localAddrBits};
   localparam CQ_D    = ${CQ_DEPTH};
 
-  reg              cq_write_q [0:CQ_D-1];
-  reg [${a.addrBits - 1}:0]  cq_addr_q  [0:CQ_D-1];
-  reg [${a.lenBits - 1}:0]  cq_len_q   [0:CQ_D-1];
-  reg [SEL_W-1:0]  cq_sel_q   [0:CQ_D-1];
+  reg               cq_write_q [0:CQ_D-1];
+  reg [ADDR_W-1:0]  cq_addr_q  [0:CQ_D-1];
+  reg [LEN_W-1:0]   cq_len_q   [0:CQ_D-1];
+  reg [SEL_W-1:0]   cq_sel_q   [0:CQ_D-1];
   reg [LADDR_W-1:0] cq_local_q [0:CQ_D-1];
-  integer          cq_head, cq_count;
-  wire             cmd_ready;
+  integer           cq_head, cq_count;
+  wire              cmd_ready;
 
   reg [DATA_W-1:0] lmem [0:(1 << (SEL_W + LADDR_W)) - 1];
   reg [DATA_W-1:0] lr_q;
 
-${axi.map((n) => `  wire ${['araddr', 'awaddr'].includes(n) ? `[${a.addrBits - 1}:0] ` : ['arlen', 'awlen'].includes(n) ? '[7:0] ' : ['rdata', 'wdata'].includes(n) ? '[DATA_W-1:0] ' : n === 'wstrb' ? '[DATA_W/8-1:0] ' : ['rresp', 'bresp'].includes(n) ? '[1:0] ' : ''}axi_${n};`).join('\n')}
+${axi.map((n) => `  wire ${(axiWidth[n] ?? '').padEnd(16)}axi_${n};`).join('\n')}
 
-  axi_dma #(.DATA_W(${d}), .ADDR_W(${a.addrBits}), .LEN_W(${a.lenBits}), .SEL_W(${a.selBits}), .LADDR_W(${a.localAddrBits}), .MAX_OUT(${a.maxOutstanding}), .FIFO_D(${a.fifoDepth})) u_dma (
+  axi_dma #(
+${conn('    ', dmaParams)}
+  ) u_dma (
 ${conn('    ', dmaConn)}
   );
 
-  axi_dram_model #(.DATA_W(${d}), .ADDR_W(${a.addrBits}), .WORDS(${s.dramWords}), .WA_W(${clog2(s.dramWords)}), .LATENCY(${s.dram.latency}), .BW_BYTES(${s.dram.bytesPerCycle}), .QDEPTH(${s.dram.queueDepth})) u_dram (
+  axi_dram_model #(
+${conn('    ', dramParams)}
+  ) u_dram (
 ${conn('    ', dramConn)}
   );
 

@@ -39,7 +39,8 @@ export function uartDivisor(clockMHz: number, baud = HOST_BAUD): number {
   const exact = (clockMHz * 1e6) / baud;
   const div = Math.round(exact);
   if (div < 4) throw new Error(`UART: a ${clockMHz} MHz clock is too slow for ${baud} baud (${exact.toFixed(2)} cycles per bit, at least 4 needed)`);
-  if (Math.abs(div - exact) / exact > 0.02) throw new Error(`UART: ${baud} baud from ${clockMHz} MHz is ${(100 * Math.abs(div - exact) / exact).toFixed(1)}% off`);
+  const off = Math.abs(div - exact) / exact;
+  if (off > 0.02) throw new Error(`UART: ${baud} baud from ${clockMHz} MHz is ${(100 * off).toFixed(1)}% off`);
   return div;
 }
 
@@ -106,7 +107,8 @@ export function checkReply(req: Request, reply: Uint8Array): Uint8Array {
   if (reply.length >= 2 && reply[0] === HOST_ERR.command) throw new HostLinkError(`host link: command byte ${hex(reply[1])} refused`, reply);
   if (reply.length >= 2 && reply[0] === HOST_ERR.frame) throw new HostLinkError('host link: a byte arrived with a bad stop bit; the frame was dropped', reply);
   if (reply.length !== req.replyBytes || reply[0] !== (cmd | REPLY_BIT)) {
-    throw new HostLinkError(`host link: command ${hex(cmd)} expected ${req.replyBytes} reply bytes starting ${hex(cmd | REPLY_BIT)}, got [${[...reply].map(hex).join(' ')}]`, reply);
+    const got = [...reply].map(hex).join(' ');
+    throw new HostLinkError(`host link: command ${hex(cmd)} expected ${req.replyBytes} reply bytes starting ${hex(cmd | REPLY_BIT)}, got [${got}]`, reply);
   }
   return reply.subarray(1);
 }
