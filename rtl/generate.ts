@@ -1,5 +1,11 @@
 // The whole generated design for one HwConfig: every module as its own file, named after the module.
 import { HwConfig } from '../hw/config.js';
+import { DRAM_MODEL_LATENCY, axiDmaParams, dramBytesPerCycle } from './axi-model.js';
+import { hostLinkParams } from './host-link.js';
+import { axiDmaModule } from './modules/axi-dma.js';
+import { axiDramModelModule } from './modules/axi-dram-model.js';
+import { hostLinkModule } from './modules/host-link.js';
+import { uartRxModule, uartTxModule } from './modules/uart.js';
 import { fusionUnitModules } from './modules/fusion-unit.js';
 import { ibufModule, obufModule, sdpRamModule, wbufModule } from './modules/buffers.js';
 import { controllerModule } from './modules/controller.js';
@@ -33,8 +39,27 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     coreModule(params, prov),
     outputUnitModule(params, prov),
     layerTopModule(params, prov),
+    axiDmaModule(axiDmaParams(params), prov),
+    ...hostLinkModules(params.clockMHz, prov),
   ];
   return { params, modules };
+}
+
+function hostLinkModules(clockMHz: number, prov: Provenance): VerilogModule[] {
+  const h = hostLinkParams(clockMHz);
+  return [uartRxModule(h.clksPerBit, prov), uartTxModule(h.clksPerBit, prov), hostLinkModule(h, prov)];
+}
+
+/**
+ * The simulation-only models that go with the design: the DRAM behind axi_dma, at the config's bandwidth
+ * (dramBytesPerCycle) and DRAM_MODEL_LATENCY, `words` beats big. For simulator source lists only: they are
+ * not part of `generateRtl().modules`, so no synthesis file list (build.tcl, Yosys) ever holds them.
+ */
+export function simulationModels(cfg: HwConfig, words = 1 << 16): VerilogModule[] {
+  const params = rtlParams(cfg);
+  const dma = axiDmaParams(params);
+  const dram = { latency: DRAM_MODEL_LATENCY, bytesPerCycle: dramBytesPerCycle(cfg), queueDepth: 2 * dma.maxOutstanding };
+  return [axiDramModelModule({ ...dram, dataBits: dma.dataBits, addrBits: dma.addrBits, words }, provenance(params))];
 }
 
 /** File name -> text of the modules named (all when omitted), for the simulators. */
