@@ -22,7 +22,7 @@
 import { runTile } from '../hw/stepped-array.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { LayerProgram, stepCycles } from './layer.js';
-import type { LayerCheck, StepTiming } from './layer-verify.js';
+import { type LayerCheck, type OutputWrite, type StepTiming, outputWriteProblem } from './layer-verify.js';
 import { runOutputPass, unpackActivations } from './output-path.js';
 import { type SimTop, valueOf } from './sim.js';
 import { EventScript, runEvents } from './sim-events.js';
@@ -192,7 +192,7 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
       }
     } else {
       const want = runOutputPass(st.pass, ch, (m, n) => acc[(st.m0 + m) * N + n], (addr) => st.residualWords![addr - st.pass.resBase]);
-      const got: Array<{ cycle: number; addr: number; data: number }> = [];
+      const got: OutputWrite[] = [];
       for (const l of mine) {
         if (bitOf(l.values[outIdx('act_wr_en')], 0) !== 1) continue;
         const a = valueOf(l.values[outIdx('act_wr_addr')]);
@@ -200,12 +200,8 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
         got.push({ cycle: l.cycle - k0, addr: a === null ? NaN : Number(a), data: d === null ? NaN : Number(d) });
         if (a !== null && d !== null && Number(a) < words.length) words[Number(a)] = Number(d);
       }
-      const fmt = (w: { cycle: number; addr: number; data: number }) => `cycle ${w.cycle} word ${w.addr} = 0x${w.data.toString(16)}`;
-      const diff = want.findIndex((w, j) => !got[j] || got[j].cycle !== w.cycle || got[j].addr !== w.addr || got[j].data !== w.data);
-      if (diff >= 0 || got.length !== want.length) {
-        const j = diff >= 0 ? diff : want.length;
-        problems.push(`${label}: output write ${j}: ${got[j] ? fmt(got[j]) : 'none'}, the model ${want[j] ? fmt(want[j]) : 'none'}`);
-      }
+      const wrong = outputWriteProblem(want, got);
+      if (wrong) problems.push(`${label}: ${wrong}`);
       let bad = false;
       for (; peek < peeksWanted.length && peeksWanted[peek].step === i; peek++) {
         const gotAcc = signedOf(run.peeks[peek] ?? 0n, p.accBits);

@@ -36,6 +36,22 @@ export interface LayerCheck {
   simCycles: number;
 }
 
+/** An output word the output unit wrote: the cycle after its pass started, the word address, the data. */
+export interface OutputWrite {
+  cycle: number;
+  addr: number;
+  data: number;
+}
+
+/** The first output write that differs from the model's (cycle, address or data), or null when all are equal. */
+export function outputWriteProblem(want: readonly OutputWrite[], got: readonly OutputWrite[]): string | null {
+  const fmt = (w: OutputWrite) => `cycle ${w.cycle} word ${w.addr} = 0x${w.data.toString(16)}`;
+  const diff = want.findIndex((w, j) => !got[j] || got[j].cycle !== w.cycle || got[j].addr !== w.addr || got[j].data !== w.data);
+  if (diff < 0 && got.length === want.length) return null;
+  const j = diff >= 0 ? diff : want.length;
+  return `output write ${j}: ${got[j] ? fmt(got[j]) : 'none'}, the model ${want[j] ? fmt(want[j]) : 'none'}`;
+}
+
 const u32 = (v: number): bigint => BigInt.asUintN(32, BigInt(v));
 
 export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram): LayerCheck {
@@ -145,7 +161,7 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
       }
     } else {
       const want = runOutputPass(s.pass, prog.channels, (m, n) => accOf.get(`${s.m0 + m},${n}`)!, (addr) => s.residualWords![addr - s.pass.resBase]);
-      const got: Array<{ cycle: number; addr: number; data: number }> = [];
+      const got: OutputWrite[] = [];
       for (let kk = k0; kk < end; kk++) {
         if (bit(kk, 'act_wr_en') !== 1n) continue;
         const a = valueOf(resp[kk][outIdx('act_wr_addr')]);
@@ -153,12 +169,8 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
         got.push({ cycle: kk - k0, addr: a === null ? NaN : Number(a), data: d === null ? NaN : Number(d) });
         if (a !== null && d !== null && Number(a) < words.length) words[Number(a)] = Number(d);
       }
-      const fmt = (w: { cycle: number; addr: number; data: number }) => `cycle ${w.cycle} word ${w.addr} = 0x${w.data.toString(16)}`;
-      const diff = want.findIndex((w, j) => !got[j] || got[j].cycle !== w.cycle || got[j].addr !== w.addr || got[j].data !== w.data);
-      if (diff >= 0 || got.length !== want.length) {
-        const j = diff >= 0 ? diff : want.length;
-        problems.push(`${label}: output write ${j}: ${got[j] ? fmt(got[j]) : 'none'}, the model ${want[j] ? fmt(want[j]) : 'none'}`);
-      }
+      const wrong = outputWriteProblem(want, got);
+      if (wrong) problems.push(`${label}: ${wrong}`);
       for (const rb of readBacks.get(i)!) {
         const v = valueOf(resp[rb.cycle][outIdx('ob_rd_data')]);
         const gotAcc = v === null ? NaN : signedOf(v, p.accBits);

@@ -1,6 +1,7 @@
 // axi_dma.v: an AXI4 master that moves one command's words between DRAM and the accelerator's local buffer
 // ports (rtl/axi-model.ts has its sizes and the cycle model the tests hold it to).
 import { AxiDmaParams, checkDmaParams } from '../axi-model.js';
+import { axiPorts } from './axi-ports.js';
 import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
 
 export function axiDmaParamList(a: AxiDmaParams): VerilogParam[] {
@@ -37,35 +38,7 @@ export function axiDmaPorts(a: AxiDmaParams): Port[] {
     { name: 'lr_sel', dir: 'output', width: a.selBits, widthExpr: 'SEL_W' },
     { name: 'lr_addr', dir: 'output', width: a.localAddrBits, widthExpr: 'LADDR_W' },
     { name: 'lr_data', dir: 'input', width: d, widthExpr: 'DATA_W' },
-    { name: 'm_axi_araddr', dir: 'output', width: a.addrBits, widthExpr: 'ADDR_W' },
-    { name: 'm_axi_arlen', dir: 'output', width: 8 },
-    { name: 'm_axi_arsize', dir: 'output', width: 3 },
-    { name: 'm_axi_arburst', dir: 'output', width: 2 },
-    { name: 'm_axi_arcache', dir: 'output', width: 4 },
-    { name: 'm_axi_arprot', dir: 'output', width: 3 },
-    { name: 'm_axi_arvalid', dir: 'output', width: 1 },
-    { name: 'm_axi_arready', dir: 'input', width: 1 },
-    { name: 'm_axi_rdata', dir: 'input', width: d, widthExpr: 'DATA_W' },
-    { name: 'm_axi_rresp', dir: 'input', width: 2 },
-    { name: 'm_axi_rlast', dir: 'input', width: 1 },
-    { name: 'm_axi_rvalid', dir: 'input', width: 1 },
-    { name: 'm_axi_rready', dir: 'output', width: 1 },
-    { name: 'm_axi_awaddr', dir: 'output', width: a.addrBits, widthExpr: 'ADDR_W' },
-    { name: 'm_axi_awlen', dir: 'output', width: 8 },
-    { name: 'm_axi_awsize', dir: 'output', width: 3 },
-    { name: 'm_axi_awburst', dir: 'output', width: 2 },
-    { name: 'm_axi_awcache', dir: 'output', width: 4 },
-    { name: 'm_axi_awprot', dir: 'output', width: 3 },
-    { name: 'm_axi_awvalid', dir: 'output', width: 1 },
-    { name: 'm_axi_awready', dir: 'input', width: 1 },
-    { name: 'm_axi_wdata', dir: 'output', width: d, widthExpr: 'DATA_W' },
-    { name: 'm_axi_wstrb', dir: 'output', width: d / 8, widthExpr: 'DATA_W/8' },
-    { name: 'm_axi_wlast', dir: 'output', width: 1 },
-    { name: 'm_axi_wvalid', dir: 'output', width: 1 },
-    { name: 'm_axi_wready', dir: 'input', width: 1 },
-    { name: 'm_axi_bresp', dir: 'input', width: 2 },
-    { name: 'm_axi_bvalid', dir: 'input', width: 1 },
-    { name: 'm_axi_bready', dir: 'output', width: 1 },
+    ...axiPorts('master', a.addrBits, a.dataBits),
   ];
 }
 

@@ -2,6 +2,7 @@
 // simulateDma's memory (rtl/axi-model.ts). Simulation only: it is assembled with the simulator sources and
 // never listed for synthesis.
 import { DramTiming } from '../axi-model.js';
+import { axiPorts } from './axi-ports.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead } from '../verilog.js';
 
 export interface DramModelParams extends DramTiming {
@@ -17,27 +18,7 @@ export function axiDramModelPorts(m: DramModelParams): Port[] {
   return [
     { name: 'clk', dir: 'input', width: 1 },
     { name: 'rst', dir: 'input', width: 1 },
-    { name: 's_axi_araddr', dir: 'input', width: m.addrBits, widthExpr: 'ADDR_W' },
-    { name: 's_axi_arlen', dir: 'input', width: 8 },
-    { name: 's_axi_arvalid', dir: 'input', width: 1 },
-    { name: 's_axi_arready', dir: 'output', width: 1 },
-    { name: 's_axi_rdata', dir: 'output', width: d, widthExpr: 'DATA_W' },
-    { name: 's_axi_rresp', dir: 'output', width: 2 },
-    { name: 's_axi_rlast', dir: 'output', width: 1 },
-    { name: 's_axi_rvalid', dir: 'output', width: 1 },
-    { name: 's_axi_rready', dir: 'input', width: 1 },
-    { name: 's_axi_awaddr', dir: 'input', width: m.addrBits, widthExpr: 'ADDR_W' },
-    { name: 's_axi_awlen', dir: 'input', width: 8 },
-    { name: 's_axi_awvalid', dir: 'input', width: 1 },
-    { name: 's_axi_awready', dir: 'output', width: 1 },
-    { name: 's_axi_wdata', dir: 'input', width: d, widthExpr: 'DATA_W' },
-    { name: 's_axi_wstrb', dir: 'input', width: d / 8, widthExpr: 'DATA_W/8' },
-    { name: 's_axi_wlast', dir: 'input', width: 1 },
-    { name: 's_axi_wvalid', dir: 'input', width: 1 },
-    { name: 's_axi_wready', dir: 'output', width: 1 },
-    { name: 's_axi_bresp', dir: 'output', width: 2 },
-    { name: 's_axi_bvalid', dir: 'output', width: 1 },
-    { name: 's_axi_bready', dir: 'input', width: 1 },
+    ...axiPorts('slave', m.addrBits, m.dataBits),
     { name: 'bd_we', dir: 'input', width: 1, comment: 'backdoor: the testbench loads and inspects the memory' },
     { name: 'bd_addr', dir: 'input', width: wa, widthExpr: 'WA_W', comment: 'beat index' },
     { name: 'bd_wdata', dir: 'input', width: d, widthExpr: 'DATA_W' },

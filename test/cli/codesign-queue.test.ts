@@ -5,26 +5,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, skipTest, tempDir } from '../helpers.js';
+import { skipTest, tempDir } from '../helpers.js';
 import { hasTool } from '../../rtl/sim.js';
 import { hwq } from './run-hwq.js';
 import { noisyImageFolder, tinyCnn } from './quantize-fixtures.js';
-import { redisCommand, startRedis } from '../jobs/redis-server.js';
-import { type WorkerProcess, startWorkerProcess } from '../../src/jobs/worker-process.js';
+import { completedJobs, redisWithWorkers } from '../jobs/redis-server.js';
 
-const HWQ = join(REPO_ROOT, 'bin', 'hwq.js');
 const NAME = 'codesign through Redis with two workers: sensitivities, mixes and accuracies as jobs, the files of a local run';
 
 if (!hasTool('redis-server')) {
   skipTest(test, NAME, 'redis-server not found on PATH (apt-get install redis-server)');
 } else {
   const T = tempDir('hwq-codesign-queue-');
-  const workers: WorkerProcess[] = [];
-  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-  test.after(() => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    redis?.stop();
-  });
+  const fixture = redisWithWorkers(test.after, 10_000);
+  const workers = fixture.workers;
 
   test(NAME, async () => {
     const cnn = join(T, 'cnn.onnx');
@@ -35,8 +29,8 @@ if (!hasTool('redis-server')) {
     noisyImageFolder(data, 10, 2, 32, 32, 2);
     const args = [cnn, '--config', 'vc709', '--calib', calib, '--data', data, '--recipe', 'tflite', '--calib-size', '12', '--held-out', '6',
       '--points', '2', '--uniform', 'a8w8,a4w4', '--no-progress', '--json'];
-    redis = await startRedis();
-    workers.push(...['w1', 'w2'].map((w) => startWorkerProcess(HWQ, redis!.url, join(T, w), 10_000)));
+    const redis = await fixture.start();
+    for (const w of ['w1', 'w2']) fixture.worker(join(T, w));
     // the local run while the workers start
     const local = await hwq('codesign', ...args, '--cache', join(T, 'local-cache'), '--out', join(T, 'local'));
     assert.is(local.code, 0, local.stderr);
@@ -58,7 +52,7 @@ if (!hasTool('redis-server')) {
     // the nine candidate precisions went out as jobs, and the workers ran every job the campaign sent
     const sent = ['sensitivity', 'quantize', 'evaluate'].map((k) => readdirSync(join(cache, k)).filter((f) => f.endsWith('.json')).length);
     assert.is(sent[0], 9);
-    assert.is(Number(await redisCommand(redis.port, 'ZCARD', 'hwq:hwq-jobs:completed')), sent[0] + sent[1] + sent[2]);
+    assert.is(await completedJobs(redis.port), sent[0] + sent[1] + sent[2]);
     for (const w of workers) assert.match(w.stderr(), /serving redis:\/\/127\.0\.0\.1:\d+/);
   });
 }

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { REPO_ROOT, skipTest, tempDir } from '../helpers.js';
+import { skipTest, tempDir } from '../helpers.js';
 import { hasTool } from '../../rtl/sim.js';
 import { noisyImageFolder, tinyCnn } from '../cli/quantize-fixtures.js';
 import { loadModel } from '../../src/onnx/proto.js';
@@ -17,24 +17,16 @@ import { queueId } from '../../src/jobs/queue.js';
 import { dataRef } from '../../src/jobs/data-ref.js';
 import { quantizeJob, quantizedFiles } from '../../src/jobs/kinds/quantize.js';
 import { evaluateJob } from '../../src/jobs/kinds/evaluate.js';
-import { redisCommand, startRedis } from './redis-server.js';
-import { type WorkerProcess, startWorkerProcess } from '../../src/jobs/worker-process.js';
+import { completedJobs, redisCommand, redisWithWorkers } from './redis-server.js';
 
-const HWQ = join(REPO_ROOT, 'bin', 'hwq.js');
 const NAME = 'quantize, evaluate through Redis with two workers, one SIGKILLed: results equal a local run';
-
-const startWorker = (url: string, cache: string) => startWorkerProcess(HWQ, url, cache, 1000);
 
 if (!hasTool('redis-server')) {
   skipTest(test, NAME, 'redis-server not found on PATH (apt-get install redis-server)');
 } else {
   const dir = tempDir('hwq-quant-queue-');
-  const workers: WorkerProcess[] = [];
-  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-  test.after(() => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    redis?.stop();
-  });
+  const fixture = redisWithWorkers(test.after, 1000);
+  const workers = fixture.workers;
 
   test(NAME, async () => {
     const cnn = join(dir, 'cnn.onnx');
@@ -56,12 +48,13 @@ if (!hasTool('redis-server')) {
     const localQ = (await executeJobs(quantize, { threads: 1, label })).results;
     const localE = (await executeJobs(evaluations(localQ), { threads: 1, label })).results;
 
-    redis = await startRedis();
+    const redis = await fixture.start();
     const url = redis.url;
-    workers.push(startWorker(url, join(dir, 'w1')), startWorker(url, join(dir, 'w2')));
+    fixture.worker(join(dir, 'w1'));
+    fixture.worker(join(dir, 'w2'));
     await Promise.all(workers.map((w) => w.ready));
-    const completed = async () => Number(await redisCommand(redis!.port, 'ZCARD', 'hwq:hwq-jobs:completed'));
-    const active = async () => Number(await redisCommand(redis!.port, 'LLEN', 'hwq:hwq-jobs:active'));
+    const completed = () => completedJobs(redis.port);
+    const active = async () => Number(await redisCommand(redis.port, 'LLEN', 'hwq:hwq-jobs:active'));
     let killedAt = -1;
     const remoteQ = await executeJobs(quantize, {
       queue: url, threads: 1, label,
@@ -75,7 +68,7 @@ if (!hasTool('redis-server')) {
     assert.ok(killedAt >= 1 && killedAt < quantize.length, `killed mid-run (${killedAt}/${quantize.length} done)`);
     assert.is(remoteQ.stats.computed, quantize.length);
     assert.equal(remoteQ.results, localQ, 'the quantized bytes equal the local run');
-    const stalls = await Promise.all(quantize.map((j) => redisCommand(redis!.port, 'HGET', `hwq:hwq-jobs:${queueId(j)}`, 'stc')));
+    const stalls = await Promise.all(quantize.map((j) => redisCommand(redis.port, 'HGET', `hwq:hwq-jobs:${queueId(j)}`, 'stc')));
     assert.ok(stalls.some((n) => Number(n) >= 1), `a job the killed worker held was taken over: ${stalls.join(',')}`);
 
     const remoteE = await executeJobs(evaluations(remoteQ.results), { queue: url, threads: 1, label });

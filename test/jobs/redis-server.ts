@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type WorkerProcess, startWorkerProcess } from '../../src/jobs/worker-process.js';
+import { REPO_ROOT } from '../helpers.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -63,4 +65,35 @@ export async function startRedis(): Promise<RedisServer> {
     }
   }
   return { port, url: `redis://127.0.0.1:${port}`, stop };
+}
+
+/** Jobs BullMQ has marked completed on hwq's queue. */
+export async function completedJobs(port: number): Promise<number> {
+  return Number(await redisCommand(port, 'ZCARD', 'hwq:hwq-jobs:completed'));
+}
+
+/**
+ * A test file's redis-server and `hwq worker` processes, all killed once its tests are done (`after` is uvu's
+ * test.after): start() the server, then worker() as many as the test needs.
+ */
+export function redisWithWorkers(after: (fn: () => void) => void, lockMs: number) {
+  const workers: WorkerProcess[] = [];
+  let redis: RedisServer | undefined;
+  after(() => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    redis?.stop();
+  });
+  return {
+    workers,
+    async start(): Promise<RedisServer> {
+      redis = await startRedis();
+      return redis;
+    },
+    worker(cache: string): WorkerProcess {
+      if (!redis) throw new Error('start redis before its workers');
+      const w = startWorkerProcess(join(REPO_ROOT, 'bin', 'hwq.js'), redis.url, cache, lockMs);
+      workers.push(w);
+      return w;
+    },
+  };
 }
