@@ -4,7 +4,7 @@
 // difference, each model's accuracy and, for every image where the top-1 differs, its margins and the first tensor
 // where the codes part.
 // Usage: node dist/scripts/qdq-agreement.js [--per-class 10] [--shared DIR]
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/run.js';
@@ -15,14 +15,13 @@ import { type HwqModel, loadHwq } from '../src/intmodel/format.js';
 import { layerAccumulators } from '../src/intmodel/execute.js';
 import { roundHalfEven } from '../src/intmodel/grid.js';
 import { networkPlan } from '../src/intmodel/network-plan.js';
-import { computeLayers } from '../src/model/ir.js';
-import { importOnnx } from '../src/model/onnx-import.js';
 import { makeValueInfo } from '../src/onnx/build.js';
 import { decodeModel, encodeModel } from '../src/onnx/proto.js';
 import { type OrtModel, openModel } from '../src/onnx/run.js';
 import { QDQ_FORMS, type QdqForm } from '../src/quant/qdq.js';
 import { type CodeTensorRecord, codeTensorsOf } from '../src/quant/qdq-integer.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
+import { MIX_P6, mixFlags } from './mixes.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,9 +32,6 @@ const perClass = Number(arg('per-class', '10'));
 const shared = arg('shared', join(process.cwd(), '..', 'shared'));
 const testRoot = join(shared, 'data', 'cifar10', 'test');
 const calib = join(shared, 'data', 'cifar10', 'calib');
-
-/** The mixed precision setting: the co-design front's point p6 on the VC709 (reports/codesign/resnet20-vc709/front.csv), compute layers in order. */
-const MIX_P6 = 'a8w8;a8w4;a4w4;a4w4;a8w4;a4w4;a8w4;a8w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a4w4;a8w8';
 
 interface Setting {
   name: string;
@@ -134,15 +130,7 @@ function singleRounded(model: HwqModel, s: ComputeStep, acc: Int32Array, i: numb
 
 async function measure(setting: Setting, dir: string, data: Image[]): Promise<SettingResult> {
   const onnx = join(shared, 'models', setting.model);
-  const extra: string[] = [];
-  if (setting.mix) {
-    const names = computeLayers(importOnnx(onnx)).map((l) => l.name);
-    const mix = setting.mix.split(';');
-    if (mix.length !== names.length) throw new Error(`the mix names ${mix.length} layers, ${setting.model} has ${names.length}`);
-    const file = join(dir, 'mix.json');
-    writeFileSync(file, JSON.stringify(Object.fromEntries(names.map((n, i) => [n, mix[i]]))));
-    extra.push('--layer-precisions', file);
-  }
+  const extra = setting.mix ? mixFlags(onnx, setting.mix, dir) : [];
   const files = new Map<QdqForm, { onnx: string; hwq: string }>();
   for (const form of QDQ_FORMS) {
     const f = { onnx: join(dir, `${form}.onnx`), hwq: join(dir, `${form}.hwq`) };

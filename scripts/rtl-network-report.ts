@@ -4,9 +4,10 @@
 // top-1 beside onnxruntime's run of the QDQ model, and per layer the core's cycles beside the cycle simulator's on
 // the same config. The integer executor against the QDQ model is measured on more images (it is fast).
 // Usage: node dist/scripts/rtl-network-report.js [--images N] [--compare M] [--config vc709] [--shared DIR]
-//   [--models r20:a4w4,r20:a8w8:20,...] [--jobs T]
+//   [--models r20:a4w4,r20:a8w8:20,r20:mixed,...] [--qdq-form fixed-point] [--jobs T]
 // (N images through the core per model, the first of each class in turn; M images per class for the executor
-// comparison; a model is NET:PRECISION[:IMAGES] with NET r20 or r32, IMAGES overriding N for that model)
+// comparison; a model is NET:PRECISION[:IMAGES] with NET r20 or r32, PRECISION aAwW or mixed (ResNet-20's co-design
+// point p6, scripts/mixes.ts), IMAGES overriding N for that model; the QDQ model is written in the given form)
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ import { executeJobs } from '../src/jobs/execute.js';
 import { fileRef, makeJob } from '../src/jobs/job.js';
 import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash } from '../src/jobs/kinds/rtl-image.js';
 import { openModel } from '../src/onnx/run.js';
+import { QDQ_FORMS } from '../src/quant/qdq.js';
+import { MIX_P6, mixFlags } from './mixes.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
 
 function arg(name: string, def: string): string {
@@ -40,6 +43,8 @@ const configName = arg('config', 'vc709');
 const shared = arg('shared', join(process.cwd(), '..', 'shared'));
 const models = arg('models', 'r20:a4w4,r20:a8w8').split(',');
 const threads = Number(arg('jobs', String(availableParallelism())));
+const qdqForm = arg('qdq-form', 'fixed-point');
+if (!(QDQ_FORMS as readonly string[]).includes(qdqForm)) throw new Error(`--qdq-form: '${qdqForm}' is not one of ${QDQ_FORMS.join(', ')}`);
 const NETS: Record<string, { file: string; name: string }> = {
   r20: { file: 'cifar10-resnet20.onnx', name: 'ResNet-20' },
   r32: { file: 'cifar10-resnet32.onnx', name: 'ResNet-32' },
@@ -84,11 +89,16 @@ async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'mo
   const [netKey, precision, count] = which.split(':');
   picks = picks.slice(0, count !== undefined ? Number(count) : nImages);
   const net = NETS[netKey];
-  if (!net || !/^a\d+w\d+$/.test(precision ?? '')) throw new Error(`--models: '${which}' is not NET:aAwW with NET one of ${Object.keys(NETS).join(', ')}`);
+  const mixed = precision === 'mixed' && netKey === 'r20';
+  if (!net || !(mixed || /^a\d+w\d+$/.test(precision ?? ''))) {
+    throw new Error(`--models: '${which}' is not NET:aAwW or r20:mixed with NET one of ${Object.keys(NETS).join(', ')}`);
+  }
+  const onnx = join(shared, 'models', net.file);
   const qdqPath = join(dir, `${netKey}-${precision}.onnx`);
   const hwqPath = join(dir, `${netKey}-${precision}.hwq`);
-  const code = await runCli(['quantize', join(shared, 'models', net.file), '--precision', precision, '--calib', join(shared, 'data', 'cifar10', 'calib'),
-    '--calib-size', '64', '--out', qdqPath, '--hwq', hwqPath, '--sqnr-images', '0', '--no-progress', '--workers', '0']);
+  const precisionFlags = mixed ? ['--a4w4', ...mixFlags(onnx, MIX_P6, dir)] : ['--precision', precision];
+  const code = await runCli(['quantize', onnx, ...precisionFlags, '--calib', join(shared, 'data', 'cifar10', 'calib'),
+    '--calib-size', '64', '--out', qdqPath, '--hwq', hwqPath, '--qdq-form', qdqForm, '--sqnr-images', '0', '--no-progress', '--workers', '0']);
   if (code !== 0) throw new Error(`hwq quantize exited ${code}`);
   const model = loadHwq(hwqPath);
   const ort = await openModel(readFileSync(qdqPath));
@@ -144,8 +154,9 @@ async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'mo
   const firstProblem = runs.flatMap((r) => r.layers.flatMap((l) => l.problems.map((x) => `${r.image} ${l.name}: ${x}`)))[0];
   const md = `## ${net.name} ${precision}
 
-\`hwq quantize ${net.file} --precision ${precision}\` (tflite weights and activations, first and last layer 8 bits, 64 calibration
-images); the QDQ model and the .hwq come from the same run.
+\`hwq quantize ${net.file} ${mixed ? `--a4w4 --layer-precisions (${MIX_P6.replace(/;/g, ' ')})` : `--precision ${precision}`} --qdq-form ${qdqForm}\`
+(tflite weights and activations, ${mixed ? 'the listed precision per compute layer' : 'first and last layer 8 bits'}, 64 calibration images);
+the QDQ model and the .hwq come from the same run.
 
 **${runs.length} images through the core in ${seconds.toFixed(0)} s** (${(seconds / runs.length).toFixed(1)} s per image on ${threads} threads, 1-minute
 load average ${load.toFixed(1)} at the start): logits equal to the integer model on **${logitsEqual} of ${runs.length}**, every layer equal on
@@ -192,7 +203,7 @@ async function main(): Promise<void> {
   const md = `# Quantized networks through the generated core
 
 Generated by \`node dist/scripts/rtl-network-report.js --images ${nImages} --compare ${perClass} --config ${configName}
---models ${models.join(',')} --jobs ${threads}\`
+--models ${models.join(',')} --qdq-form ${qdqForm} --jobs ${threads}\`
 (scripts/rtl-network-report.ts; needs verilator and ../shared). Models: ${sections.map((x) => x.title).join(', ')}.
 
 Each image runs through the whole network on \`bitfusion_layer\` (config \`${configName}\`, ${cfg.rows}x${cfg.cols} array) under Verilator,
@@ -220,12 +231,11 @@ config, batch 1: its compute cycles and its total with the DRAM stalls it models
 - DRAM: the core run takes its operands from the host between steps and that time is not counted, so it has no
   DRAM stalls; the simulator's total adds the stalls it models (its compute cycles are the comparison that fits).
 
-The integer executor and the QDQ model differ by construction (src/intmodel/run-network.ts): the QDQ graph quantizes
-only the inputs of compute layers, so its residual path (the shortcut, the Add, the pool) carries float values, where
-the integer model carries codes and requantizes with TF-Lite's double rounding; at 4 bits these roundings move the
-logits by more than the margins between classes on some images. This is the QDQ model's default form
-(\`hwq quantize --qdq-form layers\`); reports/rtl/integer-vs-qdq.md measures the forms that quantize where the integer
-model holds codes, of which \`fixed-point\` agrees on every image.
+The QDQ models are written in the \`${qdqForm}\` form (\`hwq quantize --qdq-form\`). How far each form computes what the
+integer model computes is in src/intmodel/run-network.ts and measured in reports/rtl/integer-vs-qdq.md: \`fixed-point\`
+spells out the integer model's requantizations, so its codes equal the integer model's and only float32 sums in the
+logits differ; the default \`layers\` form quantizes only the inputs of compute layers and its residual path carries
+floats, which at 4 bits moves the top-1 on some images.
 
 ${sections.map((x) => x.md).join('\n')}`;
   writeFilesAtomic({ [join('reports', 'rtl', 'network.md')]: md });
