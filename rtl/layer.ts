@@ -52,25 +52,33 @@ export interface LayerProgram {
   steps: LayerStep[];
 }
 
-/** Compiles one layer with its input codes ([C][H][W], or the fc input vector). */
+/** Compiles one layer with its input codes ([C][H][W], or the fc input vector), reduced in im2col order. */
 export function compileIntegerLayer(L: IntegerLayer, input: ArrayLike<number>, p: RtlParams, opts: LayerOptions): LayerProgram {
   const shape = layerGemmShape(L.layer);
   const name = `layer '${L.layer.name}'`;
   if (shape.groups !== 1) throw new RangeError(`${name} has ${shape.groups} groups; the layer compiler runs ungrouped layers`);
+  const { M, K, N } = shape;
+  const w = new Int32Array(K * N);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) w[k * N + n] = L.weights[n * K + k];
+  return compileLayerGemm(L, { M, K, N, a: im2col(L.layer, input, L.inZeroPoint), w }, p, opts);
+}
+
+/**
+ * Compiles one layer given as a GEMM: activations [M][K] and weights [K][N] in the reduction order the tiles
+ * take (im2col's, or rtl/gather.ts's window order), the layer's per-channel tables and output grid from `L`.
+ */
+export function compileLayerGemm(
+  L: IntegerLayer, g: { M: number; K: number; N: number; a: Int32Array; w: Int32Array }, p: RtlParams, opts: LayerOptions,
+): LayerProgram {
+  const name = `layer '${L.layer.name}'`;
   if (p.accBits !== 32) throw new RangeError(`${name}: the output path reads 32-bit accumulators (the integer model's int32); the design has ${p.accBits}`);
   const mode = hardwareMode({ a: opts.aBits, w: opts.wBits }, { maxBits: 8, name: p.configName });
-  const { M, K, N } = shape;
-  const a = im2col(L.layer, input, L.inZeroPoint);
+  const { M, N, a, w } = g;
   const [alo, ahi] = operandRange(mode.a, opts.aSigned);
   const [wlo, whi] = operandRange(mode.w, true);
   for (let i = 0; i < a.length; i++) if (a[i] < alo || a[i] > ahi) throw new RangeError(`${name}: input code ${a[i]} is outside ${alo}..${ahi}`);
-  const w = new Int32Array(K * N);
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) {
-    const v = L.weights[n * K + k];
-    if (v < wlo || v > whi) throw new RangeError(`${name}: weight ${v} is outside ${wlo}..${whi}`);
-    w[k * N + n] = v;
-  }
-  const gemm: Gemm = { mode, aSigned: opts.aSigned, wSigned: true, M, K, N, a, w };
+  for (let i = 0; i < w.length; i++) if (w[i] < wlo || w[i] > whi) throw new RangeError(`${name}: weight ${w[i]} is outside ${wlo}..${whi}`);
+  const gemm: Gemm = { mode, aSigned: opts.aSigned, wSigned: true, ...g };
   const compiled = compileLayer(gemm, p, opts.tiling);
   const channels: ChannelParams = {
     bias: Int32Array.from({ length: N }, (_, n) => (L.bias ? L.bias[n] : 0)),

@@ -230,7 +230,7 @@ export function runNetwork(model: HwqModel, image: ArrayLike<number>, source: st
 }
 
 /** The last layer: no requantization (its tables are unit multipliers onto the int32 range, unused by the model). */
-function integerShell(h: HwqLayer, l: ComputeLayer): Omit<IntegerLayer, 'inZeroPoint'> {
+export function integerShell(h: HwqLayer, l: ComputeLayer): Omit<IntegerLayer, 'inZeroPoint'> {
   if (l.kind === 'matmul') throw new UserError(`layer '${l.name}' is a matmul layer; the network executor runs conv and fc layers`);
   if (h.bias && !(h.bias instanceof Int32Array)) throw new UserError(`layer '${l.name}' has a float bias: it has no integer model`);
   const n = h.weightScales.length;

@@ -1,0 +1,135 @@
+// Convolution windows gathered from packed activations: the reduction order the core runs a layer in when its
+// input comes from memory instead of from a host-built im2col.
+//
+// A tensor in memory is pixel-major and packed the way the output unit writes it (rtl/output-path.ts): pixel
+// p = y*W + x holds G = ceil(C / P) words, channel c in word floor(c / P), slot c % P. With P the reading layer's
+// pairs per cycle, one such word is exactly one IBUF word of that layer. So the reduction runs in the order
+// (ky, kx, channel word g, slot q): word j = (ky*kw + kx)*G + g of an output pixel's window is one memory word,
+// or a pad word of zero-point codes where the window leaves the image, and IBUF bank r word m*S + s of a tile
+// holds window word j = s*ROWS + r (rtl/compile.ts reductionSlot). The weights are permuted to the same order,
+// with zero weights in the slots of channels past C, so the sums are the integer model's.
+import { pairsPerCycle } from '../hw/fusion-unit.js';
+import type { FuMode } from '../hw/fusion-unit.js';
+import type { ConvLayer, FcLayer } from '../src/model/ir.js';
+import type { IntegerLayer } from '../src/intmodel/execute.js';
+import type { OutputFormat } from './layer.js';
+import { packWord } from './pack.js';
+import { wordsPerPixel } from './output-path.js';
+
+/** A tensor held packed in memory: its shape, the format of its words and where it starts (in words). */
+export interface PackedTensor {
+  c: number;
+  h: number;
+  w: number;
+  format: OutputFormat;
+  base: number;
+}
+
+/** Words of a packed tensor. */
+export function tensorWords(t: Omit<PackedTensor, 'base'>): number {
+  return t.h * t.w * wordsPerPixel(t.c, t.format.perWord);
+}
+
+/** What a gather walks: the input's size and words per pixel, the window and how it moves over the output. */
+export interface WindowGeometry {
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kh: number;
+  kw: number;
+  strideY: number;
+  strideX: number;
+  padTop: number;
+  padLeft: number;
+  dilY: number;
+  dilX: number;
+  /** Input words per pixel. */
+  G: number;
+}
+
+/** Window words of one output pixel: the layer's reduction in words. */
+export function windowWords(g: WindowGeometry): number {
+  return g.kh * g.kw * g.G;
+}
+
+/**
+ * The window of a conv layer, or of an fc layer over an inC x inH x inW input (a window the size of the input,
+ * so the fc's (channel, row, column) weight order is a convolution's).
+ */
+export function windowOf(l: ConvLayer | FcLayer, input: { c: number; h: number; w: number }, perWord: number): WindowGeometry {
+  const G = wordsPerPixel(input.c, perWord);
+  if (l.kind === 'fc') {
+    if (input.c * input.h * input.w !== l.inFeatures) {
+      throw new RangeError(`fc '${l.name}' takes ${l.inFeatures} inputs, its input is ${input.c}x${input.h}x${input.w}`);
+    }
+    return { inH: input.h, inW: input.w, outH: 1, outW: 1, kh: input.h, kw: input.w, strideY: 1, strideX: 1, padTop: 0, padLeft: 0, dilY: 1, dilX: 1, G };
+  }
+  if (l.groups !== 1) throw new RangeError(`conv '${l.name}' has ${l.groups} groups; gathered windows are ungrouped`);
+  return {
+    inH: l.input.h, inW: l.input.w, outH: l.output.h, outW: l.output.w, kh: l.kernel[0], kw: l.kernel[1],
+    strideY: l.stride[0], strideX: l.stride[1], padTop: l.pad[0], padLeft: l.pad[1], dilY: l.dilation[0], dilX: l.dilation[1], G,
+  };
+}
+
+/** A window word outside the image: the pad word. */
+export const PAD_WORD = -1;
+
+/** Word j of output pixel m's window: its word offset in the input tensor, or PAD_WORD. */
+export function windowWord(g: WindowGeometry, m: number, j: number): number {
+  const gi = j % g.G;
+  const kk = (j - gi) / g.G;
+  const kx = kk % g.kw;
+  const ky = (kk - kx) / g.kw;
+  const ox = m % g.outW;
+  const oy = (m - ox) / g.outW;
+  const y = oy * g.strideY - g.padTop + ky * g.dilY;
+  const x = ox * g.strideX - g.padLeft + kx * g.dilX;
+  if (y < 0 || y >= g.inH || x < 0 || x >= g.inW) return PAD_WORD;
+  return (y * g.inW + x) * g.G + gi;
+}
+
+/** The word a gather writes where the window leaves the image: every slot the input's zero point. */
+export function padWord(mode: FuMode, zeroPoint: number): number {
+  return packWord(new Array<number>(pairsPerCycle(mode)).fill(zeroPoint), mode.a);
+}
+
+/**
+ * The layer as a GEMM in window order: activations [M][K'] as the gather delivers them (pad codes where the
+ * window leaves the image, zero in channel slots past C) and weights [K'][N] permuted to match (zero in those
+ * slots), K' = windowWords * P. `input` is [C][H][W] codes; the weights are the integer layer's [N][C*kh*kw].
+ */
+export function windowGemm(L: IntegerLayer, input: ArrayLike<number>, inShape: { c: number; h: number; w: number }, mode: FuMode):
+  { M: number; K: number; N: number; a: Int32Array; w: Int32Array } {
+  const P = pairsPerCycle(mode);
+  const g = windowOf(L.layer, inShape, P);
+  const C = inShape.c;
+  const N = L.layer.kind === 'fc' ? L.layer.outFeatures : L.layer.outC;
+  const M = g.outH * g.outW;
+  const J = windowWords(g);
+  const K = J * P;
+  const kOrig = C * g.kh * g.kw;
+  const a = new Int32Array(M * K);
+  for (let m = 0; m < M; m++) for (let j = 0; j < J; j++) {
+    const off = windowWord(g, m, j);
+    for (let q = 0; q < P; q++) {
+      const c = (j % g.G) * P + q;
+      const pixel = off === PAD_WORD ? -1 : (off - (j % g.G)) / g.G;
+      a[m * K + j * P + q] = off === PAD_WORD ? L.inZeroPoint : c < C ? input[c * g.inH * g.inW + pixel] : 0;
+    }
+  }
+  const w = new Int32Array(K * N);
+  for (let j = 0; j < J; j++) {
+    const gi = j % g.G;
+    const kk = (j - gi) / g.G;
+    const kx = kk % g.kw;
+    const ky = (kk - kx) / g.kw;
+    for (let q = 0; q < P; q++) {
+      const c = gi * P + q;
+      if (c >= C) continue;
+      const k = (c * g.kh + ky) * g.kw + kx;
+      for (let n = 0; n < N; n++) w[(j * P + q) * N + n] = L.weights[n * kOrig + k];
+    }
+  }
+  return { M, K, N, a, w };
+}

@@ -1,0 +1,178 @@
+// Runs a network program (rtl/net-program.ts) word by word: the memory, the core's buffers and the output unit's
+// tables, residual buffer and staging buffer as arrays, every instruction as the hardware carries it out. It is
+// the reference the sequencer RTL is held to, and it checks the program itself: what the gathers put in IBUF and
+// what the output passes write must give the integer model's codes, layer for layer.
+import { pairsPerCycle } from '../hw/fusion-unit.js';
+import type { ActQuant } from '../src/intmodel/activation.js';
+import { requantize } from '../src/intmodel/requant.js';
+import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
+import { PAD_WORD, type PackedTensor, windowWord, windowWords } from './gather.js';
+import type { NetInstr, NetProgram, ResidualRead } from './net-program.js';
+import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
+import type { RtlParams } from './params.js';
+
+export interface ProgramRun {
+  memory: Uint32Array;
+  /** The last layer's accumulators plus its bias, [M][N] (the fc: N logits). */
+  accumulators: Int32Array;
+  /** Instructions executed, by opcode. */
+  counts: Record<NetInstr['op'], number>;
+}
+
+/** Codes [C][H][W] of a packed tensor in `memory`. */
+export function tensorCodes(memory: Uint32Array, t: PackedTensor): Int32Array {
+  const G = wordsPerPixel(t.c, t.format.perWord);
+  return unpackActivations(memory.subarray(t.base, t.base + t.h * t.w * G), t.h * t.w, t.c, t.format.bits, t.format.perWord, t.format.signed);
+}
+
+function writeTensor(memory: Uint32Array, t: PackedTensor, codes: ArrayLike<number>): void {
+  memory.set(packActivations(codes, t.h * t.w, t.c, t.format.bits, t.format.perWord), t.base);
+}
+
+/** Slot `q` of a packed word, `bits` wide. */
+function slot(word: number, q: number, bits: number, signed: boolean): number {
+  const v = (word >>> (q * bits)) & ((1 << bits) - 1);
+  return signed && v >= 1 << (bits - 1) ? v - (1 << bits) : v;
+}
+
+/** Residual code of pixel m (of the chunk), output channel n, on the output grid (see ResidualRead). */
+function residualCode(r: ResidualRead, words: Uint32Array, m: number, n: number): number {
+  const f = r.src.format;
+  const cs = n - r.channelOffset;
+  const G = wordsPerPixel(r.src.c, f.perWord);
+  const raw = cs >= 0 && cs < r.src.c ? slot(words[m * G + Math.floor(cs / f.perWord)], cs % f.perWord, f.bits, f.signed) : r.zeroPoint;
+  return r.rescale ? requantize(raw - r.zeroPoint, r.rescale.m0, r.rescale.shift, r.outZeroPoint, r.min, r.max) : raw;
+}
+
+/** Runs `prog` on the float image `x` ([C][H][W]); the host's steps (input, pools, the bias) run where the program pauses. */
+export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>): ProgramRun {
+  const memory = new Uint32Array(prog.words);
+  memory.set(prog.image);
+  const inputCodes = quantizeInput(x, prog.input.grid);
+  for (const c of prog.input.copies) writeTensor(memory, c, inputCodes);
+
+  const R = p.rows;
+  const C = p.cols;
+  const depth = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? 2 : 1) * b.tileDepth;
+  const halfBase = (b: { doubleBuffered: boolean; tileDepth: number }, half: number) => (b.doubleBuffered ? half * b.tileDepth : 0);
+  const ibuf = Array.from({ length: R }, () => new Uint32Array(depth(p.ibuf)));
+  const wbuf = Array.from({ length: R * C }, () => new Uint32Array(depth(p.wbuf)));
+  const obuf = Array.from({ length: C }, () => new Int32Array(depth(p.obuf)));
+  const bias = new Int32Array(p.output.channels);
+  const m0 = new Int32Array(p.output.channels);
+  const shift = new Int32Array(p.output.channels);
+  let resbuf = new Uint32Array(0);
+  let staging = new Uint32Array(0);
+  const counts = Object.fromEntries(['tables', 'weights', 'gather', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
+    .map((k) => [k, 0])) as ProgramRun['counts'];
+
+  for (const ins of prog.instrs) {
+    counts[ins.op]++;
+    if (ins.op === 'end') break;
+    switch (ins.op) {
+      case 'tables':
+        for (let n = 0; n < ins.channels; n++) {
+          bias[n] = memory[ins.addr + 3 * n] | 0;
+          m0[n] = memory[ins.addr + 3 * n + 1] | 0;
+          shift[n] = memory[ins.addr + 3 * n + 2] | 0;
+        }
+        break;
+      case 'weights': {
+        const base = halfBase(p.wbuf, ins.half);
+        for (let i = 0; i < ins.words; i++) wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = memory[ins.addr + i];
+        break;
+      }
+      case 'gather': {
+        const base = halfBase(p.ibuf, ins.half);
+        const J = windowWords(ins.window);
+        for (let m = 0; m < ins.M; m++) for (let s = 0; s < ins.S; s++) for (let r = 0; r < R; r++) {
+          const j = (ins.s0 + s) * R + r;
+          const off = j < J ? windowWord(ins.window, ins.m0 + m, j) : 0;
+          ibuf[r][base + m * ins.S + s] = j >= J ? 0 : off === PAD_WORD ? ins.pad : memory[ins.src.base + off];
+        }
+        break;
+      }
+      case 'tile': {
+        const d = ins.descriptor;
+        const P = pairsPerCycle(d.mode);
+        const ib = halfBase(p.ibuf, d.half) + d.ibufBase;
+        const wb = halfBase(p.wbuf, d.half) + d.wbufBase;
+        const ob = halfBase(p.obuf, d.obufHalf ?? d.half) + d.obufBase;
+        // Weights as [reduction element][column], activations of one pixel as [reduction element].
+        const w = new Int32Array(d.S * R * C * P);
+        for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) {
+          const word = wbuf[r * C + c][wb + s];
+          for (let q = 0; q < P; q++) w[((s * R + r) * P + q) * C + c] = slot(word, q, d.mode.w, d.wSigned);
+        }
+        const a = new Int32Array(d.S * R * P);
+        const acc = new Float64Array(C);
+        for (let m = 0; m < d.M; m++) {
+          for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
+            const word = ibuf[r][ib + m * d.S + s];
+            for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
+          }
+          for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;
+          for (let i = 0; i < a.length; i++) {
+            const v = a[i];
+            if (v === 0) continue;
+            const wo = i * C;
+            for (let c = 0; c < C; c++) acc[c] += v * w[wo + c];
+          }
+          for (let c = 0; c < C; c++) obuf[c][ob + m] = acc[c] | 0;
+        }
+        break;
+      }
+      case 'residual': {
+        const r = ins.read;
+        const G = wordsPerPixel(r.src.c, r.src.format.perWord);
+        resbuf = new Uint32Array(ins.M * G);
+        for (let m = 0; m < ins.M; m++) {
+          const mg = ins.m0 + m;
+          const oy = Math.floor(mg / ins.outW);
+          const ox = mg % ins.outW;
+          const from = r.src.base + ((oy * r.strideY) * r.src.w + ox * r.strideX) * G;
+          resbuf.set(memory.subarray(from, from + G), m * G);
+        }
+        break;
+      }
+      case 'output': {
+        const pass = ins.pass;
+        const ob = halfBase(p.obuf, pass.obufHalf) + pass.obufBase;
+        const G = wordsPerPixel(pass.N, pass.perWord);
+        let res: ((addr: number) => number) | undefined;
+        if (ins.residual) {
+          const codes = new Int32Array(pass.N * pass.M);
+          for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, resbuf, m, n);
+          const words = packActivations(codes, pass.M, pass.N, pass.bits, pass.perWord);
+          res = (addr) => words[addr - pass.resBase];
+        }
+        const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
+        const writes = runOutputPass(pass, { bias, m0, shift }, acc, res);
+        if (staging.length < pass.outBase + pass.M * G) staging = new Uint32Array(pass.outBase + pass.M * G);
+        for (const wr of writes) staging[wr.addr] = wr.data;
+        break;
+      }
+      case 'store':
+        memory.set(staging.subarray(0, ins.words), ins.addr);
+        break;
+      case 'store-acc': {
+        const ob = halfBase(p.obuf, ins.half) + ins.base;
+        for (let m = 0; m < ins.M; m++) for (let n = 0; n < ins.N; n++) {
+          memory[ins.addr + m * ins.N + n] = obuf[n % C][ob + Math.floor(n / C) * ins.mStride + m] >>> 0;
+        }
+        break;
+      }
+      case 'host': {
+        const h = prog.hostSteps[ins.step];
+        const codes = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), ...gridOf(h.fromGrid) }, h.out);
+        for (const t of h.to) writeTensor(memory, t, codes);
+        break;
+      }
+    }
+  }
+  const { addr, M, N } = prog.logits;
+  const accumulators = Int32Array.from({ length: M * N }, (_, i) => (memory[addr + i] + prog.logits.bias[i % N]) | 0);
+  return { memory, accumulators, counts };
+}
+
+const gridOf = (g: ActQuant) => ({ scale: g.scale, zeroPoint: g.zeroPoint });

@@ -1,0 +1,64 @@
+// The network program (rtl/net-program.ts) run word by word (rtl/net-exec.ts): gathered windows, weights loaded
+// per tile, residuals read with option-A strides and channel offsets and rescaled in the output lane, pools on the
+// host. Every tensor it leaves in memory and the logits must equal the network executor's; the tiles it would run
+// must hold the operands the layer compiler derives from the window-order GEMM.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadHwq } from '../../src/intmodel/format.js';
+import { runNetwork } from '../../src/intmodel/run-network.js';
+import { vc709Sized } from '../../rtl/cosim-suite.js';
+import { rtlParams } from '../../rtl/params.js';
+import { compileNetwork } from '../../rtl/net-program.js';
+import { runProgram, tensorCodes } from '../../rtl/net-exec.js';
+import { PAD_WORD, windowGemm, windowOf, windowWord } from '../../rtl/gather.js';
+import { integerLayerOf } from '../../src/intmodel/execute.js';
+import { layerAccumulators } from '../../src/intmodel/execute.js';
+import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
+import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+
+for (const [bits, rows, cols] of [[4, 2, 2], [8, 2, 2], [4, 8, 8], [2, 4, 2]] as const) {
+  test(`tiny residual network a${bits}w${bits} on ${rows}x${cols}: the program leaves the executor's codes in memory, and its logits`, async () => {
+    const { hwq } = await quantizeTiny(bits);
+    const model = loadHwq(hwq);
+    const cfg = vc709Sized(rows, cols);
+    const p = rtlParams(cfg);
+    const prog = compileNetwork(model, cfg, p, hwq);
+    assert.is(prog.instrs[prog.instrs.length - 1].op, 'end');
+    assert.equal(prog.layers.map((l) => l.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
+    for (const x of tinyInputs(3, 17 + bits)) {
+      const want = runNetwork(model, x, hwq);
+      const got = runProgram(prog, p, x);
+      for (const [name, t] of want.tensors) {
+        const held = prog.tensors.get(name);
+        assert.ok(held, `the program holds '${name}'`);
+        for (const c of held!.copies) assert.equal(Array.from(tensorCodes(got.memory, c)), Array.from(t.codes), name);
+      }
+      assert.equal(Array.from(got.accumulators), Array.from(want.accumulators));
+    }
+  });
+}
+
+test('the window order: a gathered conv equals its im2col GEMM, pad words where the window leaves the image', async () => {
+  const { hwq } = await quantizeTiny(4);
+  const model = loadHwq(hwq);
+  const h = model.layers[1];
+  const L = integerLayerOf(h, hwq);
+  const l = h.header.layer;
+  if (l.kind !== 'conv') throw new Error('b1c1 is a conv');
+  const mode = hardwareMode({ a: 4, w: 4 }, { maxBits: 8, name: 'test' });
+  const shape = { c: l.inC, h: l.input.h, w: l.input.w };
+  const input = Int32Array.from({ length: shape.c * shape.h * shape.w }, (_, i) => (i * 7) % 16);
+  const g = windowGemm(L, input, shape, mode);
+  // Sums over the permuted reduction are the layer's accumulators less the bias.
+  const acc = layerAccumulators({ ...L, bias: null }, input);
+  for (let m = 0; m < g.M; m++) for (let n = 0; n < g.N; n++) {
+    let s = 0;
+    for (let k = 0; k < g.K; k++) s += g.a[m * g.K + k] * g.w[k * g.N + n];
+    assert.is(s, acc[n * g.M + m], `pixel ${m} channel ${n}`);
+  }
+  const win = windowOf(l, shape, 4);
+  assert.is(windowWord(win, 0, 0), PAD_WORD, 'the top-left window starts outside the image');
+  assert.is(windowWord(win, 0, 4 * win.G), 0, 'its centre is pixel 0');
+});
+
+test.run();
