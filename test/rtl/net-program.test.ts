@@ -15,6 +15,9 @@ import { integerLayerOf } from '../../src/intmodel/execute.js';
 import { layerAccumulators } from '../../src/intmodel/execute.js';
 import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
 import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+import { cifarImages, quantizeResnet20 } from '../intmodel/resnet20.js';
+import { withShared } from '../helpers.js';
+import { loadConfig } from '../../hw/presets.js';
 
 for (const [bits, rows, cols] of [[4, 2, 2], [8, 2, 2], [4, 8, 8], [2, 4, 2]] as const) {
   test(`tiny residual network a${bits}w${bits} on ${rows}x${cols}: the program leaves the executor's codes in memory, and its logits`, async () => {
@@ -59,6 +62,23 @@ test('the window order: a gathered conv equals its im2col GEMM, pad words where 
   const win = windowOf(l, shape, 4);
   assert.is(windowWord(win, 0, 0), PAD_WORD, 'the top-left window starts outside the image');
   assert.is(windowWord(win, 0, 4 * win.G), 0, 'its centre is pixel 0');
+});
+
+withShared(test, 'ResNet-20 a4w4 on the vc709 config: the program equals the network executor on CIFAR-10 images',
+  [['models', 'cifar10-resnet20.onnx'], ['data', 'cifar10', 'test']], async ([onnx, root]) => {
+  const { hwq } = await quantizeResnet20(onnx);
+  const model = loadHwq(hwq);
+  const cfg = loadConfig('vc709');
+  const p = rtlParams(cfg);
+  const prog = compileNetwork(model, cfg, p, hwq);
+  assert.is(prog.layers.length, 20);
+  assert.is(prog.hostSteps.length, 1, 'the average pool');
+  for (const { x, name } of cifarImages(root, 1).slice(0, 3)) {
+    const want = runNetwork(model, x, hwq);
+    const got = runProgram(prog, p, x);
+    assert.equal(Array.from(got.accumulators), Array.from(want.accumulators), name);
+    for (const [t, codes] of want.tensors) assert.equal(Array.from(tensorCodes(got.memory, prog.tensors.get(t)!.copies[0])), Array.from(codes.codes), `${name} ${t}`);
+  }
 });
 
 test.run();
