@@ -30,6 +30,9 @@ import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash } from '../src/
 import { openModel } from '../src/onnx/run.js';
 import { QDQ_FORMS } from '../src/quant/qdq.js';
 import { MIX_P6, mixFlags } from './mixes.js';
+import { type NetProgram, compileNetwork } from '../rtl/net-program.js';
+import { runProgram, tensorCodes } from '../rtl/net-exec.js';
+import { rtlParams } from '../rtl/params.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
 
 function arg(name: string, def: string): string {
@@ -105,12 +108,25 @@ async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'mo
   const qdqTop1 = async (x: Float32Array): Promise<number> => top1((await ort.run({ [ort.inputNames[0]]: { dims: [1, 3, 32, 32], data: x } }))
     .get(ort.outputNames[0])!.data as Float32Array);
 
-  // The integer executor against the QDQ model.
+  // The integer executor against the QDQ model, and the network program (rtl/net-program.ts) run word by word
+  // against the integer executor: every tensor it leaves in memory and the logits.
+  const p = rtlParams(base.config);
+  const tp = performance.now();
+  const program = compileNetwork(model, base.config, p, hwqPath);
+  const programCompile = (performance.now() - tp) / 1000;
+  let programEqual = 0, programSeconds = 0;
   const classes = readdirSync(testRoot).sort();
   let agree = 0, rightInt = 0, rightQdq = 0, compared = 0;
   for (const [c, cls] of classes.entries()) for (const f of readdirSync(join(testRoot, cls)).sort().slice(0, perClass)) {
     const x = preprocess(readImageFile(join(testRoot, cls, f)), PRESETS.cifar10);
-    const a = top1(runNetwork(model, x, hwqPath).logits);
+    const ref = runNetwork(model, x, hwqPath);
+    const a = top1(ref.logits);
+    const t0 = performance.now();
+    const run = runProgram(program, p, x);
+    programSeconds += (performance.now() - t0) / 1000;
+    const same = run.accumulators.every((v, i) => v === ref.accumulators[i]) && [...ref.tensors].every(([name, t]) => program.tensors.get(name)!.copies
+      .every((cp) => tensorCodes(run.memory, cp).every((v, i) => v === t.codes[i])));
+    programEqual += same ? 1 : 0;
     const b = await qdqTop1(x);
     agree += a === b ? 1 : 0;
     rightInt += a === c ? 1 : 0;
@@ -166,6 +182,11 @@ the same class on ${top1Agree}.
 The integer executor against the QDQ model on ${compared} images (${perClass} per class, the first in name order): top-1 agrees on ${agree};
 right: integer executor ${rightInt}, QDQ model ${rightQdq}.
 
+**Network program** (rtl/net-program.ts, run word by word by rtl/net-exec.ts): ${program.instrs.length} instructions
+(${programCounts(program)}), ${program.words.toLocaleString('en-US')} memory words (${(program.words / 256).toFixed(0)} KiB),
+compiled in ${programCompile.toFixed(1)} s; on the same ${compared} images every tensor it leaves in memory and the logits equal the
+integer executor's on **${programEqual} of ${compared}** (${(programSeconds / compared).toFixed(2)} s per image).
+
 ### Per layer cycles
 
 Over the whole network the tiles take ${((100 * sum(layers, (l) => l.tileCycles)) / simCompute).toFixed(1)}% of the simulator's compute cycles,
@@ -180,6 +201,13 @@ ${layerTable(layers)}
 ${rows.join('\n')}
 `;
   return { title: `${net.name} ${precision}`, md };
+}
+
+/** Instructions of a program by opcode, e.g. '306 tile, 92 output'. */
+function programCounts(prog: NetProgram): string {
+  const n = new Map<string, number>();
+  for (const i of prog.instrs) n.set(i.op, (n.get(i.op) ?? 0) + 1);
+  return [...n].map(([op, k]) => `${k} ${op}`).join(', ');
 }
 
 async function main(): Promise<void> {
