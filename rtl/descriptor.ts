@@ -76,11 +76,21 @@ export function packDescriptor(d: TileDescriptor, p: RtlParams): bigint {
     half: d.half, m: d.M, s: d.S, ibuf_base: d.ibufBase, wbuf_base: d.wbufBase, obuf_base: d.obufBase,
     acc: d.accumulate ? 1 : 0, ob_half: d.obufHalf ?? d.half,
   };
+  return packValues(descriptorLayout(p), values, 'descriptor');
+}
+
+/** Packs `values` (one per field, unsigned) into the layout's bits; a value that does not fit is refused, naming `what`. */
+export function packValues(layout: readonly DescField[], values: Record<string, number>, what: string): bigint {
   let v = 0n;
-  for (const f of descriptorLayout(p)) {
+  for (const f of layout) {
     const x = values[f.name];
-    if (!Number.isInteger(x) || x < 0 || x >= 2 ** f.bits) throw new RangeError(`descriptor field ${f.name} = ${x} does not fit ${f.bits} bits`);
+    if (!Number.isInteger(x) || x < 0 || x >= 2 ** f.bits) throw new RangeError(`${what} field ${f.name} = ${x} does not fit ${f.bits} bits`);
     v |= BigInt(x) << BigInt(f.lsb);
   }
   return v;
+}
+
+/** The inverse of packValues: every field's unsigned value. */
+export function unpackValues(layout: readonly DescField[], v: bigint): Record<string, number> {
+  return Object.fromEntries(layout.map((f) => [f.name, Number((v >> BigInt(f.lsb)) & ((1n << BigInt(f.bits)) - 1n))]));
 }

@@ -17,6 +17,7 @@ import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
 import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
 import { cifarImages, quantizeResnet20 } from '../intmodel/resnet20.js';
 import { withShared } from '../helpers.js';
+import { decodeProgram, encodeProgram } from '../../rtl/isa.js';
 import { loadConfig } from '../../hw/presets.js';
 
 for (const [bits, rows, cols] of [[4, 2, 2], [8, 2, 2], [4, 8, 8], [2, 4, 2]] as const) {
@@ -38,6 +39,25 @@ for (const [bits, rows, cols] of [[4, 2, 2], [8, 2, 2], [4, 8, 8], [2, 4, 2]] as
       }
       assert.equal(Array.from(got.accumulators), Array.from(want.accumulators));
     }
+  });
+}
+
+for (const bits of [4, 8]) {
+  test(`the binary program (a${bits}w${bits}, 4x2): decoded and run, it leaves the same memory as the compiled one`, async () => {
+    const { hwq } = await quantizeTiny(bits);
+    const model = loadHwq(hwq);
+    const cfg = vc709Sized(4, 2);
+    const p = rtlParams(cfg);
+    const prog = compileNetwork(model, cfg, p, hwq);
+    const words = encodeProgram(prog.instrs, p);
+    const decoded = decodeProgram(words, p);
+    assert.equal(decoded.map((i) => i.op), prog.instrs.map((i) => i.op));
+    assert.equal(Array.from(encodeProgram(decoded, p)), Array.from(words), 'encoding the decoded program gives the same words');
+    const [x] = tinyInputs(1, 5);
+    const a = runProgram(prog, p, x);
+    const b = runProgram({ ...prog, instrs: decoded }, p, x);
+    assert.equal(Array.from(b.memory), Array.from(a.memory));
+    assert.throws(() => decodeProgram(Uint32Array.of(0x7f), p), /opcode 127 is not one of/);
   });
 }
 
