@@ -1,165 +1,194 @@
 // The network program's binary form, what the sequencer fetches: each instruction is a header word (opcode in
 // bits [7:0], payload words in [15:8]) and its payload, the op's fields packed from bit 0 of the first payload
-// word in the order listed below. The tile and output descriptors are the core's own (rtl/descriptor.ts,
-// rtl/output-path.ts), so the sequencer hands them on unchanged. decodeProgram is the inverse; running the decoded
-// instructions (rtl/net-exec.ts) gives the same memory as running the compiled ones, which the tests check.
+// word in the order listed below (signed fields two's complement). decodeProgram is the inverse; running the
+// decoded instructions (rtl/net-exec.ts) gives the same memory as running the compiled ones, which the tests check,
+// so every field the hardware needs is in the words.
 import type { FuWidth } from '../hw/fusion-unit.js';
-import { type DescField, type TileDescriptor, descriptorLayout, packFields, packValues, unpackValues } from './descriptor.js';
+import { type DescField, packFields, packValues, unpackValues } from './descriptor.js';
 import type { NetInstr, ResidualRead } from './net-program.js';
-import { type ElementBits, type OutputPass, ZP_BITS, outputDescriptorLayout } from './output-path.js';
+import type { PackedTensor } from './window.js';
+import { type ElementBits, type OutputPass, ZP_BITS } from './output-path.js';
 import { rtlMode, widthCode } from './pack.js';
-import type { RtlParams } from './params.js';
 
 export const OPCODES: Record<NetInstr['op'], number> = {
-  end: 0, tables: 1, weights: 2, gather: 3, tile: 4, residual: 5, output: 6, store: 7, 'store-acc': 8, host: 9,
+  end: 0, tables: 1, 'load-input': 2, weights: 3, tile: 4, residual: 5, output: 6, store: 7, 'store-acc': 8, host: 9,
 };
 
 const ADDR = 32;
 const DIM = 16;
 const SMALL = 8;
 const COUNT = 24;
+const ZP = ZP_BITS;
+
+const FIELDS: Record<NetInstr['op'], Array<[string, number]>> = {
+  end: [],
+  tables: [['addr', ADDR], ['channels', DIM]],
+  'load-input': [
+    ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['g', DIM], ['g0', DIM], ['oy0', DIM], ['ox0', DIM], ['stride_y', SMALL], ['stride_x', SMALL],
+    ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['gs', DIM], ['d', SMALL], ['half', 1], ['pad', 32],
+  ],
+  weights: [['addr', ADDR], ['words', COUNT], ['half', 1]],
+  tile: [
+    ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['m', DIM], ['block_cols', DIM], ['s', DIM], ['th', DIM], ['tw', DIM], ['gs', DIM],
+    ['d', SMALL], ['kh', SMALL], ['kw', SMALL], ['stride_y', SMALL], ['stride_x', SMALL], ['dil_y', SMALL], ['dil_x', SMALL],
+    ['ib_half', 1], ['wb_half', 1], ['ob_half', 1], ['obuf_base', DIM], ['acc', 1],
+  ],
+  residual: [
+    ['src', ADDR], ['src_w', DIM], ['g', DIM], ['stride_y', SMALL], ['stride_x', SMALL], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM],
+    ['word_lo', DIM], ['words', DIM],
+  ],
+  output: [
+    ['m', DIM], ['n', DIM], ['m_stride', DIM], ['ob_half', 1], ['obuf_base', DIM], ['e_bits', 2], ['per_word', 5], ['o_signed', 1],
+    ['zero_point', ZP], ['min', ZP], ['max', ZP], ['residual', 1], ['ch_base', DIM], ['res_bits', 2], ['res_per_word', 5], ['res_signed', 1],
+    ['res_c', DIM], ['res_offset', DIM], ['res_zp', ZP], ['rescale', 1], ['res_m0', 32], ['res_shift', 6], ['res_out_zp', ZP], ['res_min', ZP],
+    ['res_max', ZP], ['res_word_lo', DIM], ['res_words', DIM],
+  ],
+  store: [['dst', ADDR], ['dst_w', DIM], ['g', DIM], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM], ['word_lo', DIM], ['words', DIM]],
+  'store-acc': [['addr', ADDR], ['half', 1], ['m', DIM], ['n', DIM], ['stride', DIM]],
+  host: [['step', DIM]],
+};
 
 /** The payload fields of each op, least significant first. */
-export function instrLayout(op: NetInstr['op'], p: RtlParams): DescField[] {
-  const desc = (l: DescField[], prefix: string): Array<[string, number]> => l.map((f) => [`${prefix}${f.name}`, f.bits]);
-  const fields: Record<NetInstr['op'], Array<[string, number]>> = {
-    end: [],
-    tables: [['addr', ADDR], ['channels', DIM]],
-    weights: [['addr', ADDR], ['words', COUNT], ['half', 1]],
-    gather: [
-      ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['out_w', DIM], ['kh', SMALL], ['kw', SMALL], ['stride_y', SMALL], ['stride_x', SMALL],
-      ['pad_top', SMALL], ['pad_left', SMALL], ['dil_y', SMALL], ['dil_x', SMALL], ['g', DIM], ['m0', COUNT], ['m', DIM], ['s0', DIM], ['s', DIM],
-      ['half', 1], ['pad', 32],
-    ],
-    tile: desc(descriptorLayout(p), ''),
-    residual: [['src', ADDR], ['src_w', DIM], ['g', DIM], ['stride_y', SMALL], ['stride_x', SMALL], ['out_w', DIM], ['m0', COUNT], ['m', DIM]],
-    output: [
-      ...desc(outputDescriptorLayout(p), ''), ['res_bits', 2], ['res_per_word', 5], ['res_signed', 1], ['res_c', DIM], ['res_offset', DIM],
-      ['res_zp', ZP_BITS], ['rescale', 1], ['res_m0', 32], ['res_shift', 6], ['res_out_zp', ZP_BITS], ['res_min', ZP_BITS], ['res_max', ZP_BITS],
-    ],
-    store: [['addr', ADDR], ['words', COUNT]],
-    'store-acc': [['addr', ADDR], ['half', 1], ['base', DIM], ['m_stride', DIM], ['m', DIM], ['n', DIM]],
-    host: [['step', DIM]],
-  };
-  return packFields(fields[op]);
+export function instrLayout(op: NetInstr['op']): DescField[] {
+  return packFields(FIELDS[op]);
 }
 
 const tc = (v: number, bits: number) => (v < 0 ? v + 2 ** bits : v);
 const fromTc = (v: number, bits: number) => (v >= 2 ** (bits - 1) ? v - 2 ** bits : v);
 const WIDTHS: FuWidth[] = [2, 4, 8];
+const wordsOf = (t: { c: number; format: { perWord: number } }) => Math.ceil(t.c / t.format.perWord);
 
-function residualFields(r: ResidualRead | null): Record<string, number> {
-  if (!r) {
-    return { res_bits: 0, res_per_word: 0, res_signed: 0, res_c: 0, res_offset: 0, res_zp: 0, rescale: 0, res_m0: 0, res_shift: 0, res_out_zp: 0, res_min: 0, res_max: 0 };
-  }
-  return {
-    res_bits: widthCode(r.src.format.bits), res_per_word: r.src.format.perWord, res_signed: r.src.format.signed ? 1 : 0, res_c: r.src.c,
-    res_offset: r.channelOffset, res_zp: tc(r.zeroPoint, ZP_BITS), rescale: r.rescale ? 1 : 0, res_m0: r.rescale ? r.rescale.m0 >>> 0 : 0,
-    res_shift: r.rescale ? tc(r.rescale.shift, 6) : 0, res_out_zp: tc(r.outZeroPoint, ZP_BITS), res_min: tc(r.min, ZP_BITS), res_max: tc(r.max, ZP_BITS),
-  };
-}
-
-/** The payload values of one instruction (descriptors unpacked into their fields). */
-function instrValues(ins: NetInstr, p: RtlParams): Record<string, number> {
+/** The payload values of one instruction. */
+function instrValues(ins: NetInstr): Record<string, number> {
   switch (ins.op) {
     case 'end': return {};
     case 'tables': return { addr: ins.addr, channels: ins.channels };
-    case 'weights': return { addr: ins.addr, words: ins.words, half: ins.half };
-    case 'gather': {
+    case 'load-input': {
       const w = ins.window;
       return {
-        src: ins.src.base, in_h: w.inH, in_w: w.inW, out_w: w.outW, kh: w.kh, kw: w.kw, stride_y: w.strideY, stride_x: w.strideX, pad_top: w.padTop,
-        pad_left: w.padLeft, dil_y: w.dilY, dil_x: w.dilX, g: w.G, m0: ins.m0, m: ins.M, s0: ins.s0, s: ins.S, half: ins.half, pad: ins.pad >>> 0,
+        src: ins.src.base, in_h: w.inH, in_w: w.inW, g: w.G, g0: ins.g0, oy0: ins.block.oy0, ox0: ins.block.ox0, stride_y: w.strideY,
+        stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw, gs: ins.input.gs, d: ins.input.d,
+        half: ins.half, pad: ins.pad >>> 0,
       };
     }
-    case 'tile': return unpackValues(descriptorLayout(p), ins.packed);
+    case 'weights': return { addr: ins.addr, words: ins.words, half: ins.half };
+    case 'tile': {
+      const t = ins.tile;
+      return {
+        a_bits: widthCode(t.mode.a), w_bits: widthCode(t.mode.w), a_signed: +t.aSigned, w_signed: +t.wSigned, m: t.M, block_cols: t.blockCols, s: t.S,
+        th: t.input.th, tw: t.input.tw, gs: t.input.gs, d: t.input.d, kh: t.walk.kh, kw: t.walk.kw, stride_y: t.walk.strideY,
+        stride_x: t.walk.strideX, dil_y: t.walk.dilY, dil_x: t.walk.dilX, ib_half: t.ibHalf, wb_half: t.wbHalf, ob_half: t.obHalf,
+        obuf_base: t.obufBase, acc: +t.accumulate,
+      };
+    }
     case 'residual': {
       const r = ins.read;
-      const g = Math.ceil(r.src.c / r.src.format.perWord);
-      return { src: r.src.base, src_w: r.src.w, g, stride_y: r.strideY, stride_x: r.strideX, out_w: ins.outW, m0: ins.m0, m: ins.M };
+      const b = ins.block;
+      return {
+        src: r.src.base, src_w: r.src.w, g: wordsOf(r.src), stride_y: r.strideY, stride_x: r.strideX, oy0: b.oy0, ox0: b.ox0, rows: b.rows,
+        cols: b.cols, word_lo: ins.wordLo, words: ins.words,
+      };
     }
-    case 'output': return { ...unpackValues(outputDescriptorLayout(p), ins.packed), ...residualFields(ins.residual) };
-    case 'store': return { addr: ins.addr, words: ins.words };
-    case 'store-acc': return { addr: ins.addr, half: ins.half, base: ins.base, m_stride: ins.mStride, m: ins.M, n: ins.N };
+    case 'output': {
+      const q = ins.pass;
+      const r = ins.residual;
+      return {
+        m: q.M, n: q.N, m_stride: q.mStride, ob_half: q.obufHalf, obuf_base: q.obufBase, e_bits: widthCode(q.bits), per_word: q.perWord,
+        o_signed: +q.signed, zero_point: tc(q.zeroPoint, ZP), min: tc(q.min, ZP), max: tc(q.max, ZP), residual: +q.residual, ch_base: ins.chBase,
+        res_bits: r ? widthCode(r.src.format.bits) : 0, res_per_word: r?.src.format.perWord ?? 0, res_signed: r ? +r.src.format.signed : 0,
+        res_c: r?.src.c ?? 0, res_offset: r?.channelOffset ?? 0, res_zp: r ? tc(r.zeroPoint, ZP) : 0, rescale: r?.rescale ? 1 : 0,
+        res_m0: r?.rescale ? r.rescale.m0 >>> 0 : 0, res_shift: r?.rescale ? tc(r.rescale.shift, 6) : 0, res_out_zp: r ? tc(r.outZeroPoint, ZP) : 0,
+        res_min: r ? tc(r.min, ZP) : 0, res_max: r ? tc(r.max, ZP) : 0, res_word_lo: r?.wordLo ?? 0, res_words: r?.words ?? 0,
+      };
+    }
+    case 'store': {
+      const b = ins.block;
+      return {
+        dst: ins.dst.base, dst_w: ins.dst.w, g: wordsOf(ins.dst), oy0: b.oy0, ox0: b.ox0, rows: b.rows, cols: b.cols, word_lo: ins.wordLo, words: ins.words,
+      };
+    }
+    case 'store-acc': return { addr: ins.addr, half: ins.half, m: ins.M, n: ins.N, stride: ins.stride };
     case 'host': return { step: ins.step };
   }
 }
 
 /** The instruction stream as words. */
-export function encodeProgram(instrs: readonly NetInstr[], p: RtlParams): Uint32Array {
+export function encodeProgram(instrs: readonly NetInstr[]): Uint32Array {
   const out: number[] = [];
   for (const ins of instrs) {
-    const layout = instrLayout(ins.op, p);
+    const layout = instrLayout(ins.op);
     const bits = layout.length ? layout[layout.length - 1].lsb + layout[layout.length - 1].bits : 0;
     const n = Math.ceil(bits / 32);
-    if (n > 255) throw new RangeError(`instruction ${ins.op} needs ${n} payload words; the header holds 255`);
     out.push(OPCODES[ins.op] | (n << 8));
-    const v = packValues(layout, instrValues(ins, p), `instruction ${ins.op}`);
+    const v = packValues(layout, instrValues(ins), `instruction ${ins.op}`);
     for (let i = 0; i < n; i++) out.push(Number((v >> BigInt(32 * i)) & 0xffffffffn));
   }
   return Uint32Array.from(out);
 }
 
+/** A tensor as far as an instruction describes it: base, width and words per pixel (as c channels of one code a word). */
+function tensorRef(base: number, w: number, g: number, format: PackedTensor['format'] = { bits: 8, perWord: 1, signed: false }, c = g): PackedTensor {
+  return { base, c, h: 0, w, format };
+}
+
 /** The inverse of encodeProgram: the instructions as the executor takes them (tensors carry only what the op reads). */
-export function decodeProgram(words: Uint32Array, p: RtlParams): NetInstr[] {
+export function decodeProgram(words: Uint32Array): NetInstr[] {
   const ops = new Map(Object.entries(OPCODES).map(([k, v]) => [v, k as NetInstr['op']]));
   const out: NetInstr[] = [];
-  let pendingResidual: { base: number; w: number } | null = null;
   for (let i = 0; i < words.length;) {
     const op = ops.get(words[i] & 0xff);
     if (op === undefined) throw new RangeError(`word ${i}: opcode ${words[i] & 0xff} is not one of ${[...ops.keys()].join(', ')}`);
     const n = (words[i] >>> 8) & 0xff;
+    if (i + n >= words.length + (n === 0 ? 1 : 0)) throw new RangeError(`word ${i}: instruction ${op} has ${n} payload words, the program ends first`);
     let v = 0n;
     for (let k = n - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[i + 1 + k]);
-    const f = unpackValues(instrLayout(op, p), v);
+    const f = unpackValues(instrLayout(op), v);
     i += 1 + n;
-    const src = (base: number, c = 0, w = 0, bits: ElementBits = 8, perWord = 1, signed = false) =>
-      ({ base, c, h: 0, w, format: { bits, perWord, signed } });
+    const block = { oy0: f.oy0, ox0: f.ox0, rows: f.rows, cols: f.cols };
     switch (op) {
       case 'end': out.push({ op }); break;
       case 'tables': out.push({ op, layer: '', addr: f.addr, channels: f.channels }); break;
-      case 'weights': out.push({ op, addr: f.addr, words: f.words, half: f.half as 0 | 1 }); break;
-      case 'gather': out.push({
-        op, src: src(f.src), m0: f.m0, M: f.m, s0: f.s0, S: f.s, half: f.half as 0 | 1, pad: f.pad,
-        window: {
-          inH: f.in_h, inW: f.in_w, outH: 0, outW: f.out_w, kh: f.kh, kw: f.kw, strideY: f.stride_y, strideX: f.stride_x,
-          padTop: f.pad_top, padLeft: f.pad_left, dilY: f.dil_y, dilX: f.dil_x, G: f.g,
-        },
-      });
-        break;
-      case 'tile': {
-        const d: TileDescriptor = {
-          mode: rtlMode(WIDTHS[f.a_bits], WIDTHS[f.w_bits]), aSigned: f.a_signed === 1, wSigned: f.w_signed === 1, half: f.half as 0 | 1,
-          M: f.m, S: f.s, ibufBase: f.ibuf_base, wbufBase: f.wbuf_base, obufBase: f.obuf_base, accumulate: f.acc === 1, obufHalf: f.ob_half as 0 | 1,
-        };
-        out.push({ op, descriptor: d, packed: v });
-        break;
-      }
-      case 'residual':
-        // The source's channels and format travel with the output pass that reads the buffer.
-        pendingResidual = { base: f.src, w: f.src_w };
+      case 'load-input':
         out.push({
-          op, m0: f.m0, M: f.m, outW: f.out_w,
-          read: { ...emptyRead(), src: { ...src(f.src, f.g, f.src_w), format: { bits: 8, perWord: 1, signed: false } }, strideY: f.stride_y, strideX: f.stride_x },
+          op, src: tensorRef(f.src, f.in_w, f.g), block: { ...block, rows: 0, cols: 0 }, g0: f.g0, half: f.half as 0 | 1, pad: f.pad,
+          input: { th: f.th, tw: f.tw, gs: f.gs, d: f.d },
+          window: {
+            inH: f.in_h, inW: f.in_w, outH: 0, outW: 0, kh: 0, kw: 0, strideY: f.stride_y, strideX: f.stride_x, padTop: f.pad_top, padLeft: f.pad_left,
+            dilY: 0, dilX: 0, G: f.g,
+          },
         });
+        break;
+      case 'weights': out.push({ op, addr: f.addr, words: f.words, half: f.half as 0 | 1 }); break;
+      case 'tile':
+        out.push({
+          op, tile: {
+            mode: rtlMode(WIDTHS[f.a_bits], WIDTHS[f.w_bits]), aSigned: f.a_signed === 1, wSigned: f.w_signed === 1, M: f.m, blockCols: f.block_cols,
+            S: f.s, input: { th: f.th, tw: f.tw, gs: f.gs, d: f.d },
+            walk: { kh: f.kh, kw: f.kw, strideY: f.stride_y, strideX: f.stride_x, dilY: f.dil_y, dilX: f.dil_x },
+            ibHalf: f.ib_half as 0 | 1, wbHalf: f.wb_half as 0 | 1, obHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, accumulate: f.acc === 1,
+          },
+        });
+        break;
+      case 'residual':
+        out.push({ op, read: { ...emptyRead(), src: tensorRef(f.src, f.src_w, f.g), strideY: f.stride_y, strideX: f.stride_x }, block, wordLo: f.word_lo, words: f.words });
         break;
       case 'output': {
         const pass: OutputPass = {
           M: f.m, N: f.n, mStride: f.m_stride, obufHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, bits: WIDTHS[f.e_bits] as ElementBits,
-          perWord: f.per_word, signed: f.o_signed === 1, zeroPoint: fromTc(f.zero_point, ZP_BITS), min: fromTc(f.min, ZP_BITS), max: fromTc(f.max, ZP_BITS),
-          residual: f.residual === 1, outBase: f.out_base, resBase: f.res_base,
+          perWord: f.per_word, signed: f.o_signed === 1, zeroPoint: fromTc(f.zero_point, ZP), min: fromTc(f.min, ZP), max: fromTc(f.max, ZP),
+          residual: f.residual === 1, outBase: 0, resBase: 0,
         };
-        const residual: ResidualRead | null = f.residual !== 1 ? null : {
-          src: src(pendingResidual?.base ?? 0, f.res_c, pendingResidual?.w ?? 0, WIDTHS[f.res_bits] as ElementBits, f.res_per_word, f.res_signed === 1),
-          strideY: 0, strideX: 0, channelOffset: f.res_offset, zeroPoint: fromTc(f.res_zp, ZP_BITS),
-          rescale: f.rescale === 1 ? { m0: f.res_m0 | 0, shift: fromTc(f.res_shift, 6) } : null,
-          outZeroPoint: fromTc(f.res_out_zp, ZP_BITS), min: fromTc(f.res_min, ZP_BITS), max: fromTc(f.res_max, ZP_BITS),
+        const format = { bits: WIDTHS[f.res_bits] as ElementBits, perWord: f.res_per_word, signed: f.res_signed === 1 };
+        const residual: (ResidualRead & { wordLo: number; words: number }) | null = f.residual !== 1 ? null : {
+          src: { ...tensorRef(0, 0, 0, format, f.res_c) }, strideY: 0, strideX: 0, channelOffset: f.res_offset, zeroPoint: fromTc(f.res_zp, ZP),
+          rescale: f.rescale === 1 ? { m0: f.res_m0 | 0, shift: fromTc(f.res_shift, 6) } : null, outZeroPoint: fromTc(f.res_out_zp, ZP),
+          min: fromTc(f.res_min, ZP), max: fromTc(f.res_max, ZP), wordLo: f.res_word_lo, words: f.res_words,
         };
-        out.push({ op, pass, packed: packValues(outputDescriptorLayout(p), f, 'output descriptor'), residual });
+        out.push({ op, pass, chBase: f.ch_base, residual });
         break;
       }
-      case 'store': out.push({ op, addr: f.addr, words: f.words }); break;
-      case 'store-acc': out.push({ op, addr: f.addr, half: f.half as 0 | 1, base: f.base, mStride: f.m_stride, M: f.m, N: f.n }); break;
+      case 'store': out.push({ op, dst: tensorRef(f.dst, f.dst_w, f.g), block, wordLo: f.word_lo, words: f.words }); break;
+      case 'store-acc': out.push({ op, addr: f.addr, half: f.half as 0 | 1, M: f.m, N: f.n, stride: f.stride }); break;
       case 'host': out.push({ op, step: f.step }); break;
     }
   }

@@ -1,12 +1,12 @@
 // Runs a network program (rtl/net-program.ts) word by word: the memory, the core's buffers and the output unit's
 // tables, residual buffer and staging buffer as arrays, every instruction as the hardware carries it out. It is
-// the reference the sequencer RTL is held to, and it checks the program itself: what the gathers put in IBUF and
-// what the output passes write must give the integer model's codes, layer for layer.
+// the reference the sequencer RTL is held to, and it checks the program itself: the input tiles, each row's window
+// reads and the output passes must give the integer model's codes, layer for layer.
 import { pairsPerCycle } from '../hw/fusion-unit.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
 import { requantize } from '../src/intmodel/requant.js';
 import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
-import { PAD_WORD, type PackedTensor, windowWord, windowWords } from './gather.js';
+import { type PackedTensor, tileAddress, windowRead } from './window.js';
 import type { NetInstr, NetProgram, ResidualRead } from './net-program.js';
 import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
 import type { RtlParams } from './params.js';
@@ -35,12 +35,11 @@ function slot(word: number, q: number, bits: number, signed: boolean): number {
   return signed && v >= 1 << (bits - 1) ? v - (1 << bits) : v;
 }
 
-/** Residual code of pixel m (of the chunk), output channel n, on the output grid (see ResidualRead). */
-function residualCode(r: ResidualRead, words: Uint32Array, m: number, n: number): number {
+/** Residual code of pixel m of the block, output channel n, on the output grid (see ResidualRead): the buffer holds `words` a pixel from word `wordLo`. */
+function residualCode(r: ResidualRead & { wordLo: number; words: number }, buf: Uint32Array, m: number, n: number): number {
   const f = r.src.format;
   const cs = n - r.channelOffset;
-  const G = wordsPerPixel(r.src.c, f.perWord);
-  const raw = cs >= 0 && cs < r.src.c ? slot(words[m * G + Math.floor(cs / f.perWord)], cs % f.perWord, f.bits, f.signed) : r.zeroPoint;
+  const raw = cs >= 0 && cs < r.src.c ? slot(buf[m * r.words + Math.floor(cs / f.perWord) - r.wordLo], cs % f.perWord, f.bits, f.signed) : r.zeroPoint;
   return r.rescale ? requantize(raw - r.zeroPoint, r.rescale.m0, r.rescale.shift, r.outZeroPoint, r.min, r.max) : raw;
 }
 
@@ -63,7 +62,7 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
   const shift = new Int32Array(p.output.channels);
   let resbuf = new Uint32Array(0);
   let staging = new Uint32Array(0);
-  const counts = Object.fromEntries(['tables', 'weights', 'gather', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
+  const counts = Object.fromEntries(['tables', 'load-input', 'weights', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
     .map((k) => [k, 0])) as ProgramRun['counts'];
 
   for (const ins of prog.instrs) {
@@ -82,22 +81,28 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
         for (let i = 0; i < ins.words; i++) wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = memory[ins.addr + i];
         break;
       }
-      case 'gather': {
+      case 'load-input': {
+        // Tile pixel (ty, tx) is input pixel (oy0*sy - padTop + ty, ox0*sx - padLeft + tx); outside the image the pad word.
+        const w = ins.window;
+        const t = ins.input;
         const base = halfBase(p.ibuf, ins.half);
-        const J = windowWords(ins.window);
-        for (let m = 0; m < ins.M; m++) for (let s = 0; s < ins.S; s++) for (let r = 0; r < R; r++) {
-          const j = (ins.s0 + s) * R + r;
-          const off = j < J ? windowWord(ins.window, ins.m0 + m, j) : 0;
-          ibuf[r][base + m * ins.S + s] = j >= J ? 0 : off === PAD_WORD ? ins.pad : memory[ins.src.base + off];
+        const y0 = ins.block.oy0 * w.strideY - w.padTop;
+        const x0 = ins.block.ox0 * w.strideX - w.padLeft;
+        for (let ty = 0; ty < t.th; ty++) for (let tx = 0; tx < t.tw; tx++) for (let g = 0; g < t.gs; g++) {
+          const y = y0 + ty;
+          const x = x0 + tx;
+          const word = y < 0 || y >= w.inH || x < 0 || x >= w.inW ? ins.pad : memory[ins.src.base + (y * w.inW + x) * w.G + ins.g0 + g];
+          const addr = base + tileAddress(t, ty * t.tw + tx, g);
+          for (let r = g % t.d; r < R; r += t.d) ibuf[r][addr] = word;
         }
         break;
       }
       case 'tile': {
-        const d = ins.descriptor;
+        const d = ins.tile;
         const P = pairsPerCycle(d.mode);
-        const ib = halfBase(p.ibuf, d.half) + d.ibufBase;
-        const wb = halfBase(p.wbuf, d.half) + d.wbufBase;
-        const ob = halfBase(p.obuf, d.obufHalf ?? d.half) + d.obufBase;
+        const ib = halfBase(p.ibuf, d.ibHalf);
+        const wb = halfBase(p.wbuf, d.wbHalf);
+        const ob = halfBase(p.obuf, d.obHalf) + d.obufBase;
         // Weights as [reduction element][column], activations of one pixel as [reduction element].
         const w = new Int32Array(d.S * R * C * P);
         for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) {
@@ -107,8 +112,11 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
         const a = new Int32Array(d.S * R * P);
         const acc = new Float64Array(C);
         for (let m = 0; m < d.M; m++) {
+          const ox = m % d.blockCols;
+          const oy = (m - ox) / d.blockCols;
           for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
-            const word = ibuf[r][ib + m * d.S + s];
+            const at = windowRead(d.input, d.walk, oy, ox, s * R + r);
+            const word = at ? ibuf[r][ib + tileAddress(d.input, at.pixel, at.g)] : 0;
             for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
           }
           for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;
@@ -125,13 +133,13 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
       case 'residual': {
         const r = ins.read;
         const G = wordsPerPixel(r.src.c, r.src.format.perWord);
-        resbuf = new Uint32Array(ins.M * G);
-        for (let m = 0; m < ins.M; m++) {
-          const mg = ins.m0 + m;
-          const oy = Math.floor(mg / ins.outW);
-          const ox = mg % ins.outW;
-          const from = r.src.base + ((oy * r.strideY) * r.src.w + ox * r.strideX) * G;
-          resbuf.set(memory.subarray(from, from + G), m * G);
+        const b = ins.block;
+        resbuf = new Uint32Array(b.rows * b.cols * ins.words);
+        for (let m = 0; m < b.rows * b.cols; m++) {
+          const oy = b.oy0 + Math.floor(m / b.cols);
+          const ox = b.ox0 + (m % b.cols);
+          const from = r.src.base + (oy * r.strideY * r.src.w + ox * r.strideX) * G + ins.wordLo;
+          resbuf.set(memory.subarray(from, from + ins.words), m * ins.words);
         }
         break;
       }
@@ -142,23 +150,32 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
         let res: ((addr: number) => number) | undefined;
         if (ins.residual) {
           const codes = new Int32Array(pass.N * pass.M);
-          for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, resbuf, m, n);
+          for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, resbuf, m, ins.chBase + n);
           const words = packActivations(codes, pass.M, pass.N, pass.bits, pass.perWord);
           res = (addr) => words[addr - pass.resBase];
         }
         const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
-        const writes = runOutputPass(pass, { bias, m0, shift }, acc, res);
+        const tables = { bias: bias.subarray(ins.chBase), m0: m0.subarray(ins.chBase), shift: shift.subarray(ins.chBase) };
+        const writes = runOutputPass(pass, tables, acc, res);
         if (staging.length < pass.outBase + pass.M * G) staging = new Uint32Array(pass.outBase + pass.M * G);
         for (const wr of writes) staging[wr.addr] = wr.data;
         break;
       }
-      case 'store':
-        memory.set(staging.subarray(0, ins.words), ins.addr);
+      case 'store': {
+        // Staging word m*words + g goes to word wordLo + g of the block's pixel m in the tensor.
+        const t = ins.dst;
+        const G = wordsPerPixel(t.c, t.format.perWord);
+        const b = ins.block;
+        for (let m = 0; m < b.rows * b.cols; m++) {
+          const pixel = (b.oy0 + Math.floor(m / b.cols)) * t.w + b.ox0 + (m % b.cols);
+          memory.set(staging.subarray(m * ins.words, (m + 1) * ins.words), t.base + pixel * G + ins.wordLo);
+        }
         break;
+      }
       case 'store-acc': {
-        const ob = halfBase(p.obuf, ins.half) + ins.base;
+        const ob = halfBase(p.obuf, ins.half);
         for (let m = 0; m < ins.M; m++) for (let n = 0; n < ins.N; n++) {
-          memory[ins.addr + m * ins.N + n] = obuf[n % C][ob + Math.floor(n / C) * ins.mStride + m] >>> 0;
+          memory[ins.addr + m * ins.stride + n] = obuf[n % C][ob + Math.floor(n / C) * ins.M + m] >>> 0;
         }
         break;
       }

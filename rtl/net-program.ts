@@ -1,30 +1,37 @@
 // The network program: a whole .hwq network as one memory image and one instruction stream the core runs layer
 // after layer on its own, compiled once per model (no image needed). rtl/net-exec.ts runs it word by word.
 //
-// Memory (32-bit words): the weights of every tile in the order the WBUF takes them (bank-interleaved: word i of a
-// load goes to bank i % banks, word floor(i / banks) of the half), the per-channel tables (bias, M0, shift per
-// output channel), and every tensor the network holds as codes, pixel-major and packed as its reader reads it
-// (rtl/gather.ts). A tensor read by compute layers of different modes is written once per format.
+// Memory (32-bit words): the weights of every array tile in the order the WBUF takes them (bank-interleaved: word
+// i of a load goes to bank i % banks, word floor(i / banks) of the half), the per-channel tables (bias, M0, shift
+// per output channel), and every tensor the network holds as codes, pixel-major and packed as its reader reads it
+// (rtl/window.ts). A tensor read by compute layers of different modes is written once per format.
 //
-// Instructions, in order (the sequencer runs each to completion before the next in this functional form):
-//   tables    per-channel tables of a layer into the output unit
-//   weights   one tile's WBUF words into a half
-//   gather    one tile's IBUF words: the windows of a chunk of output pixels, reduction steps s0 .. s0+S-1
-//   tile      start the array on a descriptor (rtl/descriptor.ts)
-//   residual  the residual operand's source pixels of a chunk into the residual buffer (strided for option A)
-//   output    an output pass (rtl/output-path.ts) into the staging buffer; with a residual, each residual code is
-//             read from its own tensor's format, moved by a channel offset (option A: zero-point channels outside
-//             the source's), rescaled onto the output grid and clamped to it, then added in the zero point's place
-//   store     staging words to memory
-//   store-acc the accumulators of an OBUF half to memory (the last layer: the host reads the logits)
-//   host      pause: the host runs one step (pooling) on memory and resumes the program
+// A layer runs tile by tile under a tiling in the cycle simulator's terms (sim/mapping.ts: a block of output rows
+// and columns, a slice of output channels, a slice of input channels, a loop order), so the array tiles and the
+// memory traffic are the ones the simulator schedules. Per tile of the loops:
+//   load-input  the block's input tile (halo and image padding included) of the channel slice into an IBUF half
+//   weights     a column tile's weights for the channel slice into a WBUF half (stored once, loaded per use)
+//   tile        the array over the block's pixels: each row reads its own window words (rtl/window.ts); the first
+//               channel slice starts from zero, the others add to the partial sums in OBUF
+//   residual    after the last channel slice: the residual operand's words for the block and channel slice
+//   output      an output pass over the block and channel slice into the staging buffer; with a residual, each
+//               residual code is read in its own tensor's format, moved by a channel offset (option A: zero-point
+//               channels outside the source's), rescaled onto the output grid and clamped to it, then added
+//   store       the staging buffer's words into the tensor, pixel by pixel of the block
+//   store-acc   the accumulators of the last layer to memory (the host reads the logits)
+//   tables      per-channel tables of a layer into the output unit, before its tiles
+//   host        pause: the host runs one step (pooling) on memory and resumes the program
 //   end
+// The input channel slices are the innermost loop whenever there is more than one (partial sums stay in OBUF);
+// a tiling that says otherwise is reordered, and the layer says so.
+//
 // What stays on the host, and why: quantizing the image (the host has the floats), pooling (no pooling unit:
 // for the CIFAR ResNets one global average over 64 pixels), adding the last layer's bias to the accumulators it
 // reads back (the output unit writes 2- to 8-bit codes, not 32-bit sums).
 import type { HwConfig } from '../hw/config.js';
 import { fuWidth, pairsPerCycle } from '../hw/fusion-unit.js';
 import type { FuMode } from '../hw/fusion-unit.js';
+import { tileCycles } from '../hw/array-timing.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
 import { actRange } from '../src/intmodel/activation.js';
 import { type IntegerLayer, integerLayerOf } from '../src/intmodel/execute.js';
@@ -33,12 +40,27 @@ import { networkPlan } from '../src/intmodel/network-plan.js';
 import type { QuantizedMultiplier } from '../src/intmodel/requant.js';
 import { integerShell, requantizedLayer, rescaleMultiplier } from '../src/intmodel/run-network.js';
 import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
-import type { TileDescriptor } from './descriptor.js';
-import { type PackedTensor, type WindowGeometry, padWord, tensorWords, windowGemm, windowOf } from './gather.js';
-import { type LayerOptions, type OutputFormat, compileLayerGemm } from './layer.js';
-import { type ElementBits, type OutputPass, packOutputDescriptor, wordsPerPixel } from './output-path.js';
+import type { OutputFormat } from './layer.js';
+import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
+import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
+import {
+  type InputTile, type KernelWalk, type PackedTensor, type WindowGeometry, bankWords, inputTile, padWord, tensorWords, windowGemm, windowOf,
+} from './window.js';
+
+/** A layer's tiling, in the cycle simulator's terms (sim/mapping.ts Mapping; rtl/ does not import sim/). */
+export interface LayerTiling {
+  outRowTile: number;
+  outColTile: number;
+  outChanTile: number;
+  inChanTile: number;
+  /** Loops outermost first: p pixel blocks, o output channel slices, i input channel slices. */
+  order: Array<'p' | 'o' | 'i'>;
+}
+
+/** The tiling of a compute layer (by its IR layer), or undefined for the compiler's own. */
+export type TilingFor = (l: ComputeLayer) => LayerTiling | undefined;
 
 /** How an output pass reads its residual operand (see the file comment). */
 export interface ResidualRead {
@@ -56,15 +78,43 @@ export interface ResidualRead {
   max: number;
 }
 
+/** A block of output pixels: rows oy0 .. oy0+rows-1, columns ox0 .. ox0+cols-1 of an output `width` wide. */
+export interface PixelBlock {
+  oy0: number;
+  ox0: number;
+  rows: number;
+  cols: number;
+}
+
+/** What one array tile runs: operand modes, the block, the kernel's walk over the IBUF tile, and the halves it uses. */
+export interface WindowTile {
+  mode: FuMode;
+  aSigned: boolean;
+  wSigned: boolean;
+  /** Output pixels (block rows x cols, row-major) and reduction steps. */
+  M: number;
+  blockCols: number;
+  S: number;
+  input: InputTile;
+  walk: KernelWalk;
+  ibHalf: 0 | 1;
+  wbHalf: 0 | 1;
+  obHalf: 0 | 1;
+  /** OBUF word of the tile's pixel 0 (in the half). */
+  obufBase: number;
+  /** Add to the partial sums in OBUF (a channel slice after the first). */
+  accumulate: boolean;
+}
+
 export type NetInstr =
   | { op: 'tables'; layer: string; addr: number; channels: number }
+  | { op: 'load-input'; src: PackedTensor; block: PixelBlock; window: WindowGeometry; g0: number; input: InputTile; half: 0 | 1; pad: number }
   | { op: 'weights'; addr: number; words: number; half: 0 | 1 }
-  | { op: 'gather'; src: PackedTensor; window: WindowGeometry; m0: number; M: number; s0: number; S: number; half: 0 | 1; pad: number }
-  | { op: 'tile'; descriptor: TileDescriptor; packed: bigint }
-  | { op: 'residual'; read: ResidualRead; m0: number; M: number; outW: number }
-  | { op: 'output'; pass: OutputPass; packed: bigint; residual: ResidualRead | null }
-  | { op: 'store'; addr: number; words: number }
-  | { op: 'store-acc'; addr: number; half: 0 | 1; base: number; mStride: number; M: number; N: number }
+  | { op: 'tile'; tile: WindowTile }
+  | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
+  | { op: 'output'; pass: OutputPass; chBase: number; residual: (ResidualRead & { wordLo: number; words: number }) | null }
+  | { op: 'store'; dst: PackedTensor; block: PixelBlock; wordLo: number; words: number }
+  | { op: 'store-acc'; addr: number; half: 0 | 1; M: number; N: number; stride: number }
   | { op: 'host'; step: number }
   | { op: 'end' };
 
@@ -84,6 +134,25 @@ export interface MemoryRegion {
   words: number;
 }
 
+/** A compute layer of the program: the tiling it runs, and its cycles and traffic as the instructions count them. */
+export interface ProgramLayer {
+  name: string;
+  mode: FuMode;
+  tiling: LayerTiling;
+  /** 'simulator': the tiling asked for (its channel slices widened to whole words where `why` says); 'own': the compiler's (none asked for, or it did not fit: `why`). */
+  source: 'simulator' | 'own';
+  why?: string;
+  first: number;
+  last: number;
+  tiles: number;
+  passes: number;
+  /** Array cycles of the tiles (hw/array-timing.ts tileCycles, plus the done cycle) and of the output passes. */
+  tileCycles: number;
+  passCycles: number;
+  /** Words moved between memory and the core: inputs, weights, residuals, outputs (tables and the logits aside). */
+  traffic: { input: number; weights: number; residual: number; output: number };
+}
+
 export interface NetProgram {
   instrs: NetInstr[];
   /** Memory words in all, and the words known before any image (weights and tables; the rest is zero). */
@@ -97,8 +166,7 @@ export interface NetProgram {
   hostSteps: HostPool[];
   /** The last layer's accumulators in memory ([M][N], N fastest) and the bias the host adds. */
   logits: { addr: number; M: number; N: number; bias: Int32Array };
-  /** Per compute layer: its name, mode and the instructions it spans (first .. last, inclusive). */
-  layers: Array<{ name: string; mode: FuMode; first: number; last: number; tiles: number; passes: number }>;
+  layers: ProgramLayer[];
 }
 
 const formatKey = (f: OutputFormat) => `${f.bits}/${f.perWord}/${f.signed ? 's' : 'u'}`;
@@ -111,8 +179,7 @@ function readFormat(h: HwqLayer, cfg: HwConfig, source: string): { format: Outpu
 
 /** A format for a tensor no compute layer reads (it feeds a pool or an Add only): its codes at 8 bits or less, 4 a word. */
 function looseFormat(grid: ActQuant): OutputFormat {
-  const bits = fuWidth(grid.bits, 8) as ElementBits;
-  return { bits, perWord: 32 / bits >= 4 ? 4 : 1, signed: grid.signed };
+  return { bits: fuWidth(grid.bits, 8) as ElementBits, perWord: 4, signed: grid.signed };
 }
 
 class Memory {
@@ -128,14 +195,72 @@ class Memory {
   }
 }
 
+/** Tiles of n in pieces of t: [start, size] pairs. */
+function pieces(n: number, t: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let a = 0; a < n; a += t) out.push([a, Math.min(t, n - a)]);
+  return out;
+}
+
+interface LayerShape {
+  window: WindowGeometry;
+  P: number;
+  C: number;
+  N: number;
+  /** Output formats' codes per word (the slices of output channels must not split a word). */
+  outPerWord: number[];
+}
+
+/** Why a tiling does not fit the design, or undefined. */
+function tilingProblem(t: LayerTiling, s: LayerShape, p: RtlParams): string | undefined {
+  const w = s.window;
+  if (t.inChanTile < s.C && t.inChanTile % s.P !== 0) return `input channel slices of ${t.inChanTile} split words of ${s.P} channels`;
+  for (const pw of s.outPerWord) if (t.outChanTile < s.N && t.outChanTile % pw !== 0) return `output channel slices of ${t.outChanTile} split words of ${pw} codes`;
+  const gs = Math.ceil(Math.min(t.inChanTile, s.C) / s.P);
+  const S = Math.ceil((w.kh * w.kw * gs) / p.rows);
+  if (S > p.maxSteps) return `${S} reduction steps exceed the design's ${p.maxSteps}`;
+  const M = t.outRowTile * t.outColTile;
+  const colTiles = Math.ceil(Math.min(t.outChanTile, s.N) / p.cols);
+  if (M * colTiles > p.obuf.tileDepth) return `${M} pixels x ${colTiles} column tiles exceed the ${p.obuf.tileDepth}-word OBUF half`;
+  if (M >= 2 ** p.countBits) return `${M} pixels exceed the ${p.countBits}-bit pixel count`;
+  const th = Math.min(w.inH + w.padTop * 2, (t.outRowTile - 1) * w.strideY + (w.kh - 1) * w.dilY + 1);
+  const tw = Math.min(w.inW + w.padLeft * 2, (t.outColTile - 1) * w.strideX + (w.kw - 1) * w.dilX + 1);
+  const words = bankWords(inputTile(th, tw, gs, p.rows));
+  if (words > p.ibuf.tileDepth) return `an input tile of ${th}x${tw} pixels needs ${words} words per IBUF bank, a half holds ${p.ibuf.tileDepth}`;
+  return undefined;
+}
+
+/** The tiling with its channel slices rounded up to whole input words and whole output words. */
+function widenSlices(t: LayerTiling, s: LayerShape): LayerTiling {
+  const up = (v: number, k: number) => Math.ceil(v / k) * k;
+  const outWord = Math.max(1, ...s.outPerWord);
+  return { ...t, inChanTile: up(t.inChanTile, s.P), outChanTile: up(t.outChanTile, outWord) };
+}
+
+/** The compiler's tiling: whole reductions, one column tile of output channels, the largest block of output rows that fits. */
+function ownTiling(s: LayerShape, p: RtlParams): LayerTiling {
+  const w = s.window;
+  const oc = Math.min(s.N, Math.max(p.cols, ...s.outPerWord));
+  let ic = s.C;
+  const t: LayerTiling = { outRowTile: w.outH, outColTile: w.outW, outChanTile: oc, inChanTile: ic, order: ['p', 'o', 'i'] };
+  while (tilingProblem(t, s, p)?.includes('reduction steps') && ic > s.P) t.inChanTile = ic = Math.max(s.P, Math.ceil(ic / 2 / s.P) * s.P);
+  while (tilingProblem(t, s, p) && t.outRowTile > 1) t.outRowTile = Math.ceil(t.outRowTile / 2);
+  while (tilingProblem(t, s, p) && t.outColTile > 1) t.outColTile = Math.ceil(t.outColTile / 2);
+  const problem = tilingProblem(t, s, p);
+  if (problem) throw new RangeError(`no tiling fits: ${problem}`);
+  return t;
+}
+
 /** Compiles `model` for the design with parameters `p` on config `cfg` (see the file comment). */
-export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, source: string): NetProgram {
+export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, source: string, tilingFor: TilingFor = () => undefined): NetProgram {
   const plan = networkPlan(model, source);
   const net = model.network;
   const mem = new Memory();
   const instrs: NetInstr[] = [];
   const hostSteps: HostPool[] = [];
-  const layers: NetProgram['layers'] = [];
+  const layers: ProgramLayer[] = [];
+  const R = p.rows;
+  const Cols = p.cols;
 
   // Which formats each tensor is read in: one copy per compute reader's format.
   const hwqOf = new Map(model.layers.map((l) => [net.layers[l.irIndex].name, l]));
@@ -159,8 +284,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
     return copies;
   };
   const copyIn = (name: string, f: OutputFormat): PackedTensor => {
-    const t = tensors.get(name);
-    const c = t?.copies.find((x) => formatKey(x.format) === formatKey(f));
+    const c = tensors.get(name)?.copies.find((x) => formatKey(x.format) === formatKey(f));
     if (!c) throw new Error(`internal: tensor '${name}' has no copy in format ${formatKey(f)}`);
     return c;
   };
@@ -169,99 +293,174 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
   if (!first?.header.act) throw new Error(`'${source}': no quantized layer reads the network input`);
   const input = { grid: first.header.act, copies: place('input', net.input, first.header.act) };
   let logits: NetProgram['logits'] | null = null;
+  let ibHalf: 0 | 1 = 1;
+  let wbHalf: 0 | 1 = 1;
+  let obHalf: 0 | 1 = 1;
 
   const computeStep = (l: ComputeLayer, h: HwqLayer, L: IntegerLayer, out: { name: string; grid: ActQuant } | null, residual: ResidualRead | null) => {
+    if (l.kind === 'matmul') throw new Error(`'${source}' layer '${l.name}' is a matmul layer; the network program runs conv and fc layers`);
     const { format: inFormat, mode } = readFormat(h, cfg, source);
+    const P = pairsPerCycle(mode);
     const src = copyIn(l.inputs[0], inFormat);
     const inShape = tensors.get(l.inputs[0])!.shape;
-    const window = windowOf(l as Exclude<ComputeLayer, { kind: 'matmul' }>, inShape, inFormat.perWord);
-    // The tiles depend on the weights alone: they are compiled with zero-point inputs, the gather fills IBUF at run time.
-    const zeros = new Int32Array(inShape.c * inShape.h * inShape.w).fill(L.inZeroPoint);
-    const g = windowGemm(L, zeros, inShape, mode);
+    const window = windowOf(l, inShape, P);
+    const N = l.kind === 'fc' ? l.outFeatures : l.outC;
     const copies = out ? place(out.name, l.output, out.grid) : [];
-    const outFormat = copies[0]?.format ?? { bits: 8 as ElementBits, perWord: 4, signed: true };
-    const opts: LayerOptions = { aBits: h.header.aBits!, wBits: h.header.wBits, aSigned: inFormat.signed, out: outFormat };
-    const prog = compileLayerGemm(L, g, p, opts);
-    const firstInstr = instrs.length;
-    const N = g.N;
+    const shape: LayerShape = { window, P, C: inShape.c, N, outPerWord: copies.map((c) => c.format.perWord) };
+    const asked = tilingFor(l);
+    const problem = asked ? tilingProblem(asked, shape, p) : undefined;
+    // A tiling whose channel slices split packed words is widened to whole words (the simulator counts bytes).
+    const widened = asked && problem ? widenSlices(asked, shape) : undefined;
+    const widenedOk = widened !== undefined && tilingProblem(widened, shape, p) === undefined;
+    const why = problem ? (widenedOk ? `${problem}: widened to ${widened!.outChanTile} output and ${widened!.inChanTile} input channels` : problem) : undefined;
+    const tiling = asked && !problem ? { ...asked } : widenedOk ? widened! : ownTiling(shape, p);
+    tiling.outRowTile = Math.min(tiling.outRowTile, window.outH);
+    tiling.outColTile = Math.min(tiling.outColTile, window.outW);
+    tiling.outChanTile = Math.min(tiling.outChanTile, N);
+    tiling.inChanTile = Math.min(tiling.inChanTile, inShape.c);
+    const iTrips = Math.ceil(inShape.c / tiling.inChanTile);
+    const order = iTrips > 1 && tiling.order[2] !== 'i' ? [...tiling.order.filter((x) => x !== 'i'), 'i' as const] : tiling.order;
+    const reordered = order.join() !== tiling.order.join();
+    const layer: ProgramLayer = {
+      name: l.name, mode, tiling: { ...tiling, order }, source: asked && (!problem || widenedOk) ? 'simulator' : 'own',
+      why: why ?? (asked ? undefined : 'no tiling given'), first: instrs.length, last: 0, tiles: 0, passes: 0, tileCycles: 0, passCycles: 0,
+      traffic: { input: 0, weights: 0, residual: 0, output: 0 },
+    };
+    if (reordered) layer.why = `the loop order ${tiling.order.join('>')} runs as ${order.join('>')}: partial sums stay in OBUF`;
+
+    // Weights in window order ([K'][N], full channel words), and the tables.
+    const zeros = new Int32Array(inShape.c * inShape.h * inShape.w).fill(L.inZeroPoint);
+    const wAll = windowGemm(L, zeros, inShape, mode).w;
     const tables = new Uint32Array(3 * N);
     for (let n = 0; n < N; n++) {
-      tables[3 * n] = prog.channels.bias[n] >>> 0;
-      tables[3 * n + 1] = prog.channels.m0[n] >>> 0;
-      tables[3 * n + 2] = prog.channels.shift[n] >>> 0;
+      tables[3 * n] = (L.bias ? L.bias[n] : 0) >>> 0;
+      tables[3 * n + 1] = L.m0[n] >>> 0;
+      tables[3 * n + 2] = L.shift[n] >>> 0;
     }
     instrs.push({ op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N });
-    // A column tile's weights for one reduction slice are the same for every chunk of pixels: stored once.
+
+    const blocks = pieces(window.outH, tiling.outRowTile).flatMap(([oy0, rows]) => pieces(window.outW, tiling.outColTile)
+      .map(([ox0, cols]): PixelBlock => ({ oy0, ox0, rows, cols })));
+    const trips = { p: blocks.length, o: Math.ceil(N / tiling.outChanTile), i: iTrips };
     const weightsAt = new Map<string, number>();
-    const banks = p.rows * p.cols;
+    const banks = R * Cols;
     const pad = padWord(mode, L.inZeroPoint);
-    const perStep = p.rows;
-    let tiles = 0;
-    let passes = 0;
-    for (const st of prog.steps) {
-      if (st.kind === 'tile') {
-        const t = st.tile;
-        const half = t.descriptor.half;
-        const key = `${st.origin.n0}/${st.origin.k0}`;
-        const words = t.tile.S * banks;
+    const G = window.G;
+    let loaded = '';
+    const at = { p: 0, o: 0, i: 0 };
+    const total = trips.p * trips.o * trips.i;
+    for (let k = 0; k < total; k++) {
+      let rest = k;
+      for (let d = 2; d >= 0; d--) {
+        at[order[d]] = rest % trips[order[d]];
+        rest = Math.floor(rest / trips[order[d]]);
+      }
+      const block = blocks[at.p];
+      const oc0 = at.o * tiling.outChanTile;
+      const ocs = Math.min(tiling.outChanTile, N - oc0);
+      const ic0 = at.i * tiling.inChanTile;
+      const g0 = ic0 / P;
+      const gs = Math.ceil(Math.min(tiling.inChanTile, inShape.c - ic0) / P);
+      const th = (block.rows - 1) * window.strideY + (window.kh - 1) * window.dilY + 1;
+      const tw = (block.cols - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
+      const tile = inputTile(th, tw, gs, R);
+      if (loaded !== `${at.p}/${at.i}`) {
+        ibHalf = (1 - ibHalf) as 0 | 1;
+        instrs.push({ op: 'load-input', src, block, window, g0, input: tile, half: ibHalf, pad });
+        layer.traffic.input += th * tw * gs;
+        loaded = `${at.p}/${at.i}`;
+      }
+      if (at.i === 0) obHalf = (1 - obHalf) as 0 | 1;
+      const M = block.rows * block.cols;
+      const S = Math.ceil((window.kh * window.kw * gs) / R);
+      for (let c0 = oc0; c0 < oc0 + ocs; c0 += Cols) {
+        const key = `${c0}/${ic0}`;
         let addr = weightsAt.get(key);
         if (addr === undefined) {
-          const data = new Uint32Array(words);
-          const halfBase = p.wbuf.doubleBuffered ? half * p.wbuf.tileDepth : 0;
-          for (const w of t.wbufWrites) data[(w.addr - halfBase - t.descriptor.wbufBase) * banks + w.bank] = w.data >>> 0;
-          addr = mem.alloc(`${l.name} weights n0=${st.origin.n0} k0=${st.origin.k0}`, words, data);
+          const data = new Uint32Array(S * banks);
+          const vals = new Array<number>(P);
+          for (let s = 0; s < S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < Cols; c++) {
+            const j = s * R + r;
+            for (let q = 0; q < P; q++) {
+              // Tile word j = t*gs + g reads the layer's window word t*G + g0 + g.
+              const t = Math.floor(j / gs);
+              const kIdx = (t * G + g0 + (j % gs)) * P + q;
+              vals[q] = j < window.kh * window.kw * gs && c0 + c < N ? wAll[kIdx * N + c0 + c] : 0;
+            }
+            data[s * banks + r * Cols + c] = packWord(vals, mode.w);
+          }
+          addr = mem.alloc(`${l.name} weights oc${c0} ic${ic0}`, data.length, data);
           weightsAt.set(key, addr);
         }
-        instrs.push({ op: 'weights', addr, words, half });
-        const s0 = st.origin.k0 / (perStep * pairsPerCycle(mode));
-        instrs.push({ op: 'gather', src, window, m0: st.origin.m0, M: t.tile.M, s0, S: t.tile.S, half, pad });
-        instrs.push({ op: 'tile', descriptor: t.descriptor, packed: t.packed });
-        tiles++;
-      } else if (out) {
-        if (residual) instrs.push({ op: 'residual', read: residual, m0: st.m0, M: st.pass.M, outW: l.output.w });
-        copies.forEach((c) => {
-          const pass: OutputPass = {
-            ...st.pass, bits: c.format.bits, perWord: c.format.perWord, signed: c.format.signed, outBase: 0, residual: residual !== null, resBase: 0,
-          };
-          instrs.push({ op: 'output', pass, packed: packOutputDescriptor(pass, p), residual });
-          const G = wordsPerPixel(N, c.format.perWord);
-          instrs.push({ op: 'store', addr: c.base + st.m0 * G, words: st.pass.M * G });
-          passes++;
-        });
-      } else {
-        // The last layer: its accumulators go to memory as they are; the host adds the bias.
-        logits ??= { addr: mem.alloc(`${l.name} accumulators`, g.M * N), M: g.M, N, bias: Int32Array.from({ length: N }, (_, n) => (L.bias ? L.bias[n] : 0)) };
-        instrs.push({ op: 'store-acc', addr: logits.addr + st.m0 * N, half: st.pass.obufHalf, base: st.pass.obufBase, mStride: st.pass.mStride, M: st.pass.M, N });
+        wbHalf = (1 - wbHalf) as 0 | 1;
+        instrs.push({ op: 'weights', addr, words: S * banks, half: wbHalf });
+        layer.traffic.weights += S * banks;
+        const wt: WindowTile = {
+          mode, aSigned: inFormat.signed, wSigned: true, M, blockCols: block.cols, S, input: tile, walk: window, ibHalf, wbHalf, obHalf,
+          obufBase: ((c0 - oc0) / Cols) * M, accumulate: at.i > 0,
+        };
+        instrs.push({ op: 'tile', tile: wt });
+        layer.tiles++;
+        layer.tileCycles += tileCycles(M * S, R, Cols) + 1;
+      }
+      if (at.i !== trips.i - 1) continue;
+      if (!out) {
+        const bias = Int32Array.from({ length: N }, (_, n) => (L.bias ? L.bias[n] : 0));
+        logits ??= { addr: mem.alloc(`${l.name} accumulators`, window.outH * window.outW * N), M: window.outH * window.outW, N, bias };
+        if (trips.p !== 1) throw new Error(`'${source}' last layer '${l.name}' needs its output pixels in one block (it has ${trips.p})`);
+        instrs.push({ op: 'store-acc', addr: logits.addr + oc0, half: obHalf, M, N: ocs, stride: N });
+        continue;
+      }
+      let res: (ResidualRead & { wordLo: number; words: number }) | null = null;
+      if (residual) {
+        const f = residual.src.format;
+        const lo = Math.max(0, oc0 - residual.channelOffset);
+        const hi = Math.min(residual.src.c, oc0 + ocs - residual.channelOffset);
+        const wordLo = hi > lo ? Math.floor(lo / f.perWord) : 0;
+        const words = hi > lo ? Math.ceil(hi / f.perWord) - wordLo : 0;
+        res = { ...residual, wordLo, words };
+        if (words > 0) {
+          instrs.push({ op: 'residual', read: residual, block, wordLo, words });
+          layer.traffic.residual += M * words;
+        }
+      }
+      for (const c of copies) {
+        const pass: OutputPass = {
+          M, N: ocs, mStride: M, obufHalf: obHalf, obufBase: 0, bits: c.format.bits, perWord: c.format.perWord, signed: c.format.signed,
+          zeroPoint: L.outZeroPoint, min: L.min, max: L.max, residual: res !== null, outBase: 0, resBase: 0,
+        };
+        const problem = outputPassProblem(pass, p);
+        if (problem) throw new RangeError(`'${source}' layer '${l.name}': output pass: ${problem}`);
+        instrs.push({ op: 'output', pass, chBase: oc0, residual: res });
+        const Gt = wordsPerPixel(ocs, c.format.perWord);
+        instrs.push({ op: 'store', dst: c, block, wordLo: oc0 / c.format.perWord, words: Gt });
+        layer.traffic.output += M * Gt;
+        layer.passes++;
+        layer.passCycles += outputPassCycles(pass) + 1;
       }
     }
-    layers.push({ name: l.name, mode, first: firstInstr, last: instrs.length - 1, tiles, passes });
+    layer.last = instrs.length - 1;
+    layers.push(layer);
   };
 
   for (const s of plan.steps) {
     if (s.kind === 'fused') continue;
     if (s.kind === 'requant') computeStep(s.layer, s.hwq, integerLayerOf(s.hwq, source), { name: s.layer.name, grid: s.out }, null);
     else if (s.kind === 'readers') computeStep(s.layer, s.hwq, requantizedLayer(s.hwq, s.layer.activation, s.out), { name: s.layer.name, grid: s.out }, null);
-    else if (s.kind === 'logits') {
-      // Its output pass is never run (store-acc takes the accumulators): its descriptor only has to be valid.
-      const L = { ...integerShell(s.hwq, s.layer), inZeroPoint: s.hwq.header.act!.zeroPoint, min: -128, max: 127 };
-      computeStep(s.layer, s.hwq, L, null, null);
-    }
+    else if (s.kind === 'logits') computeStep(s.layer, s.hwq, { ...integerShell(s.hwq, s.layer), inZeroPoint: s.hwq.header.act!.zeroPoint }, null, null);
     else if (s.kind === 'add') {
       if (!s.fused) throw new Error(`'${source}': Add '${s.layer.name}' adds two computed tensors; the core adds a residual to a layer's output only`);
       const h = s.fused.hwq;
-      const l = h.header.layer as ComputeLayer;
       const from = tensors.get(s.operands[0])!;
       const shape = s.layer.output;
-      const sy = from.shape.h / shape.h;
-      const sx = from.shape.w / shape.w;
       const same = from.grid.scale === s.out.scale && from.grid.zeroPoint === s.out.zeroPoint;
       const { qmin, qmax } = actRange(s.out);
       const residual: ResidualRead = {
-        src: from.copies[0], strideY: sy, strideX: sx, channelOffset: (shape.c - from.shape.c) / 2, zeroPoint: from.grid.zeroPoint,
-        rescale: same ? null : rescaleMultiplier(from.grid, s.out), outZeroPoint: s.out.zeroPoint, min: qmin, max: qmax,
+        src: from.copies[0], strideY: from.shape.h / shape.h, strideX: from.shape.w / shape.w, channelOffset: (shape.c - from.shape.c) / 2,
+        zeroPoint: from.grid.zeroPoint, rescale: same ? null : rescaleMultiplier(from.grid, s.out), outZeroPoint: s.out.zeroPoint, min: qmin, max: qmax,
       };
-      // The layer's output is the Add's: named after it, on its grid.
-      computeStep({ ...l, output: shape }, h, requantizedLayer(h, s.layer.activation, s.out), { name: s.layer.name, grid: s.out }, residual);
+      // The layer's output is the Add's: held under the Add's name, on its grid.
+      computeStep(h.header.layer as ComputeLayer, h, requantizedLayer(h, s.layer.activation, s.out), { name: s.layer.name, grid: s.out }, residual);
     } else {
       const from = tensors.get(s.layer.inputs[0])!;
       const to = place(s.layer.name, s.layer.output, s.out);

@@ -19,12 +19,17 @@ export interface SimOptions {
   precisionLabel: string;
 }
 
+/** The layer model's best schedule of a layer at a precision: its mapping, cycles and traffic. */
+export function layerTiming(l: ComputeLayer, cfg: HwConfig, p: Precision, batch: number): ReturnType<typeof bestLayerTiming> {
+  const mode = hardwareMode(p, cfg);
+  // Operands live in memory at their real width; the output is written at this layer's activation width.
+  return bestLayerTiming({ nest: loopNest(l, batch), cfg, mode, aBits: p.a, wBits: p.w, outBits: Math.max(p.a, 2), layerName: l.name });
+}
+
 export function simulateLayer(l: ComputeLayer, cfg: HwConfig, p: Precision, batch: number): LayerSimResult {
   const mode = hardwareMode(p, cfg);
   const hp = { a: mode.a, w: mode.w };
-  const nest = loopNest(l, batch);
-  // Operands live in memory at their real width; the output is written at this layer's activation width.
-  const t = bestLayerTiming({ nest, cfg, mode, aBits: p.a, wBits: p.w, outBits: Math.max(p.a, 2), layerName: l.name });
+  const t = layerTiming(l, cfg, p, batch);
   const macs = layerMacs(l) * batch;
   const units = cfg.rows * cfg.cols;
   const energy = layerEnergy(cfg.energy, {

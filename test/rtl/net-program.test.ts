@@ -10,7 +10,7 @@ import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { rtlParams } from '../../rtl/params.js';
 import { compileNetwork } from '../../rtl/net-program.js';
 import { runProgram, tensorCodes } from '../../rtl/net-exec.js';
-import { PAD_WORD, windowGemm, windowOf, windowWord } from '../../rtl/gather.js';
+import { inputTile, tileAddress, windowGemm, windowOf, windowRead } from '../../rtl/window.js';
 import { integerLayerOf } from '../../src/intmodel/execute.js';
 import { layerAccumulators } from '../../src/intmodel/execute.js';
 import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
@@ -19,14 +19,18 @@ import { cifarImages, quantizeResnet20 } from '../intmodel/resnet20.js';
 import { withShared } from '../helpers.js';
 import { decodeProgram, encodeProgram } from '../../rtl/isa.js';
 import { loadConfig } from '../../hw/presets.js';
+import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
+import { layerTiming } from '../../sim/simulate.js';
 
-for (const [bits, rows, cols] of [[4, 2, 2], [8, 2, 2], [4, 8, 8], [2, 4, 2]] as const) {
-  test(`tiny residual network a${bits}w${bits} on ${rows}x${cols}: the program leaves the executor's codes in memory, and its logits`, async () => {
+const CASES = [[4, 2, 2, 'own'], [8, 2, 2, 'own'], [4, 8, 8, 'own'], [2, 4, 2, 'own'], [4, 2, 2, 'simulator'], [8, 4, 2, 'simulator']] as const;
+for (const [bits, rows, cols, tiling] of CASES) {
+  test(`tiny residual network a${bits}w${bits} on ${rows}x${cols}, ${tiling} tiling: the program leaves the executor's codes in memory, and its logits`, async () => {
     const { hwq } = await quantizeTiny(bits);
     const model = loadHwq(hwq);
     const cfg = vc709Sized(rows, cols);
     const p = rtlParams(cfg);
-    const prog = compileNetwork(model, cfg, p, hwq);
+    const prog = compileNetwork(model, cfg, p, hwq, tiling === 'simulator' ? simTiling(cfg) : undefined);
+    if (tiling === 'simulator') assert.ok(prog.layers.some((l) => l.source === 'simulator'), 'some layer runs the simulator\'s tiling');
     assert.is(prog.instrs[prog.instrs.length - 1].op, 'end');
     assert.equal(prog.layers.map((l) => l.name), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
     for (const x of tinyInputs(3, 17 + bits)) {
@@ -49,15 +53,15 @@ for (const bits of [4, 8]) {
     const cfg = vc709Sized(4, 2);
     const p = rtlParams(cfg);
     const prog = compileNetwork(model, cfg, p, hwq);
-    const words = encodeProgram(prog.instrs, p);
-    const decoded = decodeProgram(words, p);
+    const words = encodeProgram(prog.instrs);
+    const decoded = decodeProgram(words);
     assert.equal(decoded.map((i) => i.op), prog.instrs.map((i) => i.op));
-    assert.equal(Array.from(encodeProgram(decoded, p)), Array.from(words), 'encoding the decoded program gives the same words');
+    assert.equal(Array.from(encodeProgram(decoded)), Array.from(words), 'encoding the decoded program gives the same words');
     const [x] = tinyInputs(1, 5);
     const a = runProgram(prog, p, x);
     const b = runProgram({ ...prog, instrs: decoded }, p, x);
     assert.equal(Array.from(b.memory), Array.from(a.memory));
-    assert.throws(() => decodeProgram(Uint32Array.of(0x7f), p), /opcode 127 is not one of/);
+    assert.throws(() => decodeProgram(Uint32Array.of(0x7f)), /opcode 127 is not one of/);
   });
 }
 
@@ -79,9 +83,14 @@ test('the window order: a gathered conv equals its im2col GEMM, pad words where 
     for (let k = 0; k < g.K; k++) s += g.a[m * g.K + k] * g.w[k * g.N + n];
     assert.is(s, acc[n * g.M + m], `pixel ${m} channel ${n}`);
   }
+  // On an input tile of 10x10 pixels (8x8 and the padding) of one channel word, on 4 rows: word j of output
+  // pixel (oy, ox) is tile pixel (oy + ky, ox + kx); bank r = j % 4 holds every word (d = gcd(1, 4) = 1).
   const win = windowOf(l, shape, 4);
-  assert.is(windowWord(win, 0, 0), PAD_WORD, 'the top-left window starts outside the image');
-  assert.is(windowWord(win, 0, 4 * win.G), 0, 'its centre is pixel 0');
+  const t = inputTile(10, 10, win.G, 4);
+  assert.equal(windowRead(t, win, 0, 0, 0), { pixel: 0, g: 0 });
+  assert.equal(windowRead(t, win, 2, 3, 4), { pixel: (2 + 1) * 10 + 3 + 1, g: 0 }, 'the centre of the window of (2, 3)');
+  assert.is(windowRead(t, win, 0, 0, 9), null, 'past the 9-word reduction');
+  assert.is(tileAddress(inputTile(10, 10, 4, 8), 7, 3), 7, 'gs 4 on 8 rows: d 4, one word a pixel in each bank');
 });
 
 withShared(test, 'ResNet-20 a4w4 on the vc709 config: the program equals the network executor on CIFAR-10 images',
@@ -90,9 +99,15 @@ withShared(test, 'ResNet-20 a4w4 on the vc709 config: the program equals the net
   const model = loadHwq(hwq);
   const cfg = loadConfig('vc709');
   const p = rtlParams(cfg);
-  const prog = compileNetwork(model, cfg, p, hwq);
+  const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
   assert.is(prog.layers.length, 20);
   assert.is(prog.hostSteps.length, 1, 'the average pool');
+  // Under the simulator's own tilings every layer's array tiles take exactly the simulator's compute cycles.
+  for (const [i, l] of prog.layers.entries()) {
+    assert.is(l.source, 'simulator', l.name);
+    const ir = model.layers[i].header.layer;
+    assert.is(l.tileCycles, layerTiming(ir, cfg, ir.precision ?? { a: 8, w: 8 }, 1).computeCycles, l.name);
+  }
   for (const { x, name } of cifarImages(root, 1).slice(0, 3)) {
     const want = runNetwork(model, x, hwq);
     const got = runProgram(prog, p, x);

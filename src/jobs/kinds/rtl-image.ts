@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { HwConfig } from '../../../hw/config.js';
 import { type RtlDesign, generateRtl, sourcesOf } from '../../../rtl/generate.js';
 import { type LayerSimCycles, type NetworkSim, type RtlLayerRun, runNetworkOnRtl } from '../../../rtl/network.js';
-import { simulateLayer } from '../../../sim/simulate.js';
+import { layerTiming, simulateLayer } from '../../../sim/simulate.js';
+import type { TilingFor } from '../../../rtl/net-program.js';
 import { decodeBatch } from '../../data/decode-batch.js';
 import { sampleName } from '../../data/dataset.js';
 import type { InputSpec } from '../../data/input-spec.js';
@@ -51,6 +52,14 @@ export function layerSimCycles(cfg: HwConfig): LayerSimCycles {
   return (l) => {
     const r = simulateLayer(l, cfg, l.precision ?? { a: 8, w: 8 }, 1);
     return { compute: r.computeCycles, total: r.totalCycles };
+  };
+}
+
+/** The cycle simulator's tiling of each layer (its best mapping at the layer's precision, batch 1), for the network program. */
+export function simTiling(cfg: HwConfig): TilingFor {
+  return (l) => {
+    const m = layerTiming(l, cfg, l.precision ?? { a: 8, w: 8 }, 1).mapping;
+    return { outRowTile: m.outRowTile, outColTile: m.outColTile, outChanTile: m.outChanTile, inChanTile: m.inChanTile, order: [...m.order] };
   };
 }
 

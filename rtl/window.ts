@@ -1,13 +1,17 @@
-// Convolution windows gathered from packed activations: the reduction order the core runs a layer in when its
-// input comes from memory instead of from a host-built im2col.
+// Convolution windows over packed activations: the reduction order the core runs a layer in when its input
+// comes from memory as a tensor instead of a host-built im2col, and the layout of an input tile in IBUF.
 //
 // A tensor in memory is pixel-major and packed the way the output unit writes it (rtl/output-path.ts): pixel
 // p = y*W + x holds G = ceil(C / P) words, channel c in word floor(c / P), slot c % P. With P the reading layer's
 // pairs per cycle, one such word is exactly one IBUF word of that layer. So the reduction runs in the order
-// (ky, kx, channel word g, slot q): word j = (ky*kw + kx)*G + g of an output pixel's window is one memory word,
-// or a pad word of zero-point codes where the window leaves the image, and IBUF bank r word m*S + s of a tile
-// holds window word j = s*ROWS + r (rtl/compile.ts reductionSlot). The weights are permuted to the same order,
-// with zero weights in the slots of channels past C, so the sums are the integer model's.
+// (ky, kx, channel word g, slot q): word j = (ky*kw + kx)*G + g of an output pixel's window, read by array row
+// j % ROWS at reduction step floor(j / ROWS). The weights are permuted to the same order, with zero weights in the
+// slots of channels past C, so the sums are the integer model's.
+//
+// IBUF holds an input tile (the pixels a block of output pixels reads, the window's halo and the image's padding
+// included, padding as zero-point words) of gs channel words. Row r only ever reads words g with
+// g = r (mod d), d = gcd(gs, ROWS) (j = t*gs + g and j = r (mod ROWS)), so bank r holds just those: gs/d words per
+// pixel, word g of tile pixel p at bank address p*(gs/d) + floor(g/d). Each row computes its own read address.
 import { pairsPerCycle } from '../hw/fusion-unit.js';
 import type { FuMode } from '../hw/fusion-unit.js';
 import type { ConvLayer, FcLayer } from '../src/model/ir.js';
@@ -72,24 +76,7 @@ export function windowOf(l: ConvLayer | FcLayer, input: { c: number; h: number; 
   };
 }
 
-/** A window word outside the image: the pad word. */
-export const PAD_WORD = -1;
-
-/** Word j of output pixel m's window: its word offset in the input tensor, or PAD_WORD. */
-export function windowWord(g: WindowGeometry, m: number, j: number): number {
-  const gi = j % g.G;
-  const kk = (j - gi) / g.G;
-  const kx = kk % g.kw;
-  const ky = (kk - kx) / g.kw;
-  const ox = m % g.outW;
-  const oy = (m - ox) / g.outW;
-  const y = oy * g.strideY - g.padTop + ky * g.dilY;
-  const x = ox * g.strideX - g.padLeft + kx * g.dilX;
-  if (y < 0 || y >= g.inH || x < 0 || x >= g.inW) return PAD_WORD;
-  return (y * g.inW + x) * g.G + gi;
-}
-
-/** The word a gather writes where the window leaves the image: every slot the input's zero point. */
+/** The word an input tile holds where it leaves the image: every slot the input's zero point. */
 export function padWord(mode: FuMode, zeroPoint: number): number {
   return packWord(new Array<number>(pairsPerCycle(mode)).fill(zeroPoint), mode.a);
 }
@@ -111,11 +98,18 @@ export function windowGemm(L: IntegerLayer, input: ArrayLike<number>, inShape: {
   const kOrig = C * g.kh * g.kw;
   const a = new Int32Array(M * K);
   for (let m = 0; m < M; m++) for (let j = 0; j < J; j++) {
-    const off = windowWord(g, m, j);
+    const gi = j % g.G;
+    const kk = (j - gi) / g.G;
+    const kx = kk % g.kw;
+    const ky = (kk - kx) / g.kw;
+    const ox = m % g.outW;
+    const oy = (m - ox) / g.outW;
+    const y = oy * g.strideY - g.padTop + ky * g.dilY;
+    const x = ox * g.strideX - g.padLeft + kx * g.dilX;
+    const outside = y < 0 || y >= g.inH || x < 0 || x >= g.inW;
     for (let q = 0; q < P; q++) {
-      const c = (j % g.G) * P + q;
-      const pixel = off === PAD_WORD ? -1 : (off - (j % g.G)) / g.G;
-      a[m * K + j * P + q] = off === PAD_WORD ? L.inZeroPoint : c < C ? input[c * g.inH * g.inW + pixel] : 0;
+      const c = gi * P + q;
+      a[m * K + j * P + q] = outside ? L.inZeroPoint : c < C ? input[(c * g.inH + y) * g.inW + x] : 0;
     }
   }
   const w = new Int32Array(K * N);
@@ -132,4 +126,46 @@ export function windowGemm(L: IntegerLayer, input: ArrayLike<number>, inShape: {
     }
   }
   return { M, K, N, a, w };
+}
+
+/** An input tile in IBUF: th x tw pixels of gs channel words; bank r holds the words g = r (mod d). */
+export interface InputTile {
+  th: number;
+  tw: number;
+  gs: number;
+  d: number;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+export function inputTile(th: number, tw: number, gs: number, rows: number): InputTile {
+  return { th, tw, gs, d: gcd(gs, rows) };
+}
+
+/** Words each IBUF bank holds for the tile. */
+export function bankWords(t: InputTile): number {
+  return t.th * t.tw * (t.gs / t.d);
+}
+
+/** Bank address (within the half) of word g of tile pixel `pixel`. */
+export function tileAddress(t: InputTile, pixel: number, g: number): number {
+  return pixel * (t.gs / t.d) + Math.floor(g / t.d);
+}
+
+/** The kernel's walk over an input tile. */
+export type KernelWalk = Pick<WindowGeometry, 'kh' | 'kw' | 'strideY' | 'strideX' | 'dilY' | 'dilX'>;
+
+/**
+ * Window word j of the block's output pixel (oy, ox) (block coordinates): the tile pixel and channel word it
+ * reads, or null past the reduction (kh*kw*gs words; the weights there are zero, so any word will do).
+ */
+export function windowRead(t: InputTile, k: KernelWalk, oy: number, ox: number, j: number): { pixel: number; g: number } | null {
+  if (j >= k.kh * k.kw * t.gs) return null;
+  const g = j % t.gs;
+  const kk = (j - g) / t.gs;
+  const kx = kk % k.kw;
+  const ky = (kk - kx) / k.kw;
+  return { pixel: (oy * k.strideY + ky * k.dilY) * t.tw + ox * k.strideX + kx * k.dilX, g };
 }
