@@ -26,13 +26,17 @@ import { loadHwq } from '../src/intmodel/format.js';
 import { runNetwork, top1 } from '../src/intmodel/run-network.js';
 import { executeJobs } from '../src/jobs/execute.js';
 import { fileRef, makeJob } from '../src/jobs/job.js';
-import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash } from '../src/jobs/kinds/rtl-image.js';
+import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash, simTiling } from '../src/jobs/kinds/rtl-image.js';
 import { openModel } from '../src/onnx/run.js';
 import { QDQ_FORMS } from '../src/quant/qdq.js';
 import { MIX_P6, mixFlags } from './mixes.js';
 import { type NetProgram, compileNetwork } from '../rtl/net-program.js';
 import { runProgram, tensorCodes } from '../rtl/net-exec.js';
 import { rtlParams } from '../rtl/params.js';
+import { encodeProgram } from '../rtl/isa.js';
+import { layerTiming } from '../sim/simulate.js';
+import type { HwConfig } from '../hw/config.js';
+import type { HwqModel } from '../src/intmodel/format.js';
 import { writeFilesAtomic } from '../src/fsutil.js';
 
 function arg(name: string, def: string): string {
@@ -112,7 +116,7 @@ async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'mo
   // against the integer executor: every tensor it leaves in memory and the logits.
   const p = rtlParams(base.config);
   const tp = performance.now();
-  const program = compileNetwork(model, base.config, p, hwqPath);
+  const program = compileNetwork(model, base.config, p, hwqPath, simTiling(base.config));
   const programCompile = (performance.now() - tp) / 1000;
   let programEqual = 0, programSeconds = 0;
   const classes = readdirSync(testRoot).sort();
@@ -184,8 +188,13 @@ right: integer executor ${rightInt}, QDQ model ${rightQdq}.
 
 **Network program** (rtl/net-program.ts, run word by word by rtl/net-exec.ts): ${program.instrs.length} instructions
 (${programCounts(program)}), ${program.words.toLocaleString('en-US')} memory words (${(program.words / 256).toFixed(0)} KiB),
-compiled in ${programCompile.toFixed(1)} s; on the same ${compared} images every tensor it leaves in memory and the logits equal the
-integer executor's on **${programEqual} of ${compared}** (${(programSeconds / compared).toFixed(2)} s per image).
+${encodeProgram(program.instrs).length.toLocaleString('en-US')} instruction words, compiled in ${programCompile.toFixed(1)} s; on the same ${compared} images
+every tensor it leaves in memory and the logits equal the integer executor's on **${programEqual} of ${compared}**
+(${(programSeconds / compared).toFixed(2)} s per image). Each layer runs the simulator's tiling (its mapping at the layer's
+precision, batch 1); the array tiles' cycles (hw/array-timing.ts, as the core runs them) against the simulator's compute
+cycles, and the words each layer moves (32-bit words; the simulator counts bytes of codes):
+
+${programTable(model, base.config, program)}
 
 ### Per layer cycles
 
@@ -201,6 +210,27 @@ ${layerTable(layers)}
 ${rows.join('\n')}
 `;
   return { title: `${net.name} ${precision}`, md };
+}
+
+/** Per layer of the program: its tiling, array cycles against the simulator's, output passes and traffic. */
+function programTable(model: HwqModel, cfg: HwConfig, prog: NetProgram): string {
+  const head = ['layer', 'tiling', 'tiles', 'array cycles', 'sim compute', 'equal', 'output pass cycles', 'words in', 'words w', 'words res',
+    'words out', 'sim bytes in', 'sim bytes w', 'sim bytes out'];
+  const byName = new Map(model.layers.map((l) => [l.header.name, l.header.layer]));
+  let equal = 0;
+  const rows = prog.layers.map((l) => {
+    const ir = byName.get(l.name)!;
+    const t = layerTiming(ir, cfg, ir.precision ?? { a: 8, w: 8 }, 1);
+    equal += l.tileCycles === t.computeCycles ? 1 : 0;
+    const m = l.tiling;
+    const tiling = `${m.order.join('>')} oh${m.outRowTile} ow${m.outColTile} oc${m.outChanTile} ic${m.inChanTile}${l.source === 'own' ? ' (own)' : l.why ? ' (widened)' : ''}`;
+    return `| ${l.name} | ${tiling} | ${l.tiles} | ${l.tileCycles} | ${t.computeCycles} | ${l.tileCycles === t.computeCycles ? 'yes' : 'no'} | `
+      + `${l.passCycles} | ${l.traffic.input} | ${l.traffic.weights} | ${l.traffic.residual} | ${l.traffic.output} | ${t.dram.input} | ${t.dram.weight} | `
+      + `${t.dram.outputWrite} |`;
+  });
+  const notes = prog.layers.filter((l) => l.why).map((l) => `- ${l.name}: ${l.why}`);
+  return `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${rows.join('\n')}\n\n`
+    + `Array cycles equal to the simulator's compute cycles on **${equal} of ${prog.layers.length}** layers.${notes.length ? `\n\n${notes.join('\n')}` : ''}`;
 }
 
 /** Instructions of a program by opcode, e.g. '306 tile, 92 output'. */
