@@ -24,10 +24,10 @@ const FIELDS: Record<NetInstr['op'], Array<[string, number]>> = {
   end: [],
   tables: [['addr', ADDR], ['channels', DIM]],
   'load-input': [
-    ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['g', DIM], ['g0', DIM], ['oy0', DIM], ['ox0', DIM], ['stride_y', SMALL], ['stride_x', SMALL],
-    ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['gs', DIM], ['d', SMALL], ['half', 1], ['pad', 32],
+    ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['gm', DIM], ['act_bits', 6], ['g0', DIM], ['oy0', DIM], ['ox0', DIM], ['stride_y', SMALL],
+    ['stride_x', SMALL], ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['gs', DIM], ['d', SMALL], ['half', 1], ['pad', 32],
   ],
-  weights: [['addr', ADDR], ['words', COUNT], ['half', 1]],
+  weights: [['addr', ADDR], ['words', COUNT], ['word_bits', 6], ['half', 1]],
   tile: [
     ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['m', DIM], ['block_cols', DIM], ['s', DIM], ['th', DIM], ['tw', DIM], ['gs', DIM],
     ['d', SMALL], ['kh', SMALL], ['kw', SMALL], ['stride_y', SMALL], ['stride_x', SMALL], ['dil_y', SMALL], ['dil_x', SMALL],
@@ -66,12 +66,12 @@ function instrValues(ins: NetInstr): Record<string, number> {
     case 'load-input': {
       const w = ins.window;
       return {
-        src: ins.src.base, in_h: w.inH, in_w: w.inW, g: w.G, g0: ins.g0, oy0: ins.block.oy0, ox0: ins.block.ox0, stride_y: w.strideY,
+        src: ins.src.base, in_h: w.inH, in_w: w.inW, gm: wordsOf(ins.src), act_bits: ins.actBits, g0: ins.g0, oy0: ins.block.oy0, ox0: ins.block.ox0, stride_y: w.strideY,
         stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw, gs: ins.input.gs, d: ins.input.d,
         half: ins.half, pad: ins.pad >>> 0,
       };
     }
-    case 'weights': return { addr: ins.addr, words: ins.words, half: ins.half };
+    case 'weights': return { addr: ins.addr, words: ins.words, word_bits: ins.wordBits, half: ins.half };
     case 'tile': {
       const t = ins.tile;
       return {
@@ -150,15 +150,15 @@ export function decodeProgram(words: Uint32Array): NetInstr[] {
       case 'tables': out.push({ op, layer: '', addr: f.addr, channels: f.channels }); break;
       case 'load-input':
         out.push({
-          op, src: tensorRef(f.src, f.in_w, f.g), block: { ...block, rows: 0, cols: 0 }, g0: f.g0, half: f.half as 0 | 1, pad: f.pad,
+          op, src: tensorRef(f.src, f.in_w, f.gm), block: { ...block, rows: 0, cols: 0 }, g0: f.g0, actBits: f.act_bits, half: f.half as 0 | 1, pad: f.pad,
           input: { th: f.th, tw: f.tw, gs: f.gs, d: f.d },
           window: {
             inH: f.in_h, inW: f.in_w, outH: 0, outW: 0, kh: 0, kw: 0, strideY: f.stride_y, strideX: f.stride_x, padTop: f.pad_top, padLeft: f.pad_left,
-            dilY: 0, dilX: 0, G: f.g,
+            dilY: 0, dilX: 0, G: 0,
           },
         });
         break;
-      case 'weights': out.push({ op, addr: f.addr, words: f.words, half: f.half as 0 | 1 }); break;
+      case 'weights': out.push({ op, addr: f.addr, words: f.words, wordBits: f.word_bits, half: f.half as 0 | 1 }); break;
       case 'tile':
         out.push({
           op, tile: {

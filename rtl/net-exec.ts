@@ -6,7 +6,7 @@ import { pairsPerCycle } from '../hw/fusion-unit.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
 import { requantize } from '../src/intmodel/requant.js';
 import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
-import { type PackedTensor, tileAddress, windowRead } from './window.js';
+import { type PackedTensor, channelWord, tileAddress, windowRead } from './window.js';
 import type { NetInstr, NetProgram, ResidualRead } from './net-program.js';
 import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
 import type { RtlParams } from './params.js';
@@ -78,7 +78,12 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
         break;
       case 'weights': {
         const base = halfBase(p.wbuf, ins.half);
-        for (let i = 0; i < ins.words; i++) wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = memory[ins.addr + i];
+        const perMemory = 32 / ins.wordBits;
+        for (let i = 0; i < ins.words; i++) {
+          const sub = i % perMemory;
+          const word = ins.wordBits === 32 ? memory[ins.addr + i] : (memory[ins.addr + (i - sub) / perMemory] >>> (sub * ins.wordBits)) & (2 ** ins.wordBits - 1);
+          wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = word;
+        }
         break;
       }
       case 'load-input': {
@@ -86,12 +91,14 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
         const w = ins.window;
         const t = ins.input;
         const base = halfBase(p.ibuf, ins.half);
+        const pixelWords = wordsPerPixel(ins.src.c, ins.src.format.perWord);
         const y0 = ins.block.oy0 * w.strideY - w.padTop;
         const x0 = ins.block.ox0 * w.strideX - w.padLeft;
         for (let ty = 0; ty < t.th; ty++) for (let tx = 0; tx < t.tw; tx++) for (let g = 0; g < t.gs; g++) {
           const y = y0 + ty;
           const x = x0 + tx;
-          const word = y < 0 || y >= w.inH || x < 0 || x >= w.inW ? ins.pad : memory[ins.src.base + (y * w.inW + x) * w.G + ins.g0 + g];
+          const inside = y >= 0 && y < w.inH && x >= 0 && x < w.inW;
+          const word = inside ? channelWord(memory, ins.src.base + (y * w.inW + x) * pixelWords, ins.g0 + g, ins.actBits) : ins.pad;
           const addr = base + tileAddress(t, ty * t.tw + tx, g);
           for (let r = g % t.d; r < R; r += t.d) ibuf[r][addr] = word;
         }

@@ -1,10 +1,11 @@
 // The network program: a whole .hwq network as one memory image and one instruction stream the core runs layer
 // after layer on its own, compiled once per model (no image needed). rtl/net-exec.ts runs it word by word.
 //
-// Memory (32-bit words): the weights of every array tile in the order the WBUF takes them (bank-interleaved: word
-// i of a load goes to bank i % banks, word floor(i / banks) of the half), the per-channel tables (bias, M0, shift
-// per output channel), and every tensor the network holds as codes, pixel-major and packed as its reader reads it
-// (rtl/window.ts). A tensor read by compute layers of different modes is written once per format.
+// Memory (32-bit words, packed dense): the weights of every array tile in the order the WBUF takes them
+// (bank-interleaved: WBUF word i of a load goes to bank i % banks, word floor(i / banks) of the half; 32 / b of
+// them a memory word when a WBUF word is b bits), the per-channel tables (bias, M0, shift per output channel), and
+// every tensor the network holds as codes, pixel-major, 32 / bits codes a word (rtl/window.ts). A tensor read by
+// compute layers of different activation widths or signs is written once per format.
 //
 // A layer runs tile by tile under a tiling in the cycle simulator's terms (sim/mapping.ts: a block of output rows
 // and columns, a slice of output channels, a slice of input channels, a loop order), so the array tiles and the
@@ -46,7 +47,8 @@ import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
 import {
-  type InputTile, type KernelWalk, type PackedTensor, type WindowGeometry, bankWords, inputTile, padWord, tensorWords, windowGemm, windowOf,
+  type InputTile, type KernelWalk, type PackedTensor, type WindowGeometry, bankWords, inputTile, memoryFormat, padWord, tensorWords, windowGemm,
+  windowOf,
 } from './window.js';
 
 /** A layer's tiling, in the cycle simulator's terms (sim/mapping.ts Mapping; rtl/ does not import sim/). */
@@ -108,8 +110,12 @@ export interface WindowTile {
 
 export type NetInstr =
   | { op: 'tables'; layer: string; addr: number; channels: number }
-  | { op: 'load-input'; src: PackedTensor; block: PixelBlock; window: WindowGeometry; g0: number; input: InputTile; half: 0 | 1; pad: number }
-  | { op: 'weights'; addr: number; words: number; half: 0 | 1 }
+  | {
+    op: 'load-input'; src: PackedTensor; block: PixelBlock; window: WindowGeometry; g0: number; input: InputTile;
+    /** Bits of one IBUF word (P codes): 32 / actBits of them a memory word. */
+    actBits: number; half: 0 | 1; pad: number;
+  }
+  | { op: 'weights'; addr: number; words: number; wordBits: number; half: 0 | 1 }
   | { op: 'tile'; tile: WindowTile }
   | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
   | { op: 'output'; pass: OutputPass; chBase: number; residual: (ResidualRead & { wordLo: number; words: number }) | null }
@@ -171,15 +177,15 @@ export interface NetProgram {
 
 const formatKey = (f: OutputFormat) => `${f.bits}/${f.perWord}/${f.signed ? 's' : 'u'}`;
 
-/** The input format of a compute layer: its activation width at its Fusion Unit mode, P codes a word. */
+/** The input format of a compute layer in memory: its activation width at its Fusion Unit mode, packed dense. */
 function readFormat(h: HwqLayer, cfg: HwConfig, source: string): { format: OutputFormat; mode: FuMode } {
   const choice = layerMode(h.header, cfg, source);
-  return { format: { bits: choice.mode.a as ElementBits, perWord: pairsPerCycle(choice.mode), signed: choice.aSigned }, mode: choice.mode };
+  return { format: memoryFormat(choice.mode.a as ElementBits, choice.aSigned), mode: choice.mode };
 }
 
-/** A format for a tensor no compute layer reads (it feeds a pool or an Add only): its codes at 8 bits or less, 4 a word. */
+/** A format for a tensor no compute layer reads (it feeds a pool or an Add only): its codes at 8 bits or less. */
 function looseFormat(grid: ActQuant): OutputFormat {
-  return { bits: fuWidth(grid.bits, 8) as ElementBits, perWord: 4, signed: grid.signed };
+  return memoryFormat(fuWidth(grid.bits, 8) as ElementBits, grid.signed);
 }
 
 class Memory {
@@ -366,8 +372,9 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       const tile = inputTile(th, tw, gs, R);
       if (loaded !== `${at.p}/${at.i}`) {
         ibHalf = (1 - ibHalf) as 0 | 1;
-        instrs.push({ op: 'load-input', src, block, window, g0, input: tile, half: ibHalf, pad });
-        layer.traffic.input += th * tw * gs;
+        instrs.push({ op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad });
+        const perMemory = 32 / (P * mode.a);
+        layer.traffic.input += th * tw * (Math.ceil((g0 + gs) / perMemory) - Math.floor(g0 / perMemory));
         loaded = `${at.p}/${at.i}`;
       }
       if (at.i === 0) obHalf = (1 - obHalf) as 0 | 1;
@@ -376,8 +383,9 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       for (let c0 = oc0; c0 < oc0 + ocs; c0 += Cols) {
         const key = `${c0}/${ic0}`;
         let addr = weightsAt.get(key);
+        const perMemory = 32 / (P * mode.w);
         if (addr === undefined) {
-          const data = new Uint32Array(S * banks);
+          const data = new Uint32Array(Math.ceil((S * banks) / perMemory));
           const vals = new Array<number>(P);
           for (let s = 0; s < S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < Cols; c++) {
             const j = s * R + r;
@@ -387,14 +395,16 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
               const kIdx = (t * G + g0 + (j % gs)) * P + q;
               vals[q] = j < window.kh * window.kw * gs && c0 + c < N ? wAll[kIdx * N + c0 + c] : 0;
             }
-            data[s * banks + r * Cols + c] = packWord(vals, mode.w);
+            const i = s * banks + r * Cols + c;
+            const sub = i % perMemory;
+            data[(i - sub) / perMemory] = (data[(i - sub) / perMemory] + packWord(vals, mode.w) * 2 ** (sub * P * mode.w)) >>> 0;
           }
           addr = mem.alloc(`${l.name} weights oc${c0} ic${ic0}`, data.length, data);
           weightsAt.set(key, addr);
         }
         wbHalf = (1 - wbHalf) as 0 | 1;
-        instrs.push({ op: 'weights', addr, words: S * banks, half: wbHalf });
-        layer.traffic.weights += S * banks;
+        instrs.push({ op: 'weights', addr, words: S * banks, wordBits: P * mode.w, half: wbHalf });
+        layer.traffic.weights += Math.ceil((S * banks) / perMemory);
         const wt: WindowTile = {
           mode, aSigned: inFormat.signed, wSigned: true, M, blockCols: block.cols, S, input: tile, walk: window, ibHalf, wbHalf, obHalf,
           obufBase: ((c0 - oc0) / Cols) * M, accumulate: at.i > 0,

@@ -1,11 +1,12 @@
 // Convolution windows over packed activations: the reduction order the core runs a layer in when its input
 // comes from memory as a tensor instead of a host-built im2col, and the layout of an input tile in IBUF.
 //
-// A tensor in memory is pixel-major and packed the way the output unit writes it (rtl/output-path.ts): pixel
-// p = y*W + x holds G = ceil(C / P) words, channel c in word floor(c / P), slot c % P. With P the reading layer's
-// pairs per cycle, one such word is exactly one IBUF word of that layer. So the reduction runs in the order
-// (ky, kx, channel word g, slot q): word j = (ky*kw + kx)*G + g of an output pixel's window, read by array row
-// j % ROWS at reduction step floor(j / ROWS). The weights are permuted to the same order, with zero weights in the
+// A tensor in memory is pixel-major and packed dense the way the output unit writes it (rtl/output-path.ts): pixel
+// p = y*W + x holds ceil(C * bits / 32) words of 32 / bits codes, channel c in slot c % (32 / bits). An IBUF word
+// of the reading layer is P codes (its pairs per cycle), P * bits of 8, 16 or 32 bits, so channel word g = P codes
+// from channel g*P is one field of one memory word. The reduction runs in the order (ky, kx, channel word g,
+// slot q): word j = (ky*kw + kx)*G + g of an output pixel's window (G = ceil(C / P)), read by array row j % ROWS
+// at reduction step floor(j / ROWS). The weights are permuted to the same order, with zero weights in the
 // slots of channels past C, so the sums are the integer model's.
 //
 // IBUF holds an input tile (the pixels a block of output pixels reads, the window's halo and the image's padding
@@ -18,7 +19,7 @@ import type { ConvLayer, FcLayer } from '../src/model/ir.js';
 import type { IntegerLayer } from '../src/intmodel/execute.js';
 import type { OutputFormat } from './layer.js';
 import { packWord } from './pack.js';
-import { wordsPerPixel } from './output-path.js';
+import { type ElementBits, wordsPerPixel } from './output-path.js';
 
 /** A tensor held packed in memory: its shape, the format of its words and where it starts (in words). */
 export interface PackedTensor {
@@ -27,6 +28,18 @@ export interface PackedTensor {
   w: number;
   format: OutputFormat;
   base: number;
+}
+
+/** A tensor's format in memory: 32 / bits codes a word. */
+export function memoryFormat(bits: ElementBits, signed: boolean): OutputFormat {
+  return { bits, perWord: 32 / bits, signed };
+}
+
+/** Channel word g (P codes from channel g*P, `actBits` = P*bits wide) of the pixel whose memory words start at `at`. */
+export function channelWord(memory: Uint32Array, at: number, g: number, actBits: number): number {
+  const perMemory = 32 / actBits;
+  const sub = g % perMemory;
+  return actBits === 32 ? memory[at + g] : (memory[at + (g - sub) / perMemory] >>> (sub * actBits)) & (2 ** actBits - 1);
 }
 
 /** Words of a packed tensor. */
