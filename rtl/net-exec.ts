@@ -43,156 +43,186 @@ function residualCode(r: ResidualRead & { wordLo: number; words: number }, buf: 
   return r.rescale ? requantize(raw - r.zeroPoint, r.rescale.m0, r.rescale.shift, r.outZeroPoint, r.min, r.max) : raw;
 }
 
+/** The memory and every buffer the program touches, as the hardware holds them. */
+export interface CoreState {
+  memory: Uint32Array;
+  ibuf: Uint32Array[];
+  wbuf: Uint32Array[];
+  obuf: Int32Array[];
+  bias: Int32Array;
+  m0: Int32Array;
+  shift: Int32Array;
+  resbuf: Uint32Array;
+  staging: Uint32Array;
+}
+
+const depth = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? 2 : 1) * b.tileDepth;
+const halfBase = (b: { doubleBuffered: boolean; tileDepth: number }, half: number) => (b.doubleBuffered ? half * b.tileDepth : 0);
+
+/** Zeroed buffers of the design `p` over `memory`. */
+export function coreState(p: RtlParams, memory: Uint32Array): CoreState {
+  return {
+    memory,
+    ibuf: Array.from({ length: p.rows }, () => new Uint32Array(depth(p.ibuf))),
+    wbuf: Array.from({ length: p.rows * p.cols }, () => new Uint32Array(depth(p.wbuf))),
+    obuf: Array.from({ length: p.cols }, () => new Int32Array(depth(p.obuf))),
+    bias: new Int32Array(p.output.channels),
+    m0: new Int32Array(p.output.channels),
+    shift: new Int32Array(p.output.channels),
+    resbuf: new Uint32Array(0),
+    staging: new Uint32Array(0),
+  };
+}
+
+/** Carries out one instruction on `st` (a host step through `host`). */
+export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (step: number) => void = () => undefined): void {
+  const R = p.rows;
+  const C = p.cols;
+  const { memory, ibuf, wbuf, obuf, bias, m0, shift } = st;
+  switch (ins.op) {
+    case 'tables':
+      for (let n = 0; n < ins.channels; n++) {
+        bias[n] = memory[ins.addr + 3 * n] | 0;
+        m0[n] = memory[ins.addr + 3 * n + 1] | 0;
+        shift[n] = memory[ins.addr + 3 * n + 2] | 0;
+      }
+      break;
+    case 'weights': {
+      const base = halfBase(p.wbuf, ins.half);
+      const perMemory = 32 / ins.wordBits;
+      for (let i = 0; i < ins.words; i++) {
+        const sub = i % perMemory;
+        const word = ins.wordBits === 32 ? memory[ins.addr + i] : (memory[ins.addr + (i - sub) / perMemory] >>> (sub * ins.wordBits)) & (2 ** ins.wordBits - 1);
+        wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = word;
+      }
+      break;
+    }
+    case 'load-input': {
+      // Tile pixel (ty, tx) is input pixel (oy0*sy - padTop + ty, ox0*sx - padLeft + tx); outside the image the pad word.
+      const w = ins.window;
+      const t = ins.input;
+      const base = halfBase(p.ibuf, ins.half);
+      const pixelWords = wordsPerPixel(ins.src.c, ins.src.format.perWord);
+      const y0 = ins.block.oy0 * w.strideY - w.padTop;
+      const x0 = ins.block.ox0 * w.strideX - w.padLeft;
+      for (let ty = 0; ty < t.th; ty++) for (let tx = 0; tx < t.tw; tx++) for (let g = 0; g < t.gs; g++) {
+        const y = y0 + ty;
+        const x = x0 + tx;
+        const inside = y >= 0 && y < w.inH && x >= 0 && x < w.inW;
+        const word = inside ? channelWord(memory, ins.src.base + (y * w.inW + x) * pixelWords, ins.g0 + g, ins.actBits) : ins.pad;
+        const addr = base + tileAddress(t, ty * t.tw + tx, g);
+        for (let r = g % t.d; r < R; r += t.d) ibuf[r][addr] = word;
+      }
+      break;
+    }
+    case 'tile': {
+      const d = ins.tile;
+      const P = pairsPerCycle(d.mode);
+      const ib = halfBase(p.ibuf, d.ibHalf);
+      const wb = halfBase(p.wbuf, d.wbHalf);
+      const ob = halfBase(p.obuf, d.obHalf) + d.obufBase;
+      // Weights as [reduction element][column], activations of one pixel as [reduction element].
+      const w = new Int32Array(d.S * R * C * P);
+      for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) {
+        const word = wbuf[r * C + c][wb + s];
+        for (let q = 0; q < P; q++) w[((s * R + r) * P + q) * C + c] = slot(word, q, d.mode.w, d.wSigned);
+      }
+      const a = new Int32Array(d.S * R * P);
+      const acc = new Float64Array(C);
+      for (let m = 0; m < d.M; m++) {
+        const ox = m % d.blockCols;
+        const oy = (m - ox) / d.blockCols;
+        for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
+          const at = windowRead(d.input, d.walk, oy, ox, s * R + r);
+          const word = at ? ibuf[r][ib + tileAddress(d.input, at.pixel, at.g)] : 0;
+          for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
+        }
+        for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;
+        for (let i = 0; i < a.length; i++) {
+          const v = a[i];
+          if (v === 0) continue;
+          const wo = i * C;
+          for (let c = 0; c < C; c++) acc[c] += v * w[wo + c];
+        }
+        for (let c = 0; c < C; c++) obuf[c][ob + m] = acc[c] | 0;
+      }
+      break;
+    }
+    case 'residual': {
+      const r = ins.read;
+      const G = wordsPerPixel(r.src.c, r.src.format.perWord);
+      const b = ins.block;
+      st.resbuf = new Uint32Array(b.rows * b.cols * ins.words);
+      for (let m = 0; m < b.rows * b.cols; m++) {
+        const oy = b.oy0 + Math.floor(m / b.cols);
+        const ox = b.ox0 + (m % b.cols);
+        const from = r.src.base + (oy * r.strideY * r.src.w + ox * r.strideX) * G + ins.wordLo;
+        st.resbuf.set(memory.subarray(from, from + ins.words), m * ins.words);
+      }
+      break;
+    }
+    case 'output': {
+      const pass = ins.pass;
+      const ob = halfBase(p.obuf, pass.obufHalf) + pass.obufBase;
+      const G = wordsPerPixel(pass.N, pass.perWord);
+      let res: ((addr: number) => number) | undefined;
+      if (ins.residual) {
+        const codes = new Int32Array(pass.N * pass.M);
+        for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, st.resbuf, m, ins.chBase + n);
+        const words = packActivations(codes, pass.M, pass.N, pass.bits, pass.perWord);
+        res = (addr) => words[addr - pass.resBase];
+      }
+      const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
+      const tables = { bias: bias.subarray(ins.chBase), m0: m0.subarray(ins.chBase), shift: shift.subarray(ins.chBase) };
+      const writes = runOutputPass(pass, tables, acc, res);
+      if (st.staging.length < pass.outBase + pass.M * G) st.staging = new Uint32Array(pass.outBase + pass.M * G);
+      for (const wr of writes) st.staging[wr.addr] = wr.data;
+      break;
+    }
+    case 'store': {
+      // Staging word m*words + g goes to word wordLo + g of the block's pixel m in the tensor.
+      const t = ins.dst;
+      const G = wordsPerPixel(t.c, t.format.perWord);
+      const b = ins.block;
+      for (let m = 0; m < b.rows * b.cols; m++) {
+        const pixel = (b.oy0 + Math.floor(m / b.cols)) * t.w + b.ox0 + (m % b.cols);
+        memory.set(st.staging.subarray(m * ins.words, (m + 1) * ins.words), t.base + pixel * G + ins.wordLo);
+      }
+      break;
+    }
+    case 'store-acc': {
+      const ob = halfBase(p.obuf, ins.half);
+      for (let m = 0; m < ins.M; m++) for (let n = 0; n < ins.N; n++) {
+        memory[ins.addr + m * ins.stride + n] = obuf[n % C][ob + Math.floor(n / C) * ins.M + m] >>> 0;
+      }
+      break;
+    }
+    case 'host':
+      host(ins.step);
+      break;
+    case 'end':
+      break;
+  }
+}
+
 /** Runs `prog` on the float image `x` ([C][H][W]); the host's steps (input, pools, the bias) run where the program pauses. */
 export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>): ProgramRun {
   const memory = new Uint32Array(prog.words);
   memory.set(prog.image);
   const inputCodes = quantizeInput(x, prog.input.grid);
   for (const c of prog.input.copies) writeTensor(memory, c, inputCodes);
-
-  const R = p.rows;
-  const C = p.cols;
-  const depth = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? 2 : 1) * b.tileDepth;
-  const halfBase = (b: { doubleBuffered: boolean; tileDepth: number }, half: number) => (b.doubleBuffered ? half * b.tileDepth : 0);
-  const ibuf = Array.from({ length: R }, () => new Uint32Array(depth(p.ibuf)));
-  const wbuf = Array.from({ length: R * C }, () => new Uint32Array(depth(p.wbuf)));
-  const obuf = Array.from({ length: C }, () => new Int32Array(depth(p.obuf)));
-  const bias = new Int32Array(p.output.channels);
-  const m0 = new Int32Array(p.output.channels);
-  const shift = new Int32Array(p.output.channels);
-  let resbuf = new Uint32Array(0);
-  let staging = new Uint32Array(0);
+  const st = coreState(p, memory);
   const counts = Object.fromEntries(['tables', 'load-input', 'weights', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
     .map((k) => [k, 0])) as ProgramRun['counts'];
-
+  const host = (step: number) => {
+    const h = prog.hostSteps[step];
+    const codes = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), ...gridOf(h.fromGrid) }, h.out);
+    for (const t of h.to) writeTensor(memory, t, codes);
+  };
   for (const ins of prog.instrs) {
     counts[ins.op]++;
     if (ins.op === 'end') break;
-    switch (ins.op) {
-      case 'tables':
-        for (let n = 0; n < ins.channels; n++) {
-          bias[n] = memory[ins.addr + 3 * n] | 0;
-          m0[n] = memory[ins.addr + 3 * n + 1] | 0;
-          shift[n] = memory[ins.addr + 3 * n + 2] | 0;
-        }
-        break;
-      case 'weights': {
-        const base = halfBase(p.wbuf, ins.half);
-        const perMemory = 32 / ins.wordBits;
-        for (let i = 0; i < ins.words; i++) {
-          const sub = i % perMemory;
-          const word = ins.wordBits === 32 ? memory[ins.addr + i] : (memory[ins.addr + (i - sub) / perMemory] >>> (sub * ins.wordBits)) & (2 ** ins.wordBits - 1);
-          wbuf[i % (R * C)][base + Math.floor(i / (R * C))] = word;
-        }
-        break;
-      }
-      case 'load-input': {
-        // Tile pixel (ty, tx) is input pixel (oy0*sy - padTop + ty, ox0*sx - padLeft + tx); outside the image the pad word.
-        const w = ins.window;
-        const t = ins.input;
-        const base = halfBase(p.ibuf, ins.half);
-        const pixelWords = wordsPerPixel(ins.src.c, ins.src.format.perWord);
-        const y0 = ins.block.oy0 * w.strideY - w.padTop;
-        const x0 = ins.block.ox0 * w.strideX - w.padLeft;
-        for (let ty = 0; ty < t.th; ty++) for (let tx = 0; tx < t.tw; tx++) for (let g = 0; g < t.gs; g++) {
-          const y = y0 + ty;
-          const x = x0 + tx;
-          const inside = y >= 0 && y < w.inH && x >= 0 && x < w.inW;
-          const word = inside ? channelWord(memory, ins.src.base + (y * w.inW + x) * pixelWords, ins.g0 + g, ins.actBits) : ins.pad;
-          const addr = base + tileAddress(t, ty * t.tw + tx, g);
-          for (let r = g % t.d; r < R; r += t.d) ibuf[r][addr] = word;
-        }
-        break;
-      }
-      case 'tile': {
-        const d = ins.tile;
-        const P = pairsPerCycle(d.mode);
-        const ib = halfBase(p.ibuf, d.ibHalf);
-        const wb = halfBase(p.wbuf, d.wbHalf);
-        const ob = halfBase(p.obuf, d.obHalf) + d.obufBase;
-        // Weights as [reduction element][column], activations of one pixel as [reduction element].
-        const w = new Int32Array(d.S * R * C * P);
-        for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) {
-          const word = wbuf[r * C + c][wb + s];
-          for (let q = 0; q < P; q++) w[((s * R + r) * P + q) * C + c] = slot(word, q, d.mode.w, d.wSigned);
-        }
-        const a = new Int32Array(d.S * R * P);
-        const acc = new Float64Array(C);
-        for (let m = 0; m < d.M; m++) {
-          const ox = m % d.blockCols;
-          const oy = (m - ox) / d.blockCols;
-          for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
-            const at = windowRead(d.input, d.walk, oy, ox, s * R + r);
-            const word = at ? ibuf[r][ib + tileAddress(d.input, at.pixel, at.g)] : 0;
-            for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
-          }
-          for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;
-          for (let i = 0; i < a.length; i++) {
-            const v = a[i];
-            if (v === 0) continue;
-            const wo = i * C;
-            for (let c = 0; c < C; c++) acc[c] += v * w[wo + c];
-          }
-          for (let c = 0; c < C; c++) obuf[c][ob + m] = acc[c] | 0;
-        }
-        break;
-      }
-      case 'residual': {
-        const r = ins.read;
-        const G = wordsPerPixel(r.src.c, r.src.format.perWord);
-        const b = ins.block;
-        resbuf = new Uint32Array(b.rows * b.cols * ins.words);
-        for (let m = 0; m < b.rows * b.cols; m++) {
-          const oy = b.oy0 + Math.floor(m / b.cols);
-          const ox = b.ox0 + (m % b.cols);
-          const from = r.src.base + (oy * r.strideY * r.src.w + ox * r.strideX) * G + ins.wordLo;
-          resbuf.set(memory.subarray(from, from + ins.words), m * ins.words);
-        }
-        break;
-      }
-      case 'output': {
-        const pass = ins.pass;
-        const ob = halfBase(p.obuf, pass.obufHalf) + pass.obufBase;
-        const G = wordsPerPixel(pass.N, pass.perWord);
-        let res: ((addr: number) => number) | undefined;
-        if (ins.residual) {
-          const codes = new Int32Array(pass.N * pass.M);
-          for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, resbuf, m, ins.chBase + n);
-          const words = packActivations(codes, pass.M, pass.N, pass.bits, pass.perWord);
-          res = (addr) => words[addr - pass.resBase];
-        }
-        const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
-        const tables = { bias: bias.subarray(ins.chBase), m0: m0.subarray(ins.chBase), shift: shift.subarray(ins.chBase) };
-        const writes = runOutputPass(pass, tables, acc, res);
-        if (staging.length < pass.outBase + pass.M * G) staging = new Uint32Array(pass.outBase + pass.M * G);
-        for (const wr of writes) staging[wr.addr] = wr.data;
-        break;
-      }
-      case 'store': {
-        // Staging word m*words + g goes to word wordLo + g of the block's pixel m in the tensor.
-        const t = ins.dst;
-        const G = wordsPerPixel(t.c, t.format.perWord);
-        const b = ins.block;
-        for (let m = 0; m < b.rows * b.cols; m++) {
-          const pixel = (b.oy0 + Math.floor(m / b.cols)) * t.w + b.ox0 + (m % b.cols);
-          memory.set(staging.subarray(m * ins.words, (m + 1) * ins.words), t.base + pixel * G + ins.wordLo);
-        }
-        break;
-      }
-      case 'store-acc': {
-        const ob = halfBase(p.obuf, ins.half);
-        for (let m = 0; m < ins.M; m++) for (let n = 0; n < ins.N; n++) {
-          memory[ins.addr + m * ins.stride + n] = obuf[n % C][ob + Math.floor(n / C) * ins.M + m] >>> 0;
-        }
-        break;
-      }
-      case 'host': {
-        const h = prog.hostSteps[ins.step];
-        const codes = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), ...gridOf(h.fromGrid) }, h.out);
-        for (const t of h.to) writeTensor(memory, t, codes);
-        break;
-      }
-    }
+    executeInstr(st, ins, p, host);
   }
   const { addr, M, N } = prog.logits;
   const accumulators = Int32Array.from({ length: M * N }, (_, i) => (memory[addr + i] + prog.logits.bias[i % N]) | 0);
