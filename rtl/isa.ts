@@ -11,7 +11,7 @@ import { type ElementBits, type OutputPass, ZP_BITS } from './output-path.js';
 import { rtlMode, widthCode } from './pack.js';
 
 export const OPCODES: Record<NetInstr['op'], number> = {
-  end: 0, tables: 1, 'load-input': 2, weights: 3, tile: 4, residual: 5, output: 6, store: 7, 'store-acc': 8, host: 9,
+  end: 0, tables: 1, 'load-input': 2, weights: 3, tile: 4, residual: 5, output: 6, store: 7, 'store-acc': 8, host: 9, rows: 10,
 };
 
 const ADDR = 32;
@@ -20,18 +20,21 @@ const SMALL = 8;
 const COUNT = 24;
 const ZP = ZP_BITS;
 
-const FIELDS: Record<NetInstr['op'], Array<[string, number]>> = {
+const ROW_FIELDS: Array<[string, number]> = [['ky', SMALL], ['kx', SMALL], ['g', DIM], ['off', DIM]];
+
+const FIELDS: Record<Exclude<NetInstr['op'], 'rows'>, Array<[string, number]>> = {
   end: [],
   tables: [['addr', ADDR], ['channels', DIM]],
   'load-input': [
     ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['gm', DIM], ['act_bits', 6], ['g0', DIM], ['oy0', DIM], ['ox0', DIM], ['stride_y', SMALL],
-    ['stride_x', SMALL], ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['gs', DIM], ['d', SMALL], ['half', 1], ['pad', 32],
+    ['stride_x', SMALL], ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['pitch', DIM], ['gs', DIM], ['d', SMALL], ['half', 1],
+    ['pad', 32],
   ],
   weights: [['addr', ADDR], ['words', COUNT], ['word_bits', 6], ['half', 1]],
   tile: [
-    ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['m', DIM], ['block_cols', DIM], ['s', DIM], ['th', DIM], ['tw', DIM], ['gs', DIM],
-    ['d', SMALL], ['kh', SMALL], ['kw', SMALL], ['stride_y', SMALL], ['stride_x', SMALL], ['dil_y', SMALL], ['dil_x', SMALL],
-    ['ib_half', 1], ['wb_half', 1], ['ob_half', 1], ['obuf_base', DIM], ['acc', 1],
+    ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['m', DIM], ['s', DIM], ['ib_half', 1], ['wb_half', 1], ['ob_half', 1],
+    ['obuf_base', DIM], ['acc', 1], ['block_cols', DIM], ['pix_x', DIM], ['pix_y', DIM], ['gs', DIM], ['kw', SMALL], ['kh', SMALL], ['dg', DIM],
+    ['dkx', SMALL], ['dky', SMALL], ['step', DIM], ['cg', DIM], ['cx', DIM],
   ],
   residual: [
     ['src', ADDR], ['src_w', DIM], ['g', DIM], ['stride_y', SMALL], ['stride_x', SMALL], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM],
@@ -48,8 +51,9 @@ const FIELDS: Record<NetInstr['op'], Array<[string, number]>> = {
   host: [['step', DIM]],
 };
 
-/** The payload fields of each op, least significant first. */
-export function instrLayout(op: NetInstr['op']): DescField[] {
+/** The payload fields of each op, least significant first ('rows': one group of ROW_FIELDS per array row, row 0 first). */
+export function instrLayout(op: NetInstr['op'], rows: number): DescField[] {
+  if (op === 'rows') return packFields(Array.from({ length: rows }, (_, r) => ROW_FIELDS.map(([n, b]): [string, number] => [`${n}${r}`, b])).flat());
   return packFields(FIELDS[op]);
 }
 
@@ -67,18 +71,19 @@ function instrValues(ins: NetInstr): Record<string, number> {
       const w = ins.window;
       return {
         src: ins.src.base, in_h: w.inH, in_w: w.inW, gm: wordsOf(ins.src), act_bits: ins.actBits, g0: ins.g0, oy0: ins.block.oy0, ox0: ins.block.ox0, stride_y: w.strideY,
-        stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw, gs: ins.input.gs, d: ins.input.d,
+        stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw, pitch: ins.input.pitch, gs: ins.input.gs, d: ins.input.d,
         half: ins.half, pad: ins.pad >>> 0,
       };
     }
     case 'weights': return { addr: ins.addr, words: ins.words, word_bits: ins.wordBits, half: ins.half };
+    case 'rows': return Object.fromEntries(ins.starts.flatMap((x, r) => [[`ky${r}`, x.ky], [`kx${r}`, x.kx], [`g${r}`, x.g], [`off${r}`, x.off]]));
     case 'tile': {
       const t = ins.tile;
+      const w = t.walk;
       return {
-        a_bits: widthCode(t.mode.a), w_bits: widthCode(t.mode.w), a_signed: +t.aSigned, w_signed: +t.wSigned, m: t.M, block_cols: t.blockCols, s: t.S,
-        th: t.input.th, tw: t.input.tw, gs: t.input.gs, d: t.input.d, kh: t.walk.kh, kw: t.walk.kw, stride_y: t.walk.strideY,
-        stride_x: t.walk.strideX, dil_y: t.walk.dilY, dil_x: t.walk.dilX, ib_half: t.ibHalf, wb_half: t.wbHalf, ob_half: t.obHalf,
-        obuf_base: t.obufBase, acc: +t.accumulate,
+        a_bits: widthCode(t.mode.a), w_bits: widthCode(t.mode.w), a_signed: +t.aSigned, w_signed: +t.wSigned, m: t.M, s: t.S, ib_half: t.ibHalf,
+        wb_half: t.wbHalf, ob_half: t.obHalf, obuf_base: t.obufBase, acc: +t.accumulate, block_cols: w.blockCols, pix_x: w.pixX, pix_y: w.pixY,
+        gs: w.gs, kw: w.kw, kh: w.kh, dg: w.dg, dkx: w.dkx, dky: w.dky, step: w.step, cg: w.cg, cx: w.cx,
       };
     }
     case 'residual': {
@@ -112,11 +117,11 @@ function instrValues(ins: NetInstr): Record<string, number> {
   }
 }
 
-/** The instruction stream as words. */
-export function encodeProgram(instrs: readonly NetInstr[]): Uint32Array {
+/** The instruction stream as words, for an array of `rows` rows. */
+export function encodeProgram(instrs: readonly NetInstr[], rows: number): Uint32Array {
   const out: number[] = [];
   for (const ins of instrs) {
-    const layout = instrLayout(ins.op);
+    const layout = instrLayout(ins.op, rows);
     const bits = layout.length ? layout[layout.length - 1].lsb + layout[layout.length - 1].bits : 0;
     const n = Math.ceil(bits / 32);
     out.push(OPCODES[ins.op] | (n << 8));
@@ -132,7 +137,7 @@ function tensorRef(base: number, w: number, g: number, format: PackedTensor['for
 }
 
 /** The inverse of encodeProgram: the instructions as the executor takes them (tensors carry only what the op reads). */
-export function decodeProgram(words: Uint32Array): NetInstr[] {
+export function decodeProgram(words: Uint32Array, rows: number): NetInstr[] {
   const ops = new Map(Object.entries(OPCODES).map(([k, v]) => [v, k as NetInstr['op']]));
   const out: NetInstr[] = [];
   for (let i = 0; i < words.length;) {
@@ -142,7 +147,7 @@ export function decodeProgram(words: Uint32Array): NetInstr[] {
     if (i + n >= words.length + (n === 0 ? 1 : 0)) throw new RangeError(`word ${i}: instruction ${op} has ${n} payload words, the program ends first`);
     let v = 0n;
     for (let k = n - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[i + 1 + k]);
-    const f = unpackValues(instrLayout(op), v);
+    const f = unpackValues(instrLayout(op, rows), v);
     i += 1 + n;
     const block = { oy0: f.oy0, ox0: f.ox0, rows: f.rows, cols: f.cols };
     switch (op) {
@@ -151,7 +156,7 @@ export function decodeProgram(words: Uint32Array): NetInstr[] {
       case 'load-input':
         out.push({
           op, src: tensorRef(f.src, f.in_w, f.gm), block: { ...block, rows: 0, cols: 0 }, g0: f.g0, actBits: f.act_bits, half: f.half as 0 | 1, pad: f.pad,
-          input: { th: f.th, tw: f.tw, gs: f.gs, d: f.d },
+          input: { th: f.th, tw: f.tw, pitch: f.pitch, gs: f.gs, d: f.d },
           window: {
             inH: f.in_h, inW: f.in_w, outH: 0, outW: 0, kh: 0, kw: 0, strideY: f.stride_y, strideX: f.stride_x, padTop: f.pad_top, padLeft: f.pad_left,
             dilY: 0, dilX: 0, G: 0,
@@ -159,12 +164,17 @@ export function decodeProgram(words: Uint32Array): NetInstr[] {
         });
         break;
       case 'weights': out.push({ op, addr: f.addr, words: f.words, wordBits: f.word_bits, half: f.half as 0 | 1 }); break;
+      case 'rows':
+        out.push({ op, starts: Array.from({ length: rows }, (_, r) => ({ ky: f[`ky${r}`], kx: f[`kx${r}`], g: f[`g${r}`], off: f[`off${r}`] })) });
+        break;
       case 'tile':
         out.push({
           op, tile: {
-            mode: rtlMode(WIDTHS[f.a_bits], WIDTHS[f.w_bits]), aSigned: f.a_signed === 1, wSigned: f.w_signed === 1, M: f.m, blockCols: f.block_cols,
-            S: f.s, input: { th: f.th, tw: f.tw, gs: f.gs, d: f.d },
-            walk: { kh: f.kh, kw: f.kw, strideY: f.stride_y, strideX: f.stride_x, dilY: f.dil_y, dilX: f.dil_x },
+            mode: rtlMode(WIDTHS[f.a_bits], WIDTHS[f.w_bits]), aSigned: f.a_signed === 1, wSigned: f.w_signed === 1, M: f.m, S: f.s,
+            walk: {
+              blockCols: f.block_cols, pixX: f.pix_x, pixY: f.pix_y, gs: f.gs, kw: f.kw, kh: f.kh, dg: f.dg, dkx: f.dkx, dky: f.dky, step: f.step,
+              cg: f.cg, cx: f.cx,
+            },
             ibHalf: f.ib_half as 0 | 1, wbHalf: f.wb_half as 0 | 1, obHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, accumulate: f.acc === 1,
           },
         });

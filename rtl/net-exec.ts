@@ -6,7 +6,7 @@ import { pairsPerCycle } from '../hw/fusion-unit.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
 import { requantize } from '../src/intmodel/requant.js';
 import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
-import { type PackedTensor, channelWord, tileAddress, windowRead } from './window.js';
+import { type PackedTensor, type RowStart, channelWord, tileAddress, walkOffsets } from './window.js';
 import type { NetInstr, NetProgram, ResidualRead } from './net-program.js';
 import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
 import type { RtlParams } from './params.js';
@@ -54,6 +54,8 @@ export interface CoreState {
   shift: Int32Array;
   resbuf: Uint32Array;
   staging: Uint32Array;
+  /** The array rows' starting window words (the controller's row table; reset: word r, im2col order). */
+  rowStarts: RowStart[];
 }
 
 const depth = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? 2 : 1) * b.tileDepth;
@@ -71,6 +73,7 @@ export function coreState(p: RtlParams, memory: Uint32Array): CoreState {
     shift: new Int32Array(p.output.channels),
     resbuf: new Uint32Array(0),
     staging: new Uint32Array(0),
+    rowStarts: Array.from({ length: p.rows }, (_, r) => ({ ky: 0, kx: 0, g: r, off: 0 })),
   };
 }
 
@@ -115,6 +118,9 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
       }
       break;
     }
+    case 'rows':
+      st.rowStarts = ins.starts.map((x) => ({ ...x }));
+      break;
     case 'tile': {
       const d = ins.tile;
       const P = pairsPerCycle(d.mode);
@@ -129,12 +135,11 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
       }
       const a = new Int32Array(d.S * R * P);
       const acc = new Float64Array(C);
+      const offsets = walkOffsets(d.walk, st.rowStarts, d.M, d.S, p.ibuf.offsetBits);
       for (let m = 0; m < d.M; m++) {
-        const ox = m % d.blockCols;
-        const oy = (m - ox) / d.blockCols;
         for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
-          const at = windowRead(d.input, d.walk, oy, ox, s * R + r);
-          const word = at ? ibuf[r][ib + tileAddress(d.input, at.pixel, at.g)] : 0;
+          const off = offsets[m * d.S + s][r];
+          const word = off < 0 ? 0 : ibuf[r][ib + off];
           for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
         }
         for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;
@@ -212,7 +217,7 @@ export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>)
   const inputCodes = quantizeInput(x, prog.input.grid);
   for (const c of prog.input.copies) writeTensor(memory, c, inputCodes);
   const st = coreState(p, memory);
-  const counts = Object.fromEntries(['tables', 'load-input', 'weights', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
+  const counts = Object.fromEntries(['tables', 'load-input', 'weights', 'rows', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
     .map((k) => [k, 0])) as ProgramRun['counts'];
   const host = (step: number) => {
     const h = prog.hostSteps[step];

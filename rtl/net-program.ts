@@ -12,6 +12,7 @@
 // memory traffic are the ones the simulator schedules. Per tile of the loops:
 //   load-input  the block's input tile (halo and image padding included) of the channel slice into an IBUF half
 //   weights     a column tile's weights for the channel slice into a WBUF half (stored once, loaded per use)
+//   rows        every array row's starting window word, when it changes (the layer's kernel, pitch or slice width)
 //   tile        the array over the block's pixels: each row reads its own window words (rtl/window.ts); the first
 //               channel slice starts from zero, the others add to the partial sums in OBUF
 //   residual    after the last channel slice: the residual operand's words for the block and channel slice
@@ -47,8 +48,8 @@ import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
 import {
-  type InputTile, type KernelWalk, type PackedTensor, type WindowGeometry, bankWords, inputTile, memoryFormat, padWord, tensorWords, windowGemm,
-  windowOf,
+  type InputTile, type PackedTensor, type RowStart, type WindowGeometry, type WindowSteps, bankWords, inputTile, memoryFormat, padWord, rowStarts,
+  tensorWords, windowGemm, windowOf, windowSteps,
 } from './window.js';
 
 /** A layer's tiling, in the cycle simulator's terms (sim/mapping.ts Mapping; rtl/ does not import sim/). */
@@ -88,17 +89,15 @@ export interface PixelBlock {
   cols: number;
 }
 
-/** What one array tile runs: operand modes, the block, the kernel's walk over the IBUF tile, and the halves it uses. */
+/** What one array tile runs: operand modes, the block's pixels and steps, the rows' walk over the IBUF tile, and the halves it uses. */
 export interface WindowTile {
   mode: FuMode;
   aSigned: boolean;
   wSigned: boolean;
   /** Output pixels (block rows x cols, row-major) and reduction steps. */
   M: number;
-  blockCols: number;
   S: number;
-  input: InputTile;
-  walk: KernelWalk;
+  walk: WindowSteps;
   ibHalf: 0 | 1;
   wbHalf: 0 | 1;
   obHalf: 0 | 1;
@@ -116,6 +115,7 @@ export type NetInstr =
     actBits: number; half: 0 | 1; pad: number;
   }
   | { op: 'weights'; addr: number; words: number; wordBits: number; half: 0 | 1 }
+  | { op: 'rows'; starts: RowStart[] }
   | { op: 'tile'; tile: WindowTile }
   | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
   | { op: 'output'; pass: OutputPass; chBase: number; residual: (ResidualRead & { wordLo: number; words: number }) | null }
@@ -299,6 +299,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
   if (!first?.header.act) throw new Error(`'${source}': no quantized layer reads the network input`);
   const input = { grid: first.header.act, copies: place('input', net.input, first.header.act) };
   let logits: NetProgram['logits'] | null = null;
+  let lastStarts = '';
   let ibHalf: 0 | 1 = 1;
   let wbHalf: 0 | 1 = 1;
   let obHalf: 0 | 1 = 1;
@@ -345,6 +346,8 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
     }
     instrs.push({ op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N });
 
+    // Every input tile of the layer is laid out with the full block's row pitch, so its rows' walk is the same.
+    const pitch = (Math.min(tiling.outColTile, window.outW) - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
     const blocks = pieces(window.outH, tiling.outRowTile).flatMap(([oy0, rows]) => pieces(window.outW, tiling.outColTile)
       .map(([ox0, cols]): PixelBlock => ({ oy0, ox0, rows, cols })));
     const trips = { p: blocks.length, o: Math.ceil(N / tiling.outChanTile), i: iTrips };
@@ -369,7 +372,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       const gs = Math.ceil(Math.min(tiling.inChanTile, inShape.c - ic0) / P);
       const th = (block.rows - 1) * window.strideY + (window.kh - 1) * window.dilY + 1;
       const tw = (block.cols - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
-      const tile = inputTile(th, tw, gs, R);
+      const tile = inputTile(th, tw, gs, R, pitch);
       if (loaded !== `${at.p}/${at.i}`) {
         ibHalf = (1 - ibHalf) as 0 | 1;
         instrs.push({ op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad });
@@ -405,8 +408,14 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         wbHalf = (1 - wbHalf) as 0 | 1;
         instrs.push({ op: 'weights', addr, words: S * banks, wordBits: P * mode.w, half: wbHalf });
         layer.traffic.weights += Math.ceil((S * banks) / perMemory);
+        const starts = rowStarts(tile, window, R);
+        const startsKey = JSON.stringify(starts);
+        if (startsKey !== lastStarts) {
+          instrs.push({ op: 'rows', starts });
+          lastStarts = startsKey;
+        }
         const wt: WindowTile = {
-          mode, aSigned: inFormat.signed, wSigned: true, M, blockCols: block.cols, S, input: tile, walk: window, ibHalf, wbHalf, obHalf,
+          mode, aSigned: inFormat.signed, wSigned: true, M, S, walk: windowSteps(tile, window, block.cols, R, p.ibuf.offsetBits), ibHalf, wbHalf, obHalf,
           obufBase: ((c0 - oc0) / Cols) * M, accumulate: at.i > 0,
         };
         instrs.push({ op: 'tile', tile: wt });

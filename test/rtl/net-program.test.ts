@@ -10,7 +10,8 @@ import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { rtlParams } from '../../rtl/params.js';
 import { compileNetwork } from '../../rtl/net-program.js';
 import { runProgram, tensorCodes } from '../../rtl/net-exec.js';
-import { inputTile, tileAddress, windowGemm, windowOf, windowRead } from '../../rtl/window.js';
+import { inputTile, rowStarts, tileAddress, walkOffsets, windowGemm, windowOf, windowRead, windowSteps } from '../../rtl/window.js';
+import { prng, randInt } from '../../rtl/verify.js';
 import { integerLayerOf } from '../../src/intmodel/execute.js';
 import { layerAccumulators } from '../../src/intmodel/execute.js';
 import { hardwareMode } from '../../src/intmodel/hardware-modes.js';
@@ -53,17 +54,40 @@ for (const bits of [4, 8]) {
     const cfg = vc709Sized(4, 2);
     const p = rtlParams(cfg);
     const prog = compileNetwork(model, cfg, p, hwq);
-    const words = encodeProgram(prog.instrs);
-    const decoded = decodeProgram(words);
+    const words = encodeProgram(prog.instrs, p.rows);
+    const decoded = decodeProgram(words, p.rows);
     assert.equal(decoded.map((i) => i.op), prog.instrs.map((i) => i.op));
-    assert.equal(Array.from(encodeProgram(decoded)), Array.from(words), 'encoding the decoded program gives the same words');
+    assert.equal(Array.from(encodeProgram(decoded, p.rows)), Array.from(words), 'encoding the decoded program gives the same words');
     const [x] = tinyInputs(1, 5);
     const a = runProgram(prog, p, x);
     const b = runProgram({ ...prog, instrs: decoded }, p, x);
     assert.equal(Array.from(b.memory), Array.from(a.memory));
-    assert.throws(() => decodeProgram(Uint32Array.of(0x7f)), /opcode 127 is not one of/);
+    assert.throws(() => decodeProgram(Uint32Array.of(0x7f), p.rows), /opcode 127 is not one of/);
   });
 }
+
+test('the controller\'s walk: per-row digits stepped by ROWS words give every window read of windowRead, on random tiles', () => {
+  const r = prng(41);
+  for (let n = 0; n < 300; n++) {
+    const rows = [1, 2, 4, 8, 16][randInt(r, 0, 4)];
+    const k = { kh: randInt(r, 1, 5), kw: randInt(r, 1, 5), strideY: randInt(r, 1, 3), strideX: randInt(r, 1, 3), dilY: randInt(r, 1, 2), dilX: randInt(r, 1, 2) };
+    const gs = randInt(r, 1, 12);
+    const blockRows = randInt(r, 1, 4);
+    const blockCols = randInt(r, 1, 5);
+    const th = (blockRows - 1) * k.strideY + (k.kh - 1) * k.dilY + 1;
+    const tw = (blockCols - 1) * k.strideX + (k.kw - 1) * k.dilX + 1;
+    const t = inputTile(th, tw, gs, rows, tw + randInt(r, 0, 3));
+    const S = Math.ceil((k.kh * k.kw * gs) / rows);
+    const M = blockRows * blockCols;
+    const offs = walkOffsets(windowSteps(t, k, blockCols, rows, 16), rowStarts(t, k, rows), M, S, 16);
+    for (let m = 0; m < M; m++) for (let s = 0; s < S; s++) for (let row = 0; row < rows; row++) {
+      const at = windowRead(t, k, Math.floor(m / blockCols), m % blockCols, s * rows + row);
+      const want = at ? tileAddress(t, at.pixel, at.g) : -1;
+      if (at) assert.is(at.g % t.d, row % t.d, 'the row reads its own bank');
+      assert.is(offs[m * S + s][row], want, `case ${n} m ${m} s ${s} row ${row}`);
+    }
+  }
+});
 
 test('the window order: a gathered conv equals its im2col GEMM, pad words where the window leaves the image', async () => {
   const { hwq } = await quantizeTiny(4);
