@@ -47,9 +47,9 @@ import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem,
 import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
+import { type InputTile, type RowStart, type WindowSteps, bankWords, inputTile, rowStarts, windowSteps } from './walk.js';
 import {
-  type InputTile, type PackedTensor, type RowStart, type WindowGeometry, type WindowSteps, bankWords, inputTile, memoryFormat, padWord, rowStarts,
-  tensorWords, windowGemm, windowOf, windowSteps,
+  type PackedTensor, type WindowGeometry, memoryFormat, padWord, tensorWords, windowGemm, windowOf,
 } from './window.js';
 
 /** A layer's tiling, in the cycle simulator's terms (sim/mapping.ts Mapping; rtl/ does not import sim/). */
