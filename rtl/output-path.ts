@@ -15,15 +15,15 @@
 // pixel m, at one OBUF word in every bank (lanes past N masked). A word is written in the cycle its last
 // channel's group leaves the pipeline, OUTPUT_LATENCY after its read: a cycle writes between 0 and COLS
 // consecutive words (perWord <= COLS: about COLS / perWord a cycle; perWord > COLS: one word every
-// perWord / COLS cycles or so, the codes of a word met so far held in the unit). The write port is wide:
+// perWord / COLS cycles on average, the codes of a word met so far held in the unit). The write port is wide:
 // act_wr_en, act_wr_addr (the first word), act_wr_count (1 .. COLS words) and act_wr_data (word i of the
 // cycle at bits [i*32 +: 32], for address act_wr_addr + i; words at and above the count are not written).
 //
 // Residual add: the residual operand is a tensor of the same shape in the output's scale and zero point
 // (e.g. an earlier layer's output), held packed in the same word layout in the unit's residual buffer
-// (loaded by the host; the pass reads word resBase + its word index). Adding two tensors of one scale and
-// zero point zp is (q1 - zp) + (q2 - zp) + zp, so the residual code takes the zero point's place:
-// code = clamp(MultiplyByQuantizedMultiplier(acc) + residual).
+// (loaded by the host one word at a time; the pass reads word resBase + its word index, a cycle's words together
+// from the buffer's banks). Adding two tensors of one scale and zero point zp is (q1 - zp) + (q2 - zp) + zp, so
+// the residual code takes the zero point's place: code = clamp(MultiplyByQuantizedMultiplier(acc) + residual).
 //
 // Descriptor fields (least significant first): m, n, m_stride, ob_half, obuf_base, e_bits (width code of
 // the output element), per_word, o_signed (elements and residual codes are signed), zero_point, min, max

@@ -156,11 +156,22 @@ ${table(regs)}
   wire          pix_last = (n_next >= {1'b0, d_n});
   wire          all_last = pix_last && (m_cnt == d_m - 1'b1);
 
+  // x mod k as a slot (k <= 16), for the constant tables below.
+  function [PW_W-1:0] mod_pw(input integer x, input integer k);
+    /* verilator lint_off UNUSEDSIGNAL */
+    integer r;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      r      = x % k;
+      mod_pw = r[PW_W-1:0];
+    end
+  endfunction
+
   // The lanes' slots: (j*COLS + c) mod per_word, c mod per_word at a pixel's first group, moving by COLS mod per_word.
   wire [PW_W-1:0] pw_sel = (state == S_IDLE) ? desc[F_PER_WORD +: PW_W] : d_per_word;
   reg  [PW_W-1:0] adv;
   always @* begin
-${perWordCase('    ', 'd_per_word', 'adv', (k) => `COLS % ${k}`)}
+${perWordCase('    ', 'd_per_word', 'adv', (k) => `mod_pw(COLS, ${k})`)}
   end
 
   wire [COLS-1:0]          lane_end;    // the lane's code ends an output word
@@ -277,7 +288,7 @@ ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].leng
       reg  [PW_W-1:0] slot_init;
       wire [PW_W:0]   slot_sum = {1'b0, slot} + {1'b0, adv};
       always @* begin
-${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `c % ${k}`)}
+${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
       end
       always @(posedge clk) begin
         if ((state == S_IDLE && start) || (running && pix_last)) slot <= slot_init;

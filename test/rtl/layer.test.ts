@@ -232,6 +232,7 @@ const LANE_CASES: Array<{ out: LayerOptions['out']; range: Pick<IntegerLayer, 'o
 withVerilator(test, '2x4: 13 channels on 4 output lanes, 1 to 16 codes a word, residual, signed and unsigned: words and pass cycles equal the model', () => {
   const d4 = generateRtl(vc709Sized(2, 4));
   const p4 = d4.params;
+  assert.is(lintVerilator(sourcesOf(d4), 'bitfusion_layer'), '');
   const layer = conv('lanes', 3, 13, 4, 4, 1);
   const input = codes(3 * 16, 0, 255, 61);
   for (const c of LANE_CASES) {
