@@ -385,7 +385,7 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
       reg signed [63:0] prod3;
       reg               sat3;
       always @(posedge clk) begin
-        prod3  <= {{32{sh2[31]}}, sh2} * {{32{m02[31]}}, m02};
+        prod3  <= sh2 * m02;   // both signed: a 32 x 32 signed product (four DSP48 slices, not a 64 x 64 one)
         sat3   <= (sh2 == 32'sh8000_0000) && (m02 == 32'sh8000_0000);
         right3 <= right2;
         add3   <= add2;

@@ -13,7 +13,7 @@ import { compileLayer } from '../../rtl/compile.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { type LayerOptions, compileIntegerLayer, layerCycles } from '../../rtl/layer.js';
-import { checkLayer } from '../../rtl/layer-verify.js';
+import { actWrites, checkLayer, outputWriteProblem } from '../../rtl/layer-verify.js';
 import {
   type OutputPass, outputCode, outputPassCycles, outputPassProblem, packActivations, runOutputPass, unpackActivations,
 } from '../../rtl/output-path.js';
@@ -351,6 +351,20 @@ test('runOutputPass on COLS lanes: words leave with the group of their last chan
   // a ResNet-20 shaped pass on the 8 columns of vc709: 64 pixels x 16 channels
   assert.is(outputPassCycles({ M: 64, N: 16 }, 8), 64 * 2 + 6);
   assert.is(outputPassCycles({ M: 64, N: 16 }, 1), 64 * 16 + 6);
+});
+
+test('actWrites splits a wide act_wr_* write into its counted words; an unknown word is a write no model equals', () => {
+  const out = (count: string, data: string) => (n: string) => ({ act_wr_addr: '0000a', act_wr_count: count, act_wr_data: data } as Record<string, string>)[n];
+  const words = new Array<number>(16).fill(NaN);
+  // four 32-bit words, word 3 first; word 3 holds x bits but is above the count
+  const data = 'xxxxxxxx' + 'deadbeef' + '00000002' + '00000001';
+  assert.equal(actWrites(5, out('2', data), words), [{ cycle: 5, addr: 10, data: 1 }, { cycle: 5, addr: 11, data: 2 }]);
+  assert.equal([words[10], words[11], words[12]], [1, 2, NaN]);
+  assert.equal(actWrites(6, out('3', data), words).map((w) => w.data), [1, 2, 0xdeadbeef]);
+  const unknown = actWrites(7, out('4', data), words);
+  assert.ok(Number.isNaN(unknown[3].data));
+  assert.match(outputWriteProblem([{ cycle: 7, addr: 13, data: 0 }], unknown.slice(3)) ?? '', /output write 0/);
+  assert.ok(Number.isNaN(actWrites(8, out('x', data), words)[0].addr));
 });
 
 test('packActivations and unpackActivations are inverse; the last word of a pixel is zero padded', () => {
