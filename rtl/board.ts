@@ -98,7 +98,7 @@ export function paramsJson(cfg: HwConfig, design: RtlDesign, files: string[]): s
       tileCycles: 'M*S + 1 + (rows-1) + (cols-1) + 1 + 1 (hw/array-timing.ts), first IBUF read to last OBUF write',
       exampleTileCycles: { M: 1, S: 1, cycles: tileCycles(1, p.rows, p.cols) },
       startToDone: 'tileCycles + 1: the descriptor is accepted in the start cycle, done pulses the cycle after the last OBUF write',
-      outputPass: `M*N + ${OUTPUT_LATENCY} (rtl/output-path.ts), first OBUF read to last word write; start to op_done one more`,
+      outputPass: `M*ceil(N/cols) + ${OUTPUT_LATENCY} (rtl/output-path.ts), first OBUF read to last word write; start to op_done one more`,
     },
     selfTest: bistTile(p),
     files,

@@ -22,9 +22,9 @@
 import { runTile } from '../hw/stepped-array.js';
 import { RtlDesign, moduleOf, sourcesOf } from './generate.js';
 import { LayerProgram, stepCycles } from './layer.js';
-import { type LayerCheck, type OutputWrite, type StepTiming, outputWriteProblem } from './layer-verify.js';
+import { type LayerCheck, type OutputWrite, type StepTiming, actWrites, outputWriteProblem } from './layer-verify.js';
 import { runOutputPass, unpackActivations } from './output-path.js';
-import { type SimTop, valueOf } from './sim.js';
+import { type SimTop } from './sim.js';
 import { EventScript, runEvents } from './sim-events.js';
 import { signedOf } from './verify.js';
 
@@ -191,14 +191,11 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
         problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.split(',').slice(0, 6).join(' ')}...`);
       }
     } else {
-      const want = runOutputPass(st.pass, ch, (m, n) => acc[(st.m0 + m) * N + n], (addr) => st.residualWords![addr - st.pass.resBase]);
+      const want = runOutputPass(st.pass, p.cols, ch, (m, n) => acc[(st.m0 + m) * N + n], (addr) => st.residualWords![addr - st.pass.resBase]);
       const got: OutputWrite[] = [];
       for (const l of mine) {
         if (bitOf(l.values[outIdx('act_wr_en')], 0) !== 1) continue;
-        const a = valueOf(l.values[outIdx('act_wr_addr')]);
-        const d = valueOf(l.values[outIdx('act_wr_data')]);
-        got.push({ cycle: l.cycle - k0, addr: a === null ? NaN : Number(a), data: d === null ? NaN : Number(d) });
-        if (a !== null && d !== null && Number(a) < words.length) words[Number(a)] = Number(d);
+        got.push(...actWrites(l.cycle - k0, (n) => l.values[outIdx(n)], words));
       }
       const wrong = outputWriteProblem(want, got);
       if (wrong) problems.push(`${label}: ${wrong}`);

@@ -52,6 +52,24 @@ export function outputWriteProblem(want: readonly OutputWrite[], got: readonly O
   return `output write ${j}: ${got[j] ? fmt(got[j]) : 'none'}, the model ${want[j] ? fmt(want[j]) : 'none'}`;
 }
 
+/**
+ * The words of one cycle's act_wr_* write (the output unit writes act_wr_count words at once), read from the
+ * simulator's printed outputs; each also goes into `words` at its address. An unknown address or count is one
+ * write with a NaN address, an unknown word a NaN data: neither equals a model write.
+ */
+export function actWrites(cycle: number, out: (name: string) => string, words: number[]): OutputWrite[] {
+  const a = valueOf(out('act_wr_addr'));
+  const n = valueOf(out('act_wr_count'));
+  if (a === null || n === null) return [{ cycle, addr: NaN, data: NaN }];
+  const data = out('act_wr_data');
+  return Array.from({ length: Number(n) }, (_, i) => {
+    const d = fieldOf(data, i, 32);
+    const w = { cycle, addr: Number(a) + i, data: d === null ? NaN : Number(d) };
+    if (d !== null && w.addr < words.length) words[w.addr] = w.data;
+    return w;
+  });
+}
+
 const u32 = (v: number): bigint => BigInt.asUintN(32, BigInt(v));
 
 export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram): LayerCheck {
@@ -160,14 +178,12 @@ export function checkLayer(design: RtlDesign, sim: Simulator, prog: LayerProgram
         problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.slice(0, 6).join(' ')}...`);
       }
     } else {
-      const want = runOutputPass(s.pass, prog.channels, (m, n) => accOf.get(`${s.m0 + m},${n}`)!, (addr) => s.residualWords![addr - s.pass.resBase]);
+      const want = runOutputPass(s.pass, p.cols, prog.channels, (m, n) => accOf.get(`${s.m0 + m},${n}`)!,
+        (addr) => s.residualWords![addr - s.pass.resBase]);
       const got: OutputWrite[] = [];
       for (let kk = k0; kk < end; kk++) {
         if (bit(kk, 'act_wr_en') !== 1n) continue;
-        const a = valueOf(resp[kk][outIdx('act_wr_addr')]);
-        const d = valueOf(resp[kk][outIdx('act_wr_data')]);
-        got.push({ cycle: kk - k0, addr: a === null ? NaN : Number(a), data: d === null ? NaN : Number(d) });
-        if (a !== null && d !== null && Number(a) < words.length) words[Number(a)] = Number(d);
+        got.push(...actWrites(kk - k0, (n) => resp[kk][outIdx(n)], words));
       }
       const wrong = outputWriteProblem(want, got);
       if (wrong) problems.push(`${label}: ${wrong}`);

@@ -132,7 +132,7 @@ export function hwqLayerProgram(
 
 /** Cycles a step occupies the core from its start cycle to its done pulse (both counted once when back to back). */
 export function stepCycles(s: LayerStep, p: RtlParams): number {
-  return s.kind === 'tile' ? tileCycles(s.tile.tile.M * s.tile.tile.S, p.rows, p.cols) + 1 : outputPassCycles(s.pass) + 1;
+  return s.kind === 'tile' ? tileCycles(s.tile.tile.M * s.tile.tile.S, p.rows, p.cols) + 1 : outputPassCycles(s.pass, p.cols) + 1;
 }
 
 /** The program's compute cycles when every step starts in the cycle its predecessor's done pulses. */

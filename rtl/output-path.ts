@@ -10,11 +10,20 @@
 // word g of pixel m is what IBUF bank g % ROWS holds at word m*S' + floor(g / ROWS) for a 1x1 convolution or
 // a fully connected layer reading these channels (S' = ceil(G / ROWS) its reduction steps).
 //
+// Lanes: the output unit has one lane per OBUF bank (array column) and handles a pixel's channels COLS at a
+// time: pass cycle i reads group i = m * J + j (J = ceil(N / COLS)), channels j*COLS .. j*COLS + COLS - 1 of
+// pixel m, at one OBUF word in every bank (lanes past N masked). A word is written in the cycle its last
+// channel's group leaves the pipeline, OUTPUT_LATENCY after its read: a cycle writes between 0 and COLS
+// consecutive words (perWord <= COLS: about COLS / perWord a cycle; perWord > COLS: one word every
+// perWord / COLS cycles on average, the codes of a word met so far held in the unit). The write port is wide:
+// act_wr_en, act_wr_addr (the first word), act_wr_count (1 .. COLS words) and act_wr_data (word i of the
+// cycle at bits [i*32 +: 32], for address act_wr_addr + i; words at and above the count are not written).
+//
 // Residual add: the residual operand is a tensor of the same shape in the output's scale and zero point
 // (e.g. an earlier layer's output), held packed in the same word layout in the unit's residual buffer
-// (loaded by the host; the pass reads word resBase + its word index). Adding two tensors of one scale and
-// zero point zp is (q1 - zp) + (q2 - zp) + zp, so the residual code takes the zero point's place:
-// code = clamp(MultiplyByQuantizedMultiplier(acc) + residual).
+// (loaded by the host one word at a time; the pass reads word resBase + its word index, a cycle's words together
+// from the buffer's banks). Adding two tensors of one scale and zero point zp is (q1 - zp) + (q2 - zp) + zp, so
+// the residual code takes the zero point's place: code = clamp(MultiplyByQuantizedMultiplier(acc) + residual).
 //
 // Descriptor fields (least significant first): m, n, m_stride, ob_half, obuf_base, e_bits (width code of
 // the output element), per_word, o_signed (elements and residual codes are signed), zero_point, min, max
@@ -26,7 +35,7 @@ import { type DescField, packFields } from './descriptor.js';
 
 /** Bits of the zero point and clamp bounds: every code of an 8-bit operand, signed or not (-128 .. 255). */
 export const ZP_BITS = 9;
-/** Output unit pipeline: element i's OBUF read is in pass cycle i, the word it completes is written in i + OUTPUT_LATENCY. */
+/** Output unit pipeline: group i's OBUF read is in pass cycle i, the words it completes are written in i + OUTPUT_LATENCY. */
 export const OUTPUT_LATENCY = 6;
 /** Width of the per-word element count (per_word is 1 .. 16). */
 export const PER_WORD_BITS = 5;
@@ -69,10 +78,15 @@ export function wordsPerPixel(N: number, perWord: number): number {
   return Math.ceil(N / perWord);
 }
 
-/** Cycles of a pass from its first OBUF read to its last word write (inclusive count). */
-export function outputPassCycles(pass: Pick<OutputPass, 'M' | 'N'>): number {
-  const elements = pass.M * pass.N;
-  return elements > 0 ? elements + OUTPUT_LATENCY : 0;
+/** Channel groups (pass cycles of reads) per pixel: the lanes take COLS channels a cycle. */
+export function groupsPerPixel(N: number, cols: number): number {
+  return Math.ceil(N / cols);
+}
+
+/** Cycles of a pass from its first OBUF read to its last word write (inclusive count), on `cols` lanes. */
+export function outputPassCycles(pass: Pick<OutputPass, 'M' | 'N'>, cols: number): number {
+  const groups = pass.M * groupsPerPixel(pass.N, cols);
+  return groups > 0 ? groups + OUTPUT_LATENCY : 0;
 }
 
 export interface OutputWrite {
@@ -88,15 +102,15 @@ function element(word: number, slot: number, bits: number, signed: boolean): num
 }
 
 /**
- * The pass as the model computes it: every output word with its address, data and write cycle.
+ * The pass as the model computes it on `cols` lanes: every output word with its address, data and write cycle.
  * `acc(m, n)` is the accumulator of pixel m, channel n; `res(word)` the residual buffer word.
  */
 export function runOutputPass(
-  pass: OutputPass, params: ChannelParams, acc: (m: number, n: number) => number, res: (addr: number) => number = () => 0,
+  pass: OutputPass, cols: number, params: ChannelParams, acc: (m: number, n: number) => number, res: (addr: number) => number = () => 0,
 ): OutputWrite[] {
   const G = wordsPerPixel(pass.N, pass.perWord);
+  const J = groupsPerPixel(pass.N, cols);
   const writes: OutputWrite[] = [];
-  let i = 0;
   for (let m = 0; m < pass.M; m++) {
     for (let g = 0; g < G; g++) {
       const w = m * G + g;
@@ -108,9 +122,10 @@ export function runOutputPass(
         const addend = pass.residual ? element(rword, slot, pass.bits, pass.signed) : pass.zeroPoint;
         const code = outputCode(acc(m, n), params.bias[n], params.m0[n], params.shift[n], addend, pass.min, pass.max);
         data += (code & (2 ** pass.bits - 1)) * 2 ** (slot * pass.bits);
-        i++;
       }
-      writes.push({ cycle: i - 1 + OUTPUT_LATENCY, addr: pass.outBase + w, data: data >>> 0 });
+      // The word leaves with the group of its last channel.
+      const lastChannel = Math.min((g + 1) * pass.perWord, pass.N) - 1;
+      writes.push({ cycle: m * J + Math.floor(lastChannel / cols) + OUTPUT_LATENCY, addr: pass.outBase + w, data: data >>> 0 });
     }
   }
   return writes;

@@ -281,8 +281,9 @@ Verilator ran them (the layer compiler's model, rtl/layer.ts, in the next column
 Simulator: \`hwq sim\`'s cycle-accurate model (sim/simulate.ts, simulateLayer) for the layer at its precision on the same
 config, batch 1: its compute cycles and its total with the DRAM stalls it models. Why the core takes more cycles:
 - output passes: the core requantizes, adds the residual and packs the codes in a pass over each chunk of output
-  pixels after the chunk's tiles, about a cycle per output value ("of which output passes"); the simulator has no
-  such stage in its compute cycles. This is the difference;
+  pixels after the chunk's tiles, with one lane per array column: a cycle per pixel and group of as many channels as
+  columns, plus the 6-cycle pipeline ("of which output passes"); the simulator has no such stage in its compute
+  cycles. This is most of the difference;
 - mapping: the tiles alone are within a few percent of the simulator's compute cycles ("tiles / sim compute"): the
   layer compiler's chunks of output pixels and column tiles pay the array's fill and drain per tile, where the
   simulator's tiles are its own choice;

@@ -144,6 +144,10 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'rd_bank', dir: 'input', width: Math.ceil(Math.log2(p.cols)), widthExpr: '$clog2(COLS)', comment: 'host read: column' },
     { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
     { name: 'rd_data', dir: 'output', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after rd_bank/rd_addr' },
+    {
+      name: 'rd_wide', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
+      comment: 'every bank\'s word at rd_addr, bank c at [c*ACC_W +: ACC_W], one cycle after rd_addr',
+    },
     { name: 'init_rd', dir: 'input', width: p.cols, widthExpr: 'COLS', comment: 'column c reads its next partial sum (continuation tile)' },
     {
       name: 'init_data', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
@@ -152,7 +156,8 @@ export function obufModule(p: RtlParams, prov: Provenance): VerilogModule {
   ];
   const text = header('obuf', [
     'Output buffer: one bank per array column. Column c writes its outputs m = 0, 1, ... of a tile to',
-    'consecutive words from wr_base; the host reads any bank through the read port (one cycle latency).',
+    'consecutive words from wr_base. The read port reads rd_addr in every bank: rd_wide is all the banks\' words',
+    '(the output unit\'s read), rd_data bank rd_bank\'s (the host\'s), both one cycle later.',
     'A continuation tile reads its partial sums back from the same words, in the same order, through a',
     'second pointer per bank: in a cycle with init_rd[c] bank c serves that read, so the host does not read',
     'OBUF while a continuation tile runs.',
@@ -183,6 +188,7 @@ ${bankInst('      ', 'ACC_W', 'DEPTH', 'AW', {
   endgenerate
 
   assign init_data = bank_rdata;
+  assign rd_wide   = bank_rdata;
 ` + tail;
   return { name: 'obuf', text, ports, params };
 }

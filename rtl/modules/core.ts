@@ -19,6 +19,10 @@ export function corePorts(p: RtlParams): Port[] {
     { name: 'ob_rd_bank', dir: 'input', width: clog2(p.cols), widthExpr: '$clog2(COLS)', comment: 'host: OBUF read, column' },
     { name: 'ob_rd_addr', dir: 'input', width: p.obuf.addrBits, widthExpr: 'OB_AW' },
     { name: 'ob_rd_data', dir: 'output', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after the address' },
+    {
+      name: 'ob_rd_wide', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
+      comment: 'every bank at ob_rd_addr, column c at [c*ACC_W +: ACC_W] (the output unit)',
+    },
     { name: 'start', dir: 'input', width: 1 },
     { name: 'desc', dir: 'input', width: descriptorBits(p), widthExpr: 'DESC_W', comment: 'tile descriptor (rtl/descriptor.ts)' },
     { name: 'busy', dir: 'output', width: 1 },
@@ -146,6 +150,7 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
     .rd_bank    (ob_rd_bank),
     .rd_addr    (ob_rd_addr),
     .rd_data    (ob_rd_data),
+    .rd_wide    (ob_rd_wide),
     .init_rd    (init_rd),
     .init_data  (init_data)
   );

@@ -34,9 +34,11 @@ export function outputUnitPorts(p: RtlParams): Port[] {
     { name: 'desc', dir: 'input', width: outputDescriptorBits(p), widthExpr: 'OP_DESC_W', comment: 'pass descriptor (rtl/output-path.ts)' },
     { name: 'busy', dir: 'output', width: 1 },
     { name: 'done', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse, the cycle after the last word write' },
-    { name: 'ob_rd_bank', dir: 'output', width: clog2(p.cols), widthExpr: '$clog2(COLS)', comment: 'OBUF read of one accumulator per cycle while busy' },
-    { name: 'ob_rd_addr', dir: 'output', width: p.obuf.addrBits, widthExpr: 'OB_AW' },
-    { name: 'ob_rd_data', dir: 'input', width: p.accBits, widthExpr: 'ACC_W', comment: 'one cycle after the address' },
+    { name: 'ob_rd_addr', dir: 'output', width: p.obuf.addrBits, widthExpr: 'OB_AW', comment: 'OBUF read of one word in every bank per cycle while busy' },
+    {
+      name: 'ob_rd_data', dir: 'input', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
+      comment: 'bank c at [c*ACC_W +: ACC_W], one cycle after the address',
+    },
     { name: 'pt_wr_en', dir: 'input', width: 1, comment: 'host: per-channel table write' },
     { name: 'pt_wr_sel', dir: 'input', width: 2, comment: '0 bias (int32), 1 M0 (Q31), 2 shift (signed, > 0 left)' },
     { name: 'pt_wr_addr', dir: 'input', width: o.chAddrBits, widthExpr: 'CH_AW', comment: 'output channel' },
@@ -44,9 +46,10 @@ export function outputUnitPorts(p: RtlParams): Port[] {
     { name: 'rb_wr_en', dir: 'input', width: 1, comment: 'host: residual buffer word write' },
     { name: 'rb_wr_addr', dir: 'input', width: o.resAddrBits, widthExpr: 'RB_AW' },
     { name: 'rb_wr_data', dir: 'input', width: 32, comment: 'packed residual codes, the output word layout' },
-    { name: 'act_wr_en', dir: 'output', width: 1, reg: true, comment: 'a finished output word' },
-    { name: 'act_wr_addr', dir: 'output', width: o.outAddrBits, widthExpr: 'OUT_AW', reg: true },
-    { name: 'act_wr_data', dir: 'output', width: 32, reg: true },
+    { name: 'act_wr_en', dir: 'output', width: 1, reg: true, comment: 'finished output words this cycle' },
+    { name: 'act_wr_addr', dir: 'output', width: o.outAddrBits, widthExpr: 'OUT_AW', reg: true, comment: 'address of the first' },
+    { name: 'act_wr_count', dir: 'output', width: clog2(p.cols + 1), widthExpr: '$clog2(COLS+1)', reg: true, comment: 'words, 1 .. COLS' },
+    { name: 'act_wr_data', dir: 'output', width: p.cols * 32, widthExpr: 'COLS*32', reg: true, comment: 'word i at [i*32 +: 32], address act_wr_addr + i' },
   ];
 }
 
@@ -62,6 +65,8 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
   const layout = outputDescriptorLayout(p);
   const o = p.output;
   if (o.resAddrBits > o.outAddrBits) throw new Error('internal: residual addresses wider than output addresses');
+  if (p.cols < 2) throw new Error('internal: the output unit has one lane per column and needs at least 2');
+  if (2 ** o.resAddrBits < 2 * p.cols) throw new Error('internal: the residual buffer is smaller than two words per lane');
   const fieldRows = layout.filter((f) => f.name !== 'ob_half' || p.obuf.doubleBuffered)
     .map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${f.bits} bit${f.bits > 1 ? 's' : ''}`]);
   const widthOf: Record<string, string> = {
@@ -81,33 +86,53 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
   });
   const mOff = fit('m_cnt', p.countBits, 'OB_OW', p.obuf.offsetBits);
   const obOff = 'd_obuf_base + j_off + ' + mOff;
-  const accIn = p.accBits >= 32 ? 'ob_rd_data[31:0]' : `{{(32-ACC_W){ob_rd_data[ACC_W-1]}}, ob_rd_data}`;
+  const accIn = p.accBits >= 32 ? 'acc1[31:0]' : `{{(32-ACC_W){acc1[ACC_W-1]}}, acc1}`;
+  // One arm per elements-per-word value 1 .. 16 (other values are refused by packOutputDescriptor).
+  const perWordCase = (indent: string, sel: string, lhs: string, value: (k: number) => string) => [
+    `${indent}case (${sel})`,
+    ...Array.from({ length: 16 }, (_, i) => `${indent}  ${PER_WORD_BITS}'d${String(i + 1).padEnd(2)}: ${lhs} = ${value(i + 1)};`),
+    `${indent}  default: ${lhs} = {PW_W{1'b0}};`,
+    `${indent}endcase`,
+  ].join('\n');
   const text = header('output_unit', [
-    'Output unit: after `start` (when idle) it latches a pass descriptor and reads one accumulator per cycle',
-    'from OBUF, pixel by pixel, channel n of pixel m at bank n % COLS, word base + floor(n / COLS) * m_stride',
-    '+ m. Each element goes down a pipeline that computes the .hwq integer model\'s output code',
-    '(rtl/output-path.ts outputCode, src/intmodel/requant.ts requantize):',
+    'Output unit: after `start` (when idle) it latches a pass descriptor and, pixel by pixel, reads one word in',
+    'every OBUF bank per cycle: the group of channels j*COLS .. j*COLS + COLS - 1 of pixel m (channel n at bank',
+    'n % COLS, word base + floor(n / COLS) * m_stride + m). Lane c takes bank c\'s accumulator (masked when its',
+    'channel is N or more) down a pipeline that computes the .hwq integer model\'s output code (rtl/output-path.ts',
+    'outputCode, src/intmodel/requant.ts requantize):',
     '  1  x = acc + bias[n] (int32, wrapping); x << shift[n] saturated to int32 when shift > 0',
     '  2  the 64-bit product x * M0[n]',
     '  3  SaturatingRoundingDoublingHighMul: (product + nudge) / 2^31 toward zero',
     '  4  RoundingDivideByPOT by -shift[n] when shift < 0 (ties away from zero)',
-    '  5  + zero point (or the residual code), clamp to [min, max], pack into the output word',
-    `Element i of a pass is read in pass cycle i; the word it completes is written in cycle i + ${OUTPUT_LATENCY}, and done`,
-    'pulses the cycle after the last write. The per-channel tables and the residual buffer are host-written',
-    'block RAMs.',
+    '  5  + zero point (or the residual code), clamp to [min, max], pack into the output words',
+    'Codes are packed per_word to a 32-bit word (rtl/output-path.ts); lane c\'s code goes to slot',
+    '(j*COLS + c) mod per_word of word t of the cycle, t counting the words ended by the lanes below it. A word',
+    'that the last lane does not end is held and completed by the next cycle\'s lanes (per_word > COLS, or not',
+    'dividing COLS). The group read in pass cycle i has its finished words written in cycle',
+    `i + ${OUTPUT_LATENCY}, all at once: act_wr_count words from act_wr_addr, word k at act_wr_data[k*32 +: 32]; done`,
+    'pulses the cycle after the last write.',
+    'The per-channel tables are banked by lane (channel n in bank n % COLS, entry floor(n / COLS)), the',
+    'residual buffer by word address (word a in bank a mod 2^clog2(COLS)) so that the cycle\'s up to COLS',
+    'consecutive residual words read together. The host writes one table entry or residual word at a time.',
     '',
     'Descriptor fields (least significant first), as packed by packOutputDescriptor() in rtl/output-path.ts:',
     ...layout.map((f) => `  [${f.bits > 1 ? `${f.lsb + f.bits - 1}:` : ''}${f.lsb}] ${f.name}`),
   ], prov) + '`default_nettype none\n\n' + moduleHead('output_unit', params, ports) + `
 ${table(fieldRows)}
 ${table([
-    ['localparam ZP_W  ', `= ${ZP_BITS};`, '// zero point, min, max: every 8-bit code, signed or not'],
-    ['localparam PW_W  ', `= ${PER_WORD_BITS};`, '// elements per word, 1 .. 16'],
-    ['localparam SH_W  ', `= ${SHIFT_BITS};`, '// per-channel shift, -31 .. 30'],
-    ['localparam BANK_W', '= $clog2(COLS);', ''],
-    ['localparam STAGES', `= ${OUTPUT_LATENCY - 1};`, '// registered pipeline stages after the RAM reads'],
+    ['localparam ZP_W     ', `= ${ZP_BITS};`, '// zero point, min, max: every 8-bit code, signed or not'],
+    ['localparam PW_W     ', `= ${PER_WORD_BITS};`, '// elements per word, 1 .. 16'],
+    ['localparam SH_W     ', `= ${SHIFT_BITS};`, '// per-channel shift, -31 .. 30'],
+    ['localparam BANK_W   ', '= $clog2(COLS);', '// a lane; a word among the cycle\'s'],
+    ['localparam WC_W     ', '= $clog2(COLS+1);', '// words finished in a cycle, 0 .. COLS'],
+    ['localparam CHB_DEPTH', '= (CH_DEPTH + COLS - 1) / COLS;', '// table entries per lane'],
+    ['localparam CHB_AW   ', '= $clog2(CHB_DEPTH);', ''],
+    ['localparam RB_BANKS ', '= 1 << BANK_W;', '// residual banks: COLS consecutive words are in distinct banks'],
+    ['localparam RBB_AW   ', '= RB_AW - BANK_W;', ''],
+    ['localparam STAGES   ', `= ${OUTPUT_LATENCY - 1};`, '// registered pipeline stages after the RAM reads'],
   ])}
-  localparam [BANK_W-1:0] LAST_COL = ${clog2(p.cols)}'d${p.cols - 1};
+  localparam [CH_W:0]    COLS_N  = COLS;
+  localparam [CH_AW-1:0] COLS_CH = COLS;
   localparam signed [63:0] I32_MAX = 64'sh0000_0000_7fff_ffff;
   localparam signed [63:0] I32_MIN = 64'shffff_ffff_8000_0000;
 
@@ -119,25 +144,48 @@ ${table([
 
   // Latched descriptor
 ${table(regs)}
-  // Issue counters: the element whose reads go out this cycle
+  // Issue counters: the group whose reads go out this cycle
   reg [CNT_W-1:0]  m_cnt;    // pixel
-  reg [CH_W-1:0]   n_cnt;    // channel
-  reg [BANK_W-1:0] c_cnt;    // its OBUF bank, n % COLS
-  reg [OB_OW-1:0]  j_off;    // floor(n / COLS) * m_stride
-  reg [PW_W-1:0]   slot;     // its place in the output word
-  reg [OUT_AW-1:0] w_idx;    // output word of the pass
+  reg [CHB_AW-1:0] j_cnt;    // group of the pixel, the lanes' table entry
+  reg [CH_W-1:0]   n_base;   // its first channel, j*COLS
+  reg [OB_OW-1:0]  j_off;    // j * m_stride
+  reg [OUT_AW-1:0] w_idx;    // word of the pass that lane 0's code goes to
 
-  wire running   = (state == S_RUN);
-  wire pix_last  = (n_cnt == d_n - 1'b1);
-  wire word_last = pix_last || (slot == d_per_word - 1'b1);
-  wire all_last  = pix_last && (m_cnt == d_m - 1'b1);
+  wire          running  = (state == S_RUN);
+  wire [CH_W:0] n_next   = {1'b0, n_base} + COLS_N;
+  wire          pix_last = (n_next >= {1'b0, d_n});
+  wire          all_last = pix_last && (m_cnt == d_m - 1'b1);
 
-  // Flags of the element in stage k sit in bit k-1; its slot in slot_q[k-1].
-  reg [STAGES-1:0] v_q;
-  reg [STAGES-1:0] wlast_q;
-  reg [STAGES-1:0] last_q;
-  reg [PW_W-1:0]   slot_q [0:STAGES-1];
-  reg              act_last;
+  // x mod k as a slot (k <= 16), for the constant tables below.
+  function [PW_W-1:0] mod_pw(input integer x, input integer k);
+    /* verilator lint_off UNUSEDSIGNAL */
+    integer r;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      r      = x % k;
+      mod_pw = r[PW_W-1:0];
+    end
+  endfunction
+
+  // The lanes' slots: (j*COLS + c) mod per_word, c mod per_word at a pixel's first group, moving by COLS mod per_word.
+  wire [PW_W-1:0] pw_sel = (state == S_IDLE) ? desc[F_PER_WORD +: PW_W] : d_per_word;
+  reg  [PW_W-1:0] adv;
+  always @* begin
+${perWordCase('    ', 'd_per_word', 'adv', (k) => `mod_pw(COLS, ${k})`)}
+  end
+
+  wire [COLS-1:0]          lane_end;    // the lane's code ends an output word
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [(COLS+1)*WC_W-1:0] ends_below /* verilator split_var */;  // [c]: words ended by the lanes below c, lane c's word
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [WC_W-1:0]          words_now = ends_below[COLS*WC_W +: WC_W];
+  assign ends_below[0 +: WC_W] = {WC_W{1'b0}};
+
+  // Flags of the group in stage k sit in bit k-1 (field k-1).
+  reg [STAGES-1:0]      v_q;
+  reg [STAGES-1:0]      last_q;
+  reg [STAGES*WC_W-1:0] cnt_q;
+  reg                   act_last;
 
   always @(posedge clk) begin
     if (rst) begin
@@ -160,185 +208,270 @@ ${table(regs)}
   always @(posedge clk) begin
     if (state == S_IDLE && start) begin
 ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].length)))} ${b}`).join('\n')}
-      m_cnt <= {CNT_W{1'b0}};
-      n_cnt <= {CH_W{1'b0}};
-      c_cnt <= {BANK_W{1'b0}};
-      j_off <= {OB_OW{1'b0}};
-      slot  <= {PW_W{1'b0}};
-      w_idx <= {OUT_AW{1'b0}};
+      m_cnt  <= {CNT_W{1'b0}};
+      j_cnt  <= {CHB_AW{1'b0}};
+      n_base <= {CH_W{1'b0}};
+      j_off  <= {OB_OW{1'b0}};
+      w_idx  <= {OUT_AW{1'b0}};
     end else if (running) begin
       if (pix_last) begin
-        m_cnt <= m_cnt + 1'b1;
-        n_cnt <= {CH_W{1'b0}};
-        c_cnt <= {BANK_W{1'b0}};
-        j_off <= {OB_OW{1'b0}};
+        m_cnt  <= m_cnt + 1'b1;
+        j_cnt  <= {CHB_AW{1'b0}};
+        n_base <= {CH_W{1'b0}};
+        j_off  <= {OB_OW{1'b0}};
       end else begin
-        n_cnt <= n_cnt + 1'b1;
-        if (c_cnt == LAST_COL) begin
-          c_cnt <= {BANK_W{1'b0}};
-          j_off <= j_off + d_m_stride;
-        end else begin
-          c_cnt <= c_cnt + 1'b1;
-        end
+        j_cnt  <= j_cnt + 1'b1;
+        n_base <= n_next[CH_W-1:0];
+        j_off  <= j_off + d_m_stride;
       end
-      slot  <= word_last ? {PW_W{1'b0}} : slot + 1'b1;
-      w_idx <= word_last ? w_idx + 1'b1 : w_idx;
+      w_idx <= w_idx + {{(OUT_AW-WC_W){1'b0}}, words_now};
     end
   end
 
-  integer k;
   always @(posedge clk) begin
-    v_q       <= rst ? {STAGES{1'b0}} : {v_q[STAGES-2:0], running};
-    wlast_q   <= {wlast_q[STAGES-2:0], word_last};
-    last_q    <= {last_q[STAGES-2:0], running && all_last};
-    slot_q[0] <= slot;
-    for (k = 1; k < STAGES; k = k + 1) slot_q[k] <= slot_q[k-1];
+    v_q    <= rst ? {STAGES{1'b0}} : {v_q[STAGES-2:0], running};
+    last_q <= {last_q[STAGES-2:0], running && all_last};
+    cnt_q  <= {cnt_q[(STAGES-1)*WC_W-1:0], words_now};
   end
 
   assign busy       = (state != S_IDLE);
-  assign ob_rd_bank = c_cnt;
   assign ob_rd_addr = ${p.obuf.doubleBuffered ? `{d_ob_half, ${obOff}}` : obOff};
 
-  // ---- per-channel tables and the residual buffer (read in the issue cycle, data in stage 1) ----
-  wire [31:0]   bias_rd, m0_rd, rb_rd;
-  wire [SH_W-1:0] shift_rd;
-  wire [CH_AW-1:0] ch = n_cnt[CH_AW-1:0];
+  // ---- the residual buffer: the cycle's words w_idx .. w_idx + COLS - 1 from every bank at once ----
+  wire [RB_AW-1:0]        rb_first = d_res_base + w_idx[RB_AW-1:0];
+  wire [RB_BANKS*32-1:0]  rb_rd;
+  wire [RB_BANKS*32-1:0]  rb_words1;   // stage 1: word t of the cycle at [t*32 +: 32]
+  reg  [BANK_W-1:0]       rb_lo1;
+  always @(posedge clk) rb_lo1 <= rb_first[BANK_W-1:0];
 
-  sdp_ram #(.WIDTH(32), .DEPTH(CH_DEPTH), .AW(CH_AW)) u_bias (
-    .clk   (clk),
-    .we    (pt_wr_en && pt_wr_sel == 2'd0),
-    .waddr (pt_wr_addr),
-    .wdata (pt_wr_data),
-    .re    (running),
-    .raddr (ch),
-    .rdata (bias_rd)
-  );
+  genvar b, c, t;
+  generate
+    for (b = 0; b < RB_BANKS; b = b + 1) begin : g_resid
+      localparam [BANK_W-1:0] BANK = b;
+      // The word with low bits b: in rb_first's row, or the next one when b is below rb_first's low bits (the borrow).
+      wire [BANK_W:0]   diff = {1'b0, BANK} - {1'b0, rb_first[BANK_W-1:0]};
+      wire [RBB_AW-1:0] row  = rb_first[RB_AW-1:BANK_W] + {{(RBB_AW-1){1'b0}}, diff[BANK_W]};
+      wire [BANK_W-1:0] from = rb_lo1 + BANK;
 
-  sdp_ram #(.WIDTH(32), .DEPTH(CH_DEPTH), .AW(CH_AW)) u_m0 (
-    .clk   (clk),
-    .we    (pt_wr_en && pt_wr_sel == 2'd1),
-    .waddr (pt_wr_addr),
-    .wdata (pt_wr_data),
-    .re    (running),
-    .raddr (ch),
-    .rdata (m0_rd)
-  );
+      sdp_ram #(.WIDTH(32), .DEPTH(RB_DEPTH / RB_BANKS), .AW(RBB_AW)) u_bank (
+        .clk   (clk),
+        .we    (rb_wr_en && rb_wr_addr[BANK_W-1:0] == BANK),
+        .waddr (rb_wr_addr[RB_AW-1:BANK_W]),
+        .wdata (rb_wr_data),
+        .re    (running),
+        .raddr (row),
+        .rdata (rb_rd[b*32 +: 32])
+      );
 
-  sdp_ram #(.WIDTH(SH_W), .DEPTH(CH_DEPTH), .AW(CH_AW)) u_shift (
-    .clk   (clk),
-    .we    (pt_wr_en && pt_wr_sel == 2'd2),
-    .waddr (pt_wr_addr),
-    .wdata (pt_wr_data[SH_W-1:0]),
-    .re    (running),
-    .raddr (ch),
-    .rdata (shift_rd)
-  );
+      assign rb_words1[b*32 +: 32] = rb_rd[from*32 +: 32];
+    end
+  endgenerate
 
-  sdp_ram #(.WIDTH(32), .DEPTH(RB_DEPTH), .AW(RB_AW)) u_resid (
-    .clk   (clk),
-    .we    (rb_wr_en),
-    .waddr (rb_wr_addr),
-    .wdata (rb_wr_data),
-    .re    (running),
-    .raddr (d_res_base + w_idx[RB_AW-1:0]),
-    .rdata (rb_rd)
-  );
-
-  // ---- stage 1: bias, left shift, residual code ----
-  wire signed [31:0] x1     = $signed(${accIn}) + $signed(bias_rd);
-  wire        [4:0]  left1  = shift_rd[SH_W-1] ? 5'd0 : shift_rd[4:0];
-  wire        [4:0]  right1 = shift_rd[SH_W-1] ? 5'd0 - shift_rd[4:0] : 5'd0;
-  wire signed [63:0] xl1    = {{32{x1[31]}}, x1} <<< left1;
-  wire signed [31:0] sh1    = (xl1 > I32_MAX) ? 32'sh7fff_ffff : (xl1 < I32_MIN) ? 32'sh8000_0000 : xl1[31:0];
-
-  wire [PW_W-1:0] slot1 = slot_q[0];
-  // Only the low element bits of the shifted word are the residual code.
+  // ---- the per-channel tables: lane c's bank holds channels c, c + COLS, ... ----
   /* verilator lint_off UNUSEDSIGNAL */
-  reg  [31:0]     rsh1;
+  wire [CH_AW-1:0] pt_lane = pt_wr_addr % COLS_CH;
+  wire [CH_AW-1:0] pt_row  = pt_wr_addr / COLS_CH;
   /* verilator lint_on UNUSEDSIGNAL */
-  reg  signed [ZP_W-1:0] res1;
-  always @* begin
-    case (d_e_bits)
-      2'd0:    rsh1 = rb_rd >> {slot1, 1'b0};
-      2'd1:    rsh1 = rb_rd >> {slot1, 2'b0};
-      default: rsh1 = rb_rd >> {slot1, 3'b0};
-    endcase
-    case (d_e_bits)
-      2'd0:    res1 = {{(ZP_W-2){d_o_signed & rsh1[1]}}, rsh1[1:0]};
-      2'd1:    res1 = {{(ZP_W-4){d_o_signed & rsh1[3]}}, rsh1[3:0]};
-      default: res1 = {{(ZP_W-8){d_o_signed & rsh1[7]}}, rsh1[7:0]};
-    endcase
-  end
 
-  reg signed [31:0]     sh2, m02;
-  reg        [4:0]      right2, right3, right4;
-  reg signed [ZP_W-1:0] add2, add3, add4, add5;
-  always @(posedge clk) begin
-    sh2    <= sh1;
-    m02    <= $signed(m0_rd);
-    right2 <= right1;
-    add2   <= d_residual ? res1 : d_zero_point;
-  end
+  // ---- the lanes ----
+  wire [COLS*32-1:0]     lane_elem5;   // stage 5: the lane's code in place in its word, zero when masked
+  wire [COLS*BANK_W-1:0] lane_word5;   // stage 5: that word among the cycle's
+  wire [PW_W-1:0]        slot0_5;      // stage 5: lane 0's slot; not 0 when its word began in an earlier cycle
 
-  // ---- stage 2: the product ----
-  reg signed [63:0] prod3;
-  reg               sat3;
-  always @(posedge clk) begin
-    prod3  <= {{32{sh2[31]}}, sh2} * {{32{m02[31]}}, m02};
-    sat3   <= (sh2 == 32'sh8000_0000) && (m02 == 32'sh8000_0000);
-    right3 <= right2;
-    add3   <= add2;
-  end
+  generate
+    for (c = 0; c < COLS; c = c + 1) begin : g_lane
+      localparam [CH_W:0] LANE = c;
+      wire [CH_W:0] n_c = {1'b0, n_base} + LANE;
+      wire          ok  = (n_c < {1'b0, d_n});
 
-  // ---- stage 3: rounding doubling high multiply ----
-  wire signed [63:0] nudge3 = prod3[63] ? 64'sd1 - 64'sd1073741824 : 64'sd1073741824;
-  wire signed [63:0] sum3   = prod3 + nudge3;
-  wire signed [31:0] high3  = sum3[62:31] + {31'd0, sum3[63] && (sum3[30:0] != 31'd0)};
-  reg  signed [31:0] high4;
-  always @(posedge clk) begin
-    high4  <= sat3 ? 32'sh7fff_ffff : high3;
-    right4 <= right3;
-    add4   <= add3;
-  end
+      reg  [PW_W-1:0] slot;
+      reg  [PW_W-1:0] slot_init;
+      wire [PW_W:0]   slot_sum = {1'b0, slot} + {1'b0, adv};
+      always @* begin
+${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
+      end
+      always @(posedge clk) begin
+        if ((state == S_IDLE && start) || (running && pix_last)) slot <= slot_init;
+        else if (running) slot <= (slot_sum >= {1'b0, d_per_word}) ? slot_sum[PW_W-1:0] - d_per_word : slot_sum[PW_W-1:0];
+      end
 
-  // ---- stage 4: rounding divide by 2^right ----
-  wire        [31:0] mask4  = (32'd1 << right4) - 32'd1;
-  wire        [31:0] rem4   = high4 & mask4;
-  wire        [31:0] thr4   = (mask4 >> 1) + {31'd0, high4[31]};
-  wire signed [31:0] q4     = high4 >>> right4;
-  wire signed [31:0] v4     = q4 + $signed({31'd0, rem4 > thr4});
-  reg  signed [31:0] v5;
-  always @(posedge clk) begin
-    v5   <= v4;
-    add5 <= add4;
-  end
+      assign lane_end[c] = ok && (slot == d_per_word - 1'b1 || n_c == {1'b0, d_n} - 1'b1);
+      assign ends_below[(c+1)*WC_W +: WC_W] = ends_below[c*WC_W +: WC_W] + {{(WC_W-1){1'b0}}, lane_end[c]};
 
-  // ---- stage 5: zero point or residual, clamp, pack ----
-  wire signed [32:0]     y5    = {v5[31], v5} + {{(33-ZP_W){add5[ZP_W-1]}}, add5};
-  wire signed [32:0]     lo5   = {{(33-ZP_W){d_min[ZP_W-1]}}, d_min};
-  wire signed [32:0]     hi5   = {{(33-ZP_W){d_max[ZP_W-1]}}, d_max};
-  wire        [7:0]      code5 = (y5 < lo5) ? d_min[7:0] : (y5 > hi5) ? d_max[7:0] : y5[7:0];  // the element's bits
-  wire        [PW_W-1:0] slot5 = slot_q[STAGES-1];
-  reg         [31:0]     elem5;
-  always @* begin
-    case (d_e_bits)
-      2'd0:    elem5 = {30'd0, code5[1:0]} << {slot5, 1'b0};
-      2'd1:    elem5 = {28'd0, code5[3:0]} << {slot5, 2'b0};
-      default: elem5 = {24'd0, code5[7:0]} << {slot5, 3'b0};
-    endcase
-  end
+      // Lane flags by stage (stage k in field k-1): channel valid, word of the cycle, slot.
+      reg [STAGES-1:0]        ok_q;
+      reg [STAGES*BANK_W-1:0] word_q;
+      reg [STAGES*PW_W-1:0]   slot_q;
+      always @(posedge clk) begin
+        ok_q   <= {ok_q[STAGES-2:0], running && ok};
+        word_q <= {word_q[(STAGES-1)*BANK_W-1:0], ends_below[c*WC_W +: BANK_W]};
+        slot_q <= {slot_q[(STAGES-1)*PW_W-1:0], slot};
+      end
 
-  reg  [31:0]       word_q;
+      // Table reads in the issue cycle, data in stage 1.
+      wire [31:0]     bias_rd, m0_rd;
+      wire [SH_W-1:0] shift_rd;
+
+      sdp_ram #(.WIDTH(32), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_bias (
+        .clk   (clk),
+        .we    (pt_wr_en && pt_wr_sel == 2'd0 && pt_lane == c),
+        .waddr (pt_row[CHB_AW-1:0]),
+        .wdata (pt_wr_data),
+        .re    (running),
+        .raddr (j_cnt),
+        .rdata (bias_rd)
+      );
+
+      sdp_ram #(.WIDTH(32), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_m0 (
+        .clk   (clk),
+        .we    (pt_wr_en && pt_wr_sel == 2'd1 && pt_lane == c),
+        .waddr (pt_row[CHB_AW-1:0]),
+        .wdata (pt_wr_data),
+        .re    (running),
+        .raddr (j_cnt),
+        .rdata (m0_rd)
+      );
+
+      sdp_ram #(.WIDTH(SH_W), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_shift (
+        .clk   (clk),
+        .we    (pt_wr_en && pt_wr_sel == 2'd2 && pt_lane == c),
+        .waddr (pt_row[CHB_AW-1:0]),
+        .wdata (pt_wr_data[SH_W-1:0]),
+        .re    (running),
+        .raddr (j_cnt),
+        .rdata (shift_rd)
+      );
+
+      // ---- stage 1: bias, left shift, residual code ----
+      wire        [ACC_W-1:0] acc1   = ob_rd_data[c*ACC_W +: ACC_W];
+      wire signed [31:0]      x1     = $signed(${accIn}) + $signed(bias_rd);
+      wire        [4:0]       left1  = shift_rd[SH_W-1] ? 5'd0 : shift_rd[4:0];
+      wire        [4:0]       right1 = shift_rd[SH_W-1] ? 5'd0 - shift_rd[4:0] : 5'd0;
+      wire signed [63:0]      xl1    = {{32{x1[31]}}, x1} <<< left1;
+      wire signed [31:0]      sh1    = (xl1 > I32_MAX) ? 32'sh7fff_ffff : (xl1 < I32_MIN) ? 32'sh8000_0000 : xl1[31:0];
+
+      wire [PW_W-1:0]   slot1 = slot_q[0 +: PW_W];
+      wire [BANK_W-1:0] word1 = word_q[0 +: BANK_W];
+      wire [31:0]       rw1   = rb_words1[word1*32 +: 32];
+      // Only the low element bits of the shifted word are the residual code.
+      /* verilator lint_off UNUSEDSIGNAL */
+      reg  [31:0]     rsh1;
+      /* verilator lint_on UNUSEDSIGNAL */
+      reg  signed [ZP_W-1:0] res1;
+      always @* begin
+        case (d_e_bits)
+          2'd0:    rsh1 = rw1 >> {slot1, 1'b0};
+          2'd1:    rsh1 = rw1 >> {slot1, 2'b0};
+          default: rsh1 = rw1 >> {slot1, 3'b0};
+        endcase
+        case (d_e_bits)
+          2'd0:    res1 = {{(ZP_W-2){d_o_signed & rsh1[1]}}, rsh1[1:0]};
+          2'd1:    res1 = {{(ZP_W-4){d_o_signed & rsh1[3]}}, rsh1[3:0]};
+          default: res1 = {{(ZP_W-8){d_o_signed & rsh1[7]}}, rsh1[7:0]};
+        endcase
+      end
+
+      reg signed [31:0]     sh2, m02;
+      reg        [4:0]      right2, right3, right4;
+      reg signed [ZP_W-1:0] add2, add3, add4, add5;
+      always @(posedge clk) begin
+        sh2    <= sh1;
+        m02    <= $signed(m0_rd);
+        right2 <= right1;
+        add2   <= d_residual ? res1 : d_zero_point;
+      end
+
+      // ---- stage 2: the product ----
+      reg signed [63:0] prod3;
+      reg               sat3;
+      always @(posedge clk) begin
+        prod3  <= sh2 * m02;   // both signed: a 32 x 32 signed product (four DSP48 slices, not a 64 x 64 one)
+        sat3   <= (sh2 == 32'sh8000_0000) && (m02 == 32'sh8000_0000);
+        right3 <= right2;
+        add3   <= add2;
+      end
+
+      // ---- stage 3: rounding doubling high multiply ----
+      wire signed [63:0] nudge3 = prod3[63] ? 64'sd1 - 64'sd1073741824 : 64'sd1073741824;
+      wire signed [63:0] sum3   = prod3 + nudge3;
+      wire signed [31:0] high3  = sum3[62:31] + {31'd0, sum3[63] && (sum3[30:0] != 31'd0)};
+      reg  signed [31:0] high4;
+      always @(posedge clk) begin
+        high4  <= sat3 ? 32'sh7fff_ffff : high3;
+        right4 <= right3;
+        add4   <= add3;
+      end
+
+      // ---- stage 4: rounding divide by 2^right ----
+      wire        [31:0] mask4 = (32'd1 << right4) - 32'd1;
+      wire        [31:0] rem4  = high4 & mask4;
+      wire        [31:0] thr4  = (mask4 >> 1) + {31'd0, high4[31]};
+      wire signed [31:0] q4    = high4 >>> right4;
+      wire signed [31:0] v4    = q4 + $signed({31'd0, rem4 > thr4});
+      reg  signed [31:0] v5;
+      always @(posedge clk) begin
+        v5   <= v4;
+        add5 <= add4;
+      end
+
+      // ---- stage 5: zero point or residual, clamp, place in the word ----
+      wire signed [32:0]     y5    = {v5[31], v5} + {{(33-ZP_W){add5[ZP_W-1]}}, add5};
+      wire signed [32:0]     lo5   = {{(33-ZP_W){d_min[ZP_W-1]}}, d_min};
+      wire signed [32:0]     hi5   = {{(33-ZP_W){d_max[ZP_W-1]}}, d_max};
+      wire        [7:0]      code5 = (y5 < lo5) ? d_min[7:0] : (y5 > hi5) ? d_max[7:0] : y5[7:0];  // the element's bits
+      wire        [PW_W-1:0] slot5 = slot_q[(STAGES-1)*PW_W +: PW_W];
+      reg         [31:0]     elem5;
+      always @* begin
+        case (d_e_bits)
+          2'd0:    elem5 = {30'd0, code5[1:0]} << {slot5, 1'b0};
+          2'd1:    elem5 = {28'd0, code5[3:0]} << {slot5, 2'b0};
+          default: elem5 = {24'd0, code5[7:0]} << {slot5, 3'b0};
+        endcase
+      end
+      assign lane_elem5[c*32 +: 32]         = ok_q[STAGES-1] ? elem5 : 32'd0;
+      assign lane_word5[c*BANK_W +: BANK_W] = word_q[(STAGES-1)*BANK_W +: BANK_W];
+      if (c == 0) begin : g_first
+        assign slot0_5 = slot5;
+      end
+    end
+  endgenerate
+
+  // ---- the cycle's words: word t ORs the codes of the lanes that go to it (lane c goes to a word <= c) ----
+  reg  [31:0]            held;      // a word the last cycle's lanes began and did not end
+  wire [(COLS+1)*32-1:0] words5;    // word t of the cycle at [t*32 +: 32]; word COLS is never written
+  assign words5[COLS*32 +: 32] = 32'd0;
+
+  generate
+    for (t = 0; t < COLS; t = t + 1) begin : g_word
+      localparam [BANK_W-1:0] WORD = t;
+      wire [(COLS+1)*32-1:0] part /* verilator split_var */;  // [c]: the OR over the lanes below c
+      if (t == 0) begin : g_held
+        assign part[0 +: 32] = (slot0_5 != {PW_W{1'b0}}) ? held : 32'd0;
+      end else begin : g_fresh
+        assign part[0 +: 32] = 32'd0;
+      end
+      for (c = 0; c < COLS; c = c + 1) begin : g_lane
+        if (c < t) begin : g_below
+          assign part[(c+1)*32 +: 32] = part[c*32 +: 32];
+        end else begin : g_or
+          assign part[(c+1)*32 +: 32] = part[c*32 +: 32] | ((lane_word5[c*BANK_W +: BANK_W] == WORD) ? lane_elem5[c*32 +: 32] : 32'd0);
+        end
+      end
+      assign words5[t*32 +: 32] = part[COLS*32 +: 32];
+    end
+  endgenerate
+
+  wire [WC_W-1:0]   cnt5 = cnt_q[(STAGES-1)*WC_W +: WC_W];
   reg  [OUT_AW-1:0] out_ptr;
-  wire [31:0]       packed5 = (slot5 == {PW_W{1'b0}} ? 32'd0 : word_q) | elem5;
   always @(posedge clk) begin
     if (state == S_IDLE && start) out_ptr <= desc[F_OUT_BASE +: OUT_AW];
-    else if (v_q[STAGES-1] && wlast_q[STAGES-1]) out_ptr <= out_ptr + 1'b1;
-    if (v_q[STAGES-1]) word_q <= packed5;
-    act_wr_en   <= !rst && v_q[STAGES-1] && wlast_q[STAGES-1];
-    act_last    <= last_q[STAGES-1];
-    act_wr_addr <= out_ptr;
-    act_wr_data <= packed5;
+    else if (v_q[STAGES-1]) out_ptr <= out_ptr + {{(OUT_AW-WC_W){1'b0}}, cnt5};
+    if (v_q[STAGES-1]) held <= words5[cnt5*32 +: 32];
+    act_wr_en    <= !rst && v_q[STAGES-1] && cnt5 != {WC_W{1'b0}};
+    act_last     <= last_q[STAGES-1];
+    act_wr_addr  <= out_ptr;
+    act_wr_count <= cnt5;
+    act_wr_data  <= words5[COLS*32-1:0];
   end
 
 endmodule

@@ -73,6 +73,10 @@ ${cp.map((x) => `  localparam ${x.name.padEnd(8)} = ${x.value};`).join('\n')}
   wire        ib_we = (bstate == B_LOAD) && (ib_n < ROWS * IB_WORDS);
   wire        wb_we = (bstate == B_LOAD) && (wb_n < ROWS * COLS * BIST_S);
   wire [ACC_W-1:0] ob_rdata;
+  // The self-test reads one bank at a time; the all-banks read is the output unit's.
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [COLS*ACC_W-1:0] ob_rwide;
+  /* verilator lint_on UNUSEDSIGNAL */
   wire        busy, done, ib_rd_en;
   wire [COLS-1:0] ob_wr_en;
 
@@ -170,6 +174,7 @@ ${cp.map((x, i) => `    .${x.name}(${x.name})${i < cp.length - 1 ? ',' : ''}`).j
     .ob_rd_bank (ob_bank),
     .ob_rd_addr (ob_addr),
     .ob_rd_data (ob_rdata),
+    .ob_rd_wide (ob_rwide),
     .start      (bstate == B_START && !busy),
     .desc       (desc),
     .busy       (busy),

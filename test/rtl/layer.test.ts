@@ -13,7 +13,7 @@ import { compileLayer } from '../../rtl/compile.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { type LayerOptions, compileIntegerLayer, layerCycles } from '../../rtl/layer.js';
-import { checkLayer } from '../../rtl/layer-verify.js';
+import { actWrites, checkLayer, outputWriteProblem } from '../../rtl/layer-verify.js';
 import {
   type OutputPass, outputCode, outputPassCycles, outputPassProblem, packActivations, runOutputPass, unpackActivations,
 } from '../../rtl/output-path.js';
@@ -109,10 +109,14 @@ test('outputCode is the integer model\'s requantize after a wrapping bias add; r
   };
   const params = { bias: Int32Array.of(0, 0, 0), m0: Int32Array.of(2 ** 30, 2 ** 30, 2 ** 30), shift: Int32Array.of(1, 1, 1) };
   const acc = (m: number, n: number) => [[1, -2, 30], [-30, 5, 0]][m][n];
-  const w = runOutputPass(pass, params, acc);
+  const w = runOutputPass(pass, 2, params, acc);
   // pixel 0: 1, -2 | 7 (clamped); pixel 1: -8 (clamped), 5 | 0
-  assert.equal(w.map((x) => [x.cycle, x.addr, x.data]), [[7, 10, 0xe1], [8, 11, 0x7], [10, 12, 0x58], [11, 13, 0]]);
-  assert.is(outputPassCycles(pass), 12);
+  // on 2 lanes: pixel 0's groups are cycles 0 (channels 0, 1) and 1 (channel 2), pixel 1's cycles 2 and 3; each word leaves 6 later
+  assert.equal(w.map((x) => [x.cycle, x.addr, x.data]), [[6, 10, 0xe1], [7, 11, 0x7], [8, 12, 0x58], [9, 13, 0]]);
+  assert.is(outputPassCycles(pass, 2), 10);
+  // the same pass one lane wide is the element-serial unit: a cycle per code
+  assert.equal(runOutputPass(pass, 1, params, acc).map((x) => x.cycle), [7, 8, 10, 11]);
+  assert.is(outputPassCycles(pass, 1), 12);
   assert.equal(Array.from(unpackActivations(Uint32Array.from(w.map((x) => x.data)), 2, 3, 4, 2, true)), [1, -8, -2, 5, 7, 0]);
   const p = generateRtl(vc709Sized(2, 2)).params;
   assert.is(outputPassProblem(pass, p), undefined);
@@ -214,6 +218,43 @@ withVerilator(test, '2x2: the output path requantizes like the integer model: ro
   assert.ok(ch(3).slice(10).every((v) => v === -128), 'wrapped sums are negative');
 });
 
+/** Output formats for 13 channels on 4 lanes: fewer, as many and more codes per word than lanes, 1 .. 16 a word. */
+const LANE_CASES: Array<{ out: LayerOptions['out']; range: Pick<IntegerLayer, 'outZeroPoint' | 'min' | 'max'>; residual: boolean }> = [
+  { out: { bits: 8, perWord: 1, signed: true }, range: { outZeroPoint: -3, min: -128, max: 127 }, residual: false },
+  { out: { bits: 8, perWord: 3, signed: false }, range: { outZeroPoint: 0, min: 0, max: 255 }, residual: true },
+  { out: { bits: 4, perWord: 4, signed: false }, range: { outZeroPoint: 2, min: 0, max: 15 }, residual: false },
+  { out: { bits: 8, perWord: 2, signed: true }, range: { outZeroPoint: 0, min: -128, max: 127 }, residual: true },
+  { out: { bits: 4, perWord: 8, signed: true }, range: { outZeroPoint: 1, min: -8, max: 7 }, residual: true },
+  { out: { bits: 4, perWord: 5, signed: false }, range: { outZeroPoint: 0, min: 0, max: 15 }, residual: false },
+  { out: { bits: 2, perWord: 16, signed: true }, range: { outZeroPoint: 0, min: -2, max: 1 }, residual: true },
+];
+
+withVerilator(test, '2x4: 13 channels on 4 output lanes, 1 to 16 codes a word, residual, signed and unsigned: words and pass cycles equal the model', () => {
+  const d4 = generateRtl(vc709Sized(2, 4));
+  const p4 = d4.params;
+  assert.is(lintVerilator(sourcesOf(d4), 'bitfusion_layer'), '');
+  const layer = conv('lanes', 3, 13, 4, 4, 1);
+  const input = codes(3 * 16, 0, 255, 61);
+  for (const c of LANE_CASES) {
+    const name = `${c.out.bits}-bit ${c.out.signed ? 'signed' : 'unsigned'}, ${c.out.perWord} a word${c.residual ? ', residual' : ''}`;
+    const L = randomLayer(layer, 8, 62 + c.out.perWord, 0.003 / 2 ** (8 - c.out.bits), c.range);
+    const residual = c.residual ? codes(13 * 16, c.range.min, c.range.max, 63) : undefined;
+    // 6 pixels a chunk: passes of 6, 6 and 4 pixels
+    const prog = compileIntegerLayer(L, input, p4, { aBits: 8, wBits: 8, aSigned: false, out: c.out, residual, tiling: { maxPixels: 6 } });
+    const passes = prog.steps.flatMap((s) => (s.kind === 'output' ? [s.pass] : []));
+    assert.equal(passes.map((x) => x.M), [6, 6, 4], name);
+    const res = checkLayer(d4, 'verilator', prog);
+    assert.equal(res.problems, [], name);
+    const want = runIntegerLayer(L, input, residual);
+    assert.equal(Array.from(res.codes), Array.from(want), name);
+    assert.ok(new Set(want).size > 2, `${name}: ${new Set(want).size} distinct codes`);
+    // start to op_done: ceil(13 / 4) = 4 groups per pixel, the pipeline, the done pulse
+    const passSteps = res.steps.filter((x) => x.kind === 'output');
+    assert.equal(passSteps.map((x) => x.rtl), passes.map((x) => outputPassCycles(x, p4.cols) + 1), name);
+    assert.equal(passSteps.map((x) => x.rtl), passes.map((x) => x.M * 4 + 6 + 1), name);
+  }
+});
+
 withVerilator(test, '2x2: two layers of a tiny network end to end; the first layer\'s words are the second layer\'s IBUF words', () => {
   // conv 3x3 (a8w4, ReLU to 4 bits) -> conv 1x1 (a4w4) with a residual from the first layer's channels 0..3
   const l1 = conv('block.conv1', 3, 6, 5, 5, 3);
@@ -282,6 +323,48 @@ test('compileIntegerLayer refuses grouped layers, accumulators other than 32 bit
   assert.throws(() => compileIntegerLayer(L, input.map((v, i) => (i === 5 ? 16 : v)), p2, opts), /input code 16 is outside 0\.\.15/);
   assert.throws(() => compileIntegerLayer(L, input, p2, { ...opts, wBits: 2 }), /weight -?\d+ is outside -2\.\.1/);
   assert.throws(() => compileIntegerLayer(L, input, p2, { ...opts, out: { bits: 4, perWord: 9, signed: false } }), /do not fit a 32-bit word/);
+});
+
+test('runOutputPass on COLS lanes: words leave with the group of their last channel, several a cycle or one every few cycles', () => {
+  const base: OutputPass = {
+    M: 3, N: 13, mStride: 4, obufHalf: 0, obufBase: 0, bits: 2, perWord: 1, signed: false, zeroPoint: 0, min: 0, max: 3, residual: false, outBase: 0,
+    resBase: 0,
+  };
+  const params = { bias: new Int32Array(13), m0: new Int32Array(13).fill(2 ** 30), shift: new Int32Array(13).fill(1) };
+  const acc = (m: number, n: number) => (m + n) % 4;
+  const cyclesOf = (perWord: number) => runOutputPass({ ...base, perWord }, 4, params, acc).map((x) => x.cycle - 6);
+  // 13 channels on 4 lanes: groups of 4, 4, 4, 1 per pixel, pixel m's groups in cycles 4m .. 4m + 3
+  assert.equal(cyclesOf(1), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11]);
+  // 3 a word: channels 0-2 | 3-5 | 6-8 | 9-11 | 12; the word of channels 3-5 spans groups 0 and 1
+  assert.equal(cyclesOf(3).slice(0, 5), [0, 1, 2, 2, 3]);
+  // 16 a word (more than the lanes): one word per pixel, in its last group
+  assert.equal(cyclesOf(16), [3, 7, 11]);
+  // 8 a word: channels 0-7 end in group 1, 8-12 in group 3
+  assert.equal(cyclesOf(8), [1, 3, 5, 7, 9, 11]);
+  for (const perWord of [1, 3, 8, 16]) {
+    const w = runOutputPass({ ...base, perWord }, 4, params, acc);
+    assert.equal(w.map((x) => x.addr), w.map((_, i) => i), `perWord ${perWord}: words in address order`);
+    // the last word is written in the pass's last cycle
+    assert.is(w[w.length - 1].cycle + 1, outputPassCycles(base, 4));
+  }
+  assert.is(outputPassCycles(base, 4), 3 * 4 + 6);
+  // a ResNet-20 shaped pass on the 8 columns of vc709: 64 pixels x 16 channels
+  assert.is(outputPassCycles({ M: 64, N: 16 }, 8), 64 * 2 + 6);
+  assert.is(outputPassCycles({ M: 64, N: 16 }, 1), 64 * 16 + 6);
+});
+
+test('actWrites splits a wide act_wr_* write into its counted words; an unknown word is a write no model equals', () => {
+  const out = (count: string, data: string) => (n: string) => ({ act_wr_addr: '0000a', act_wr_count: count, act_wr_data: data } as Record<string, string>)[n];
+  const words = new Array<number>(16).fill(NaN);
+  // four 32-bit words, word 3 first; word 3 holds x bits but is above the count
+  const data = 'xxxxxxxx' + 'deadbeef' + '00000002' + '00000001';
+  assert.equal(actWrites(5, out('2', data), words), [{ cycle: 5, addr: 10, data: 1 }, { cycle: 5, addr: 11, data: 2 }]);
+  assert.equal([words[10], words[11], words[12]], [1, 2, NaN]);
+  assert.equal(actWrites(6, out('3', data), words).map((w) => w.data), [1, 2, 0xdeadbeef]);
+  const unknown = actWrites(7, out('4', data), words);
+  assert.ok(Number.isNaN(unknown[3].data));
+  assert.match(outputWriteProblem([{ cycle: 7, addr: 13, data: 0 }], unknown.slice(3)) ?? '', /output write 0/);
+  assert.ok(Number.isNaN(actWrites(8, out('x', data), words)[0].addr));
 });
 
 test('packActivations and unpackActivations are inverse; the last word of a pixel is zero padded', () => {
