@@ -180,7 +180,7 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
       }
       const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
       const tables = { bias: bias.subarray(ins.chBase), m0: m0.subarray(ins.chBase), shift: shift.subarray(ins.chBase) };
-      const writes = runOutputPass(pass, tables, acc, res);
+      const writes = runOutputPass(pass, C, tables, acc, res);
       if (st.staging.length < pass.outBase + pass.M * G) st.staging = new Uint32Array(pass.outBase + pass.M * G);
       for (const wr of writes) st.staging[wr.addr] = wr.data;
       break;

@@ -455,7 +455,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         instrs.push({ op: 'store', dst: c, block, wordLo: oc0 / c.format.perWord, words: Gt });
         layer.traffic.output += M * Gt;
         layer.passes++;
-        layer.passCycles += outputPassCycles(pass) + 1;
+        layer.passCycles += outputPassCycles(pass, Cols) + 1;
       }
     }
     layer.last = instrs.length - 1;

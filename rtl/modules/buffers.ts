@@ -63,19 +63,19 @@ export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
   ];
   const ports: Port[] = [
     ...hostWritePorts(p.rows, 'ROWS', 'row', b.addrBits, p.wordBits),
-    { name: 'rd_en', dir: 'input', width: 1, comment: 'controller: every bank reads the same word' },
-    { name: 'rd_addr', dir: 'input', width: b.addrBits, widthExpr: 'AW' },
+    { name: 'rd_en', dir: 'input', width: 1, comment: 'controller: every bank reads, each at its own address' },
+    { name: 'rd_addr', dir: 'input', width: p.rows * b.addrBits, widthExpr: 'ROWS*AW', comment: 'bank r at [r*AW +: AW]' },
     { name: 'rd_data', dir: 'output', width: p.rows * p.wordBits, widthExpr: 'ROWS*WORD_W', comment: 'row r at [r*WORD_W +: WORD_W], one cycle after rd_addr' },
   ];
   const text = header('ibuf', [
-    'Input (activation) buffer: one bank per array row. Word t = m*S + s of a tile sits at the same address in',
-    'every bank; bank r holds row r\'s packed activations. All banks read together; the array skews the rows.',
+    'Input (activation) buffer: one bank per array row; bank r holds row r\'s packed activations and reads the',
+    'address the controller computes for row r (rtl/walk.ts). All banks read together; the array skews the rows.',
   ], prov) + '`default_nettype none\n\n' + moduleHead('ibuf', params, ports) + `
   genvar r;
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_bank
 ${bankInst('      ', 'WORD_W', 'DEPTH', 'AW', {
-    clk: 'clk', we: 'wr_en && wr_bank == r', waddr: 'wr_addr', wdata: 'wr_data', re: 'rd_en', raddr: 'rd_addr', rdata: 'rd_data[r*WORD_W +: WORD_W]',
+    clk: 'clk', we: 'wr_en && wr_bank == r', waddr: 'wr_addr', wdata: 'wr_data', re: 'rd_en', raddr: 'rd_addr[r*AW +: AW]', rdata: 'rd_data[r*WORD_W +: WORD_W]',
   })}    end
   endgenerate
 ` + tail;

@@ -1,6 +1,6 @@
 // bitfusion_core.v: controller + IBUF + WBUF + systolic array + OBUF, with host ports to fill the input
 // buffers, read results and start tiles.
-import { descriptorBits } from '../descriptor.js';
+import { KW_BITS, descriptorBits, gsBits, rowTableBits } from '../descriptor.js';
 import { RtlParams } from '../params.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead } from '../verilog.js';
 
@@ -23,6 +23,9 @@ export function corePorts(p: RtlParams): Port[] {
       name: 'ob_rd_wide', dir: 'output', width: p.cols * p.accBits, widthExpr: 'COLS*ACC_W',
       comment: 'every bank at ob_rd_addr, column c at [c*ACC_W +: ACC_W] (the output unit)',
     },
+    { name: 'rt_wr_en', dir: 'input', width: 1, comment: 'row table write (rtl/descriptor.ts rowTableWord), not while busy' },
+    { name: 'rt_wr_row', dir: 'input', width: Math.max(1, clog2(p.rows)), widthExpr: 'RT_RW' },
+    { name: 'rt_wr_data', dir: 'input', width: rowTableBits(p), widthExpr: 'RT_W' },
     { name: 'start', dir: 'input', width: 1 },
     { name: 'desc', dir: 'input', width: descriptorBits(p), widthExpr: 'DESC_W', comment: 'tile descriptor (rtl/descriptor.ts)' },
     { name: 'busy', dir: 'output', width: 1 },
@@ -49,6 +52,8 @@ export function coreParams(p: RtlParams): VerilogParam[] {
     { name: 'WB_OW', value: p.wbuf.offsetBits },
     { name: 'OB_OW', value: p.obuf.offsetBits },
     { name: 'DESC_W', value: descriptorBits(p) },
+    { name: 'RT_RW', value: Math.max(1, clog2(p.rows)) },
+    { name: 'RT_W', value: rowTableBits(p) },
   ];
 }
 
@@ -64,7 +69,7 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
   ], prov) + '`default_nettype none\n\n' + moduleHead('bitfusion_core', params, ports) + `
   wire [1:0]                  a_bits, w_bits;
   wire                        a_signed, w_signed;
-  wire [IB_AW-1:0]            ib_rd_addr;
+  wire [ROWS*IB_AW-1:0]       ib_rd_addr;
   wire [WB_AW-1:0]            wb_rd_addr;
   wire                        acc_mode;
   wire [COLS-1:0]             init_rd;
@@ -78,10 +83,14 @@ export function coreModule(p: RtlParams, prov: Provenance): VerilogModule {
 
   tile_controller #(
     .ROWS(ROWS), .COLS(COLS), .CNT_W(CNT_W), .IB_AW(IB_AW), .WB_AW(WB_AW), .OB_AW(OB_AW),
-    .IB_OW(IB_OW), .WB_OW(WB_OW), .OB_OW(OB_OW), .DESC_W(DESC_W)
+    .IB_OW(IB_OW), .WB_OW(WB_OW), .OB_OW(OB_OW), .DESC_W(DESC_W), .GS_W(${gsBits(p)}), .KW_W(${KW_BITS}),
+    .RT_RW(RT_RW), .RT_W(RT_W)
   ) u_ctrl (
     .clk        (clk),
     .rst        (rst),
+    .rt_wr_en   (rt_wr_en),
+    .rt_wr_row  (rt_wr_row),
+    .rt_wr_data (rt_wr_data),
     .start      (start),
     .desc       (desc),
     .busy       (busy),

@@ -3,7 +3,7 @@
 // turn, reads every output back and folds it into a signature shown on the LEDs. That exercises (and keeps
 // through synthesis) the whole datapath: every Fusion Unit, buffer bank and accumulator.
 import { FU_MODES } from '../../hw/fusion-unit.js';
-import { descriptorLayout } from '../descriptor.js';
+import { descriptorBits, descriptorLayout, packDescriptor } from '../descriptor.js';
 import { widthCode } from '../pack.js';
 import { RtlParams } from '../params.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead } from '../verilog.js';
@@ -26,6 +26,9 @@ export function vc709TopModule(p: RtlParams, prov: Provenance): VerilogModule {
   const { M, S } = bistTile(p);
   const layout = descriptorLayout(p);
   const f = (n: string) => layout.find((x) => x.name === n)!;
+  // Everything from ibuf_base up is the same for every mode: the tile at base 0 of half 0, read in im2col order.
+  const upper = packDescriptor({ mode: FU_MODES[0], aSigned: true, wSigned: true, half: 0, M, S, ibufBase: 0, wbufBase: 0, obufBase: 0 }, p)
+    >> BigInt(f('ibuf_base').lsb);
   const modeCodes = FU_MODES.map((m) => `4'd${(widthCode(m.a) << 2) | widthCode(m.w)}`);
   const cp = coreParams(p);
   const params: VerilogParam[] = [];
@@ -97,7 +100,7 @@ ${modeCodes.map((c, i) => `      4'd${i}: mode_code = ${c};`).join('\n')}
   assign desc[${f('half').lsb}]          = 1'b0;
   assign desc[${f('m').lsb} +: CNT_W] = BIST_M[CNT_W-1:0];
   assign desc[${f('s').lsb} +: CNT_W] = BIST_S[CNT_W-1:0];
-  assign desc[DESC_W-1:${f('ibuf_base').lsb}] = {(DESC_W-${f('ibuf_base').lsb}){1'b0}};
+  assign desc[DESC_W-1:${f('ibuf_base').lsb}] = ${descriptorBits(p) - f('ibuf_base').lsb}'h${upper.toString(16)};  // bases 0, the im2col walk
 
   always @(posedge clk) begin
     if (rst) begin
@@ -175,6 +178,9 @@ ${cp.map((x, i) => `    .${x.name}(${x.name})${i < cp.length - 1 ? ',' : ''}`).j
     .ob_rd_addr (ob_addr),
     .ob_rd_data (ob_rdata),
     .ob_rd_wide (ob_rwide),
+    .rt_wr_en   (1'b0),
+    .rt_wr_row  ({RT_RW{1'b0}}),
+    .rt_wr_data ({RT_W{1'b0}}),
     .start      (bstate == B_START && !busy),
     .desc       (desc),
     .busy       (busy),
