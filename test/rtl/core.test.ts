@@ -4,7 +4,7 @@ import { tileCycles } from '../../hw/array-timing.js';
 import { getPreset } from '../../hw/presets.js';
 import { referenceTile } from '../../hw/stepped-array.js';
 import { compileLayer, compileTile } from '../../rtl/compile.js';
-import { descriptorBits, descriptorLayout, packDescriptor } from '../../rtl/descriptor.js';
+import { descriptorBits, descriptorLayout, packDescriptor, unpackValues } from '../../rtl/descriptor.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { rtlParams } from '../../rtl/params.js';
 import { lintVerilator } from '../../rtl/sim.js';
@@ -27,11 +27,18 @@ test('vc709 parameters: bank depths, address widths, descriptor layout', () => {
   assert.is(p.psumBits, 20);
   // 1024 (IBUF half) < floor((2^31-1) / (8 * 65025)) = 4128
   assert.is(p.maxSteps, 512);
-  assert.equal(descriptorLayout(p).map((f) => f.lsb), [0, 2, 4, 5, 6, 7, 18, 29, 39, 48, 56, 57]);
-  assert.is(descriptorBits(p), 58);
+  assert.equal(descriptorLayout(p).slice(0, 12).map((f) => f.lsb), [0, 2, 4, 5, 6, 7, 18, 29, 39, 48, 56, 57]);
+  // then wb_half and the walk: block_cols, pix_x, pix_y, gs, kw, dg, dkx, step, cg, cx
+  assert.equal(descriptorLayout(p).slice(12).map((f) => [f.name, f.bits]), [
+    ['wb_half', 1], ['block_cols', 11], ['pix_x', 10], ['pix_y', 10], ['gs', 15], ['kw', 8], ['dg', 15], ['dkx', 8], ['step', 10], ['cg', 10], ['cx', 10],
+  ]);
+  assert.is(descriptorBits(p), 166);
   const d = packDescriptor({ mode: { a: 4, w: 2, unit: 8 }, aSigned: true, wSigned: false, half: 1, M: 3, S: 5, ibufBase: 7, wbufBase: 1, obufBase: 2 }, p);
-  // ob_half defaults to half
-  assert.is(d, 1n | (0n << 2n) | (1n << 4n) | (1n << 6n) | (3n << 7n) | (5n << 18n) | (7n << 29n) | (1n << 39n) | (2n << 48n) | (1n << 57n));
+  // ob_half and wb_half default to half
+  assert.is(d & ((1n << 59n) - 1n), 1n | (0n << 2n) | (1n << 4n) | (1n << 6n) | (3n << 7n) | (5n << 18n) | (7n << 29n) | (1n << 39n) | (2n << 48n) | (1n << 57n) | (1n << 58n));
+  // The default walk reads im2col words: 3 pixels of 5*8 words, 5 a bank, one step a word.
+  const walk = unpackValues(descriptorLayout(p).slice(12), d);
+  assert.equal([walk.block_cols, walk.pix_x, walk.gs, walk.kw, walk.dg, walk.dkx, walk.step], [3, 5, 40, 1, 8, 0, 1]);
   assert.throws(() => packDescriptor({ mode: { a: 8, w: 8, unit: 8 }, aSigned: false, wSigned: false, half: 0, M: 1, S: 1, ibufBase: 1024, wbufBase: 0, obufBase: 0 }, p), /ibuf_base/);
 });
 
