@@ -1,11 +1,15 @@
 // The network program's binary form, what the sequencer fetches: each instruction is a header word (opcode in
 // bits [7:0], payload words in [15:8]) and its payload, the op's fields packed from bit 0 of the first payload
-// word in the order listed below (signed fields two's complement). decodeProgram is the inverse; running the
+// word in the order listed below (signed fields two's complement). A tile's payload is the core's tile descriptor
+// (rtl/descriptor.ts) and a rows payload the row table's entries, so the sequencer hands both on unchanged. decodeProgram is the inverse; running the
 // decoded instructions (rtl/net-exec.ts) gives the same memory as running the compiled ones, which the tests check,
 // so every field the hardware needs is in the words.
 import type { FuWidth } from '../hw/fusion-unit.js';
-import { type DescField, packFields, packValues, unpackValues } from './descriptor.js';
-import type { NetInstr, ResidualRead } from './net-program.js';
+import {
+  type DescField, KW_BITS, descriptorLayout, gsBits, packDescriptor, packFields, packValues, rowTableBits, rowTableWord, unpackValues,
+} from './descriptor.js';
+import { type NetInstr, type ResidualRead, tileDescriptor } from './net-program.js';
+import type { RtlParams } from './params.js';
 import type { PackedTensor } from './window.js';
 import { type ElementBits, type OutputPass, ZP_BITS } from './output-path.js';
 import { rtlMode, widthCode } from './pack.js';
@@ -20,9 +24,7 @@ const SMALL = 8;
 const COUNT = 24;
 const ZP = ZP_BITS;
 
-const ROW_FIELDS: Array<[string, number]> = [['ky', SMALL], ['kx', SMALL], ['g', DIM], ['off', DIM]];
-
-const FIELDS: Record<Exclude<NetInstr['op'], 'rows'>, Array<[string, number]>> = {
+const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, number]>> = {
   end: [],
   tables: [['addr', ADDR], ['channels', DIM]],
   'load-input': [
@@ -31,11 +33,6 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows'>, Array<[string, number]>> =
     ['pad', 32],
   ],
   weights: [['addr', ADDR], ['words', COUNT], ['word_bits', 6], ['half', 1]],
-  tile: [
-    ['a_bits', 2], ['w_bits', 2], ['a_signed', 1], ['w_signed', 1], ['m', DIM], ['s', DIM], ['ib_half', 1], ['wb_half', 1], ['ob_half', 1],
-    ['obuf_base', DIM], ['acc', 1], ['block_cols', DIM], ['pix_x', DIM], ['pix_y', DIM], ['gs', DIM], ['kw', SMALL], ['kh', SMALL], ['dg', DIM],
-    ['dkx', SMALL], ['dky', SMALL], ['step', DIM], ['cg', DIM], ['cx', DIM],
-  ],
   residual: [
     ['src', ADDR], ['src_w', DIM], ['g', DIM], ['stride_y', SMALL], ['stride_x', SMALL], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM],
     ['word_lo', DIM], ['words', DIM],
@@ -51,9 +48,10 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows'>, Array<[string, number]>> =
   host: [['step', DIM]],
 };
 
-/** The payload fields of each op, least significant first ('rows': one group of ROW_FIELDS per array row, row 0 first). */
-export function instrLayout(op: NetInstr['op'], rows: number): DescField[] {
-  if (op === 'rows') return packFields(Array.from({ length: rows }, (_, r) => ROW_FIELDS.map(([n, b]): [string, number] => [`${n}${r}`, b])).flat());
+/** The payload fields of each op, least significant first ('rows': one row table word per array row, row 0 first). */
+export function instrLayout(op: NetInstr['op'], p: RtlParams): DescField[] {
+  if (op === 'rows') return packFields(Array.from({ length: p.rows }, (_, r): [string, number] => [`row${r}`, rowTableBits(p)]));
+  if (op === 'tile') return descriptorLayout(p);
   return packFields(FIELDS[op]);
 }
 
@@ -63,7 +61,7 @@ const WIDTHS: FuWidth[] = [2, 4, 8];
 const wordsOf = (t: { c: number; format: { perWord: number } }) => Math.ceil(t.c / t.format.perWord);
 
 /** The payload values of one instruction. */
-function instrValues(ins: NetInstr): Record<string, number> {
+function instrValues(ins: NetInstr, p: RtlParams): Record<string, number> {
   switch (ins.op) {
     case 'end': return {};
     case 'tables': return { addr: ins.addr, channels: ins.channels };
@@ -76,16 +74,8 @@ function instrValues(ins: NetInstr): Record<string, number> {
       };
     }
     case 'weights': return { addr: ins.addr, words: ins.words, word_bits: ins.wordBits, half: ins.half };
-    case 'rows': return Object.fromEntries(ins.starts.flatMap((x, r) => [[`ky${r}`, x.ky], [`kx${r}`, x.kx], [`g${r}`, x.g], [`off${r}`, x.off]]));
-    case 'tile': {
-      const t = ins.tile;
-      const w = t.walk;
-      return {
-        a_bits: widthCode(t.mode.a), w_bits: widthCode(t.mode.w), a_signed: +t.aSigned, w_signed: +t.wSigned, m: t.M, s: t.S, ib_half: t.ibHalf,
-        wb_half: t.wbHalf, ob_half: t.obHalf, obuf_base: t.obufBase, acc: +t.accumulate, block_cols: w.blockCols, pix_x: w.pixX, pix_y: w.pixY,
-        gs: w.gs, kw: w.kw, kh: w.kh, dg: w.dg, dkx: w.dkx, dky: w.dky, step: w.step, cg: w.cg, cx: w.cx,
-      };
-    }
+    case 'rows': return Object.fromEntries(ins.starts.map((x, r) => [`row${r}`, Number(rowTableWord(x, p))]));
+    case 'tile': return unpackValues(descriptorLayout(p), packDescriptor(tileDescriptor(ins.tile), p));
     case 'residual': {
       const r = ins.read;
       const b = ins.block;
@@ -118,14 +108,14 @@ function instrValues(ins: NetInstr): Record<string, number> {
 }
 
 /** The instruction stream as words, for an array of `rows` rows. */
-export function encodeProgram(instrs: readonly NetInstr[], rows: number): Uint32Array {
+export function encodeProgram(instrs: readonly NetInstr[], p: RtlParams): Uint32Array {
   const out: number[] = [];
   for (const ins of instrs) {
-    const layout = instrLayout(ins.op, rows);
+    const layout = instrLayout(ins.op, p);
     const bits = layout.length ? layout[layout.length - 1].lsb + layout[layout.length - 1].bits : 0;
     const n = Math.ceil(bits / 32);
     out.push(OPCODES[ins.op] | (n << 8));
-    const v = packValues(layout, instrValues(ins), `instruction ${ins.op}`);
+    const v = packValues(layout, instrValues(ins, p), `instruction ${ins.op}`);
     for (let i = 0; i < n; i++) out.push(Number((v >> BigInt(32 * i)) & 0xffffffffn));
   }
   return Uint32Array.from(out);
@@ -137,7 +127,7 @@ function tensorRef(base: number, w: number, g: number, format: PackedTensor['for
 }
 
 /** The inverse of encodeProgram: the instructions as the executor takes them (tensors carry only what the op reads). */
-export function decodeProgram(words: Uint32Array, rows: number): NetInstr[] {
+export function decodeProgram(words: Uint32Array, p: RtlParams): NetInstr[] {
   const ops = new Map(Object.entries(OPCODES).map(([k, v]) => [v, k as NetInstr['op']]));
   const out: NetInstr[] = [];
   for (let i = 0; i < words.length;) {
@@ -147,7 +137,7 @@ export function decodeProgram(words: Uint32Array, rows: number): NetInstr[] {
     if (i + n >= words.length + (n === 0 ? 1 : 0)) throw new RangeError(`word ${i}: instruction ${op} has ${n} payload words, the program ends first`);
     let v = 0n;
     for (let k = n - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[i + 1 + k]);
-    const f = unpackValues(instrLayout(op, rows), v);
+    const f = unpackValues(instrLayout(op, p), v);
     i += 1 + n;
     const block = { oy0: f.oy0, ox0: f.ox0, rows: f.rows, cols: f.cols };
     switch (op) {
@@ -164,18 +154,19 @@ export function decodeProgram(words: Uint32Array, rows: number): NetInstr[] {
         });
         break;
       case 'weights': out.push({ op, addr: f.addr, words: f.words, wordBits: f.word_bits, half: f.half as 0 | 1 }); break;
-      case 'rows':
-        out.push({ op, starts: Array.from({ length: rows }, (_, r) => ({ ky: f[`ky${r}`], kx: f[`kx${r}`], g: f[`g${r}`], off: f[`off${r}`] })) });
+      case 'rows': {
+        const g = gsBits(p);
+        const field = (x: number, lsb: number, bits: number) => Math.floor(x / 2 ** lsb) % 2 ** bits;
+        out.push({ op, starts: Array.from({ length: p.rows }, (_, r) => ({ kx: field(f[`row${r}`], 0, KW_BITS), g: field(f[`row${r}`], KW_BITS, g),
+          off: field(f[`row${r}`], KW_BITS + g, p.ibuf.offsetBits) })) });
         break;
+      }
       case 'tile':
         out.push({
           op, tile: {
             mode: rtlMode(WIDTHS[f.a_bits], WIDTHS[f.w_bits]), aSigned: f.a_signed === 1, wSigned: f.w_signed === 1, M: f.m, S: f.s,
-            walk: {
-              blockCols: f.block_cols, pixX: f.pix_x, pixY: f.pix_y, gs: f.gs, kw: f.kw, kh: f.kh, dg: f.dg, dkx: f.dkx, dky: f.dky, step: f.step,
-              cg: f.cg, cx: f.cx,
-            },
-            ibHalf: f.ib_half as 0 | 1, wbHalf: f.wb_half as 0 | 1, obHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, accumulate: f.acc === 1,
+            walk: { blockCols: f.block_cols, pixX: f.pix_x, pixY: f.pix_y, gs: f.gs, kw: f.kw, dg: f.dg, dkx: f.dkx, step: f.step, cg: f.cg, cx: f.cx },
+            ibHalf: f.half as 0 | 1, wbHalf: f.wb_half as 0 | 1, obHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, accumulate: f.acc === 1,
           },
         });
         break;

@@ -74,7 +74,7 @@ export function coreState(p: RtlParams, memory: Uint32Array): CoreState {
     shift: new Int32Array(p.output.channels),
     resbuf: new Uint32Array(0),
     staging: new Uint32Array(0),
-    rowStarts: Array.from({ length: p.rows }, (_, r) => ({ ky: 0, kx: 0, g: r, off: 0 })),
+    rowStarts: Array.from({ length: p.rows }, (_, r) => ({ kx: 0, g: r, off: 0 })),
   };
 }
 
@@ -139,8 +139,7 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
       const offsets = walkOffsets(d.walk, st.rowStarts, d.M, d.S, p.ibuf.offsetBits);
       for (let m = 0; m < d.M; m++) {
         for (let s = 0; s < d.S; s++) for (let r = 0; r < R; r++) {
-          const off = offsets[m * d.S + s][r];
-          const word = off < 0 ? 0 : ibuf[r][ib + off];
+          const word = ibuf[r][ib + offsets[m * d.S + s][r]];
           for (let q = 0; q < P; q++) a[(s * R + r) * P + q] = slot(word, q, d.mode.a, d.aSigned);
         }
         for (let c = 0; c < C; c++) acc[c] = d.accumulate ? obuf[c][ob + m] : 0;

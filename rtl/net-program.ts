@@ -42,6 +42,7 @@ import { networkPlan } from '../src/intmodel/network-plan.js';
 import type { QuantizedMultiplier } from '../src/intmodel/requant.js';
 import { integerShell, requantizedLayer, rescaleMultiplier } from '../src/intmodel/run-network.js';
 import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
+import type { TileDescriptor } from './descriptor.js';
 import type { OutputFormat } from './layer.js';
 import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
 import { packWord } from './pack.js';
@@ -105,6 +106,14 @@ export interface WindowTile {
   obufBase: number;
   /** Add to the partial sums in OBUF (a channel slice after the first). */
   accumulate: boolean;
+}
+
+/** The core's descriptor of a program tile (IBUF, WBUF and OBUF bases 0). */
+export function tileDescriptor(t: WindowTile): TileDescriptor {
+  return {
+    mode: t.mode, aSigned: t.aSigned, wSigned: t.wSigned, half: t.ibHalf, M: t.M, S: t.S, ibufBase: 0, wbufBase: 0, obufBase: t.obufBase,
+    accumulate: t.accumulate, obufHalf: t.obHalf, wbufHalf: t.wbHalf, walk: t.walk,
+  };
 }
 
 export type NetInstr =

@@ -62,8 +62,8 @@ export function windowRead(t: InputTile, k: KernelWalk, oy: number, ox: number, 
 
 /**
  * How the tile controller walks the windows: each array row keeps its window word j = s*ROWS + r as digits
- * (ky, kx, g) and its bank offset off = ky*OY + kx*OX + floor(g/d) (OX = dilX*gs/d, OY = dilY*pitch*gs/d), and
- * moves them by ROWS words a step: g += dg, kx += dkx, ky += dky with carries, off += step, plus cg when g
+ * (kx, g) and its bank offset off = ky*OY + kx*OX + floor(g/d) (OX = dilX*gs/d, OY = dilY*pitch*gs/d), and
+ * moves them by ROWS words a step: g += dg, kx += dkx with carries, off += step (which holds the ky part), plus cg when g
  * carries and cx when kx carries. At each output pixel the rows restart from their initial digits (rowInit) and
  * the pixel base moves by pixX along a block row, by pixY to the next block row. All constants come from the
  * compiler (windowSteps), so the hardware only adds and compares. Offsets are modulo the IBUF half.
@@ -74,10 +74,8 @@ export interface WindowSteps {
   pixY: number;
   gs: number;
   kw: number;
-  kh: number;
   dg: number;
   dkx: number;
-  dky: number;
   step: number;
   cg: number;
   cx: number;
@@ -85,7 +83,6 @@ export interface WindowSteps {
 
 /** A row's starting digits and bank offset (window word j = r). */
 export interface RowStart {
-  ky: number;
   kx: number;
   g: number;
   off: number;
@@ -105,8 +102,8 @@ export function windowSteps(t: InputTile, k: KernelWalk, blockCols: number, rows
   const OY = k.dilY * t.pitch * per;
   const { ky: dky, kx: dkx, g: dg } = digits(rows, t, k);
   return {
-    blockCols, pixX: mod(k.strideX * per), pixY: mod(k.strideY * t.pitch * per - (blockCols - 1) * k.strideX * per), gs: t.gs, kw: k.kw, kh: k.kh,
-    dg, dkx, dky, step: mod(dg / t.d + dkx * OX + dky * OY), cg: mod(OX - per), cx: mod(OY - k.kw * OX),
+    blockCols, pixX: mod(k.strideX * per), pixY: mod(k.strideY * t.pitch * per - (blockCols - 1) * k.strideX * per), gs: t.gs, kw: k.kw,
+    dg, dkx, step: mod(dg / t.d + dkx * OX + dky * OY), cg: mod(OX - per), cx: mod(OY - k.kw * OX),
   };
 }
 
@@ -115,13 +112,13 @@ export function rowStarts(t: InputTile, k: KernelWalk, rows: number): RowStart[]
   const per = t.gs / t.d;
   return Array.from({ length: rows }, (_, r) => {
     const { ky, kx, g } = digits(r, t, k);
-    return { ky, kx, g, off: ky * k.dilY * t.pitch * per + kx * k.dilX * per + Math.floor(g / t.d) };
+    return { kx, g, off: ky * k.dilY * t.pitch * per + kx * k.dilX * per + Math.floor(g / t.d) };
   });
 }
 
 /**
- * The bank offsets the controller reads, as it computes them: [t][r] for t = m*S + s, or -1 where the row is past
- * the reduction (ky >= kh: its weights are zero, the word it reads does not count). Offsets modulo 2^offsetBits.
+ * The bank offsets the controller reads, as it computes them: [t][r] for t = m*S + s, modulo 2^offsetBits. A row
+ * past the reduction reads some word of the half: its weights are zero, so the word does not count.
  */
 export function walkOffsets(w: WindowSteps, starts: RowStart[], M: number, S: number, offsetBits: number): Int32Array[] {
   const mod = 2 ** offsetBits;
@@ -130,7 +127,7 @@ export function walkOffsets(w: WindowSteps, starts: RowStart[], M: number, S: nu
   for (let m = 0; m < M; m++) {
     const st = starts.map((x) => ({ ...x }));
     for (let s = 0; s < S; s++) {
-      out.push(Int32Array.from(st, (x) => (x.ky < w.kh ? (pb + x.off) % mod : -1)));
+      out.push(Int32Array.from(st, (x) => (pb + x.off) % mod));
       for (const x of st) {
         let g = x.g + w.dg;
         const cg = g >= w.gs;
@@ -141,7 +138,6 @@ export function walkOffsets(w: WindowSteps, starts: RowStart[], M: number, S: nu
         x.off = (x.off + w.step + (cg ? w.cg : 0) + (cx ? w.cx : 0)) % mod;
         x.g = g;
         x.kx = kx;
-        x.ky += w.dky + (cx ? 1 : 0);
       }
     }
     pb = (pb + ((m + 1) % w.blockCols === 0 ? w.pixY : w.pixX)) % mod;

@@ -188,7 +188,7 @@ right: integer executor ${rightInt}, QDQ model ${rightQdq}.
 
 **Network program** (rtl/net-program.ts, run word by word by rtl/net-exec.ts): ${program.instrs.length} instructions
 (${programCounts(program)}), ${program.words.toLocaleString('en-US')} memory words (${(program.words / 256).toFixed(0)} KiB),
-${encodeProgram(program.instrs, p.rows).length.toLocaleString('en-US')} instruction words, compiled in ${programCompile.toFixed(1)} s; on the same ${compared} images
+${encodeProgram(program.instrs, p).length.toLocaleString('en-US')} instruction words, compiled in ${programCompile.toFixed(1)} s; on the same ${compared} images
 every tensor it leaves in memory and the logits equal the integer executor's on **${programEqual} of ${compared}**
 (${(programSeconds / compared).toFixed(2)} s per image). Each layer runs the simulator's tiling (its mapping at the layer's
 precision, batch 1); the array tiles' cycles (hw/array-timing.ts, as the core runs them) against the simulator's compute

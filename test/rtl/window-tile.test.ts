@@ -10,11 +10,11 @@ import { loadHwq } from '../../src/intmodel/format.js';
 import { quantizeInput } from '../../src/intmodel/run-network.js';
 import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
-import { type TileDescriptor, packDescriptor, rowTableWord } from '../../rtl/descriptor.js';
+import { packDescriptor, rowTableWord } from '../../rtl/descriptor.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { LAYER_VLT, layerTop } from '../../rtl/layer-fast.js';
 import { coreState, executeInstr } from '../../rtl/net-exec.js';
-import { compileNetwork } from '../../rtl/net-program.js';
+import { compileNetwork, tileDescriptor } from '../../rtl/net-program.js';
 import { packActivations } from '../../rtl/output-path.js';
 import { EventScript, runEvents } from '../../rtl/sim-events.js';
 import { signedOf } from '../../rtl/verify.js';
@@ -59,11 +59,7 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 2, 2]] as const) {
           s.at(at++).set('rt_wr_en', 1n).set('rt_wr_row', BigInt(row)).set('rt_wr_data', rowTableWord(r, p));
         });
         s.at(at).set('rt_wr_en', 0n);
-        const d: TileDescriptor = {
-          mode: t.mode, aSigned: t.aSigned, wSigned: t.wSigned, half: t.ibHalf, M: t.M, S: t.S, ibufBase: 0, wbufBase: 0, obufBase: t.obufBase,
-          accumulate: t.accumulate, obufHalf: t.obHalf, wbufHalf: t.wbHalf, walk: t.walk,
-        };
-        s.set('start', 1n).set('desc', packDescriptor(d, p));
+        s.set('start', 1n).set('desc', packDescriptor(tileDescriptor(t), p));
         starts.push(at);
         s.at(at + 1).set('start', 0n);
         const cycles = tileCycles(t.M * t.S, p.rows, p.cols) + 1;
