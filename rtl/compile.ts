@@ -5,7 +5,7 @@ import { FuMode, pairsPerCycle } from '../hw/fusion-unit.js';
 import { type ArrayTile, referenceTile } from '../hw/stepped-array.js';
 import { TileDescriptor, packDescriptor } from './descriptor.js';
 import { RtlParams } from './params.js';
-import { actWord, wgtWord } from './tiles.js';
+import { WORD_BITS } from './pack.js';
 
 export interface BufferWrite {
   bank: number;
@@ -35,9 +35,17 @@ export interface CompiledTile {
   descriptor: TileDescriptor;
   /** The descriptor as the `desc` port value. */
   packed: bigint;
-  ibufWrites: BufferWrite[];
-  wbufWrites: BufferWrite[];
-  outputs: OutputSlot[];
+  /** IBUF words bank-major: bank r's M*S words (word t = m*S + s) at ibufWords[r*M*S ..], for addresses ibufAddr onwards. */
+  ibufWords: Uint32Array;
+  ibufAddr: number;
+  /** WBUF words bank-major: bank r*cols + c's S words at wbufWords[(r*cols + c)*S ..], for addresses wbufAddr onwards. */
+  wbufWords: Uint32Array;
+  wbufAddr: number;
+  /** The same words as host-port writes, in the order a host writes them (built on first use). */
+  readonly ibufWrites: BufferWrite[];
+  readonly wbufWrites: BufferWrite[];
+  /** Where each output lands in OBUF (built on first use). */
+  readonly outputs: OutputSlot[];
 }
 
 function fullAddr(db: boolean, tileDepth: number, half: 0 | 1, offset: number): number {
@@ -61,19 +69,73 @@ export function compileTile(t: ArrayTile, place: TilePlacement, p: RtlParams): C
   const descriptor: TileDescriptor = {
     mode: t.mode, aSigned: t.aSigned, wSigned: t.wSigned, M: t.M, S: t.S, ...place, obufHalf, accumulate: t.init !== undefined,
   };
-  const ibufWrites: BufferWrite[] = [];
-  for (let w = 0; w < W; w++) for (let r = 0; r < t.rows; r++) {
-    ibufWrites.push({ bank: r, addr: fullAddr(p.ibuf.doubleBuffered, p.ibuf.tileDepth, place.half, place.ibufBase + w), data: actWord(t, w, r) });
+  const P = pairsPerCycle(t.mode);
+  return new PackedTile(t, descriptor, packDescriptor(descriptor, p), packBankMajor(t.acts, W, t.rows, P, t.mode.a),
+    fullAddr(p.ibuf.doubleBuffered, p.ibuf.tileDepth, place.half, place.ibufBase), packBankMajor(t.wts, t.S, t.rows * t.cols, P, t.mode.w),
+    fullAddr(p.wbuf.doubleBuffered, p.wbuf.tileDepth, place.half, place.wbufBase), fullAddr(p.obuf.doubleBuffered, p.obuf.tileDepth, obufHalf, place.obufBase));
+}
+
+/**
+ * Packs `words` x `banks` words of P `bits`-wide values (value i of word (w, b) at values[(w*banks + b)*P + i],
+ * packWord's layout, inlined: a layer packs millions) and returns them bank-major: word (w, b) at [b*words + w].
+ */
+function packBankMajor(values: Int32Array, words: number, banks: number, P: number, bits: number): Uint32Array {
+  if (P * bits > WORD_BITS) throw new RangeError(`${P} values of ${bits} bits exceed a ${WORD_BITS}-bit word`);
+  const out = new Uint32Array(words * banks);
+  const mask = 2 ** bits - 1;
+  // The fields do not overlap and end at or below bit 32, so or-ing shifted fields is packWord's sum (the Uint32Array takes the sign bit as 2^31).
+  for (let w = 0, o = 0; w < words; w++) {
+    for (let b = 0; b < banks; b++) {
+      let x = 0;
+      for (let i = 0, sh = 0; i < P; i++, o++, sh += bits) x |= (values[o] & mask) << sh;
+      out[b * words + w] = x;
+    }
   }
-  const wbufWrites: BufferWrite[] = [];
-  for (let s = 0; s < t.S; s++) for (let r = 0; r < t.rows; r++) for (let c = 0; c < t.cols; c++) {
-    wbufWrites.push({ bank: r * t.cols + c, addr: fullAddr(p.wbuf.doubleBuffered, p.wbuf.tileDepth, place.half, place.wbufBase + s), data: wgtWord(t, s, r, c) });
+  return out;
+}
+
+/**
+ * A compiled tile: the packed words are made when it is compiled, the per-write lists only when a host-port
+ * harness asks for them (the event harness writes the words straight into the buffer RAMs).
+ */
+class PackedTile implements CompiledTile {
+  private writes?: { ibuf: BufferWrite[]; wbuf: BufferWrite[] };
+  private slots?: OutputSlot[];
+
+  constructor(
+    readonly tile: ArrayTile, readonly descriptor: TileDescriptor, public packed: bigint, readonly ibufWords: Uint32Array, readonly ibufAddr: number,
+    readonly wbufWords: Uint32Array, readonly wbufAddr: number, private readonly obufAddr: number,
+  ) {}
+
+  private hostWrites(): { ibuf: BufferWrite[]; wbuf: BufferWrite[] } {
+    if (!this.writes) {
+      const t = this.tile;
+      const W = t.M * t.S;
+      const ibuf: BufferWrite[] = [];
+      for (let w = 0; w < W; w++) for (let r = 0; r < t.rows; r++) ibuf.push({ bank: r, addr: this.ibufAddr + w, data: this.ibufWords[r * W + w] });
+      const wbuf: BufferWrite[] = [];
+      for (let s = 0; s < t.S; s++) for (let b = 0; b < t.rows * t.cols; b++) wbuf.push({ bank: b, addr: this.wbufAddr + s, data: this.wbufWords[b * t.S + s] });
+      this.writes = { ibuf, wbuf };
+    }
+    return this.writes;
   }
-  const outputs: OutputSlot[] = [];
-  for (let m = 0; m < t.M; m++) for (let c = 0; c < t.cols; c++) {
-    outputs.push({ m, col: c, bank: c, addr: fullAddr(p.obuf.doubleBuffered, p.obuf.tileDepth, obufHalf, place.obufBase + m) });
+
+  get ibufWrites(): BufferWrite[] {
+    return this.hostWrites().ibuf;
   }
-  return { tile: t, descriptor, packed: packDescriptor(descriptor, p), ibufWrites, wbufWrites, outputs };
+
+  get wbufWrites(): BufferWrite[] {
+    return this.hostWrites().wbuf;
+  }
+
+  get outputs(): OutputSlot[] {
+    if (!this.slots) {
+      const slots: OutputSlot[] = [];
+      for (let m = 0; m < this.tile.M; m++) for (let c = 0; c < this.tile.cols; c++) slots.push({ m, col: c, bank: c, addr: this.obufAddr + m });
+      this.slots = slots;
+    }
+    return this.slots;
+  }
 }
 
 /** A GEMM out[m][n] = sum_k a[m][k] * w[k][n] at one precision. */
@@ -171,11 +233,15 @@ export function compileLayer(g: Gemm, p: RtlParams, tiling: LayerTiling = {}): C
         const S = Math.ceil(kLen / (R * P));
         const acts = new Int32Array(M * S * R * P);
         const wts = new Int32Array(S * R * C * P);
+        // Element kk goes to (s, r, q) = reductionSlot(kk, R, P): offset ((s*R + r)*P + q) = kk within its pixel's
+        // S*R*P activations, and ((s*R + r)*C + c)*P + q among the weights.
+        for (let m = 0; m < M; m++) acts.set(g.a.subarray((m0 + m) * g.K + k0, (m0 + m) * g.K + k0 + kLen), m * S * R * P);
+        const cols = Math.min(C, g.N - n0);
         for (let kk = 0; kk < kLen; kk++) {
-          const { s, r, q } = reductionSlot(kk, R, P);
-          const k = k0 + kk;
-          for (let m = 0; m < M; m++) acts[((m * S + s) * R + r) * P + q] = g.a[(m0 + m) * g.K + k];
-          for (let c = 0; c < C && n0 + c < g.N; c++) wts[((s * R + r) * C + c) * P + q] = g.w[k * g.N + n0 + c];
+          const sr = Math.floor(kk / P);
+          const base = sr * C * P + (kk - sr * P);
+          const wo = (k0 + kk) * g.N + n0;
+          for (let c = 0; c < cols; c++) wts[base + c * P] = g.w[wo + c];
         }
         const tile: ArrayTile = { rows: R, cols: C, mode: g.mode, aSigned: g.aSigned, wSigned: g.wSigned, M, S, acts, wts };
         if (prev) tile.init = referenceTile(prev);

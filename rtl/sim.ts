@@ -285,7 +285,7 @@ function writeSources(dir: string, sources: Map<string, string>): string[] {
 }
 
 /** Runs a tool, throwing SimError on failure; `input` goes to its stdin. */
-export function runTool(cmd: string, args: string[], cwd: string, what: string, input?: string): { stdout: string; stderr: string } {
+export function runTool(cmd: string, args: string[], cwd: string, what: string, input?: string | Uint8Array): { stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, input });
   if (r.error) throw new SimError(`${what}: cannot run ${cmd}: ${r.error.message}`);
   // Ctrl-C reaches the whole process group: the tool dying of it is the user stopping the run, not a failure.
