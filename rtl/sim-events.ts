@@ -20,17 +20,21 @@ import { SimError, type SimTop, buildVerilator, dataInputs, outputs, runTool } f
 import { tmpdir } from 'node:os';
 
 const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const NL = 10;
+const SP = 32;
 
 /** An ASCII byte buffer that grows: a layer's script holds millions of words, too many for a string per line. */
 class ByteWriter {
   private buf = Buffer.allocUnsafe(1 << 16);
   private n = 0;
 
-  private room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
-    this.buf.copy(next, 0, 0, this.n);
-    this.buf = next;
+  private room(k: number): this {
+    if (this.n + k > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 4, this.n + k));
+      this.buf.copy(next, 0, 0, this.n);
+      this.buf = next;
+    }
+    return this;
   }
 
   ascii(s: string): this {
@@ -60,13 +64,27 @@ class ByteWriter {
     return this;
   }
 
+  /** " V" for each of words[from .. to-1], in hex like hex(). */
+  words(words: ArrayLike<number>, from: number, to: number): this {
+    this.room(9 * (to - from));
+    for (let i = from; i < to; i++) {
+      const v = words[i];
+      if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) {
+        this.byte(SP).hex(v).room(9 * (to - i));
+        continue;
+      }
+      this.buf[this.n++] = SP;
+      let d = 1;
+      while (d < 8 && v >>> (4 * d) !== 0) d++;
+      for (let k = d - 1; k >= 0; k--) this.buf[this.n++] = HEX[(v >>> (4 * k)) & 15];
+    }
+    return this;
+  }
+
   bytes(): Buffer {
     return this.buf.subarray(0, this.n);
   }
 }
-
-const NL = 10;
-const SP = 32;
 
 /** A script under construction: commands in cycle order. */
 export class EventScript {
@@ -135,8 +153,7 @@ export class EventScript {
   pokeWords(id: number, addr: number, words: ArrayLike<number>, from = 0, to = words.length): this {
     if (to <= from) return this;
     this.out.ascii('w ').dec(id).byte(SP).dec(addr);
-    for (let i = from; i < to; i++) this.out.byte(SP).hex(words[i]);
-    this.out.byte(NL);
+    this.out.words(words, from, to).byte(NL);
     return this;
   }
 
@@ -397,6 +414,11 @@ export function runEvents(sources: Map<string, string>, top: SimTop, config: str
     return i;
   });
   const { stdout } = runTool(exe, [idx.join(',')], tmpdir(), `verilator run of ${top.name}`, script.bytes());
+  return parseEventOutput(stdout);
+}
+
+/** The harness's response: the printed cycles (their fields cut out on use) and the peeked words in order. */
+export function parseEventOutput(stdout: string): EventRun {
   const lines: EventLine[] = [];
   const peeks: bigint[] = [];
   for (let i = 0; i < stdout.length;) {
