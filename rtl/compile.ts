@@ -58,6 +58,11 @@ function fullAddr(db: boolean, tileDepth: number, half: 0 | 1, offset: number): 
  * starts (the previous tile of the split reduction, placed at the same OBUF half and base, wrote them).
  */
 export function compileTile(t: ArrayTile, place: TilePlacement, p: RtlParams): CompiledTile {
+  return placeTile(t, place, p, new Map());
+}
+
+/** compileTile, taking the packed words of operand arrays already packed from `packed` and adding its own. */
+function placeTile(t: ArrayTile, place: TilePlacement, p: RtlParams, packed: Map<Int32Array, Uint32Array>): CompiledTile {
   if (t.rows !== p.rows || t.cols !== p.cols) throw new RangeError(`tile is ${t.rows}x${t.cols}, the array ${p.rows}x${p.cols}`);
   const W = t.M * t.S;
   if (t.M < 1 || t.S < 1) throw new RangeError(`tile M=${t.M} S=${t.S}: both must be at least 1`);
@@ -70,8 +75,16 @@ export function compileTile(t: ArrayTile, place: TilePlacement, p: RtlParams): C
     mode: t.mode, aSigned: t.aSigned, wSigned: t.wSigned, M: t.M, S: t.S, ...place, obufHalf, accumulate: t.init !== undefined,
   };
   const P = pairsPerCycle(t.mode);
-  return new PackedTile(t, descriptor, packDescriptor(descriptor, p), packBankMajor(t.acts, W, t.rows, P, t.mode.a),
-    fullAddr(p.ibuf.doubleBuffered, p.ibuf.tileDepth, place.half, place.ibufBase), packBankMajor(t.wts, t.S, t.rows * t.cols, P, t.mode.w),
+  const pack = (x: Int32Array, words: number, banks: number, bits: number): Uint32Array => {
+    let out = packed.get(x);
+    if (!out) {
+      out = packBankMajor(x, words, banks, P, bits);
+      packed.set(x, out);
+    }
+    return out;
+  };
+  return new PackedTile(t, descriptor, packDescriptor(descriptor, p), pack(t.acts, W, t.rows, t.mode.a),
+    fullAddr(p.ibuf.doubleBuffered, p.ibuf.tileDepth, place.half, place.ibufBase), pack(t.wts, t.S, t.rows * t.cols, t.mode.w),
     fullAddr(p.wbuf.doubleBuffered, p.wbuf.tileDepth, place.half, place.wbufBase), fullAddr(p.obuf.doubleBuffered, p.obuf.tileDepth, obufHalf, place.obufBase));
 }
 
@@ -223,31 +236,44 @@ export function compileLayer(g: Gemm, p: RtlParams, tiling: LayerTiling = {}): C
   const perTile = tileSteps * R * P;
   const tiles: CompiledTile[] = [];
   const origins: TileOrigin[] = [];
+  // Tiles that read the same operands share their arrays and packed words: a chunk's column tiles its activations,
+  // the chunks' tile (j, slice) its weights.
+  const weightSlices = new Map<string, Int32Array>();
+  const packed = new Map<Int32Array, Uint32Array>();
   for (let m0 = 0, chunk = 0; m0 < g.M; m0 += mChunk, chunk++) {
     const M = Math.min(mChunk, g.M - m0);
+    const actSlices: Int32Array[] = [];
     for (let j = 0; j < colTiles; j++) {
       const n0 = j * C;
       let prev: ArrayTile | undefined;
-      for (let k0 = 0; k0 < g.K; k0 += perTile) {
+      for (let k0 = 0, slice = 0; k0 < g.K; k0 += perTile, slice++) {
         const kLen = Math.min(perTile, g.K - k0);
         const S = Math.ceil(kLen / (R * P));
-        const acts = new Int32Array(M * S * R * P);
-        const wts = new Int32Array(S * R * C * P);
         // Element kk goes to (s, r, q) = reductionSlot(kk, R, P): offset ((s*R + r)*P + q) = kk within its pixel's
         // S*R*P activations, and ((s*R + r)*C + c)*P + q among the weights.
-        for (let m = 0; m < M; m++) acts.set(g.a.subarray((m0 + m) * g.K + k0, (m0 + m) * g.K + k0 + kLen), m * S * R * P);
-        const cols = Math.min(C, g.N - n0);
-        for (let kk = 0; kk < kLen; kk++) {
-          const sr = Math.floor(kk / P);
-          const base = sr * C * P + (kk - sr * P);
-          const wo = (k0 + kk) * g.N + n0;
-          for (let c = 0; c < cols; c++) wts[base + c * P] = g.w[wo + c];
+        let acts = actSlices[slice];
+        if (!acts) {
+          acts = new Int32Array(M * S * R * P);
+          for (let m = 0; m < M; m++) acts.set(g.a.subarray((m0 + m) * g.K + k0, (m0 + m) * g.K + k0 + kLen), m * S * R * P);
+          actSlices[slice] = acts;
+        }
+        let wts = weightSlices.get(`${j} ${slice}`);
+        if (!wts) {
+          wts = new Int32Array(S * R * C * P);
+          const cols = Math.min(C, g.N - n0);
+          for (let kk = 0; kk < kLen; kk++) {
+            const sr = Math.floor(kk / P);
+            const base = sr * C * P + (kk - sr * P);
+            const wo = (k0 + kk) * g.N + n0;
+            for (let c = 0; c < cols; c++) wts[base + c * P] = g.w[wo + c];
+          }
+          weightSlices.set(`${j} ${slice}`, wts);
         }
         const tile: ArrayTile = { rows: R, cols: C, mode: g.mode, aSigned: g.aSigned, wSigned: g.wSigned, M, S, acts, wts };
         if (prev) tile.init = referenceTile(prev);
         const half = (tiles.length % 2) as 0 | 1;
         const obufHalf = (p.obuf.doubleBuffered ? chunk % 2 : 0) as 0 | 1;
-        tiles.push(compileTile(tile, { half, ibufBase: 0, wbufBase: 0, obufBase: j * mChunk, obufHalf }, p));
+        tiles.push(placeTile(tile, { half, ibufBase: 0, wbufBase: 0, obufBase: j * mChunk, obufHalf }, p, packed));
         origins.push({ m0, n0, k0, kLen, last: k0 + kLen >= g.K });
         prev = tile;
       }
