@@ -47,15 +47,18 @@ export function layerTop(design: RtlDesign): SimTop {
   return { name: 'bitfusion_layer', ports: moduleOf(design, 'bitfusion_layer').ports, clock: 'clk' };
 }
 
-/** runTile's OBUF write schedule by tile size: its word flow (and so every write's cycle) does not read the data. */
-const writeSchedules = new Map<string, string>();
+/**
+ * runTile's OBUF write schedule by tile size: its word flow (and so every write's cycle) does not read the data.
+ * A write is the number cycle * cols + column, the list in increasing order.
+ */
+const writeSchedules = new Map<string, Int32Array>();
 
-function tileWriteSchedule(s: Extract<LayerProgram['steps'][number], { kind: 'tile' }>): string {
+function tileWriteSchedule(s: Extract<LayerProgram['steps'][number], { kind: 'tile' }>): Int32Array {
   const t = s.tile.tile;
   const key = `${t.rows}x${t.cols} M${t.M} S${t.S}`;
   let w = writeSchedules.get(key);
   if (w === undefined) {
-    w = runTile(t).writes.map((x) => `${x.cycle}:${x.col}`).sort().join();
+    w = Int32Array.from(runTile(t).writes, (x) => x.cycle * t.cols + x.col).sort();
     writeSchedules.set(key, w);
   }
   return w;
@@ -126,8 +129,10 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
     starts.push(start);
     if (st.kind === 'tile') {
       plan(start, () => {
-        for (const w of st.tile.ibufWrites) s.poke(ibuf[w.bank], w.addr, w.data >>> 0);
-        for (const w of st.tile.wbufWrites) s.poke(wbuf[w.bank], w.addr, w.data >>> 0);
+        const t = st.tile;
+        const W = t.tile.M * t.tile.S;
+        for (let b = 0; b < t.tile.rows; b++) s.pokeWords(ibuf[b], t.ibufAddr, t.ibufWords, b * W, (b + 1) * W);
+        for (let b = 0; b < t.tile.rows * t.tile.cols; b++) s.pokeWords(wbuf[b], t.wbufAddr, t.wbufWords, b * t.tile.S, (b + 1) * t.tile.S);
         s.set('start', 1n).set('desc', st.tile.packed);
       });
       plan(start + 1, () => s.set('start', 0n).set('desc', 0n));
@@ -173,7 +178,7 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
     const model = stepCycles(st, p);
     const doneName = st.kind === 'tile' ? 'done' : 'op_done';
     const doneAt = outIdx(doneName);
-    const done = mine.find((l) => bitOf(l.values[doneAt], 0) === 1);
+    const done = mine.find((l) => bitOf(l.field(doneAt), 0) === 1);
     const rtl = done ? done.cycle - k0 + 1 : NaN;
     steps.push({ kind: st.kind, model, rtl });
     const what = st.kind === 'tile'
@@ -182,13 +187,17 @@ export function checkLayerFast(design: RtlDesign, prog: LayerProgram): LayerChec
     const label = `step ${i} (${what})`;
     if (rtl !== model) problems.push(`${label}: done after ${rtl} cycles, the model says ${model}`);
     if (st.kind === 'tile') {
-      const got: string[] = [];
+      const got: number[] = [];
       const en = outIdx('ob_wr_en');
-      for (const l of mine) for (let c = 0; c < p.cols; c++) if (bitOf(l.values[en], c) !== 0) got.push(`${l.cycle - k0}:${c}`);
-      const g = got.sort().join();
+      for (const l of mine) {
+        const v = l.field(en);
+        for (let c = 0; c < p.cols; c++) if (bitOf(v, c) !== 0) got.push((l.cycle - k0) * p.cols + c);
+      }
+      got.sort((x, y) => x - y);
       const want = tileWriteSchedule(st);
-      if (g !== want) {
-        problems.push(`${label}: OBUF writes (cycle:column) ${got.slice(0, 6).join(' ')}..., the model ${want.split(',').slice(0, 6).join(' ')}...`);
+      if (got.length !== want.length || got.some((x, j) => x !== want[j])) {
+        const fmt = (w: ArrayLike<number>) => Array.from(w).slice(0, 6).map((x) => `${Math.floor(x / p.cols)}:${x % p.cols}`).join(' ');
+        problems.push(`${label}: OBUF writes (cycle:column) ${fmt(got)}..., the model ${fmt(want)}...`);
       }
     } else {
       const want = runOutputPass(st.pass, p.cols, ch, (m, n) => acc[(st.m0 + m) * N + n], (addr) => st.residualWords![addr - st.pass.resBase]);

@@ -10,7 +10,8 @@ import { rtlParams } from '../../rtl/params.js';
 import { lintVerilator } from '../../rtl/sim.js';
 import { withIcarus, withTools, withVerilator } from '../helpers.js';
 import { checkCore, placeTiles, prng, randInt, tileSet } from '../../rtl/verify.js';
-import { makeTile } from '../../rtl/tiles.js';
+import { actWord, makeTile, wgtWord } from '../../rtl/tiles.js';
+import { FU_MODES } from '../../hw/fusion-unit.js';
 
 function cfgOf(rows: number, cols: number) {
   const cfg = getPreset('vc709')!;
@@ -52,6 +53,29 @@ test('compileTile lays words out in the halves and refuses tiles that do not fit
   assert.equal(ct.outputs.map((o) => o.addr), [p.obuf.tileDepth + 1, p.obuf.tileDepth + 1, p.obuf.tileDepth + 2, p.obuf.tileDepth + 2]);
   assert.throws(() => compileTile(t, { half: 0, ibufBase: p.ibuf.tileDepth - 5, wbufBase: 0, obufBase: 0 }, p), /IBUF/);
   assert.throws(() => compileTile({ ...t, S: p.maxSteps + 1 }, { half: 0, ibufBase: 0, wbufBase: 0, obufBase: 0 }, p), /reduction steps/);
+});
+
+test('compileTile packs every word as actWord and wgtWord do, bank-major, and lists the same words as host-port writes', () => {
+  const p = rtlParams(cfgOf(2, 3));
+  const r = prng(9);
+  for (const mode of FU_MODES) for (const fill of ['random', 'min', 'max'] as const) {
+    const t = makeTile({ rows: 2, cols: 3, mode, aSigned: fill !== 'max', wSigned: fill !== 'min', M: 3, S: 2, fill }, r);
+    const ct = compileTile(t, { half: 1, ibufBase: 5, wbufBase: 3, obufBase: 0 }, p);
+    const W = t.M * t.S;
+    const name = `${mode.a}x${mode.w} ${fill}`;
+    for (let w = 0; w < W; w++) for (let b = 0; b < t.rows; b++) {
+      assert.is(ct.ibufWords[b * W + w], actWord(t, w, b), `${name} IBUF bank ${b} word ${w}`);
+      assert.equal(ct.ibufWrites[w * t.rows + b], { bank: b, addr: ct.ibufAddr + w, data: actWord(t, w, b) });
+    }
+    for (let s = 0; s < t.S; s++) for (let b = 0; b < t.rows * t.cols; b++) {
+      const want = wgtWord(t, s, Math.floor(b / t.cols), b % t.cols);
+      assert.is(ct.wbufWords[b * t.S + s], want, `${name} WBUF bank ${b} word ${s}`);
+      assert.equal(ct.wbufWrites[s * t.rows * t.cols + b], { bank: b, addr: ct.wbufAddr + s, data: want });
+    }
+    assert.is(ct.ibufWrites.length, W * t.rows);
+    assert.is(ct.wbufWrites.length, t.S * t.rows * t.cols);
+    assert.equal([ct.ibufAddr, ct.wbufAddr], [p.ibuf.tileDepth + 5, p.wbuf.tileDepth + 3]);
+  }
 });
 
 test('compileLayer: a GEMM split into tiles reproduces the integer product', () => {

@@ -13,7 +13,9 @@ import { checkLayer } from '../../rtl/layer-verify.js';
 import { hwqLayerProgram } from '../../rtl/layer.js';
 import { prng, randInt } from '../../rtl/verify.js';
 import { packDescriptor } from '../../rtl/descriptor.js';
-import { EventScript } from '../../rtl/sim-events.js';
+import { EventScript, parseEventOutput, runEvents } from '../../rtl/sim-events.js';
+import { sourcesOf } from '../../rtl/generate.js';
+import { LAYER_VLT } from '../../rtl/layer-fast.js';
 import { runIntegerLayer } from '../../src/intmodel/execute.js';
 import { designHash, layerSimCycles, runRtlImages } from '../../src/jobs/kinds/rtl-image.js';
 import { fileRef } from '../../src/jobs/job.js';
@@ -89,6 +91,34 @@ test('EventScript writes only changes, in cycle order, and refuses to go back', 
   assert.is(s.text(), 's 0 1\nc 2\ns 0 0\nc 5\na 0 TOP.x mem\nm 0 3 ab\np 0 3\n');
   assert.throws(() => s.at(4), /goes back/);
   assert.throws(() => s.set('nope', 1n), /no input 'nope'/);
+});
+
+test('EventScript: a run of words is one w line in hex, from..to of the array', () => {
+  const s = new EventScript(layerTop(p2()));
+  const mem = s.memory('TOP.x', 'mem');
+  s.pokeWords(mem, 4, Uint32Array.from([9, 0xabc, 0, 0xffffffff]), 1, 4).pokeWords(mem, 9, [1], 1, 1);
+  assert.is(s.text(), 'a 0 TOP.x mem\nw 0 4 abc 0 ffffffff\n');
+});
+
+test('parseEventOutput: cycles, fields cut out one by one equal the split line, peeks in order', () => {
+  const run = parseEventOutput('12 0 1f a\np 3 7 ffffffff\n\n13 1 0 b\np 0 1 5\n14\n');
+  assert.equal(run.lines.map((l) => l.cycle), [12, 13, 14]);
+  assert.equal([0, 1, 2, 3].map((i) => run.lines[0].field(i)), ['0', '1f', 'a', '']);
+  assert.equal(run.lines[1].values, ['1', '0', 'b']);
+  assert.equal([0, 2, 3].map((i) => run.lines[1].field(i)), ['1', 'b', '']);
+  assert.equal([run.lines[2].values, run.lines[2].field(0)], [[], '']);
+  assert.equal(run.peeks, [0xffffffffn, 5n]);
+});
+
+withVerilator(test, 'event harness: a w line writes consecutive words of a buffer RAM, p reads them back', () => {
+  const design = p2();
+  const top = layerTop(design);
+  const s = new EventScript(top);
+  const mem = s.memory('TOP.bitfusion_layer.u_core.u_ibuf.g_bank[1].u_bank', 'mem');
+  s.set('rst', 1n).at(2).set('rst', 0n);
+  s.pokeWords(mem, 3, Uint32Array.from([7, 0xdeadbeef, 0, 0x12345678]), 1, 4).at(4).poke(mem, 4, 0x55).peek(mem, 3).peek(mem, 4).peek(mem, 5).at(6);
+  const run = runEvents(sourcesOf(design), top, LAYER_VLT, s, ['done']);
+  assert.equal(run.peeks, [0xdeadbeefn, 0x55n, 0x12345678n]);
 });
 
 withVerilator(test, 'rtl-image job: refuses a design hash other than the one the config generates', async () => {
