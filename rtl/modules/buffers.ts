@@ -61,8 +61,11 @@ export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
     { name: 'DEPTH', value: b.depth, comment: 'words per bank, both halves' },
     { name: 'AW', value: b.addrBits },
   ];
+  const host = hostWritePorts(p.rows, 'ROWS', 'row', b.addrBits, p.wordBits);
   const ports: Port[] = [
-    ...hostWritePorts(p.rows, 'ROWS', 'row', b.addrBits, p.wordBits),
+    ...host.slice(0, 3),
+    { name: 'wr_mask', dir: 'input', width: p.rows, widthExpr: 'ROWS', comment: 'banks also written (wr_en not needed)' },
+    ...host.slice(3),
     { name: 'rd_en', dir: 'input', width: 1, comment: 'controller: every bank reads, each at its own address' },
     { name: 'rd_addr', dir: 'input', width: p.rows * b.addrBits, widthExpr: 'ROWS*AW', comment: 'bank r at [r*AW +: AW]' },
     { name: 'rd_data', dir: 'output', width: p.rows * p.wordBits, widthExpr: 'ROWS*WORD_W', comment: 'row r at [r*WORD_W +: WORD_W], one cycle after rd_addr' },
@@ -75,7 +78,7 @@ export function ibufModule(p: RtlParams, prov: Provenance): VerilogModule {
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_bank
 ${bankInst('      ', 'WORD_W', 'DEPTH', 'AW', {
-    clk: 'clk', we: 'wr_en && wr_bank == r', waddr: 'wr_addr', wdata: 'wr_data', re: 'rd_en', raddr: 'rd_addr[r*AW +: AW]', rdata: 'rd_data[r*WORD_W +: WORD_W]',
+    clk: 'clk', we: '(wr_en && wr_bank == r) || wr_mask[r]', waddr: 'wr_addr', wdata: 'wr_data', re: 'rd_en', raddr: 'rd_addr[r*AW +: AW]', rdata: 'rd_data[r*WORD_W +: WORD_W]',
   })}    end
   endgenerate
 ` + tail;

@@ -168,6 +168,7 @@ ${cp.map((x, i) => `    .${x.name}(${x.name})${i < cp.length - 1 ? ',' : ''}`).j
     .rst        (rst),
     .ib_wr_en   (ib_we),
     .ib_wr_bank (ib_bank),
+    .ib_wr_mask ({ROWS{1'b0}}),
     .ib_wr_addr (ib_addr),
     .ib_wr_data (lfsr),
     .wb_wr_en   (wb_we),
