@@ -3,6 +3,9 @@ import { HwConfig } from '../hw/config.js';
 import { DRAM_MODEL_LATENCY, axiDmaParams, dramBytesPerCycle } from './axi-model.js';
 import { hostLinkParams } from './host-link.js';
 import { axiDmaModule } from './modules/axi-dma.js';
+import { memEngineParams } from './mem-engine-model.js';
+import { memLoaderModule } from './modules/mem-loader.js';
+import { memStorerModule } from './modules/mem-storer.js';
 import { axiDramModelModule } from './modules/axi-dram-model.js';
 import { hostLinkModule } from './modules/host-link.js';
 import { uartRxModule, uartTxModule } from './modules/uart.js';
@@ -40,6 +43,8 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     outputUnitModule(params, prov),
     layerTopModule(params, prov),
     axiDmaModule(axiDmaParams(params), prov),
+    memLoaderModule(memEngineParams(params), prov),
+    memStorerModule(memEngineParams(params), prov),
     ...hostLinkModules(params.clockMHz, prov),
   ];
   return { params, modules };
