@@ -76,13 +76,15 @@ export function checkMemEngineParams(e: MemEngineParams): void {
   if (e.obWordBits > 32) throw new Error(`memory engines: OBUF words of ${e.obWordBits} bits do not fit a memory word`);
 }
 
+/** Bits of an op's payload. */
+export function payloadBits(op: NetInstr['op']): number {
+  const l = instrLayout(op);
+  return l.length ? l[l.length - 1].lsb + l[l.length - 1].bits : 0;
+}
+
 /** Payload bits of cmd_fields: the widest payload of the engine's ops, in whole words. */
 export function fieldsBits(ops: ReadonlyArray<NetInstr['op']>): number {
-  const bits = (op: NetInstr['op']) => {
-    const l = instrLayout(op);
-    return l.length ? l[l.length - 1].lsb + l[l.length - 1].bits : 0;
-  };
-  return 32 * Math.max(1, ...ops.map((op) => Math.ceil(bits(op) / 32)));
+  return 32 * Math.max(1, ...ops.map((op) => Math.ceil(payloadBits(op) / 32)));
 }
 
 /** A command as the engines take it: the opcode and the instruction's payload bits. */

@@ -12,10 +12,12 @@ export function fieldDecls(op: NetInstr['op'], prefix: string): { params: string
   const layout = instrLayout(op);
   const up = prefix.toUpperCase();
   const params = table(layout.map((f) => [`localparam ${up}_${f.name.toUpperCase()}_LSB`, `= ${f.lsb},`, `${up}_${f.name.toUpperCase()}_W`, `= ${f.bits};`]));
-  const wires = table(layout.map((f) => [
-    'wire [31:0]', `${prefix}_${f.name}`,
-    f.bits === 32 ? `= f[${up}_${f.name.toUpperCase()}_LSB +: 32];` : `= {${32 - f.bits}'d0, f[${up}_${f.name.toUpperCase()}_LSB +: ${up}_${f.name.toUpperCase()}_W]};`,
-  ]));
+  // Flags stay one bit; every other field reads as 32 bits, zero-extended, so the address arithmetic runs at one width.
+  const wires = table(layout.map((f) => {
+    const at = `${up}_${f.name.toUpperCase()}`;
+    if (f.bits === 1) return ['wire', `${prefix}_${f.name}`, `= f[${at}_LSB +: ${at}_W];`];
+    return ['wire [31:0]', `${prefix}_${f.name}`, f.bits === 32 ? `= f[${at}_LSB +: ${at}_W];` : `= {${32 - f.bits}'d0, f[${at}_LSB +: ${at}_W]};`];
+  }));
   return { params: `  // ${op}: payload fields (rtl/isa.ts instrLayout)\n${params}`, wires };
 }
 
@@ -76,6 +78,7 @@ export const REQUEST_SIDE = `  // ---- requests: the walk of runs and their spli
   wire [ADDR_W-1:0] a_byte    = {a_first[ADDR_W-3:0], 2'b00};
   wire [10:0]       a_lenm1   = a_beats - 11'd1;
   wire              a_valid   = run && a_left != 0 && in_flight != OUT_MAX;
+  wire              a_unused  = &{1'b0, a_first[31:ADDR_W-2]};  // word addresses above the AXI address
 
   always @(posedge clk) begin
     if (rst) begin

@@ -2,7 +2,7 @@
 // weights, load-input or residual instruction at a time (rtl/mem-engine-model.ts has the rules and the cycle
 // model; rtl/net-exec.ts executeInstr is what the writes must add up to).
 import { OPCODES } from '../isa.js';
-import { LOADER_OPS, MemEngineParams, checkMemEngineParams, fieldsBits, wbBankBits } from '../mem-engine-model.js';
+import { LOADER_OPS, MemEngineParams, checkMemEngineParams, fieldsBits, payloadBits, wbBankBits } from '../mem-engine-model.js';
 import { axiPorts } from './axi-ports.js';
 import { BEAT_PARAMS, REQUEST_SIDE, commonParams, divisorMasks, divisorTest, fieldDecls, fieldWidthTest } from './mem-engine-common.js';
 import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
@@ -36,18 +36,18 @@ export function memLoaderPorts(e: MemEngineParams): Port[] {
     { name: 'ib_wr_en', dir: 'output', width: 1, reg: true },
     { name: 'ib_wr_mask', dir: 'output', width: e.rows, widthExpr: 'ROWS', reg: true, comment: 'IBUF banks written (r % d == g % d)' },
     { name: 'ib_wr_addr', dir: 'output', width: e.ibAddrBits, widthExpr: 'IB_AW', reg: true },
-    { name: 'ib_wr_data', dir: 'output', width: 32, widthExpr: '32' },
+    { name: 'ib_wr_data', dir: 'output', width: 32 },
     { name: 'wb_wr_en', dir: 'output', width: 1, reg: true },
     { name: 'wb_wr_bank', dir: 'output', width: wbBankBits(e), widthExpr: 'WB_BW', reg: true },
     { name: 'wb_wr_addr', dir: 'output', width: e.wbAddrBits, widthExpr: 'WB_AW', reg: true },
-    { name: 'wb_wr_data', dir: 'output', width: 32, widthExpr: '32' },
+    { name: 'wb_wr_data', dir: 'output', width: 32 },
     { name: 'pt_wr_en', dir: 'output', width: 1, reg: true, comment: 'output unit tables' },
     { name: 'pt_wr_sel', dir: 'output', width: 2, reg: true, comment: '0 bias, 1 m0, 2 shift' },
     { name: 'pt_wr_addr', dir: 'output', width: e.chAddrBits, widthExpr: 'CH_W', reg: true, comment: 'channel' },
-    { name: 'pt_wr_data', dir: 'output', width: 32, widthExpr: '32' },
+    { name: 'pt_wr_data', dir: 'output', width: 32 },
     { name: 'rb_wr_en', dir: 'output', width: 1, reg: true, comment: 'residual buffer' },
     { name: 'rb_wr_addr', dir: 'output', width: e.rbAddrBits, widthExpr: 'RB_AW', reg: true },
-    { name: 'rb_wr_data', dir: 'output', width: 32, widthExpr: '32' },
+    { name: 'rb_wr_data', dir: 'output', width: 32 },
     ...axiPorts('master', e.addrBits, e.dataBits, 'read'),
   ];
 }
@@ -60,6 +60,8 @@ export function memLoaderModule(e: MemEngineParams, prov: Provenance): VerilogMo
   const wt = fieldDecls('weights', 'wt');
   const li = fieldDecls('load-input', 'li');
   const rs = fieldDecls('residual', 'rs');
+  const used = Math.max(...LOADER_OPS.map(payloadBits));
+  const spare = used < fieldsBits(LOADER_OPS) ? ` f[FIELDS_W-1:${used}],` : '';
   const text = header('mem_loader', [
     'Memory-to-core engine of the network program: an AXI4 read master (AR and R only; the write channels belong',
     'to mem_storer and the system top merges the two into one port) that carries out one command at a time:',
@@ -94,9 +96,9 @@ ${tb.params}${wt.params}${li.params}${rs.params}
 
 ${tb.wires}${wt.wires}${li.wires}${rs.wires}
   // The command as the accept sees it: refused when the op is not the loader's or a field cannot be carried out.
-  wire [31:0]         c_word_bits = cmd_fields[WT_WORD_BITS_LSB +: WT_WORD_BITS_W];
-  wire [31:0]         c_act_bits  = cmd_fields[LI_ACT_BITS_LSB +: LI_ACT_BITS_W];
-  wire [31:0]         c_d         = cmd_fields[LI_D_LSB +: LI_D_W];
+  wire [31:0]         c_word_bits = {{(32-WT_WORD_BITS_W){1'b0}}, cmd_fields[WT_WORD_BITS_LSB +: WT_WORD_BITS_W]};
+  wire [31:0]         c_act_bits  = {{(32-LI_ACT_BITS_W){1'b0}}, cmd_fields[LI_ACT_BITS_LSB +: LI_ACT_BITS_W]};
+  wire [31:0]         c_d         = {{(32-LI_D_W){1'b0}}, cmd_fields[LI_D_LSB +: LI_D_W]};
   wire                c_ok        = cmd_op == OP_TABLES || cmd_op == OP_RESIDUAL
                                     || (cmd_op == OP_WEIGHTS && ${fieldWidthTest('c_word_bits')})
                                     || (cmd_op == OP_LOAD && ${fieldWidthTest('c_act_bits')} && (${divisorTest(e.rows, 'c_d')}));
@@ -199,7 +201,7 @@ ${REQUEST_SIDE}
   reg  [WB_W-1:0]     u_left_r;
   wire [LK_W-1:0]     u_pos      = u_started ? u_pos_r : rf_lo[rf_rd];
   wire [WB_W-1:0]     u_left     = u_started ? u_left_r : rf_words[rf_rd];
-  wire                u_beat_end = u_pos == K - 1 || u_left == 1;
+  wire                u_beat_end = {{(32-LK_W){1'b0}}, u_pos} == K - 1 || u_left == 1;
   wire [31:0]         u_word;
 
   generate
@@ -236,7 +238,7 @@ ${REQUEST_SIDE}
   wire                finishing = run && (w_left == 32'd0 || (s_fire && w_left == 32'd1));
   wire                half_sel;
 
-  assign half_sel      = op == OP_WEIGHTS ? wt_half[0] : li_half[0];
+  assign half_sel      = op == OP_WEIGHTS ? wt_half : li_half;
   assign cmd_ready     = phase == 3'd0;
   assign m_axi_araddr  = a_byte;
   assign m_axi_arlen   = a_lenm1[7:0];
@@ -253,7 +255,7 @@ ${REQUEST_SIDE}
 
   // Bits the loader has no use for: OKAY vs EXOKAY, rlast (the records count the beats), the upper bits of
   // the stage products, the payload fields the walks do not read.
-  wire unused_bits = &{1'b0, m_axi_rresp[0], m_axi_rlast, a_lenm1[10:8], s3_nr_li[31:16], s3_nc_li[31:16],
+  wire unused_bits = &{1'b0,${spare} m_axi_rresp[0], m_axi_rlast, a_lenm1[10:8], s3_nr_li[31:16], s3_nc_li[31:16],
                        li_th[31:16], li_gs[31:16], rs_rows[31:16], rs_cols[31:16], rs_words[31:16], tb_channels[31:16]};
 
   always @(posedge clk) begin

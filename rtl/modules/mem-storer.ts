@@ -33,7 +33,7 @@ export function memStorerPorts(e: MemEngineParams): Port[] {
     { name: 'err', dir: 'output', width: 1, reg: true, comment: 'the command was refused, or a B was SLVERR/DECERR; valid with done' },
     { name: 'st_rd_en', dir: 'output', width: 1, comment: 'staging buffer read, data on st_rd_data the next cycle' },
     { name: 'st_rd_addr', dir: 'output', width: e.stAddrBits, widthExpr: 'ST_AW' },
-    { name: 'st_rd_data', dir: 'input', width: 32, widthExpr: '32' },
+    { name: 'st_rd_data', dir: 'input', width: 32 },
     { name: 'ob_rd_en', dir: 'output', width: 1, comment: 'OBUF read, data on ob_rd_data the next cycle' },
     { name: 'ob_rd_bank', dir: 'output', width: obBankBits(e), widthExpr: 'OB_BW' },
     { name: 'ob_rd_addr', dir: 'output', width: e.obAddrBits, widthExpr: 'OB_AW' },
@@ -157,7 +157,7 @@ ${REQUEST_SIDE}
   reg  [RP_W:0]       rf_count;
   wire [LK_W-1:0]     u_pos      = u_started ? u_pos_r : rf_lo[rf_rd];
   wire [WB_W-1:0]     u_left     = u_started ? u_left_r : rf_words[rf_rd];
-  wire                u_beat_end = u_pos == K - 1 || u_left == 1;
+  wire                u_beat_end = {{(32-LK_W){1'b0}}, u_pos} == K - 1 || u_left == 1;
   wire                w_fire     = w_full && m_axi_wready;
   wire                b_fire     = m_axi_bvalid;
   wire                fill       = run && f_count != {FC_W{1'b0}} && rf_count != 0 && (!w_full || w_fire);
@@ -245,8 +245,8 @@ ${REQUEST_SIDE}
         f_st      <= {ST_AW{1'b0}};
         f_bank    <= {OB_BW{1'b0}};
         f_n       <= 16'd0;
-        f_row     <= sa_half[0] ? OB_HALF[OB_AW-1:0] : {OB_AW{1'b0}};
-        f_ob      <= sa_half[0] ? OB_HALF[OB_AW-1:0] : {OB_AW{1'b0}};
+        f_row     <= sa_half ? OB_HALF[OB_AW-1:0] : {OB_AW{1'b0}};
+        f_ob      <= sa_half ? OB_HALF[OB_AW-1:0] : {OB_AW{1'b0}};
       end else begin
         fill_left <= fill_nx;
         if (lr_en) begin

@@ -153,6 +153,16 @@ function checkLoads(p: RtlParams, memory: Uint32Array, cmds: EngineCommand[], t:
   return checked;
 }
 
+/** Every request is an AXI4 INCR burst (<= 256 beats, inside one 4 KiB page); some were split at a page and some are 256 long. */
+function checkBursts(t: EngineTrace, dataBits: number): void {
+  const beat = dataBits / 8;
+  for (const r of t.req) {
+    assert.ok(r.beats >= 1 && r.beats <= 256, `${r.beats} beats`);
+    assert.is(Math.floor(r.addr / 4096), Math.floor((r.addr + r.beats * beat - 1) / 4096), `burst at 0x${r.addr.toString(16)} crosses 4 KiB`);
+  }
+  assert.ok(t.req.some((r) => (r.addr + r.beats * beat) % 4096 === 0 && r.beats < 256), 'a burst ends at a 4 KiB boundary');
+}
+
 interface Scenario {
   name: string;
   e: MemEngineParams;
@@ -183,6 +193,8 @@ function runLoader(s: Scenario, cs: Case, spaced: boolean): void {
   const want = simulateLoader({ e: s.e, dram: s.dram, commands: queuedEngineCommands(run, got.firstPush), memory: memory.slice(), cycles: got.firstPush + run.runCycles });
   assert.is(want.done.length, cmds.length, 'the model finished every command');
   compareTraces(got.trace, want);
+  checkBursts(got.trace, s.e.dataBits);
+  if (s.e.dataBits === 32) assert.ok(got.trace.req.some((r) => r.beats === 256), 'a 256-beat burst');
   const refused = new Set(cs.refusedLoads);
   cmds.forEach((c, i) => {
     assert.is(got.trace.err[i], refused.has(c), `command ${i}: err`);
@@ -212,6 +224,7 @@ function runStorer(scenario: Scenario, cs: Case, spaced: boolean): void {
   });
   assert.is(want.done.length, cmds.length, 'the model finished every command');
   compareTraces(got.trace, want);
+  checkBursts(got.trace, s.e.dataBits);
   const ref: CoreState = coreState(cs.p, memory.slice());
   ref.staging = staging.slice();
   ref.obuf = obuf.map((b) => b.slice());
@@ -289,9 +302,14 @@ withVerilator(test, 'each command alone takes the cycles engineCommandCycles giv
   runStorer(s, cs, true);
 });
 
-withVerilator(test, 'mem_loader and mem_storer lint clean (-Wall)', () => {
+withVerilator(test, 'mem_loader and mem_storer lint clean (-Wall): vc709, and 3x5 at 32 and 128 bits', () => {
   const design = generateRtl(vc);
   for (const name of ['mem_loader', 'mem_storer']) assert.is(lintVerilator(sourcesOf(design, [name]), name), '', name);
+  const p = rtlParams(vc709Sized(3, 5));
+  for (const bits of [32, 128]) {
+    const e = memEngineParams(p, bits);
+    for (const m of [memLoaderModule(e, PROV), memStorerModule(e, PROV)]) assert.is(lintVerilator(new Map([[`${m.name}.v`, m.text]]), m.name), '', `${m.name} ${bits}`);
+  }
 });
 
 test.run();
