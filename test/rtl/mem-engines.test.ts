@@ -153,14 +153,14 @@ function checkLoads(p: RtlParams, memory: Uint32Array, cmds: EngineCommand[], t:
   return checked;
 }
 
-/** Every request is an AXI4 INCR burst (<= 256 beats, inside one 4 KiB page); some were split at a page and some are 256 long. */
-function checkBursts(t: EngineTrace, dataBits: number): void {
+/** Every request is an AXI4 INCR burst (<= 256 beats, inside one 4 KiB page); with `splits`, some were split at a page. */
+function checkBursts(t: EngineTrace, dataBits: number, splits: boolean): void {
   const beat = dataBits / 8;
   for (const r of t.req) {
     assert.ok(r.beats >= 1 && r.beats <= 256, `${r.beats} beats`);
     assert.is(Math.floor(r.addr / 4096), Math.floor((r.addr + r.beats * beat - 1) / 4096), `burst at 0x${r.addr.toString(16)} crosses 4 KiB`);
   }
-  assert.ok(t.req.some((r) => (r.addr + r.beats * beat) % 4096 === 0 && r.beats < 256), 'a burst ends at a 4 KiB boundary');
+  if (splits) assert.ok(t.req.some((r) => (r.addr + r.beats * beat) % 4096 === 0 && r.beats < 256), 'a burst ends at a 4 KiB boundary');
 }
 
 interface Scenario {
@@ -183,9 +183,27 @@ function schedule(which: 'loader' | 'storer', s: Scenario, cmds: EngineCommand[]
   });
 }
 
-function runLoader(s: Scenario, cs: Case, spaced: boolean): void {
-  const memory = randomMemory(cs.image, 11);
-  const cmds = [...cs.loads.slice(0, 3), cs.refusedLoads[0], ...cs.loads.slice(3), ...cs.refusedLoads.slice(1)];
+/** The engine commands of a run: the accepted ones and the ones it must refuse. */
+interface CommandSet {
+  p: RtlParams;
+  image: Uint32Array;
+  cmds: EngineCommand[];
+  refused: Set<EngineCommand>;
+  /** The set is made to split bursts at 4 KiB and at 256 beats: check that it did. */
+  splits?: boolean;
+}
+
+const loaderSet = (cs: Case): CommandSet => ({
+  p: cs.p, image: cs.image, refused: new Set(cs.refusedLoads), splits: true,
+  cmds: [...cs.loads.slice(0, 3), cs.refusedLoads[0], ...cs.loads.slice(3), ...cs.refusedLoads.slice(1)],
+});
+const storerSet = (cs: Case): CommandSet => ({
+  p: cs.p, image: cs.image, refused: new Set(cs.refusedStores), splits: true, cmds: [...cs.stores.slice(0, 2), cs.refusedStores[0], ...cs.stores.slice(2)],
+});
+
+function runLoader(s: Scenario, set: CommandSet, spaced: boolean): void {
+  const memory = randomMemory(set.image, 11);
+  const { cmds, refused } = set;
   const scheduled = schedule('loader', s, cmds, memory, spaced);
   const total = scheduled.reduce((a, c) => a + engineCommandCycles('loader', s.e, s.dram, c, memory), 0);
   const run: EngineBenchRun = { which: 'loader', memory, commands: scheduled, runCycles: scheduled[scheduled.length - 1].push + total + 200, readBack: false };
@@ -193,9 +211,8 @@ function runLoader(s: Scenario, cs: Case, spaced: boolean): void {
   const want = simulateLoader({ e: s.e, dram: s.dram, commands: queuedEngineCommands(run, got.firstPush), memory: memory.slice(), cycles: got.firstPush + run.runCycles });
   assert.is(want.done.length, cmds.length, 'the model finished every command');
   compareTraces(got.trace, want);
-  checkBursts(got.trace, s.e.dataBits);
-  if (s.e.dataBits === 32) assert.ok(got.trace.req.some((r) => r.beats === 256), 'a 256-beat burst');
-  const refused = new Set(cs.refusedLoads);
+  checkBursts(got.trace, s.e.dataBits, set.splits === true);
+  if (s.e.dataBits === 32 && set.splits) assert.ok(got.trace.req.some((r) => r.beats === 256), 'a 256-beat burst');
   cmds.forEach((c, i) => {
     assert.is(got.trace.err[i], refused.has(c), `command ${i}: err`);
     if (refused.has(c)) assert.is(got.trace.done[i] - got.trace.accepted[i], 1, `refused command ${i} is done the next cycle`);
@@ -203,17 +220,17 @@ function runLoader(s: Scenario, cs: Case, spaced: boolean): void {
   });
   const kept = cmds.map((c, i) => ({ c, i })).filter(({ c }) => !refused.has(c));
   const sub: EngineTrace = { ...got.trace, accepted: kept.map(({ i }) => got.trace.accepted[i]), done: kept.map(({ i }) => got.trace.done[i]) };
-  assert.is(checkLoads(cs.p, memory, kept.map(({ c }) => c), sub), cs.loads.length);
+  assert.is(checkLoads(set.p, memory, kept.map(({ c }) => c), sub), cmds.length - refused.size);
 }
 
-function runStorer(scenario: Scenario, cs: Case, spaced: boolean): void {
+function runStorer(scenario: Scenario, set: CommandSet, spaced: boolean): void {
   // The DRAM model holds QDEPTH write responses and cannot refuse a burst for want of room: give it as many as can be in flight.
   const s = { ...scenario, dram: { ...scenario.dram, queueDepth: Math.max(scenario.dram.queueDepth, scenario.e.maxOutstanding) } };
   const r = prng(7);
-  const memory = randomMemory(cs.image, 13);
+  const memory = randomMemory(set.image, 13);
   const staging = Uint32Array.from({ length: 4096 }, () => Math.floor(r() * 2 ** 32) >>> 0);
-  const obuf = Array.from({ length: cs.p.cols }, () => Int32Array.from({ length: cs.p.obuf.depth }, () => Math.floor(r() * 2 ** 32) | 0));
-  const cmds = [...cs.stores.slice(0, 2), cs.refusedStores[0], ...cs.stores.slice(2)];
+  const obuf = Array.from({ length: set.p.cols }, () => Int32Array.from({ length: set.p.obuf.depth }, () => Math.floor(r() * 2 ** 32) | 0));
+  const { cmds } = set;
   const scheduled = schedule('storer', s, cmds, memory, spaced);
   const total = scheduled.reduce((a, c) => a + engineCommandCycles('storer', s.e, s.dram, c, memory), 0);
   const run: EngineBenchRun = { which: 'storer', memory, staging, obuf, commands: scheduled, runCycles: scheduled[scheduled.length - 1].push + total + 200, readBack: true };
@@ -224,14 +241,14 @@ function runStorer(scenario: Scenario, cs: Case, spaced: boolean): void {
   });
   assert.is(want.done.length, cmds.length, 'the model finished every command');
   compareTraces(got.trace, want);
-  checkBursts(got.trace, s.e.dataBits);
-  const ref: CoreState = coreState(cs.p, memory.slice());
+  checkBursts(got.trace, s.e.dataBits, set.splits === true);
+  const ref: CoreState = coreState(set.p, memory.slice());
   ref.staging = staging.slice();
   ref.obuf = obuf.map((b) => b.slice());
   cmds.forEach((c, i) => {
-    const refused = c === cs.refusedStores[0];
+    const refused = set.refused.has(c);
     assert.is(got.trace.err[i], refused, `command ${i}: err`);
-    if (!refused) executeInstr(ref, instrOf(c)!, cs.p);
+    if (!refused) executeInstr(ref, instrOf(c)!, set.p);
     else assert.is(got.trace.done[i] - got.trace.accepted[i], 1, 'the refused command is done the next cycle');
     if (spaced && !refused) assert.is(got.trace.done[i] - got.trace.accepted[i], engineCommandCycles('storer', s.e, s.dram, c, memory), `command ${i}: cycles`);
   });
@@ -287,19 +304,88 @@ test('cycle model: setup, then one word a cycle behind the latency; a refused co
 for (const idx of [0, 1, 2]) {
   withVerilator(test, `loader against the cycle model and the executor, scenario ${idx} (Verilator)`, async () => {
     const s = (await SCENARIOS())[idx];
-    runLoader(s, await commands(), false);
+    runLoader(s, loaderSet(await commands()), false);
   });
   withVerilator(test, `storer against the cycle model and the executor, scenario ${idx} (Verilator)`, async () => {
     const s = (await SCENARIOS())[idx];
-    runStorer(s, await commands(), false);
+    runStorer(s, storerSet(await commands()), false);
+  });
+}
+
+/** Random commands of every loader op inside the bench's memory, buffers within their sizes. */
+function randomLoads(p: RtlParams, seed: number, n: number): EngineCommand[] {
+  const r = prng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const out: EngineCommand[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = int(0, 5);
+    if (kind <= 2) {
+      const actBits = [8, 16, 32][int(0, 2)];
+      const gm = int(1, 4);
+      const words = gm * (32 / actBits);
+      const g0 = int(0, words - 1);
+      const gs = int(1, words - g0);
+      const inH = int(1, 8);
+      const inW = int(1, 8);
+      out.push(command('load-input', {
+        src: int(1024, MEM_WORDS - inH * inW * gm - 1), in_h: inH, in_w: inW, gm, act_bits: actBits, g0, oy0: int(0, 3), ox0: int(0, 3),
+        stride_y: int(1, 2), stride_x: int(1, 2), pad_top: int(0, 2), pad_left: int(0, 2), th: int(1, 6), tw: int(1, 6), gs, d: gcd(gs, p.rows),
+        half: int(0, 1), pad: Math.floor(r() * 2 ** 32) >>> 0,
+      }));
+    } else if (kind === 3) {
+      const g = int(1, 4);
+      const wordLo = int(0, g - 1);
+      const v = { src_w: int(1, 8), g, stride_y: int(1, 2), stride_x: int(1, 2), oy0: int(0, 3), ox0: int(0, 3), rows: int(1, 4), cols: int(1, 4), word_lo: wordLo, words: int(1, g - wordLo) };
+      const span = ((v.oy0 + v.rows - 1) * v.stride_y * v.src_w + (v.ox0 + v.cols - 1) * v.stride_x) * g + g;
+      out.push(command('residual', { ...v, src: int(1024, MEM_WORDS - span - 1) }));
+    } else if (kind === 4) {
+      const wordBits = [2, 4, 8, 16, 32][int(0, 4)];
+      const words = int(1, 600);
+      out.push(command('weights', { addr: int(1024, MEM_WORDS - words - 1), words, word_bits: wordBits, half: int(0, 1) }));
+    } else {
+      out.push(command('tables', { addr: int(1024, MEM_WORDS - 400), channels: int(0, 100) }));
+    }
+  }
+  return out;
+}
+
+/** Random store and store-acc commands inside the bench's memory, the staging buffer and OBUF. */
+function randomStores(p: RtlParams, seed: number, n: number): EngineCommand[] {
+  const r = prng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const out: EngineCommand[] = [];
+  for (let i = 0; i < n; i++) {
+    if (int(0, 1) === 0) {
+      const g = int(1, 4);
+      const wordLo = int(0, g - 1);
+      const v = { dst_w: int(1, 10), g, oy0: int(0, 3), ox0: int(0, 3), rows: int(1, 5), cols: int(1, 5), word_lo: wordLo, words: int(1, g - wordLo) };
+      const span = ((v.oy0 + v.rows - 1) * v.dst_w + v.ox0 + v.cols) * g;
+      out.push(command('store', { ...v, dst: int(1024, MEM_WORDS - span - 1) }));
+    } else {
+      const m = int(1, 20);
+      const nn = int(1, 10);
+      const stride = nn + (int(0, 1) ? 0 : int(1, 5));
+      out.push(command('store-acc', { addr: int(1024, MEM_WORDS - m * stride - 1), half: int(0, 1), m, n: nn, stride }));
+    }
+  }
+  return out;
+}
+
+for (const idx of [1, 2]) {
+  withVerilator(test, `random commands, scenario ${idx}: both engines against the cycle model and the executor (Verilator)`, async () => {
+    const s = (await SCENARIOS())[idx];
+    const cs = await commands();
+    runLoader(s, { p: cs.p, image: cs.image, cmds: randomLoads(cs.p, 100 + idx, 40), refused: new Set() }, false);
+    runStorer(s, { p: cs.p, image: cs.image, cmds: randomStores(cs.p, 200 + idx, 40), refused: new Set() }, false);
   });
 }
 
 withVerilator(test, 'each command alone takes the cycles engineCommandCycles gives (64-bit, latency 24; Verilator)', async () => {
   const s = (await SCENARIOS())[0];
   const cs = await commands();
-  runLoader(s, cs, true);
-  runStorer(s, cs, true);
+  runLoader(s, loaderSet(cs), true);
+  runStorer(s, storerSet(cs), true);
 });
 
 withVerilator(test, 'mem_loader and mem_storer lint clean (-Wall): vc709, and 3x5 at 32 and 128 bits', () => {
