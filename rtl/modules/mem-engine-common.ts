@@ -150,5 +150,8 @@ export function divisorTest(rows: number, sel: string): string {
   return ds.map((d) => `${sel} == 32'd${d}`).join(' || ');
 }
 
-/** A power of two from 1 to 32 (a field width the engines split memory words by). */
-export const fieldWidthTest = (sel: string) => `(${sel} == 32'd1 || ${sel} == 32'd2 || ${sel} == 32'd4 || ${sel} == 32'd8 || ${sel} == 32'd16 || ${sel} == 32'd32)`;
+/** A Verilog function: true for a field width the engine can split memory words by, a power of two up to 32. */
+export const FIELD_WIDTH_FN = `  function is_width(input [31:0] b);
+    is_width = b == 32'd1 || b == 32'd2 || b == 32'd4 || b == 32'd8 || b == 32'd16 || b == 32'd32;
+  endfunction
+`;

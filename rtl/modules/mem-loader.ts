@@ -4,7 +4,7 @@
 import { OPCODES } from '../isa.js';
 import { LOADER_OPS, MemEngineParams, checkMemEngineParams, fieldsBits, payloadBits, wbBankBits } from '../mem-engine-model.js';
 import { axiPorts } from './axi-ports.js';
-import { BEAT_PARAMS, REQUEST_SIDE, commonParams, divisorMasks, divisorTest, fieldDecls, fieldWidthTest } from './mem-engine-common.js';
+import { BEAT_PARAMS, FIELD_WIDTH_FN, REQUEST_SIDE, commonParams, divisorMasks, divisorTest, fieldDecls } from './mem-engine-common.js';
 import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
 
 export function memLoaderParamList(e: MemEngineParams): VerilogParam[] {
@@ -95,13 +95,15 @@ ${tb.params}${wt.params}${li.params}${rs.params}
   wire                rq_load = phase == SETUP;
 
 ${tb.wires}${wt.wires}${li.wires}${rs.wires}
-  // The command as the accept sees it: refused when the op is not the loader's or a field cannot be carried out.
+  // The command as the accept sees it: refused when the op is not the loader's or a field cannot be carried out
+  // (the bank strides are the divisors of ROWS = ${e.rows}, as generated).
+${FIELD_WIDTH_FN}
   wire [31:0]         c_word_bits = {{(32-WT_WORD_BITS_W){1'b0}}, cmd_fields[WT_WORD_BITS_LSB +: WT_WORD_BITS_W]};
   wire [31:0]         c_act_bits  = {{(32-LI_ACT_BITS_W){1'b0}}, cmd_fields[LI_ACT_BITS_LSB +: LI_ACT_BITS_W]};
   wire [31:0]         c_d         = {{(32-LI_D_W){1'b0}}, cmd_fields[LI_D_LSB +: LI_D_W]};
   wire                c_ok        = cmd_op == OP_TABLES || cmd_op == OP_RESIDUAL
-                                    || (cmd_op == OP_WEIGHTS && ${fieldWidthTest('c_word_bits')})
-                                    || (cmd_op == OP_LOAD && ${fieldWidthTest('c_act_bits')} && (${divisorTest(e.rows, 'c_d')}));
+                                    || (cmd_op == OP_WEIGHTS && is_width(c_word_bits))
+                                    || (cmd_op == OP_LOAD && is_width(c_act_bits) && (${divisorTest(e.rows, 'c_d')}));
   wire                cmd_fire    = cmd_valid && phase == 3'd0;
 
   // ---- address stages: registered products, valid SETUP cycles after the accept
@@ -113,18 +115,18 @@ ${tb.wires}${wt.wires}${li.wires}${rs.wires}
   reg  [ROWS-1:0]     s1_mask0;
 
   always @(posedge clk) begin
-    s1_y0      <= $signed(li_oy0 * li_stride_y) - $signed(li_pad_top);
-    s1_x0      <= $signed(li_ox0 * li_stride_x) - $signed(li_pad_left);
-    s1_rs_li   <= li_in_w * li_gm;
-    s1_tpix    <= li_th * li_tw;
-    s1_fb0     <= li_g0 * li_act_bits;                    // the slice's first bit in the pixel's words
-    s1_fb1     <= (li_g0 + li_gs - 32'd1) * li_act_bits;  // the first bit of its last channel word
-    s1_rsa     <= rs_stride_y * rs_src_w;
-    s1_cs_rs   <= rs_stride_x * rs_g;
-    s1_pm      <= rs_rows * rs_cols;
-    s1_mlen_rs <= rs_cols * rs_words;
-    s1_wlen    <= (wt_words * wt_word_bits + 32'd31) >> 5;
-    s1_tlen    <= 32'd3 * tb_channels;
+    s1_y0       <= $signed(li_oy0 * li_stride_y) - $signed(li_pad_top);
+    s1_x0       <= $signed(li_ox0 * li_stride_x) - $signed(li_pad_left);
+    s1_rs_li    <= li_in_w * li_gm;
+    s1_tpix     <= li_th * li_tw;
+    s1_fb0      <= li_g0 * li_act_bits;                    // the slice's first bit in the pixel's words
+    s1_fb1      <= (li_g0 + li_gs - 32'd1) * li_act_bits;  // the first bit of its last channel word
+    s1_rsa      <= rs_stride_y * rs_src_w;
+    s1_cs_rs    <= rs_stride_x * rs_g;
+    s1_pm       <= rs_rows * rs_cols;
+    s1_mlen_rs  <= rs_cols * rs_words;
+    s1_wlen     <= (wt_words * wt_word_bits + 32'd31) >> 5;
+    s1_tlen     <= 32'd3 * tb_channels;
     s2_ya       <= s1_y0 < 0 ? 32'sd0 : s1_y0;
     s2_yb       <= s1_y0 + $signed(li_th) > $signed(li_in_h) ? $signed(li_in_h) : s1_y0 + $signed(li_th);
     s2_xa       <= s1_x0 < 0 ? 32'sd0 : s1_x0;
@@ -144,7 +146,7 @@ ${tb.wires}${wt.wires}${li.wires}${rs.wires}
   end
 
   always @(posedge clk) begin
-${divisorMasks(e.rows, 'li_d', 's1_mask0').replace(/ = /g, ' <= ').replace(/^/gm, '  ').replace(/^ {2}$/gm, '')}  end
+${divisorMasks(e.rows, 'li_d', 's1_mask0').replace(/ = /g, ' <= ')}  end
 
   // ---- the command's runs (a merged row when a run's words reach the next run's) and its local writes
   reg  [31:0]         q_base, q_len, q_rs, q_cs, q_total;
