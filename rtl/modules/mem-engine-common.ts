@@ -154,4 +154,9 @@ export function divisorTest(rows: number, sel: string): string {
 export const FIELD_WIDTH_FN = `  function is_width(input [31:0] b);
     is_width = b == 32'd1 || b == 32'd2 || b == 32'd4 || b == 32'd8 || b == 32'd16 || b == 32'd32;
   endfunction
+
+  // log2 of such a width: products with it are shifts.
+  function [2:0] width_log2(input [5:1] b);
+    width_log2 = b[5] ? 3'd5 : b[4] ? 3'd4 : b[3] ? 3'd3 : b[2] ? 3'd2 : b[1] ? 3'd1 : 3'd0;
+  endfunction
 `;

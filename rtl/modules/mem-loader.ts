@@ -119,13 +119,13 @@ ${FIELD_WIDTH_FN}
     s1_x0       <= $signed(li_ox0 * li_stride_x) - $signed(li_pad_left);
     s1_rs_li    <= li_in_w * li_gm;
     s1_tpix     <= li_th * li_tw;
-    s1_fb0      <= li_g0 * li_act_bits;                    // the slice's first bit in the pixel's words
-    s1_fb1      <= (li_g0 + li_gs - 32'd1) * li_act_bits;  // the first bit of its last channel word
+    s1_fb0      <= li_g0 << width_log2(li_act_bits[5:1]);                    // the slice's first bit in the pixel's words
+    s1_fb1      <= (li_g0 + li_gs - 32'd1) << width_log2(li_act_bits[5:1]);  // the first bit of its last channel word
     s1_rsa      <= rs_stride_y * rs_src_w;
     s1_cs_rs    <= rs_stride_x * rs_g;
     s1_pm       <= rs_rows * rs_cols;
     s1_mlen_rs  <= rs_cols * rs_words;
-    s1_wlen     <= (wt_words * wt_word_bits + 32'd31) >> 5;
+    s1_wlen     <= ((wt_words << width_log2(wt_word_bits[5:1])) + 32'd31) >> 5;
     s1_tlen     <= 32'd3 * tb_channels;
     s2_ya       <= s1_y0 < 0 ? 32'sd0 : s1_y0;
     s2_yb       <= s1_y0 + $signed(li_th) > $signed(li_in_h) ? $signed(li_in_h) : s1_y0 + $signed(li_th);
