@@ -136,7 +136,7 @@ ${REQUEST_SIDE}
   reg  [15:0]         f_n;            // store-acc: n
   reg  [OB_AW-1:0]    f_row;          // store-acc: OBUF word of (m, n = 0)
   reg  [OB_AW-1:0]    f_ob;           // store-acc: OBUF word of (m, n)
-  reg                 f_pending;      // a read was issued last cycle: its word is on the read data now
+  reg                 f_pending;      // a read went out last cycle: its word is on the read data now
   reg                 f_pending_st;
   reg  [31:0]         fifo [0:FIFO_D-1];
   reg  [FP_W-1:0]     f_wr, f_rd;
