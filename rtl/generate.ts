@@ -31,6 +31,8 @@ export function provenance(p: RtlParams): Provenance {
 export function generateRtl(cfg: HwConfig): RtlDesign {
   const params = rtlParams(cfg);
   const prov = provenance(params);
+  // The memory engines share the DMA's bus width: the DRAM model of simulationModels answers them all.
+  const engines = memEngineParams(params, axiDmaParams(params).dataBits);
   const modules = [
     ...fusionUnitModules({ configName: params.configName }),
     systolicArrayModule(params, prov),
@@ -43,8 +45,8 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     outputUnitModule(params, prov),
     layerTopModule(params, prov),
     axiDmaModule(axiDmaParams(params), prov),
-    memLoaderModule(memEngineParams(params), prov),
-    memStorerModule(memEngineParams(params), prov),
+    memLoaderModule(engines, prov),
+    memStorerModule(engines, prov),
     ...hostLinkModules(params.clockMHz, prov),
   ];
   return { params, modules };
