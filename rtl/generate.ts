@@ -3,6 +3,9 @@ import { HwConfig } from '../hw/config.js';
 import { DRAM_MODEL_LATENCY, axiDmaParams, dramBytesPerCycle } from './axi-model.js';
 import { hostLinkParams } from './host-link.js';
 import { axiDmaModule } from './modules/axi-dma.js';
+import { memEngineParams } from './mem-engine-model.js';
+import { memLoaderModule } from './modules/mem-loader.js';
+import { memStorerModule } from './modules/mem-storer.js';
 import { axiDramModelModule } from './modules/axi-dram-model.js';
 import { hostLinkModule } from './modules/host-link.js';
 import { uartRxModule, uartTxModule } from './modules/uart.js';
@@ -28,6 +31,8 @@ export function provenance(p: RtlParams): Provenance {
 export function generateRtl(cfg: HwConfig): RtlDesign {
   const params = rtlParams(cfg);
   const prov = provenance(params);
+  // The memory engines share the DMA's bus width: the DRAM model of simulationModels answers them all.
+  const engines = memEngineParams(params, axiDmaParams(params).dataBits);
   const modules = [
     ...fusionUnitModules({ configName: params.configName }),
     systolicArrayModule(params, prov),
@@ -40,6 +45,8 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     outputUnitModule(params, prov),
     layerTopModule(params, prov),
     axiDmaModule(axiDmaParams(params), prov),
+    memLoaderModule(engines, prov),
+    memStorerModule(engines, prov),
     ...hostLinkModules(params.clockMHz, prov),
   ];
   return { params, modules };

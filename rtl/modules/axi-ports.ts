@@ -44,10 +44,19 @@ const SIGNALS: AxiSignal[] = [
   { name: 'bready', fromMaster: true, width: 1 },
 ];
 
-/** The AXI4 ports of one side, with widths from the ADDR_W and DATA_W parameters. */
-export function axiPorts(side: 'master' | 'slave', addrBits: number, dataBits: number): Port[] {
+/** AXI4 channels: all five, the read pair (AR, R) or the write triple (AW, W, B). */
+export type AxiChannels = 'all' | 'read' | 'write';
+
+const READ_SIGNAL = /^(ar|r)[a-z]+$/;
+
+/**
+ * The AXI4 ports of one side, with widths from the ADDR_W and DATA_W parameters; `channels` keeps only the
+ * read or the write channels, for masters that drive one direction and are merged into one port above them.
+ */
+export function axiPorts(side: 'master' | 'slave', addrBits: number, dataBits: number, channels: AxiChannels = 'all'): Port[] {
   const master = side === 'master';
-  return SIGNALS.filter((s) => master || !s.masterOnly).map((s): Port => {
+  const keep = (s: AxiSignal) => channels === 'all' || (channels === 'read') === READ_SIGNAL.test(s.name);
+  return SIGNALS.filter((s) => (master || !s.masterOnly) && keep(s)).map((s): Port => {
     const dir = s.fromMaster === master ? 'output' : 'input';
     const name = `${master ? 'm' : 's'}_axi_${s.name}`;
     if (s.width === 'addr') return { name, dir, width: addrBits, widthExpr: 'ADDR_W' };
