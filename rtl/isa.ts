@@ -29,7 +29,7 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, nu
   tables: [['addr', ADDR], ['channels', DIM]],
   'load-input': [
     ['src', ADDR], ['in_h', DIM], ['in_w', DIM], ['gm', DIM], ['act_bits', 6], ['g0', DIM], ['oy0', DIM], ['ox0', DIM], ['stride_y', SMALL],
-    ['stride_x', SMALL], ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['pitch', DIM], ['gs', DIM], ['d', SMALL], ['half', 1],
+    ['stride_x', SMALL], ['pad_top', SMALL], ['pad_left', SMALL], ['th', DIM], ['tw', DIM], ['row_skip', DIM], ['gs', DIM], ['d', SMALL], ['half', 1],
     ['pad', 32],
   ],
   weights: [['addr', ADDR], ['words', COUNT], ['word_bits', 6], ['half', 1]],
@@ -48,10 +48,13 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, nu
   host: [['step', DIM]],
 };
 
-/** The payload fields of each op, least significant first ('rows': one row table word per array row, row 0 first). */
-export function instrLayout(op: NetInstr['op'], p: RtlParams): DescField[] {
-  if (op === 'rows') return packFields(Array.from({ length: p.rows }, (_, r): [string, number] => [`row${r}`, rowTableBits(p)]));
-  if (op === 'tile') return descriptorLayout(p);
+/**
+ * The payload fields of each op, least significant first ('rows': one row table word per array row, row 0 first).
+ * Only the tile and rows payloads depend on the design (`p`); the others are the same for every design.
+ */
+export function instrLayout(op: NetInstr['op'], p?: RtlParams): DescField[] {
+  if (op === 'tile') return descriptorLayout(designOf(p, op));
+  if (op === 'rows') return packFields(Array.from({ length: designOf(p, op).rows }, (_, r): [string, number] => [`row${r}`, rowTableBits(p!)]));
   return packFields(FIELDS[op]);
 }
 
@@ -61,7 +64,7 @@ const WIDTHS: FuWidth[] = [2, 4, 8];
 const wordsOf = (t: { c: number; format: { perWord: number } }) => Math.ceil(t.c / t.format.perWord);
 
 /** The payload values of one instruction. */
-function instrValues(ins: NetInstr, p: RtlParams): Record<string, number> {
+function instrValues(ins: NetInstr, p?: RtlParams): Record<string, number> {
   switch (ins.op) {
     case 'end': return {};
     case 'tables': return { addr: ins.addr, channels: ins.channels };
@@ -69,13 +72,14 @@ function instrValues(ins: NetInstr, p: RtlParams): Record<string, number> {
       const w = ins.window;
       return {
         src: ins.src.base, in_h: w.inH, in_w: w.inW, gm: wordsOf(ins.src), act_bits: ins.actBits, g0: ins.g0, oy0: ins.block.oy0, ox0: ins.block.ox0, stride_y: w.strideY,
-        stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw, pitch: ins.input.pitch, gs: ins.input.gs, d: ins.input.d,
+        stride_x: w.strideX, pad_top: w.padTop, pad_left: w.padLeft, th: ins.input.th, tw: ins.input.tw,
+        row_skip: (ins.input.pitch - ins.input.tw) * (ins.input.gs / ins.input.d), gs: ins.input.gs, d: ins.input.d,
         half: ins.half, pad: ins.pad >>> 0,
       };
     }
     case 'weights': return { addr: ins.addr, words: ins.words, word_bits: ins.wordBits, half: ins.half };
-    case 'rows': return Object.fromEntries(ins.starts.map((x, r) => [`row${r}`, Number(rowTableWord(x, p))]));
-    case 'tile': return unpackValues(descriptorLayout(p), packDescriptor(tileDescriptor(ins.tile), p));
+    case 'rows': return Object.fromEntries(ins.starts.map((x, r) => [`row${r}`, Number(rowTableWord(x, designOf(p, 'rows')))]));
+    case 'tile': return unpackValues(descriptorLayout(designOf(p, 'tile')), packDescriptor(tileDescriptor(ins.tile), designOf(p, 'tile')));
     case 'residual': {
       const r = ins.read;
       const b = ins.block;
@@ -107,8 +111,13 @@ function instrValues(ins: NetInstr, p: RtlParams): Record<string, number> {
   }
 }
 
-/** The instruction stream as words, for an array of `rows` rows. */
-export function encodeProgram(instrs: readonly NetInstr[], p: RtlParams): Uint32Array {
+function designOf(p: RtlParams | undefined, op: string): RtlParams {
+  if (!p) throw new Error(`internal: the ${op} payload depends on the design`);
+  return p;
+}
+
+/** The instruction stream as words for the design `p` (needed when the program has tile or rows instructions). */
+export function encodeProgram(instrs: readonly NetInstr[], p?: RtlParams): Uint32Array {
   const out: number[] = [];
   for (const ins of instrs) {
     const layout = instrLayout(ins.op, p);
@@ -127,7 +136,7 @@ function tensorRef(base: number, w: number, g: number, format: PackedTensor['for
 }
 
 /** The inverse of encodeProgram: the instructions as the executor takes them (tensors carry only what the op reads). */
-export function decodeProgram(words: Uint32Array, p: RtlParams): NetInstr[] {
+export function decodeProgram(words: Uint32Array, p?: RtlParams): NetInstr[] {
   const ops = new Map(Object.entries(OPCODES).map(([k, v]) => [v, k as NetInstr['op']]));
   const out: NetInstr[] = [];
   for (let i = 0; i < words.length;) {
@@ -146,7 +155,7 @@ export function decodeProgram(words: Uint32Array, p: RtlParams): NetInstr[] {
       case 'load-input':
         out.push({
           op, src: tensorRef(f.src, f.in_w, f.gm), block: { ...block, rows: 0, cols: 0 }, g0: f.g0, actBits: f.act_bits, half: f.half as 0 | 1, pad: f.pad,
-          input: { th: f.th, tw: f.tw, pitch: f.pitch, gs: f.gs, d: f.d },
+          input: { th: f.th, tw: f.tw, pitch: f.tw + (f.gs ? f.row_skip / (f.gs / f.d) : 0), gs: f.gs, d: f.d },
           window: {
             inH: f.in_h, inW: f.in_w, outH: 0, outW: 0, kh: 0, kw: 0, strideY: f.stride_y, strideX: f.stride_x, padTop: f.pad_top, padLeft: f.pad_left,
             dilY: 0, dilX: 0, G: 0,
@@ -155,10 +164,11 @@ export function decodeProgram(words: Uint32Array, p: RtlParams): NetInstr[] {
         break;
       case 'weights': out.push({ op, addr: f.addr, words: f.words, wordBits: f.word_bits, half: f.half as 0 | 1 }); break;
       case 'rows': {
-        const g = gsBits(p);
+        const d = designOf(p, op);
+        const g = gsBits(d);
         const field = (x: number, lsb: number, bits: number) => Math.floor(x / 2 ** lsb) % 2 ** bits;
-        out.push({ op, starts: Array.from({ length: p.rows }, (_, r) => ({ kx: field(f[`row${r}`], 0, KW_BITS), g: field(f[`row${r}`], KW_BITS, g),
-          off: field(f[`row${r}`], KW_BITS + g, p.ibuf.offsetBits) })) });
+        out.push({ op, starts: Array.from({ length: d.rows }, (_, r) => ({ kx: field(f[`row${r}`], 0, KW_BITS), g: field(f[`row${r}`], KW_BITS, g),
+          off: field(f[`row${r}`], KW_BITS + g, d.ibuf.offsetBits) })) });
         break;
       }
       case 'tile':

@@ -486,7 +486,7 @@ export function simulateLoader(m: EngineModelInput): EngineTrace {
           break;
         default:
           if (lastG) {
-            pix += gdiv + 1;
+            pix += gdiv + 1 + (tx === f.tw - 1 ? f.row_skip : 0);
             g = 0; gmod = 0; gdiv = 0; fo = fo0;
             if (tx === f.tw - 1) { tx = 0; x = x0; y++; } else { tx++; x++; }
           } else {

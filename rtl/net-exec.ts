@@ -114,7 +114,7 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
         const x = x0 + tx;
         const inside = y >= 0 && y < w.inH && x >= 0 && x < w.inW;
         const word = inside ? channelWord(memory, ins.src.base + (y * w.inW + x) * pixelWords, ins.g0 + g, ins.actBits) : ins.pad;
-        const addr = base + tileAddress(t, ty * t.tw + tx, g);
+        const addr = base + tileAddress(t, ty * t.pitch + tx, g);
         for (let r = g % t.d; r < R; r += t.d) ibuf[r][addr] = word;
       }
       break;

@@ -258,7 +258,7 @@ ${REQUEST_SIDE}
   // Bits the loader has no use for: OKAY vs EXOKAY, rlast (the records count the beats), the upper bits of
   // the stage products, the payload fields the walks do not read.
   wire unused_bits = &{1'b0,${spare} m_axi_rresp[0], m_axi_rlast, a_lenm1[10:8], s3_nr_li[31:16], s3_nc_li[31:16],
-                       li_th[31:16], li_gs[31:16], rs_rows[31:16], rs_cols[31:16], rs_words[31:16], tb_channels[31:16]};
+                       li_th[31:16], li_gs[31:16], li_row_skip[31:IB_AW], rs_rows[31:16], rs_cols[31:16], rs_words[31:16], tb_channels[31:16]};
 
   always @(posedge clk) begin
     if (rst) begin
@@ -357,7 +357,8 @@ ${REQUEST_SIDE}
       if (op == OP_RESIDUAL) r_addr <= r_addr + 1'b1;
       if (is_li) begin
         if (last_g) begin
-          i_pix  <= i_pix + i_gdiv + 1'b1;
+          // the next tile row starts row_skip words on: the tile's rows are the layer's pitch apart
+          i_pix  <= i_pix + i_gdiv + 1'b1 + (({16'd0, i_tx} == li_tw - 32'd1) ? li_row_skip[IB_AW-1:0] : {IB_AW{1'b0}});
           i_g    <= 16'd0;
           i_gmod <= 16'd0;
           i_gdiv <= {IB_AW{1'b0}};

@@ -34,7 +34,7 @@ const MEM_WORDS = 8192;
 
 /** A command from an op's field values, as encodeProgram packs them. */
 function command(op: NetInstr['op'], values: Record<string, number>): EngineCommand {
-  return { op: OPCODES[op], fields: packValues(instrLayout(op), values, op) };
+  return { op: OPCODES[op], fields: packValues(instrLayout(op, rtlParams(vc709Sized(4, 2))), values, op) };
 }
 
 function commandOf(ins: NetInstr): EngineCommand {
@@ -77,7 +77,7 @@ async function commands(): Promise<Case> {
   const stores = prog.instrs.filter((i) => STORER_OPS.includes(i.op)).map(commandOf);
   assert.ok(prog.image.length < 1024, 'the hand-made commands use memory past the program');
   const li = (v: Record<string, number>) => command('load-input', {
-    src: 1500, in_h: 6, in_w: 5, gm: 3, act_bits: 8, g0: 1, oy0: 1, ox0: 0, stride_y: 1, stride_x: 1, pad_top: 2, pad_left: 1, th: 4, tw: 7, gs: 2, d: 2,
+    src: 1500, in_h: 6, in_w: 5, gm: 3, act_bits: 8, g0: 1, oy0: 1, ox0: 0, stride_y: 1, stride_x: 1, pad_top: 2, pad_left: 1, th: 4, tw: 7, row_skip: 0, gs: 2, d: 2,
     half: 1, pad: 0x5a5a5a5a, ...v,
   });
   loads.push(
@@ -86,6 +86,7 @@ async function commands(): Promise<Case> {
     li({}),
     li({ src: 1700, gm: 4, act_bits: 16, g0: 3, gs: 4, d: 4, stride_y: 2, stride_x: 2, oy0: 0, ox0: 1, pad_top: 1, pad_left: 1, th: 5, tw: 5, half: 0 }),
     li({ src: 1020, gm: 2, act_bits: 32, g0: 0, gs: 2, d: 2, th: 5, tw: 6, pad_left: 0, ox0: 0 }),
+    li({ row_skip: 3, th: 3, tw: 4 }),
     command('residual', { src: 1800, src_w: 6, g: 3, stride_y: 2, stride_x: 2, oy0: 1, ox0: 1, rows: 2, cols: 3, word_lo: 1, words: 2 }),
     command('residual', { src: 2040, src_w: 5, g: 2, stride_y: 1, stride_x: 1, oy0: 0, ox0: 1, rows: 3, cols: 4, word_lo: 0, words: 2 }),
     command('tables', { addr: 5000, channels: 40 }),
@@ -96,7 +97,7 @@ async function commands(): Promise<Case> {
     command('store-acc', { addr: 4090, half: 1, m: 9, n: 5, stride: 7 }),
     command('store-acc', { addr: 5100, half: 0, m: 70, n: 8, stride: 8 }),
   );
-  const refusedLoads = [command('tile', Object.fromEntries(instrLayout('tile').map((f) => [f.name, 0]))), li({ d: 3 }), command('weights', { addr: 0, words: 4, word_bits: 3, half: 0 })];
+  const refusedLoads = [command('tile', Object.fromEntries(instrLayout('tile', rtlParams(vc709Sized(4, 2))).map((f) => [f.name, 0]))), li({ d: 3 }), command('weights', { addr: 0, words: 4, word_bits: 3, half: 0 })];
   const refusedStores = [command('weights', { addr: 0, words: 4, word_bits: 8, half: 0 })];
   cached = { p, loads, stores, refusedLoads, refusedStores, image: prog.image };
   return cached;
@@ -278,7 +279,7 @@ test('ports: the loader has the read channels only, the storer the write channel
   assert.equal([...names(l.ports), ...names(s.ports)].sort(), [...all].sort());
   assert.ok(names(l.ports).every((n) => /^m_axi_(ar|r)/.test(n)));
   assert.is(l.ports.find((q) => q.name === 'cmd_fields')!.width, fieldsBits(LOADER_OPS));
-  assert.is(fieldsBits(LOADER_OPS), 256);
+  assert.is(fieldsBits(LOADER_OPS), 288);
   assert.is(fieldsBits(STORER_OPS), 160);
   // the field offsets are the instruction set's
   for (const f of instrLayout('load-input')) assert.match(l.text, new RegExp(`LI_${f.name.toUpperCase()}_LSB\\s+= ${f.lsb},`));
@@ -295,7 +296,7 @@ test('cycle model: setup, then one word a cycle behind the latency; a refused co
   assert.is(engineCommandCycles('loader', e, dram, command('tables', { addr: 100, channels: 10 }), mem), SETUP_CYCLES + 1 + 10 + 30);
   // 4-bit weights: 8 WBUF words a memory word, one a cycle
   assert.is(engineCommandCycles('loader', e, dram, command('weights', { addr: 100, words: 64, word_bits: 4, half: 0 }), mem), SETUP_CYCLES + 1 + 10 + 64);
-  assert.is(engineCommandCycles('loader', e, dram, command('tile', Object.fromEntries(instrLayout('tile').map((f) => [f.name, 0]))), mem), 1);
+  assert.is(engineCommandCycles('loader', e, dram, command('tile', Object.fromEntries(instrLayout('tile', rtlParams(vc709Sized(4, 2))).map((f) => [f.name, 0]))), mem), 1);
   assert.is(engineCommandCycles('storer', e, dram, command('end', {}), mem), 1);
   // nothing to move: done right after the setup
   assert.is(engineCommandCycles('loader', e, dram, command('tables', { addr: 100, channels: 0 }), mem), SETUP_CYCLES + 2);
@@ -331,7 +332,7 @@ function randomLoads(p: RtlParams, seed: number, n: number): EngineCommand[] {
       out.push(command('load-input', {
         src: int(1024, MEM_WORDS - inH * inW * gm - 1), in_h: inH, in_w: inW, gm, act_bits: actBits, g0, oy0: int(0, 3), ox0: int(0, 3),
         stride_y: int(1, 2), stride_x: int(1, 2), pad_top: int(0, 2), pad_left: int(0, 2), th: int(1, 6), tw: int(1, 6), gs, d: gcd(gs, p.rows),
-        half: int(0, 1), pad: Math.floor(r() * 2 ** 32) >>> 0,
+        row_skip: int(0, 2) * (gs / gcd(gs, p.rows)), half: int(0, 1), pad: Math.floor(r() * 2 ** 32) >>> 0,
       }));
     } else if (kind === 3) {
       const g = int(1, 4);
