@@ -61,7 +61,6 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
   const ports = outputUnitPorts(p);
   const layout = outputDescriptorLayout(p);
   const o = p.output;
-  if (o.resAddrBits > o.outAddrBits) throw new Error('internal: residual addresses wider than output addresses');
   if (p.cols < 2) throw new Error('internal: the output unit has one lane per column and needs at least 2');
   if (2 ** o.resAddrBits < 2 * p.cols) throw new Error('internal: the residual buffer is smaller than two words per lane');
   const fieldRows = layout.filter((f) => f.name !== 'ob_half' || p.obuf.doubleBuffered)
