@@ -4,12 +4,11 @@
 // reads and the output passes must give the integer model's codes, layer for layer.
 import { pairsPerCycle } from '../hw/fusion-unit.js';
 import type { ActQuant } from '../src/intmodel/activation.js';
-import { requantize } from '../src/intmodel/requant.js';
 import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
 import { type PackedTensor, channelWord } from './window.js';
 import { type RowStart, tileAddress, walkOffsets } from './walk.js';
-import type { NetInstr, NetProgram, ResidualRead } from './net-program.js';
-import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
+import type { NetInstr, NetProgram } from './net-program.js';
+import { type OutputPass, packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
 import type { RtlParams } from './params.js';
 
 export interface ProgramRun {
@@ -34,14 +33,6 @@ function writeTensor(memory: Uint32Array, t: PackedTensor, codes: ArrayLike<numb
 function slot(word: number, q: number, bits: number, signed: boolean): number {
   const v = (word >>> (q * bits)) & ((1 << bits) - 1);
   return signed && v >= 1 << (bits - 1) ? v - (1 << bits) : v;
-}
-
-/** Residual code of pixel m of the block, output channel n, on the output grid (see ResidualRead): the buffer holds `words` a pixel from word `wordLo`. */
-function residualCode(r: ResidualRead & { wordLo: number; words: number }, buf: Uint32Array, m: number, n: number): number {
-  const f = r.src.format;
-  const cs = n - r.channelOffset;
-  const raw = cs >= 0 && cs < r.src.c ? slot(buf[m * r.words + Math.floor(cs / f.perWord) - r.wordLo], cs % f.perWord, f.bits, f.signed) : r.zeroPoint;
-  return r.rescale ? requantize(raw - r.zeroPoint, r.rescale.m0, r.rescale.shift, r.outZeroPoint, r.min, r.max) : raw;
 }
 
 /** The memory and every buffer the program touches, as the hardware holds them. */
@@ -167,19 +158,12 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
       break;
     }
     case 'output': {
-      const pass = ins.pass;
+      // The residual buffer holds the source's raw words; the pass reads, moves and rescales them (rtl/output-path.ts residualCode).
+      const pass: OutputPass = { ...ins.pass, chBase: ins.chBase, residualRead: ins.residual ?? undefined };
       const ob = halfBase(p.obuf, pass.obufHalf) + pass.obufBase;
       const G = wordsPerPixel(pass.N, pass.perWord);
-      let res: ((addr: number) => number) | undefined;
-      if (ins.residual) {
-        const codes = new Int32Array(pass.N * pass.M);
-        for (let n = 0; n < pass.N; n++) for (let m = 0; m < pass.M; m++) codes[n * pass.M + m] = residualCode(ins.residual, st.resbuf, m, ins.chBase + n);
-        const words = packActivations(codes, pass.M, pass.N, pass.bits, pass.perWord);
-        res = (addr) => words[addr - pass.resBase];
-      }
       const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];
-      const tables = { bias: bias.subarray(ins.chBase), m0: m0.subarray(ins.chBase), shift: shift.subarray(ins.chBase) };
-      const writes = runOutputPass(pass, C, tables, acc, res);
+      const writes = runOutputPass(pass, C, { bias, m0, shift }, acc, (addr) => st.resbuf[addr]);
       if (st.staging.length < pass.outBase + pass.M * G) st.staging = new Uint32Array(pass.outBase + pass.M * G);
       for (const wr of writes) st.staging[wr.addr] = wr.data;
       break;

@@ -457,7 +457,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
           M, N: ocs, mStride: M, obufHalf: obHalf, obufBase: 0, bits: c.format.bits, perWord: c.format.perWord, signed: c.format.signed,
           zeroPoint: L.outZeroPoint, min: L.min, max: L.max, residual: res !== null, outBase: 0, resBase: 0,
         };
-        const problem = outputPassProblem(pass, p);
+        const problem = outputPassProblem({ ...pass, chBase: oc0, residualRead: res ?? undefined }, p);
         if (problem) throw new RangeError(`'${source}' layer '${l.name}': output pass: ${problem}`);
         instrs.push({ op: 'output', pass, chBase: oc0, residual: res });
         const Gt = wordsPerPixel(ocs, c.format.perWord);

@@ -19,19 +19,33 @@
 // act_wr_en, act_wr_addr (the first word), act_wr_count (1 .. COLS words) and act_wr_data (word i of the
 // cycle at bits [i*32 +: 32], for address act_wr_addr + i; words at and above the count are not written).
 //
-// Residual add: the residual operand is a tensor of the same shape in the output's scale and zero point
-// (e.g. an earlier layer's output), held packed in the same word layout in the unit's residual buffer
-// (loaded by the host one word at a time; the pass reads word resBase + its word index, a cycle's words together
-// from the buffer's banks). Adding two tensors of one scale and zero point zp is (q1 - zp) + (q2 - zp) + zp, so
-// the residual code takes the zero point's place: code = clamp(MultiplyByQuantizedMultiplier(acc) + residual).
+// Channel base: a pass may cover output channels chBase .. chBase + N - 1 of a layer (a channel slice); the
+// per-channel tables hold all the layer's channels and lane c of group j reads entry chBase + j*COLS + c. The
+// output words pack the pass's own channels 0 .. N - 1 as above.
+//
+// Residual add: the residual buffer holds, per pixel m of the pass, `words` raw words of the residual SOURCE
+// tensor (its own element width, codes per word and sign), starting at the source's word wordLo, at buffer word
+// resBase + m*words + i (loaded by the host one word at a time). Output channel n (global chBase + n) reads source
+// channel cs = chBase + n - channelOffset: slot cs % perWord of buffer word m*words + floor(cs / perWord) - wordLo
+// when 0 <= cs < the source's channels, else the source's zero point (option A: channels outside the source's).
+// With a rescale the code goes onto the output grid, requantize(raw - zeroPoint, m0, shift, outZeroPoint, min,
+// max), the TF-Lite fixed-point multiplier the lanes apply to the accumulators. The result (residualCode below)
+// takes the output zero point's place: two tensors of one scale and zero point zp add as (q1 - zp) + (q2 - zp) + zp,
+// so code = clamp(MultiplyByQuantizedMultiplier(acc) + residual). A pass without residualRead reads residual words
+// in its own output layout (the source format the output's, N channels, no offset, wordLo 0, G words a pixel).
 //
 // Descriptor fields (least significant first): m, n, m_stride, ob_half, obuf_base, e_bits (width code of
-// the output element), per_word, o_signed (elements and residual codes are signed), zero_point, min, max
-// (ZP_W-bit two's complement), residual, out_base, res_base.
-import { requantize } from '../src/intmodel/requant.js';
+// the output element), per_word, zero_point, min, max (ZP_W-bit two's complement),
+// residual, out_base, res_base, ch_base, then the residual lane: res_bits, res_per_word, res_signed, res_c0 (the
+// source channel of local channel 0, chBase - channelOffset, signed), res_c (source channels, clamped to the ones
+// the pass can reach), res_zp, rescale, res_m0, res_shift, res_out_zp, res_min, res_max, res_words (buffer words a
+// pixel, modulo the buffer size), and lane 0's first source word and slot: res_word0 = floor(res_c0 / res_per_word)
+// - wordLo (modulo the buffer size) and res_slot0 = res_c0 mod res_per_word, which the unit advances by COLS
+// channels a group without dividing.
+import { type QuantizedMultiplier, requantize } from '../src/intmodel/requant.js';
 import { widthCode } from './pack.js';
 import { RtlParams } from './params.js';
-import { type DescField, packFields } from './descriptor.js';
+import { type DescField, packFields, packValues } from './descriptor.js';
 
 /** Bits of the zero point and clamp bounds: every code of an 8-bit operand, signed or not (-128 .. 255). */
 export const ZP_BITS = 9;
@@ -39,6 +53,8 @@ export const ZP_BITS = 9;
 export const OUTPUT_LATENCY = 6;
 /** Width of the per-word element count (per_word is 1 .. 16). */
 export const PER_WORD_BITS = 5;
+/** Bits of a requantization shift: -31 .. 30 (src/intmodel/requant.ts quantizeMultiplier). */
+export const SHIFT_BITS = 6;
 
 export type ElementBits = 2 | 4 | 8;
 
@@ -59,6 +75,43 @@ export interface OutputPass {
   residual: boolean;
   outBase: number;
   resBase: number;
+  /** The pass's first output channel in the layer (the tables' entry of channel 0); default 0. */
+  chBase?: number;
+  /** How the residual buffer's words are read; default the output's own layout (see the file comment). */
+  residualRead?: ResidualLane;
+}
+
+/** The residual operand of a pass: the source tensor's words in the residual buffer and their way onto the output grid. */
+export interface ResidualLane {
+  /** The source tensor: its channels and word format. */
+  src: { c: number; format: { bits: ElementBits; perWord: number; signed: boolean } };
+  /** Output channel n reads source channel n - channelOffset; outside 0 .. src.c - 1 the source's zero point. */
+  channelOffset: number;
+  zeroPoint: number;
+  /** Onto the output grid (null: the codes are added as they are), clamped to min .. max. */
+  rescale: QuantizedMultiplier | null;
+  outZeroPoint: number;
+  min: number;
+  max: number;
+  /** The buffer holds `words` words a pixel, from the source pixel's word wordLo. */
+  wordLo: number;
+  words: number;
+}
+
+/** The residual lane a pass uses: its own, or residual words in the output's layout. */
+export function residualLaneOf(pass: OutputPass): ResidualLane {
+  return pass.residualRead ?? {
+    src: { c: pass.N, format: { bits: pass.bits, perWord: pass.perWord, signed: pass.signed } }, channelOffset: 0, zeroPoint: pass.zeroPoint,
+    rescale: null, outZeroPoint: pass.zeroPoint, min: pass.min, max: pass.max, wordLo: 0, words: wordsPerPixel(pass.N, pass.perWord),
+  };
+}
+
+/** The addend of pixel m, layer channel ch (chBase + n): the raw source code (or its zero point), rescaled when asked; `word(i)` is buffer word i of the pass. */
+export function residualCode(r: ResidualLane, word: (i: number) => number, m: number, ch: number): number {
+  const f = r.src.format;
+  const cs = ch - r.channelOffset;
+  const raw = cs >= 0 && cs < r.src.c ? element(word(m * r.words + Math.floor(cs / f.perWord) - r.wordLo), cs % f.perWord, f.bits, f.signed) : r.zeroPoint;
+  return r.rescale ? requantize(raw - r.zeroPoint, r.rescale.m0, r.rescale.shift, r.outZeroPoint, r.min, r.max) : raw;
 }
 
 /** Per output channel of a layer: the integer bias and the requantization multiplier. */
@@ -103,29 +156,32 @@ function element(word: number, slot: number, bits: number, signed: boolean): num
 
 /**
  * The pass as the model computes it on `cols` lanes: every output word with its address, data and write cycle.
- * `acc(m, n)` is the accumulator of pixel m, channel n; `res(word)` the residual buffer word.
+ * `acc(m, n)` is the accumulator of pixel m, pass channel n; `params` the layer's tables (entry chBase + n);
+ * `res(addr)` the residual buffer word at addr.
  */
 export function runOutputPass(
   pass: OutputPass, cols: number, params: ChannelParams, acc: (m: number, n: number) => number, res: (addr: number) => number = () => 0,
 ): OutputWrite[] {
   const G = wordsPerPixel(pass.N, pass.perWord);
   const J = groupsPerPixel(pass.N, cols);
+  const ch0 = pass.chBase ?? 0;
+  const lane = residualLaneOf(pass);
+  const word = (i: number) => res(pass.resBase + i);
   const writes: OutputWrite[] = [];
   for (let m = 0; m < pass.M; m++) {
     for (let g = 0; g < G; g++) {
-      const w = m * G + g;
-      const rword = pass.residual ? res(pass.resBase + w) : 0;
       let data = 0;
       for (let slot = 0; slot < pass.perWord; slot++) {
         const n = g * pass.perWord + slot;
         if (n >= pass.N) break;
-        const addend = pass.residual ? element(rword, slot, pass.bits, pass.signed) : pass.zeroPoint;
-        const code = outputCode(acc(m, n), params.bias[n], params.m0[n], params.shift[n], addend, pass.min, pass.max);
+        const ch = ch0 + n;
+        const addend = pass.residual ? residualCode(lane, word, m, ch) : pass.zeroPoint;
+        const code = outputCode(acc(m, n), params.bias[ch], params.m0[ch], params.shift[ch], addend, pass.min, pass.max);
         data += (code & (2 ** pass.bits - 1)) * 2 ** (slot * pass.bits);
       }
       // The word leaves with the group of its last channel.
       const lastChannel = Math.min((g + 1) * pass.perWord, pass.N) - 1;
-      writes.push({ cycle: m * J + Math.floor(lastChannel / cols) + OUTPUT_LATENCY, addr: pass.outBase + w, data: data >>> 0 });
+      writes.push({ cycle: m * J + Math.floor(lastChannel / cols) + OUTPUT_LATENCY, addr: pass.outBase + m * G + g, data: data >>> 0 });
     }
   }
   return writes;
@@ -157,8 +213,11 @@ export function outputDescriptorLayout(p: RtlParams): DescField[] {
   const o = p.output;
   const widths: Array<[string, number]> = [
     ['m', p.countBits], ['n', o.chCountBits], ['m_stride', p.obuf.offsetBits], ['ob_half', 1], ['obuf_base', p.obuf.offsetBits],
-    ['e_bits', 2], ['per_word', PER_WORD_BITS], ['o_signed', 1], ['zero_point', ZP_BITS], ['min', ZP_BITS], ['max', ZP_BITS], ['residual', 1],
-    ['out_base', o.outAddrBits], ['res_base', o.resAddrBits],
+    ['e_bits', 2], ['per_word', PER_WORD_BITS], ['zero_point', ZP_BITS], ['min', ZP_BITS], ['max', ZP_BITS], ['residual', 1],
+    ['out_base', o.outAddrBits], ['res_base', o.resAddrBits], ['ch_base', o.chAddrBits],
+    ['res_bits', 2], ['res_per_word', PER_WORD_BITS], ['res_signed', 1], ['res_c0', o.chCountBits + 1], ['res_c', o.chCountBits + 1], ['res_zp', ZP_BITS],
+    ['rescale', 1], ['res_m0', 32], ['res_shift', SHIFT_BITS], ['res_out_zp', ZP_BITS], ['res_min', ZP_BITS], ['res_max', ZP_BITS],
+    ['res_words', o.resAddrBits], ['res_word0', o.resAddrBits], ['res_slot0', PER_WORD_BITS],
   ];
   return packFields(widths);
 }
@@ -190,8 +249,43 @@ export function outputPassProblem(pass: OutputPass, p: RtlParams): string | unde
   if (pass.outBase < 0 || pass.outBase + pass.M * G > 2 ** p.output.outAddrBits) {
     return `output words ${pass.outBase}..${pass.outBase + pass.M * G - 1} exceed ${p.output.outAddrBits} address bits`;
   }
-  if (pass.residual && (pass.resBase < 0 || pass.resBase + pass.M * G > p.output.resDepth)) {
-    return `residual words ${pass.resBase}..${pass.resBase + pass.M * G - 1} exceed the ${p.output.resDepth}-word residual buffer`;
+  const chBase = pass.chBase ?? 0;
+  if (!Number.isInteger(chBase) || chBase < 0 || chBase + pass.N > p.output.channels) {
+    return `channels ${chBase}..${chBase + pass.N - 1} exceed the ${p.output.channels}-entry channel tables`;
+  }
+  return pass.residual ? residualProblem(pass, residualLaneOf(pass), p) : undefined;
+}
+
+/** The residual lane's fields against the design's limits. */
+function residualProblem(pass: OutputPass, r: ResidualLane, p: RtlParams): string | undefined {
+  const lo = -(2 ** (ZP_BITS - 1));
+  const hi = 2 ** (ZP_BITS - 1) - 1;
+  const f = r.src.format;
+  if (![2, 4, 8].includes(f.bits) || !Number.isInteger(f.perWord) || f.perWord < 1 || f.perWord * f.bits > 32) {
+    return `residual words of ${f.perWord} elements of ${f.bits} bits: not a 2-, 4- or 8-bit code format of a 32-bit word`;
+  }
+  const cs0 = (pass.chBase ?? 0) - r.channelOffset;
+  const csMax = 2 ** p.output.chCountBits;
+  if (!Number.isInteger(r.channelOffset) || cs0 < -csMax || cs0 >= csMax) return `residual channel offset ${r.channelOffset}: source channel ${cs0} of channel 0 is outside ±${csMax}`;
+  if (!Number.isInteger(r.src.c) || r.src.c < 0) return `residual source channels ${r.src.c}`;
+  for (const [what, v] of [['residual zero point', r.zeroPoint], ['residual output zero point', r.outZeroPoint], ['residual min', r.min], ['residual max', r.max]] as const) {
+    if (!Number.isInteger(v) || v < lo || v > hi) return `${what} ${v} does not fit ${ZP_BITS} bits signed (${lo}..${hi})`;
+  }
+  if (r.min > r.max) return `residual min ${r.min} exceeds max ${r.max}`;
+  if (r.rescale) {
+    const { m0, shift } = r.rescale;
+    if (!Number.isInteger(m0) || m0 < -(2 ** 31) || m0 >= 2 ** 31) return `residual M0 ${m0} is not an int32`;
+    if (!Number.isInteger(shift) || shift < -31 || shift > 30) return `residual shift ${shift}: must be -31..30`;
+  }
+  if (!Number.isInteger(r.words) || !Number.isInteger(r.wordLo) || r.words < 0 || r.wordLo < 0) return `residual words ${r.words} from ${r.wordLo}`;
+  if (pass.resBase < 0 || pass.resBase + pass.M * r.words > p.output.resDepth) {
+    return `residual words ${pass.resBase}..${pass.resBase + pass.M * r.words - 1} exceed the ${p.output.resDepth}-word residual buffer`;
+  }
+  // The source channels the pass reaches must lie in the words the buffer holds.
+  const first = Math.max(0, cs0);
+  const last = Math.min(r.src.c, cs0 + pass.N) - 1;
+  if (last >= first && (Math.floor(first / f.perWord) < r.wordLo || Math.floor(last / f.perWord) >= r.wordLo + r.words)) {
+    return `residual source channels ${first}..${last} are outside the buffer's words ${r.wordLo}..${r.wordLo + r.words - 1} of a pixel`;
   }
   return undefined;
 }
@@ -199,19 +293,31 @@ export function outputPassProblem(pass: OutputPass, p: RtlParams): string | unde
 export function packOutputDescriptor(pass: OutputPass, p: RtlParams): bigint {
   const problem = outputPassProblem(pass, p);
   if (problem) throw new RangeError(`output pass: ${problem}`);
-  const tc = (v: number) => (v < 0 ? v + 2 ** ZP_BITS : v);
+  const tc = (v: number, bits = ZP_BITS) => (v < 0 ? v + 2 ** bits : v);
+  const chBase = pass.chBase ?? 0;
   const values: Record<string, number> = {
     // One column tile never steps by the stride (which may then be a whole OBUF half, one past the field).
     m: pass.M, n: pass.N, m_stride: pass.N > p.cols ? pass.mStride : 0, ob_half: p.obuf.doubleBuffered ? pass.obufHalf : 0, obuf_base: pass.obufBase,
-    e_bits: widthCode(pass.bits), per_word: pass.perWord, o_signed: pass.signed ? 1 : 0,
+    e_bits: widthCode(pass.bits), per_word: pass.perWord,
     zero_point: tc(pass.zeroPoint), min: tc(pass.min), max: tc(pass.max), residual: pass.residual ? 1 : 0,
-    out_base: pass.outBase, res_base: pass.residual ? pass.resBase : 0,
+    out_base: pass.outBase, res_base: pass.residual ? pass.resBase : 0, ch_base: chBase,
   };
-  let v = 0n;
-  for (const f of outputDescriptorLayout(p)) {
-    const x = values[f.name];
-    if (!Number.isInteger(x) || x < 0 || x >= 2 ** f.bits) throw new RangeError(`output descriptor field ${f.name} = ${x} does not fit ${f.bits} bits`);
-    v |= BigInt(x) << BigInt(f.lsb);
+  const names = outputDescriptorLayout(p).map((f) => f.name);
+  for (const n of names.slice(names.indexOf('res_bits'))) values[n] = 0;
+  if (pass.residual) {
+    const r = residualLaneOf(pass);
+    const f = r.src.format;
+    const cs0 = chBase - r.channelOffset;
+    const wrap = 2 ** p.output.resAddrBits;
+    const mod = (v: number, k: number) => ((v % k) + k) % k;
+    Object.assign(values, {
+      res_bits: widthCode(f.bits), res_per_word: f.perWord, res_signed: f.signed ? 1 : 0, res_c0: tc(cs0, p.output.chCountBits + 1),
+      // Channels past the last the pass reaches change nothing; the clamp keeps the field a channel count.
+      res_c: Math.min(r.src.c, Math.max(0, cs0 + pass.N)), res_zp: tc(r.zeroPoint), rescale: r.rescale ? 1 : 0,
+      res_m0: r.rescale ? r.rescale.m0 >>> 0 : 0, res_shift: r.rescale ? tc(r.rescale.shift, SHIFT_BITS) : 0, res_out_zp: tc(r.outZeroPoint),
+      res_min: tc(r.min), res_max: tc(r.max), res_words: mod(r.words, wrap), res_word0: mod(Math.floor(cs0 / f.perWord) - r.wordLo, wrap),
+      res_slot0: mod(cs0, f.perWord),
+    });
   }
-  return v;
+  return packValues(outputDescriptorLayout(p), values, 'output descriptor');
 }

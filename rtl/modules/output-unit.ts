@@ -1,11 +1,8 @@
 // output_unit.v: turns the finished accumulators of an OBUF half into the next layer's packed activation
 // words (see rtl/output-path.ts for the arithmetic, the word layout and the descriptor).
-import { OUTPUT_LATENCY, PER_WORD_BITS, ZP_BITS, outputDescriptorBits, outputDescriptorLayout } from '../output-path.js';
+import { OUTPUT_LATENCY, PER_WORD_BITS, SHIFT_BITS, ZP_BITS, outputDescriptorBits, outputDescriptorLayout } from '../output-path.js';
 import { RtlParams } from '../params.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead, table } from '../verilog.js';
-
-/** Bits of a per-channel shift: -31 .. 30 (src/intmodel/requant.ts quantizeMultiplier). */
-export const SHIFT_BITS = 6;
 
 export function outputUnitParams(p: RtlParams): VerilogParam[] {
   const o = p.output;
@@ -45,7 +42,7 @@ export function outputUnitPorts(p: RtlParams): Port[] {
     { name: 'pt_wr_data', dir: 'input', width: 32 },
     { name: 'rb_wr_en', dir: 'input', width: 1, comment: 'host: residual buffer word write' },
     { name: 'rb_wr_addr', dir: 'input', width: o.resAddrBits, widthExpr: 'RB_AW' },
-    { name: 'rb_wr_data', dir: 'input', width: 32, comment: 'packed residual codes, the output word layout' },
+    { name: 'rb_wr_data', dir: 'input', width: 32, comment: 'a word of the residual source tensor, as it is in memory' },
     { name: 'act_wr_en', dir: 'output', width: 1, reg: true, comment: 'finished output words this cycle' },
     { name: 'act_wr_addr', dir: 'output', width: o.outAddrBits, widthExpr: 'OUT_AW', reg: true, comment: 'address of the first' },
     { name: 'act_wr_count', dir: 'output', width: clog2(p.cols + 1), widthExpr: '$clog2(COLS+1)', reg: true, comment: 'words, 1 .. COLS' },
@@ -64,18 +61,19 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
   const ports = outputUnitPorts(p);
   const layout = outputDescriptorLayout(p);
   const o = p.output;
-  if (o.resAddrBits > o.outAddrBits) throw new Error('internal: residual addresses wider than output addresses');
   if (p.cols < 2) throw new Error('internal: the output unit has one lane per column and needs at least 2');
   if (2 ** o.resAddrBits < 2 * p.cols) throw new Error('internal: the residual buffer is smaller than two words per lane');
   const fieldRows = layout.filter((f) => f.name !== 'ob_half' || p.obuf.doubleBuffered)
     .map((f) => [`localparam F_${f.name.toUpperCase()}`, `= ${f.lsb};`, `// ${f.bits} bit${f.bits > 1 ? 's' : ''}`]);
   const widthOf: Record<string, string> = {
-    m: 'CNT_W', n: 'CH_W', m_stride: 'OB_OW', ob_half: '1', obuf_base: 'OB_OW', e_bits: '2', per_word: 'PW_W', o_signed: '1',
-    zero_point: 'ZP_W', min: 'ZP_W', max: 'ZP_W', residual: '1', out_base: 'OUT_AW', res_base: 'RB_AW',
+    m: 'CNT_W', n: 'CH_W', m_stride: 'OB_OW', ob_half: '1', obuf_base: 'OB_OW', e_bits: '2', per_word: 'PW_W',
+    zero_point: 'ZP_W', min: 'ZP_W', max: 'ZP_W', residual: '1', out_base: 'OUT_AW', res_base: 'RB_AW', ch_base: 'CH_AW',
+    res_bits: '2', res_per_word: 'PW_W', res_signed: '1', res_c0: 'RC_W', res_c: 'RC_W', res_zp: 'ZP_W', rescale: '1', res_m0: '32', res_shift: 'SH_W',
+    res_out_zp: 'ZP_W', res_min: 'ZP_W', res_max: 'ZP_W', res_words: 'RB_AW', res_word0: 'RB_AW', res_slot0: 'PW_W',
   };
-  const signedField = new Set(['zero_point', 'min', 'max']);
-  // The output base is consumed at start (the write pointer loads it).
-  const held = layout.filter((f) => f.name !== 'out_base' && (f.name !== 'ob_half' || p.obuf.doubleBuffered));
+  const signedField = new Set(['zero_point', 'min', 'max', 'res_c0', 'res_zp', 'res_m0', 'res_out_zp', 'res_min', 'res_max']);
+  // The output base is consumed at start (the write pointer loads it), the channel base as the tables' row and rotation.
+  const held = layout.filter((f) => f.name !== 'out_base' && f.name !== 'ch_base' && (f.name !== 'ob_half' || p.obuf.doubleBuffered));
   const regs = held.map((f) => {
     const w = widthOf[f.name];
     return [signedField.has(f.name) ? 'reg signed' : 'reg', w === '1' ? '' : `[${w === '2' ? '1' : w + '-1'}:0]`, `d_${f.name};`];
@@ -104,16 +102,23 @@ export function outputUnitModule(p: RtlParams, prov: Provenance): VerilogModule 
     '  2  the 64-bit product x * M0[n]',
     '  3  SaturatingRoundingDoublingHighMul: (product + nudge) / 2^31 toward zero',
     '  4  RoundingDivideByPOT by -shift[n] when shift < 0 (ties away from zero)',
-    '  5  + zero point (or the residual code), clamp to [min, max], pack into the output words',
+    '  5  + zero point (or the residual addend), clamp to [min, max], pack into the output words',
+    'The residual addend of a lane (rtl/output-path.ts residualCode) runs beside it: in stage 1 the raw code of',
+    'source channel cs = ch_base + n - offset (res_c0 + n) from the cycle\'s residual words (the source\'s zero',
+    'point when cs is outside 0 .. res_c - 1), then with rescale the same four steps with res_m0 and res_shift and',
+    '+ res_out_zp, clamped to [res_min, res_max], in stages 1 to 4; the addend enters stage 5 on time.',
     'Codes are packed per_word to a 32-bit word (rtl/output-path.ts); lane c\'s code goes to slot',
     '(j*COLS + c) mod per_word of word t of the cycle, t counting the words ended by the lanes below it. A word',
     'that the last lane does not end is held and completed by the next cycle\'s lanes (per_word > COLS, or not',
     'dividing COLS). The group read in pass cycle i has its finished words written in cycle',
     `i + ${OUTPUT_LATENCY}, all at once: act_wr_count words from act_wr_addr, word k at act_wr_data[k*32 +: 32]; done`,
     'pulses the cycle after the last write.',
-    'The per-channel tables are banked by lane (channel n in bank n % COLS, entry floor(n / COLS)), the',
-    'residual buffer by word address (word a in bank a mod 2^clog2(COLS)) so that the cycle\'s up to COLS',
-    'consecutive residual words read together. The host writes one table entry or residual word at a time.',
+    'The per-channel tables are banked (layer channel n in bank n % COLS, entry floor(n / COLS)); lane c of a',
+    'pass from ch_base reads bank (c + ch_base) % COLS, rotated into place. The residual buffer is banked by word',
+    'address (word a in bank a mod 2^clog2(COLS)): a group\'s COLS consecutive source channels lie in at most COLS',
+    'consecutive words, from res_base + m*res_words + lane 0\'s word, read together. Each lane keeps its source',
+    'channel\'s word and slot, started from res_word0 / res_slot0 at every pixel and moved by COLS channels a group.',
+    'The host writes one table entry or residual word at a time.',
     '',
     'Descriptor fields (least significant first), as packed by packOutputDescriptor() in rtl/output-path.ts:',
     ...layout.map((f) => `  [${f.bits > 1 ? `${f.lsb + f.bits - 1}:` : ''}${f.lsb}] ${f.name}`),
@@ -129,6 +134,8 @@ ${table([
     ['localparam CHB_AW   ', '= $clog2(CHB_DEPTH);', ''],
     ['localparam RB_BANKS ', '= 1 << BANK_W;', '// residual banks: COLS consecutive words are in distinct banks'],
     ['localparam RBB_AW   ', '= RB_AW - BANK_W;', ''],
+    ['localparam RC_W     ', '= CH_W + 1;', '// residual source channel of local channel 0 (signed), source channels'],
+    ['localparam CS_W     ', '= CH_W + 2;', '// a lane\'s source channel, signed'],
     ['localparam STAGES   ', `= ${OUTPUT_LATENCY - 1};`, '// registered pipeline stages after the RAM reads'],
   ])}
   localparam [CH_W:0]    COLS_N  = COLS;
@@ -149,14 +156,22 @@ ${table(regs)}
   reg [CHB_AW-1:0] j_cnt;    // group of the pixel, the lanes' table entry
   reg [CH_W-1:0]   n_base;   // its first channel, j*COLS
   reg [OB_OW-1:0]  j_off;    // j * m_stride
-  reg [OUT_AW-1:0] w_idx;    // word of the pass that lane 0's code goes to
+  reg [RB_AW-1:0]  pix_rb;   // the pixel's first residual word, m * res_words
+  // The channel tables' entry of local channel 0 and the bank it is in
+  reg [CHB_AW-1:0] d_ch_row;
+  reg [BANK_W-1:0] d_ch_rot;
+  wire [CH_AW-1:0] desc_ch_base = desc[F_CH_BASE +: CH_AW];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [CH_AW-1:0] ch_row_w = desc_ch_base / COLS_CH;
+  wire [CH_AW-1:0] ch_rot_w = desc_ch_base % COLS_CH;
+  /* verilator lint_on UNUSEDSIGNAL */
 
   wire          running  = (state == S_RUN);
   wire [CH_W:0] n_next   = {1'b0, n_base} + COLS_N;
   wire          pix_last = (n_next >= {1'b0, d_n});
   wire          all_last = pix_last && (m_cnt == d_m - 1'b1);
 
-  // x mod k as a slot (k <= 16), for the constant tables below.
+  // x mod k as a slot and x / k as a residual word count (k <= 16), for the constant tables below.
   function [PW_W-1:0] mod_pw(input integer x, input integer k);
     /* verilator lint_off UNUSEDSIGNAL */
     integer r;
@@ -166,6 +181,15 @@ ${table(regs)}
       mod_pw = r[PW_W-1:0];
     end
   endfunction
+  function [RB_AW-1:0] div_rb(input integer x, input integer k);
+    /* verilator lint_off UNUSEDSIGNAL */
+    integer r;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      r      = x / k;
+      div_rb = r[RB_AW-1:0];
+    end
+  endfunction
 
   // The lanes' slots: (j*COLS + c) mod per_word, c mod per_word at a pixel's first group, moving by COLS mod per_word.
   wire [PW_W-1:0] pw_sel = (state == S_IDLE) ? desc[F_PER_WORD +: PW_W] : d_per_word;
@@ -173,6 +197,24 @@ ${table(regs)}
   always @* begin
 ${perWordCase('    ', 'd_per_word', 'adv', (k) => `mod_pw(COLS, ${k})`)}
   end
+
+  // The residual lanes' source slots and words: from res_slot0 / res_word0 plus c at a pixel's first group, moving by COLS channels.
+  wire [PW_W-1:0]  rpw_sel   = (state == S_IDLE) ? desc[F_RES_PER_WORD +: PW_W] : d_res_per_word;
+  wire [PW_W-1:0]  rslot_sel = (state == S_IDLE) ? desc[F_RES_SLOT0 +: PW_W] : d_res_slot0;
+  wire [RB_AW-1:0] rword_sel = (state == S_IDLE) ? desc[F_RES_WORD0 +: RB_AW] : d_res_word0;
+  reg  [PW_W-1:0]  radv;
+  reg  [RB_AW-1:0] rstep;
+  always @* begin
+${perWordCase('    ', 'd_res_per_word', 'radv', (k) => `mod_pw(COLS, ${k})`)}
+${perWordCase('    ', 'd_res_per_word', 'rstep', (k) => `div_rb(COLS, ${k})`).replace("{PW_W{1'b0}}", "{RB_AW{1'b0}}")}
+  end
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [COLS*RB_AW-1:0] lane_rword;   // each lane's source word (lane 0's is the cycle's first residual word)
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  // The residual rescale's shift, one for the pass
+  wire [4:0] rleft  = d_res_shift[SH_W-1] ? 5'd0 : d_res_shift[4:0];
+  wire [4:0] rright = d_res_shift[SH_W-1] ? 5'd0 - d_res_shift[4:0] : 5'd0;
 
   wire [COLS-1:0]          lane_end;    // the lane's code ends an output word
   /* verilator lint_off UNUSEDSIGNAL */
@@ -208,23 +250,25 @@ ${perWordCase('    ', 'd_per_word', 'adv', (k) => `mod_pw(COLS, ${k})`)}
   always @(posedge clk) begin
     if (state == S_IDLE && start) begin
 ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].length)))} ${b}`).join('\n')}
-      m_cnt  <= {CNT_W{1'b0}};
-      j_cnt  <= {CHB_AW{1'b0}};
-      n_base <= {CH_W{1'b0}};
-      j_off  <= {OB_OW{1'b0}};
-      w_idx  <= {OUT_AW{1'b0}};
+      d_ch_row <= ch_row_w[CHB_AW-1:0];
+      d_ch_rot <= ch_rot_w[BANK_W-1:0];
+      m_cnt    <= {CNT_W{1'b0}};
+      j_cnt    <= {CHB_AW{1'b0}};
+      n_base   <= {CH_W{1'b0}};
+      j_off    <= {OB_OW{1'b0}};
+      pix_rb   <= {RB_AW{1'b0}};
     end else if (running) begin
       if (pix_last) begin
         m_cnt  <= m_cnt + 1'b1;
         j_cnt  <= {CHB_AW{1'b0}};
         n_base <= {CH_W{1'b0}};
         j_off  <= {OB_OW{1'b0}};
+        pix_rb <= pix_rb + d_res_words;
       end else begin
         j_cnt  <= j_cnt + 1'b1;
         n_base <= n_next[CH_W-1:0];
         j_off  <= j_off + d_m_stride;
       end
-      w_idx <= w_idx + {{(OUT_AW-WC_W){1'b0}}, words_now};
     end
   end
 
@@ -237,8 +281,8 @@ ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].leng
   assign busy       = (state != S_IDLE);
   assign ob_rd_addr = ${p.obuf.doubleBuffered ? `{d_ob_half, ${obOff}}` : obOff};
 
-  // ---- the residual buffer: the cycle's words w_idx .. w_idx + COLS - 1 from every bank at once ----
-  wire [RB_AW-1:0]        rb_first = d_res_base + w_idx[RB_AW-1:0];
+  // ---- the residual buffer: the cycle's words from lane 0's source word on, COLS of them from every bank at once ----
+  wire [RB_AW-1:0]        rb_first = d_res_base + pix_rb + lane_rword[0 +: RB_AW];
   wire [RB_BANKS*32-1:0]  rb_rd;
   wire [RB_BANKS*32-1:0]  rb_words1;   // stage 1: word t of the cycle at [t*32 +: 32]
   reg  [BANK_W-1:0]       rb_lo1;
@@ -274,6 +318,9 @@ ${latch.map(([a, b]) => `      ${a.padEnd(Math.max(...latch.map((x) => x[0].leng
   /* verilator lint_on UNUSEDSIGNAL */
 
   // ---- the lanes ----
+  wire [COLS*32-1:0]     bank_bias;    // stage 1: table bank c's read
+  wire [COLS*32-1:0]     bank_m0;
+  wire [COLS*SH_W-1:0]   bank_shift;
   wire [COLS*32-1:0]     lane_elem5;   // stage 5: the lane's code in place in its word, zero when masked
   wire [COLS*BANK_W-1:0] lane_word5;   // stage 5: that word among the cycle's
   wire [PW_W-1:0]        slot0_5;      // stage 5: lane 0's slot; not 0 when its word began in an earlier cycle
@@ -308,9 +355,57 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
         slot_q <= {slot_q[(STAGES-1)*PW_W-1:0], slot};
       end
 
-      // Table reads in the issue cycle, data in stage 1.
-      wire [31:0]     bias_rd, m0_rd;
-      wire [SH_W-1:0] shift_rd;
+      // The residual source channel of the lane's channel, its word and slot (the word relative to the pixel's first).
+      wire signed [CS_W-1:0] cs     = $signed({1'b0, n_c}) + $signed({d_res_c0[RC_W-1], d_res_c0});
+      wire                   rok    = !cs[CS_W-1] && (cs[CS_W-2:0] < d_res_c);
+      reg  [PW_W-1:0]        rslot;
+      reg  [RB_AW-1:0]       rword;
+      reg  [PW_W-1:0]        rslot_c;
+      reg  [RB_AW-1:0]       rword_c;
+      always @* begin
+${perWordCase('        ', 'rpw_sel', 'rslot_c', (k) => `mod_pw(c, ${k})`)}
+${perWordCase('        ', 'rpw_sel', 'rword_c', (k) => `div_rb(c, ${k})`).replace("{PW_W{1'b0}}", "{RB_AW{1'b0}}")}
+      end
+      // Slot sums below 2*per_word; after the wrap below per_word (the top bit is zero).
+      wire [PW_W:0] rinit   = {1'b0, rslot_sel} + {1'b0, rslot_c};
+      wire          rinit_w = (rinit >= {1'b0, rpw_sel});
+      wire [PW_W:0] rnext   = {1'b0, rslot} + {1'b0, radv};
+      wire          rnext_w = (rnext >= {1'b0, d_res_per_word});
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire [PW_W:0] rinit_s = rinit - (rinit_w ? {1'b0, rpw_sel} : {(PW_W+1){1'b0}});
+      wire [PW_W:0] rnext_s = rnext - (rnext_w ? {1'b0, d_res_per_word} : {(PW_W+1){1'b0}});
+      /* verilator lint_on UNUSEDSIGNAL */
+      always @(posedge clk) begin
+        if ((state == S_IDLE && start) || (running && pix_last)) begin
+          rslot <= rinit_s[PW_W-1:0];
+          rword <= rword_sel + rword_c + {{(RB_AW-1){1'b0}}, rinit_w};
+        end else if (running) begin
+          rslot <= rnext_s[PW_W-1:0];
+          rword <= rword + rstep + {{(RB_AW-1){1'b0}}, rnext_w};
+        end
+      end
+      assign lane_rword[c*RB_AW +: RB_AW] = rword;
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire [RB_AW-1:0] roff = rword - lane_rword[0 +: RB_AW];   // below COLS: the word among the cycle's
+      /* verilator lint_on UNUSEDSIGNAL */
+      reg              rok1;
+      reg [BANK_W-1:0] roff1;
+      reg [PW_W-1:0]   rslot1;
+      always @(posedge clk) begin
+        rok1   <= rok;
+        roff1  <= roff[BANK_W-1:0];
+        rslot1 <= rslot;
+      end
+
+      // Table reads in the issue cycle, data in stage 1: this bank holds channels c, c + COLS, ..., read for the lane
+      // with channel ch_base + j*COLS + c' in it (c' = (c - ch_base) mod COLS), one entry further when c is below the rotation.
+      localparam [BANK_W:0] BANK_C = c;
+      /* verilator lint_off CMPCONST */
+      wire              t_next = (BANK_C < {1'b0, d_ch_rot});   // constant in lane 0
+      /* verilator lint_on CMPCONST */
+      wire [CHB_AW-1:0] t_addr = j_cnt + d_ch_row + {{(CHB_AW-1){1'b0}}, t_next};
+      wire [31:0]       bias_bk, m0_bk;
+      wire [SH_W-1:0]   shift_bk;
 
       sdp_ram #(.WIDTH(32), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_bias (
         .clk   (clk),
@@ -318,8 +413,8 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
         .waddr (pt_row[CHB_AW-1:0]),
         .wdata (pt_wr_data),
         .re    (running),
-        .raddr (j_cnt),
-        .rdata (bias_rd)
+        .raddr (t_addr),
+        .rdata (bias_bk)
       );
 
       sdp_ram #(.WIDTH(32), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_m0 (
@@ -328,8 +423,8 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
         .waddr (pt_row[CHB_AW-1:0]),
         .wdata (pt_wr_data),
         .re    (running),
-        .raddr (j_cnt),
-        .rdata (m0_rd)
+        .raddr (t_addr),
+        .rdata (m0_bk)
       );
 
       sdp_ram #(.WIDTH(SH_W), .DEPTH(CHB_DEPTH), .AW(CHB_AW)) u_shift (
@@ -338,11 +433,23 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
         .waddr (pt_row[CHB_AW-1:0]),
         .wdata (pt_wr_data[SH_W-1:0]),
         .re    (running),
-        .raddr (j_cnt),
-        .rdata (shift_rd)
+        .raddr (t_addr),
+        .rdata (shift_bk)
       );
+      assign bank_bias[c*32 +: 32]     = bias_bk;
+      assign bank_m0[c*32 +: 32]       = m0_bk;
+      assign bank_shift[c*SH_W +: SH_W] = shift_bk;
 
       // ---- stage 1: bias, left shift, residual code ----
+      localparam [BANK_W:0] COLS_B = COLS;
+      wire [BANK_W:0]   rot_sum  = BANK_C + {1'b0, d_ch_rot};
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire [BANK_W:0]   rot_bank = (rot_sum >= COLS_B) ? rot_sum - COLS_B : rot_sum;
+      /* verilator lint_on UNUSEDSIGNAL */
+      wire [31:0]       bias_rd  = bank_bias[rot_bank[BANK_W-1:0]*32 +: 32];
+      wire [31:0]       m0_rd    = bank_m0[rot_bank[BANK_W-1:0]*32 +: 32];
+      wire [SH_W-1:0]   shift_rd = bank_shift[rot_bank[BANK_W-1:0]*SH_W +: SH_W];
+
       wire        [ACC_W-1:0] acc1   = ob_rd_data[c*ACC_W +: ACC_W];
       wire signed [31:0]      x1     = $signed(${accIn}) + $signed(bias_rd);
       wire        [4:0]       left1  = shift_rd[SH_W-1] ? 5'd0 : shift_rd[4:0];
@@ -350,68 +457,87 @@ ${perWordCase('        ', 'pw_sel', 'slot_init', (k) => `mod_pw(c, ${k})`)}
       wire signed [63:0]      xl1    = {{32{x1[31]}}, x1} <<< left1;
       wire signed [31:0]      sh1    = (xl1 > I32_MAX) ? 32'sh7fff_ffff : (xl1 < I32_MIN) ? 32'sh8000_0000 : xl1[31:0];
 
-      wire [PW_W-1:0]   slot1 = slot_q[0 +: PW_W];
-      wire [BANK_W-1:0] word1 = word_q[0 +: BANK_W];
-      wire [31:0]       rw1   = rb_words1[word1*32 +: 32];
+      wire [31:0] rw1 = rb_words1[roff1*32 +: 32];
       // Only the low element bits of the shifted word are the residual code.
       /* verilator lint_off UNUSEDSIGNAL */
       reg  [31:0]     rsh1;
       /* verilator lint_on UNUSEDSIGNAL */
-      reg  signed [ZP_W-1:0] res1;
+      reg  signed [ZP_W-1:0] raw1;
       always @* begin
-        case (d_e_bits)
-          2'd0:    rsh1 = rw1 >> {slot1, 1'b0};
-          2'd1:    rsh1 = rw1 >> {slot1, 2'b0};
-          default: rsh1 = rw1 >> {slot1, 3'b0};
+        case (d_res_bits)
+          2'd0:    rsh1 = rw1 >> {rslot1, 1'b0};
+          2'd1:    rsh1 = rw1 >> {rslot1, 2'b0};
+          default: rsh1 = rw1 >> {rslot1, 3'b0};
         endcase
-        case (d_e_bits)
-          2'd0:    res1 = {{(ZP_W-2){d_o_signed & rsh1[1]}}, rsh1[1:0]};
-          2'd1:    res1 = {{(ZP_W-4){d_o_signed & rsh1[3]}}, rsh1[3:0]};
-          default: res1 = {{(ZP_W-8){d_o_signed & rsh1[7]}}, rsh1[7:0]};
+        case (d_res_bits)
+          2'd0:    raw1 = {{(ZP_W-2){d_res_signed & rsh1[1]}}, rsh1[1:0]};
+          2'd1:    raw1 = {{(ZP_W-4){d_res_signed & rsh1[3]}}, rsh1[3:0]};
+          default: raw1 = {{(ZP_W-8){d_res_signed & rsh1[7]}}, rsh1[7:0]};
         endcase
+        if (!rok1) raw1 = d_res_zp;
       end
+      // The rescale's input raw - res_zp, left shifted and saturated like x1.
+      wire signed [ZP_W:0]  rx1  = {raw1[ZP_W-1], raw1} - {d_res_zp[ZP_W-1], d_res_zp};
+      wire signed [63:0]    rxl1 = {{(63-ZP_W){rx1[ZP_W]}}, rx1} <<< rleft;
+      wire signed [31:0]    rsat1 = (rxl1 > I32_MAX) ? 32'sh7fff_ffff : (rxl1 < I32_MIN) ? 32'sh8000_0000 : rxl1[31:0];
 
-      reg signed [31:0]     sh2, m02;
+      reg signed [31:0]     sh2, m02, rs2;
       reg        [4:0]      right2, right3, right4;
-      reg signed [ZP_W-1:0] add2, add3, add4, add5;
+      reg signed [ZP_W-1:0] raw2, raw3, raw4, add5;
       always @(posedge clk) begin
         sh2    <= sh1;
         m02    <= $signed(m0_rd);
         right2 <= right1;
-        add2   <= d_residual ? res1 : d_zero_point;
+        rs2    <= rsat1;
+        raw2   <= raw1;
       end
 
-      // ---- stage 2: the product ----
-      reg signed [63:0] prod3;
-      reg               sat3;
+      // ---- stage 2: the products ----
+      reg signed [63:0] prod3, rprod3;
+      reg               sat3, rsat3;
       always @(posedge clk) begin
         prod3  <= sh2 * m02;   // both signed: a 32 x 32 signed product (four DSP48 slices, not a 64 x 64 one)
         sat3   <= (sh2 == 32'sh8000_0000) && (m02 == 32'sh8000_0000);
         right3 <= right2;
-        add3   <= add2;
+        rprod3 <= rs2 * d_res_m0;
+        rsat3  <= (rs2 == 32'sh8000_0000) && (d_res_m0 == 32'sh8000_0000);
+        raw3   <= raw2;
       end
 
       // ---- stage 3: rounding doubling high multiply ----
-      wire signed [63:0] nudge3 = prod3[63] ? 64'sd1 - 64'sd1073741824 : 64'sd1073741824;
-      wire signed [63:0] sum3   = prod3 + nudge3;
-      wire signed [31:0] high3  = sum3[62:31] + {31'd0, sum3[63] && (sum3[30:0] != 31'd0)};
-      reg  signed [31:0] high4;
+      wire signed [63:0] nudge3  = prod3[63] ? 64'sd1 - 64'sd1073741824 : 64'sd1073741824;
+      wire signed [63:0] sum3    = prod3 + nudge3;
+      wire signed [31:0] high3   = sum3[62:31] + {31'd0, sum3[63] && (sum3[30:0] != 31'd0)};
+      wire signed [63:0] rnudge3 = rprod3[63] ? 64'sd1 - 64'sd1073741824 : 64'sd1073741824;
+      wire signed [63:0] rsum3   = rprod3 + rnudge3;
+      wire signed [31:0] rhigh3  = rsum3[62:31] + {31'd0, rsum3[63] && (rsum3[30:0] != 31'd0)};
+      reg  signed [31:0] high4, rhigh4;
       always @(posedge clk) begin
         high4  <= sat3 ? 32'sh7fff_ffff : high3;
         right4 <= right3;
-        add4   <= add3;
+        rhigh4 <= rsat3 ? 32'sh7fff_ffff : rhigh3;
+        raw4   <= raw3;
       end
 
-      // ---- stage 4: rounding divide by 2^right ----
+      // ---- stage 4: rounding divide by 2^right; the residual addend: rescaled, + res_out_zp, clamped ----
       wire        [31:0] mask4 = (32'd1 << right4) - 32'd1;
       wire        [31:0] rem4  = high4 & mask4;
       wire        [31:0] thr4  = (mask4 >> 1) + {31'd0, high4[31]};
       wire signed [31:0] q4    = high4 >>> right4;
       wire signed [31:0] v4    = q4 + $signed({31'd0, rem4 > thr4});
+      wire        [31:0] rmask4 = (32'd1 << rright) - 32'd1;
+      wire        [31:0] rrem4  = rhigh4 & rmask4;
+      wire        [31:0] rthr4  = (rmask4 >> 1) + {31'd0, rhigh4[31]};
+      wire signed [31:0] rq4    = rhigh4 >>> rright;
+      wire signed [31:0] rv4    = rq4 + $signed({31'd0, rrem4 > rthr4});
+      wire signed [32:0] ry4    = {rv4[31], rv4} + {{(33-ZP_W){d_res_out_zp[ZP_W-1]}}, d_res_out_zp};
+      wire signed [32:0] rlo4   = {{(33-ZP_W){d_res_min[ZP_W-1]}}, d_res_min};
+      wire signed [32:0] rhi4   = {{(33-ZP_W){d_res_max[ZP_W-1]}}, d_res_max};
+      wire signed [ZP_W-1:0] radd4 = (ry4 < rlo4) ? d_res_min : (ry4 > rhi4) ? d_res_max : ry4[ZP_W-1:0];
       reg  signed [31:0] v5;
       always @(posedge clk) begin
         v5   <= v4;
-        add5 <= add4;
+        add5 <= !d_residual ? d_zero_point : d_rescale ? radd4 : raw4;
       end
 
       // ---- stage 5: zero point or residual, clamp, place in the word ----

@@ -33,8 +33,8 @@ test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', 
   for (const f of [...files.keys()].filter((n) => n.endsWith('.v'))) assert.ok(tcl.includes(`$here ${f}]`), f);
   const pj = JSON.parse(files.get('params.json')!);
   assert.is(pj.array.rows, 8);
-  assert.is(pj.descriptor.bits, 58);
-  assert.is(pj.output.descriptor.bits, 107);
+  assert.is(pj.descriptor.bits, 166);
+  assert.is(pj.output.descriptor.bits, 253);
   assert.is(pj.output.channels, 2048);
   assert.is(pj.timing.exampleTileCycles.cycles, 1 + 1 + 7 + 7 + 2);
 });
