@@ -1,7 +1,8 @@
 // The network program's binary form, what the sequencer fetches: each instruction is a header word (opcode in
 // bits [7:0], payload words in [15:8]) and its payload, the op's fields packed from bit 0 of the first payload
 // word in the order listed below (signed fields two's complement). A tile's payload is the core's tile descriptor
-// (rtl/descriptor.ts) and a rows payload the row table's entries, so the sequencer hands both on unchanged. decodeProgram is the inverse; running the
+// (rtl/descriptor.ts), an output's the output unit's pass descriptor (rtl/output-path.ts) and a rows payload the row
+// table's entries, so the sequencer hands them on unchanged. decodeProgram is the inverse; running the
 // decoded instructions (rtl/net-exec.ts) gives the same memory as running the compiled ones, which the tests check,
 // so every field the hardware needs is in the words.
 import type { FuWidth } from '../hw/fusion-unit.js';
@@ -11,8 +12,8 @@ import {
 import { type NetInstr, type ResidualRead, tileDescriptor } from './net-program.js';
 import type { RtlParams } from './params.js';
 import type { PackedTensor } from './window.js';
-import { type ElementBits, type OutputPass, ZP_BITS } from './output-path.js';
-import { rtlMode, widthCode } from './pack.js';
+import { outputDescriptorLayout, packOutputDescriptor, unpackOutputDescriptor } from './output-path.js';
+import { rtlMode } from './pack.js';
 
 export const OPCODES: Record<NetInstr['op'], number> = {
   end: 0, tables: 1, 'load-input': 2, weights: 3, tile: 4, residual: 5, output: 6, store: 7, 'store-acc': 8, host: 9, rows: 10,
@@ -22,9 +23,8 @@ const ADDR = 32;
 const DIM = 16;
 const SMALL = 8;
 const COUNT = 24;
-const ZP = ZP_BITS;
 
-const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, number]>> = {
+const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile' | 'output'>, Array<[string, number]>> = {
   end: [],
   tables: [['addr', ADDR], ['channels', DIM]],
   'load-input': [
@@ -37,12 +37,6 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, nu
     ['src', ADDR], ['src_w', DIM], ['g', DIM], ['stride_y', SMALL], ['stride_x', SMALL], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM],
     ['word_lo', DIM], ['words', DIM],
   ],
-  output: [
-    ['m', DIM], ['n', DIM], ['m_stride', DIM], ['ob_half', 1], ['obuf_base', DIM], ['e_bits', 2], ['per_word', 5], ['o_signed', 1],
-    ['zero_point', ZP], ['min', ZP], ['max', ZP], ['residual', 1], ['ch_base', DIM], ['res_bits', 2], ['res_per_word', 5], ['res_signed', 1],
-    ['res_c', DIM], ['res_offset', DIM], ['res_zp', ZP], ['rescale', 1], ['res_m0', 32], ['res_shift', 6], ['res_out_zp', ZP], ['res_min', ZP],
-    ['res_max', ZP], ['res_word_lo', DIM], ['res_words', DIM],
-  ],
   store: [['dst', ADDR], ['dst_w', DIM], ['g', DIM], ['oy0', DIM], ['ox0', DIM], ['rows', DIM], ['cols', DIM], ['word_lo', DIM], ['words', DIM]],
   'store-acc': [['addr', ADDR], ['half', 1], ['m', DIM], ['n', DIM], ['stride', DIM]],
   host: [['step', DIM]],
@@ -54,12 +48,11 @@ const FIELDS: Record<Exclude<NetInstr['op'], 'rows' | 'tile'>, Array<[string, nu
  */
 export function instrLayout(op: NetInstr['op'], p?: RtlParams): DescField[] {
   if (op === 'tile') return descriptorLayout(designOf(p, op));
+  if (op === 'output') return outputDescriptorLayout(designOf(p, op));
   if (op === 'rows') return packFields(Array.from({ length: designOf(p, op).rows }, (_, r): [string, number] => [`row${r}`, rowTableBits(p!)]));
   return packFields(FIELDS[op]);
 }
 
-const tc = (v: number, bits: number) => (v < 0 ? v + 2 ** bits : v);
-const fromTc = (v: number, bits: number) => (v >= 2 ** (bits - 1) ? v - 2 ** bits : v);
 const WIDTHS: FuWidth[] = [2, 4, 8];
 const wordsOf = (t: { c: number; format: { perWord: number } }) => Math.ceil(t.c / t.format.perWord);
 
@@ -88,18 +81,7 @@ function instrValues(ins: NetInstr, p?: RtlParams): Record<string, number> {
         cols: b.cols, word_lo: ins.wordLo, words: ins.words,
       };
     }
-    case 'output': {
-      const q = ins.pass;
-      const r = ins.residual;
-      return {
-        m: q.M, n: q.N, m_stride: q.mStride, ob_half: q.obufHalf, obuf_base: q.obufBase, e_bits: widthCode(q.bits), per_word: q.perWord,
-        o_signed: +q.signed, zero_point: tc(q.zeroPoint, ZP), min: tc(q.min, ZP), max: tc(q.max, ZP), residual: +q.residual, ch_base: ins.chBase,
-        res_bits: r ? widthCode(r.src.format.bits) : 0, res_per_word: r?.src.format.perWord ?? 0, res_signed: r ? +r.src.format.signed : 0,
-        res_c: r?.src.c ?? 0, res_offset: r?.channelOffset ?? 0, res_zp: r ? tc(r.zeroPoint, ZP) : 0, rescale: r?.rescale ? 1 : 0,
-        res_m0: r?.rescale ? r.rescale.m0 >>> 0 : 0, res_shift: r?.rescale ? tc(r.rescale.shift, 6) : 0, res_out_zp: r ? tc(r.outZeroPoint, ZP) : 0,
-        res_min: r ? tc(r.min, ZP) : 0, res_max: r ? tc(r.max, ZP) : 0, res_word_lo: r?.wordLo ?? 0, res_words: r?.words ?? 0,
-      };
-    }
+    case 'output': return unpackValues(outputDescriptorLayout(designOf(p, 'output')), packOutputDescriptor(ins.pass, designOf(p, 'output')));
     case 'store': {
       const b = ins.block;
       return {
@@ -183,21 +165,7 @@ export function decodeProgram(words: Uint32Array, p?: RtlParams): NetInstr[] {
       case 'residual':
         out.push({ op, read: { ...emptyRead(), src: tensorRef(f.src, f.src_w, f.g), strideY: f.stride_y, strideX: f.stride_x }, block, wordLo: f.word_lo, words: f.words });
         break;
-      case 'output': {
-        const pass: OutputPass = {
-          M: f.m, N: f.n, mStride: f.m_stride, obufHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, bits: WIDTHS[f.e_bits] as ElementBits,
-          perWord: f.per_word, signed: f.o_signed === 1, zeroPoint: fromTc(f.zero_point, ZP), min: fromTc(f.min, ZP), max: fromTc(f.max, ZP),
-          residual: f.residual === 1, outBase: 0, resBase: 0,
-        };
-        const format = { bits: WIDTHS[f.res_bits] as ElementBits, perWord: f.res_per_word, signed: f.res_signed === 1 };
-        const residual: (ResidualRead & { wordLo: number; words: number }) | null = f.residual !== 1 ? null : {
-          src: { ...tensorRef(0, 0, 0, format, f.res_c) }, strideY: 0, strideX: 0, channelOffset: f.res_offset, zeroPoint: fromTc(f.res_zp, ZP),
-          rescale: f.rescale === 1 ? { m0: f.res_m0 | 0, shift: fromTc(f.res_shift, 6) } : null, outZeroPoint: fromTc(f.res_out_zp, ZP),
-          min: fromTc(f.res_min, ZP), max: fromTc(f.res_max, ZP), wordLo: f.res_word_lo, words: f.res_words,
-        };
-        out.push({ op, pass, chBase: f.ch_base, residual });
-        break;
-      }
+      case 'output': out.push({ op, pass: unpackOutputDescriptor(v, designOf(p, op)) }); break;
       case 'store': out.push({ op, dst: tensorRef(f.dst, f.dst_w, f.g), block, wordLo: f.word_lo, words: f.words }); break;
       case 'store-acc': out.push({ op, addr: f.addr, half: f.half as 0 | 1, M: f.m, N: f.n, stride: f.stride }); break;
       case 'host': out.push({ op, step: f.step }); break;

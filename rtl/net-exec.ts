@@ -8,7 +8,7 @@ import { poolCodes, quantizeInput } from '../src/intmodel/run-network.js';
 import { type PackedTensor, channelWord } from './window.js';
 import { type RowStart, tileAddress, walkOffsets } from './walk.js';
 import type { NetInstr, NetProgram } from './net-program.js';
-import { type OutputPass, packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
+import { packActivations, runOutputPass, unpackActivations, wordsPerPixel } from './output-path.js';
 import type { RtlParams } from './params.js';
 
 export interface ProgramRun {
@@ -159,7 +159,7 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
     }
     case 'output': {
       // The residual buffer holds the source's raw words; the pass reads, moves and rescales them (rtl/output-path.ts residualCode).
-      const pass: OutputPass = { ...ins.pass, chBase: ins.chBase, residualRead: ins.residual ?? undefined };
+      const pass = ins.pass;
       const ob = halfBase(p.obuf, pass.obufHalf) + pass.obufBase;
       const G = wordsPerPixel(pass.N, pass.perWord);
       const acc = (m: number, n: number) => obuf[n % C][ob + Math.floor(n / C) * pass.mStride + m];

@@ -127,7 +127,7 @@ export type NetInstr =
   | { op: 'rows'; starts: RowStart[] }
   | { op: 'tile'; tile: WindowTile }
   | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
-  | { op: 'output'; pass: OutputPass; chBase: number; residual: (ResidualRead & { wordLo: number; words: number }) | null }
+  | { op: 'output'; pass: OutputPass }
   | { op: 'store'; dst: PackedTensor; block: PixelBlock; wordLo: number; words: number }
   | { op: 'store-acc'; addr: number; half: 0 | 1; M: number; N: number; stride: number }
   | { op: 'host'; step: number }
@@ -455,11 +455,11 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       for (const c of copies) {
         const pass: OutputPass = {
           M, N: ocs, mStride: M, obufHalf: obHalf, obufBase: 0, bits: c.format.bits, perWord: c.format.perWord, signed: c.format.signed,
-          zeroPoint: L.outZeroPoint, min: L.min, max: L.max, residual: res !== null, outBase: 0, resBase: 0,
+          zeroPoint: L.outZeroPoint, min: L.min, max: L.max, residual: res !== null, outBase: 0, resBase: 0, chBase: oc0, residualRead: res ?? undefined,
         };
-        const problem = outputPassProblem({ ...pass, chBase: oc0, residualRead: res ?? undefined }, p);
+        const problem = outputPassProblem(pass, p);
         if (problem) throw new RangeError(`'${source}' layer '${l.name}': output pass: ${problem}`);
-        instrs.push({ op: 'output', pass, chBase: oc0, residual: res });
+        instrs.push({ op: 'output', pass });
         const Gt = wordsPerPixel(ocs, c.format.perWord);
         instrs.push({ op: 'store', dst: c, block, wordLo: oc0 / c.format.perWord, words: Gt });
         layer.traffic.output += M * Gt;

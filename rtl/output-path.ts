@@ -45,7 +45,7 @@
 import { type QuantizedMultiplier, requantize } from '../src/intmodel/requant.js';
 import { widthCode } from './pack.js';
 import { RtlParams } from './params.js';
-import { type DescField, packFields, packValues } from './descriptor.js';
+import { type DescField, packFields, packValues, unpackValues } from './descriptor.js';
 
 /** Bits of the zero point and clamp bounds: every code of an 8-bit operand, signed or not (-128 .. 255). */
 export const ZP_BITS = 9;
@@ -320,4 +320,30 @@ export function packOutputDescriptor(pass: OutputPass, p: RtlParams): bigint {
     });
   }
   return packValues(outputDescriptorLayout(p), values, 'output descriptor');
+}
+
+/**
+ * The pass a descriptor runs (the inverse of packOutputDescriptor as far as the unit reads it: the output's sign
+ * is not in the descriptor, the codes are packed by their bits alone).
+ */
+export function unpackOutputDescriptor(v: bigint, p: RtlParams): OutputPass {
+  const f = unpackValues(outputDescriptorLayout(p), v);
+  const sx = (x: number, bits = ZP_BITS) => (x >= 2 ** (bits - 1) ? x - 2 ** bits : x);
+  const widths: ElementBits[] = [2, 4, 8];
+  const pass: OutputPass = {
+    M: f.m, N: f.n, mStride: f.m_stride, obufHalf: f.ob_half as 0 | 1, obufBase: f.obuf_base, bits: widths[f.e_bits], perWord: f.per_word,
+    signed: false, zeroPoint: sx(f.zero_point), min: sx(f.min), max: sx(f.max), residual: f.residual === 1, outBase: f.out_base,
+    resBase: f.res_base, chBase: f.ch_base,
+  };
+  if (pass.residual) {
+    const wrap = 2 ** p.output.resAddrBits;
+    const cs0 = sx(f.res_c0, p.output.chCountBits + 1);
+    const wordLo = (((Math.floor(cs0 / f.res_per_word) - f.res_word0) % wrap) + wrap) % wrap;
+    pass.residualRead = {
+      src: { c: f.res_c, format: { bits: widths[f.res_bits], perWord: f.res_per_word, signed: f.res_signed === 1 } }, channelOffset: f.ch_base - cs0,
+      zeroPoint: sx(f.res_zp), rescale: f.rescale === 1 ? { m0: f.res_m0 | 0, shift: sx(f.res_shift, SHIFT_BITS) } : null, outZeroPoint: sx(f.res_out_zp),
+      min: sx(f.res_min), max: sx(f.res_max), wordLo, words: f.res_words,
+    };
+  }
+  return pass;
 }

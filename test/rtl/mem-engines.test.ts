@@ -97,7 +97,8 @@ async function commands(): Promise<Case> {
     command('store-acc', { addr: 4090, half: 1, m: 9, n: 5, stride: 7 }),
     command('store-acc', { addr: 5100, half: 0, m: 70, n: 8, stride: 8 }),
   );
-  const refusedLoads = [command('tile', Object.fromEntries(instrLayout('tile', rtlParams(vc709Sized(4, 2))).map((f) => [f.name, 0]))), li({ d: 3 }), command('weights', { addr: 0, words: 4, word_bits: 3, half: 0 })];
+  const tile = command('tile', Object.fromEntries(instrLayout('tile', rtlParams(vc709Sized(4, 2))).map((f) => [f.name, 0])));
+  const refusedLoads = [tile, li({ d: 3 }), command('weights', { addr: 0, words: 4, word_bits: 3, half: 0 })];
   const refusedStores = [command('weights', { addr: 0, words: 4, word_bits: 8, half: 0 })];
   cached = { p, loads, stores, refusedLoads, refusedStores, image: prog.image };
   return cached;

@@ -79,8 +79,8 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as
         }
         continue;
       }
-      const r = ins.residual;
-      const pass: OutputPass = { ...ins.pass, chBase: ins.chBase, residualRead: r ?? undefined };
+      const pass: OutputPass = ins.pass;
+      const r = pass.residualRead;
       if (r) {
         seen.residual++;
         if (r.rescale) seen.rescale++;
@@ -94,7 +94,7 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as
         }
         s.at(at).set('rb_wr_en', 0n);
       }
-      if (ins.chBase > 0) seen.chBase++;
+      if ((pass.chBase ?? 0) > 0) seen.chBase++;
       // The accumulators the pass reads, as the program's tiles left them.
       s.at(at);
       const half = p.obuf.doubleBuffered ? pass.obufHalf * p.obuf.tileDepth : 0;

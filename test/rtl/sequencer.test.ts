@@ -61,7 +61,7 @@ ${init}
     if (ld_valid && ld_ready) begin $display("D %0d %h", cmd_op, fields); left <= 2 + cyc % 5; which <= 0; end
     if (st_valid && st_ready) begin $display("D %0d %h", cmd_op, fields); left <= 2 + cyc % 5; which <= 1; end
     if (tile_start) begin $display("D 4 %h", tile_desc); left <= 2 + cyc % 5; which <= 2; tile_busy <= 1; end
-    if (op_start) begin $display("D 6 %h", fields); left <= 2 + cyc % 5; which <= 3; op_busy <= 1; end
+    if (op_start) begin $display("D 6 %h", op_desc); left <= 2 + cyc % 5; which <= 3; op_busy <= 1; end
     if (rt_wr_en) $display("R %0d %h", rt_wr_row, rt_wr_data);
     if (left == 0) begin
       case (which) 0: ld_done <= 1; 1: st_done <= 1; 2: begin tile_done <= 1; tile_busy <= 0; end default: begin op_done <= 1; op_busy <= 0; end endcase
