@@ -6,6 +6,10 @@ import { axiDmaModule } from './modules/axi-dma.js';
 import { memEngineParams } from './mem-engine-model.js';
 import { memLoaderModule } from './modules/mem-loader.js';
 import { memStorerModule } from './modules/mem-storer.js';
+import { sequencerModule } from './modules/sequencer.js';
+import { stagingModule } from './modules/staging-buffer.js';
+import { IM_ADDR_BITS, systemModule } from './modules/system.js';
+import { systemSimModule } from './modules/system-sim.js';
 import { axiDramModelModule } from './modules/axi-dram-model.js';
 import { hostLinkModule } from './modules/host-link.js';
 import { uartRxModule, uartTxModule } from './modules/uart.js';
@@ -47,6 +51,9 @@ export function generateRtl(cfg: HwConfig): RtlDesign {
     axiDmaModule(axiDmaParams(params), prov),
     memLoaderModule(engines, prov),
     memStorerModule(engines, prov),
+    sequencerModule(params, { imAddrBits: IM_ADDR_BITS }, prov),
+    stagingModule(params, prov),
+    systemModule(params, { imAddrBits: IM_ADDR_BITS, engines }, prov),
     ...hostLinkModules(params.clockMHz, prov),
   ];
   return { params, modules };
@@ -66,7 +73,9 @@ export function simulationModels(cfg: HwConfig, words = 1 << 16): VerilogModule[
   const params = rtlParams(cfg);
   const dma = axiDmaParams(params);
   const dram = { latency: DRAM_MODEL_LATENCY, bytesPerCycle: dramBytesPerCycle(cfg), queueDepth: 2 * dma.maxOutstanding };
-  return [axiDramModelModule({ ...dram, dataBits: dma.dataBits, addrBits: dma.addrBits, words }, provenance(params))];
+  const model = { ...dram, dataBits: dma.dataBits, addrBits: dma.addrBits, words };
+  const engines = memEngineParams(params, dma.dataBits);
+  return [axiDramModelModule(model, provenance(params)), systemSimModule(params, { imAddrBits: IM_ADDR_BITS, engines }, model, provenance(params))];
 }
 
 /** File name -> text of the modules named (all when omitted), for the simulators. */

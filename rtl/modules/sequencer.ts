@@ -165,7 +165,7 @@ ${table(opRows)}
           op    <= im_rdata[7:0];
           n     <= im_rdata[15:8];
           got   <= 8'd0;
-          ptr   <= pc + 2'd2;
+          ptr   <= pc + {{(IM_AW-2){1'b0}}, 2'd2};
           pay   <= {(PAY_N*32){1'b0}};
           state <= (im_rdata[15:8] == 8'd0) ? S_ISSUE : S_PAY;
         end

@@ -53,9 +53,11 @@ export function stagingModule(p: RtlParams, prov: Provenance): VerilogModule {
       localparam [BANK_W-1:0] BANK = b;
       // This bank takes word i = (b - wr_addr) mod BANKS of the write, when i < wr_count.
       wire [BANK_W-1:0] lane  = BANK - wr_addr[BANK_W-1:0];
-      wire [AW-1:0]     addr  = wr_addr + {{(AW-BANK_W){1'b0}}, lane};
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire [AW-1:0]     addr  = wr_addr + {{(AW-BANK_W){1'b0}}, lane};  // its low bits are BANK
+      /* verilator lint_on UNUSEDSIGNAL */
       wire              take  = wr_en && ({1'b0, lane} < wr_count);
-      sdp_ram #(.WIDTH(32), .DEPTH(1 << ROW_W), .AW(ROW_W)) u_bank (
+      sdp_ram #(.WIDTH(32), .DEPTH(DEPTH / BANKS), .AW(ROW_W)) u_bank (
         .clk   (clk),
         .we    (take),
         .waddr (addr[AW-1 -: ROW_W]),
