@@ -194,28 +194,40 @@ export function executeInstr(st: CoreState, ins: NetInstr, p: RtlParams, host: (
   }
 }
 
-/** Runs `prog` on the float image `x` ([C][H][W]); the host's steps (input, pools, the bias) run where the program pauses. */
-export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>): ProgramRun {
+/** The memory a program starts from: its weights and tables, and the image quantized into every input copy (the host's part). */
+export function programMemory(prog: NetProgram, x: ArrayLike<number>): Uint32Array {
   const memory = new Uint32Array(prog.words);
   memory.set(prog.image);
   const inputCodes = quantizeInput(x, prog.input.grid);
   for (const c of prog.input.copies) writeTensor(memory, c, inputCodes);
+  return memory;
+}
+
+/** The host's work at a program's host step: pooling, from memory into memory. */
+export function hostStep(prog: NetProgram, memory: Uint32Array, step: number): void {
+  const h = prog.hostSteps[step];
+  const codes = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), ...gridOf(h.fromGrid) }, h.out);
+  for (const t of h.to) writeTensor(memory, t, codes);
+}
+
+/** The last layer's accumulators as the host reads them at the end: what the core stored plus the bias. */
+export function programLogits(prog: NetProgram, memory: Uint32Array): Int32Array {
+  const { addr, M, N } = prog.logits;
+  return Int32Array.from({ length: M * N }, (_, i) => (memory[addr + i] + prog.logits.bias[i % N]) | 0);
+}
+
+/** Runs `prog` on the float image `x` ([C][H][W]); the host's steps (input, pools, the bias) run where the program pauses. */
+export function runProgram(prog: NetProgram, p: RtlParams, x: ArrayLike<number>): ProgramRun {
+  const memory = programMemory(prog, x);
   const st = coreState(p, memory);
   const counts = Object.fromEntries(['tables', 'load-input', 'weights', 'rows', 'tile', 'residual', 'output', 'store', 'store-acc', 'host', 'end']
     .map((k) => [k, 0])) as ProgramRun['counts'];
-  const host = (step: number) => {
-    const h = prog.hostSteps[step];
-    const codes = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), ...gridOf(h.fromGrid) }, h.out);
-    for (const t of h.to) writeTensor(memory, t, codes);
-  };
   for (const ins of prog.instrs) {
     counts[ins.op]++;
     if (ins.op === 'end') break;
-    executeInstr(st, ins, p, host);
+    executeInstr(st, ins, p, (step) => hostStep(prog, memory, step));
   }
-  const { addr, M, N } = prog.logits;
-  const accumulators = Int32Array.from({ length: M * N }, (_, i) => (memory[addr + i] + prog.logits.bias[i % N]) | 0);
-  return { memory, accumulators, counts };
+  return { memory, accumulators: programLogits(prog, memory), counts };
 }
 
 const gridOf = (g: ActQuant) => ({ scale: g.scale, zeroPoint: g.zeroPoint });

@@ -494,6 +494,8 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       const to = place(s.layer.name, s.layer.output, s.out);
       hostSteps.push({ kind: 'pool', layer: s.layer, from: from.copies[0], fromGrid: from.grid, to, out: s.out });
       instrs.push({ op: 'host', step: hostSteps.length - 1 });
+      // The host may reset the core while it works: the row table is written again before the next tile.
+      lastStarts = '';
     }
   }
   instrs.push({ op: 'end' });
