@@ -36,6 +36,8 @@ export interface SystemRun {
   memory: Uint32Array;
   accumulators: Int32Array;
   segments: SystemSegment[];
+  /** Cycles each instruction ran, from its fetch to the next one's (its index in the program). */
+  instrCycles: number[];
 }
 
 /** A generous cycle count for instructions: each engine's work at a word a cycle, the array's tiles, and room for latency. */
@@ -79,6 +81,7 @@ export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike
   }
 
   let memory = programMemory(prog, x);
+  const instrCycles = new Array<number>(prog.instrs.length).fill(0);
   const segments: SystemSegment[] = [];
   let pc = 0;
   for (;;) {
@@ -98,7 +101,21 @@ export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike
     s.at(3).set('run', 1n).set('run_pc', BigInt(pc)).at(4).set('run', 0n);
     s.at(budget);
     for (let b = 0; b < beats; b++) s.peek(dram, b);
-    const run = runEvents(sources, top, VLT, s, ['halted']);
+    const run = runEvents(sources, top, VLT, s, ['halted', 'pc']);
+    // The pc output changes as each instruction is fetched: the cycles between changes are an instruction's.
+    let prevAt = 3;
+    let prevPc = pc;
+    for (const l of run.lines) {
+      const now = Number(valueOf(l.values[outs.indexOf('pc')]));
+      const halted = valueOf(l.values[outs.indexOf('halted')]) === 1n;
+      if (now !== prevPc || halted) {
+        const k = starts.indexOf(prevPc);
+        if (k >= 0) instrCycles[k] = l.cycle - prevAt;
+        prevAt = l.cycle;
+        prevPc = now;
+      }
+      if (halted) break;
+    }
     const halt = run.lines.find((l) => valueOf(l.values[outs.indexOf('halted')]) === 1n);
     if (!halt) throw new Error(`the system did not halt within ${budget} cycles of starting at word ${pc}`);
     const stopCode = Number(valueOf(halt.values[outs.indexOf('stop_code')]));
@@ -116,6 +133,6 @@ export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike
     hostStep(prog, memory, arg);
     pc = stopPc;
   }
-  return { memory, accumulators: programLogits(prog, memory), segments };
+  return { memory, accumulators: programLogits(prog, memory), segments, instrCycles };
 }
 

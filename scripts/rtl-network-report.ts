@@ -17,7 +17,6 @@ import { LAYER_VLT, layerTop } from '../rtl/layer-fast.js';
 import type { RtlLayerRun } from '../rtl/network.js';
 import { hasTool } from '../rtl/sim.js';
 import { buildEventModel } from '../rtl/sim-events.js';
-import { runCli } from '../src/cli/run.js';
 import { openDataSet } from '../src/data/dataset.js';
 import { readImageFile } from '../src/data/image.js';
 import { PRESETS, preprocess } from '../src/data/preprocess.js';
@@ -29,7 +28,7 @@ import { fileRef, makeJob } from '../src/jobs/job.js';
 import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash, simTiling } from '../src/jobs/kinds/rtl-image.js';
 import { openModel } from '../src/onnx/run.js';
 import { QDQ_FORMS } from '../src/quant/qdq.js';
-import { MIX_P6, mixFlags } from './mixes.js';
+import { quantizeReportModel } from './mixes.js';
 import { type NetProgram, compileNetwork } from '../rtl/net-program.js';
 import { runProgram, tensorCodes } from '../rtl/net-exec.js';
 import { rtlParams } from '../rtl/params.js';
@@ -52,10 +51,6 @@ const models = arg('models', 'r20:a4w4,r20:a8w8').split(',');
 const threads = Number(arg('jobs', String(availableParallelism())));
 const qdqForm = arg('qdq-form', 'fixed-point');
 if (!(QDQ_FORMS as readonly string[]).includes(qdqForm)) throw new Error(`--qdq-form: '${qdqForm}' is not one of ${QDQ_FORMS.join(', ')}`);
-const NETS: Record<string, { file: string; name: string }> = {
-  r20: { file: 'cifar10-resnet20.onnx', name: 'ResNet-20' },
-  r32: { file: 'cifar10-resnet32.onnx', name: 'ResNet-32' },
-};
 const testRoot = join(shared, 'data', 'cifar10', 'test');
 
 /** Indices into the test set's samples (class folders in name order), the i-th image of every class before the (i+1)-th of any. */
@@ -93,20 +88,12 @@ ${rows.join('\n')}
 
 async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'model' | 'qdq' | 'data'>, picks: { index: number; name: string; sha: string }[]):
   Promise<ModelSection> {
-  const [netKey, precision, count] = which.split(':');
+  const [, precision, count] = which.split(':');
   picks = picks.slice(0, count !== undefined ? Number(count) : nImages);
-  const net = NETS[netKey];
-  const mixed = precision === 'mixed' && netKey === 'r20';
-  if (!net || !(mixed || /^a\d+w\d+$/.test(precision ?? ''))) {
-    throw new Error(`--models: '${which}' is not NET:aAwW or r20:mixed with NET one of ${Object.keys(NETS).join(', ')}`);
-  }
-  const onnx = join(shared, 'models', net.file);
-  const qdqPath = join(dir, `${netKey}-${precision}.onnx`);
-  const hwqPath = join(dir, `${netKey}-${precision}.hwq`);
-  const precisionFlags = mixed ? ['--a4w4', ...mixFlags(onnx, MIX_P6, dir)] : ['--precision', precision];
-  const code = await runCli(['quantize', onnx, ...precisionFlags, '--calib', join(shared, 'data', 'cifar10', 'calib'),
-    '--calib-size', '64', '--out', qdqPath, '--hwq', hwqPath, '--qdq-form', qdqForm, '--sqnr-images', '0', '--no-progress', '--workers', '0']);
-  if (code !== 0) throw new Error(`hwq quantize exited ${code}`);
+  const rm = await quantizeReportModel(which, shared, dir, qdqForm);
+  const { net, mixed } = rm;
+  const hwqPath = rm.hwq;
+  const qdqPath = rm.qdq;
   const model = loadHwq(hwqPath);
   const ort = await openModel(readFileSync(qdqPath));
   const qdqTop1 = async (x: Float32Array): Promise<number> => top1((await ort.run({ [ort.inputNames[0]]: { dims: [1, 3, 32, 32], data: x } }))
@@ -174,7 +161,7 @@ async function runModel(which: string, dir: string, base: Omit<RtlImageSpec, 'mo
   const firstProblem = runs.flatMap((r) => r.layers.flatMap((l) => l.problems.map((x) => `${r.image} ${l.name}: ${x}`)))[0];
   const md = `## ${net.name} ${precision}
 
-\`hwq quantize ${net.file} ${mixed ? `--a4w4 --layer-precisions (${MIX_P6.replace(/;/g, ' ')})` : `--precision ${precision}`} --qdq-form ${qdqForm}\`
+\`${rm.command}\`
 (tflite weights and activations, ${mixed ? 'the listed precision per compute layer' : 'first and last layer 8 bits'}, 64 calibration images);
 the QDQ model and the .hwq come from the same run.
 

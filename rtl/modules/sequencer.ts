@@ -52,6 +52,7 @@ export function sequencerPorts(p: RtlParams, s: SequencerParams): Port[] {
     { name: 'run', dir: 'input', width: 1, comment: 'host: start at run_pc (when idle)' },
     { name: 'run_pc', dir: 'input', width: s.imAddrBits, widthExpr: 'IM_AW' },
     { name: 'busy', dir: 'output', width: 1 },
+    { name: 'pc', dir: 'output', width: s.imAddrBits, widthExpr: 'IM_AW', reg: true, comment: 'status: the running instruction\'s first word' },
     { name: 'halted', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse: stopped at an end, a host step or a bad opcode' },
     { name: 'stop_code', dir: 'output', width: 2, reg: true, comment: '0 end, 1 host step, 2 bad opcode' },
     { name: 'stop_pc', dir: 'output', width: s.imAddrBits, widthExpr: 'IM_AW', reg: true, comment: 'the word after the stopping instruction' },
@@ -105,7 +106,6 @@ ${table(opRows)}
   localparam [2:0] S_ROWS  = 3'd6;  // row table writes
 
   reg  [2:0]         state;
-  reg  [IM_AW-1:0]   pc;        // the instruction's header
   reg  [IM_AW-1:0]   ptr;       // the next payload word to read
   reg  [7:0]         op;
   reg  [7:0]         n;         // payload words

@@ -23,7 +23,7 @@ export interface SystemParams {
 
 export function systemPorts(p: RtlParams, s: SystemParams): Port[] {
   const seq = sequencerPorts(p, { imAddrBits: s.imAddrBits });
-  const host = ['im_we', 'im_waddr', 'im_wdata', 'run', 'run_pc', 'busy', 'halted', 'stop_code', 'stop_pc', 'stop_arg']
+  const host = ['im_we', 'im_waddr', 'im_wdata', 'run', 'run_pc', 'busy', 'pc', 'halted', 'stop_code', 'stop_pc', 'stop_arg']
     .map((n) => ({ ...seq.find((x) => x.name === n)!, reg: false }));
   return [
     { name: 'clk', dir: 'input', width: 1 },

@@ -44,7 +44,7 @@ module tb;
   reg [1:0] which = 0;
   net_sequencer u_seq (
     .clk(clk), .rst(rst), .im_we(1'b0), .im_waddr({${imAw}{1'b0}}), .im_wdata(32'd0), .run(run), .run_pc(run_pc),
-    .busy(busy), .halted(halted), .stop_code(stop_code), .stop_pc(stop_pc), .stop_arg(stop_arg), .fields(fields),
+    .busy(busy), .pc(), .halted(halted), .stop_code(stop_code), .stop_pc(stop_pc), .stop_arg(stop_arg), .fields(fields),
     .ld_valid(ld_valid), .ld_ready(ld_ready), .ld_done(ld_done), .st_valid(st_valid), .st_ready(st_ready), .st_done(st_done),
     .cmd_op(cmd_op), .tile_start(tile_start), .tile_desc(tile_desc), .tile_busy(tile_busy), .tile_done(tile_done),
     .rt_wr_en(rt_wr_en), .rt_wr_row(rt_wr_row), .rt_wr_data(rt_wr_data), .op_start(op_start), .op_desc(op_desc), .op_busy(op_busy), .op_done(op_done)
