@@ -1,0 +1,154 @@
+// Writes reports/rtl/system.md: quantized CIFAR ResNets as network programs (rtl/net-program.ts) on the generated
+// system (bitfusion_system on the DRAM model, rtl/system-run.ts) under Verilator: every tensor and the logits
+// against the integer model, top-1 against onnxruntime's run of the QDQ model, and per layer the system's cycles
+// beside the cycle simulator's with its tiling.
+// Usage: node dist/scripts/rtl-system-report.js [--images N] [--models r20:a4w4,r20:mixed,...] [--config vc709] [--shared DIR]
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../hw/presets.js';
+import { hasTool } from '../rtl/sim.js';
+import { compileNetwork } from '../rtl/net-program.js';
+import type { NetInstr, NetProgram } from '../rtl/net-program.js';
+import { tensorCodes } from '../rtl/net-exec.js';
+import { rtlParams } from '../rtl/params.js';
+import { runProgramOnSystem } from '../rtl/system-run.js';
+import { layerTiming } from '../sim/simulate.js';
+import { readImageFile } from '../src/data/image.js';
+import { PRESETS, preprocess } from '../src/data/preprocess.js';
+import { loadHwq } from '../src/intmodel/format.js';
+import { runNetwork, top1 } from '../src/intmodel/run-network.js';
+import { simTiling } from '../src/jobs/kinds/rtl-image.js';
+import { openModel } from '../src/onnx/run.js';
+import { writeFilesAtomic } from '../src/fsutil.js';
+import type { HwConfig } from '../hw/config.js';
+import type { HwqModel } from '../src/intmodel/format.js';
+import { quantizeReportModel } from './mixes.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+
+const nImages = Number(arg('images', '3'));
+const configName = arg('config', 'vc709');
+const shared = arg('shared', join(process.cwd(), '..', 'shared'));
+const models = arg('models', 'r20:a4w4,r20:a8w8,r20:mixed,r32:a4w4').split(',');
+const testRoot = join(shared, 'data', 'cifar10', 'test');
+
+/** What each kind of instruction is for, in the per-layer table. */
+const KIND: Record<NetInstr['op'], string> = {
+  tables: 'loads', 'load-input': 'loads', weights: 'loads', rows: 'loads', residual: 'loads', tile: 'tiles', output: 'output passes',
+  store: 'stores', 'store-acc': 'stores', host: 'host', end: 'host',
+};
+
+function layerTable(model: HwqModel, cfg: HwConfig, prog: NetProgram, cycles: number[]): { md: string; total: number; simTotal: number; simCompute: number } {
+  const byName = new Map(model.layers.map((l) => [l.header.name, l.header.layer]));
+  const head = ['layer', 'tiling', 'system cycles', 'loads', 'tiles', 'output passes', 'stores', 'array tiles (model)', 'sim compute', 'sim total',
+    'system / sim total'];
+  let total = 0, simTotal = 0, simCompute = 0;
+  const rows = prog.layers.map((l) => {
+    const by: Record<string, number> = { loads: 0, tiles: 0, 'output passes': 0, stores: 0, host: 0 };
+    for (let i = l.first; i <= l.last; i++) by[KIND[prog.instrs[i].op]] += cycles[i];
+    const sum = Object.values(by).reduce((a, b) => a + b, 0);
+    const ir = byName.get(l.name)!;
+    const t = layerTiming(ir, cfg, ir.precision ?? { a: 8, w: 8 }, 1);
+    total += sum;
+    simTotal += t.totalCycles;
+    simCompute += t.computeCycles;
+    const m = l.tiling;
+    return `| ${l.name} | ${m.order.join('>')} oh${m.outRowTile} ow${m.outColTile} oc${m.outChanTile} ic${m.inChanTile} | ${sum} | ${by.loads} | ${by.tiles} | `
+      + `${by['output passes']} | ${by.stores} | ${l.tileCycles} | ${t.computeCycles} | ${t.totalCycles} | ${(sum / t.totalCycles).toFixed(2)} |`;
+  });
+  const md = `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${rows.join('\n')}\n`;
+  return { md, total, simTotal, simCompute };
+}
+
+async function section(which: string, cfg: HwConfig, dir: string): Promise<string> {
+  const rm = await quantizeReportModel(which, shared, dir, 'fixed-point');
+  const model = loadHwq(rm.hwq);
+  const p = rtlParams(cfg);
+  const prog = compileNetwork(model, cfg, p, rm.hwq, simTiling(cfg));
+  const ort = await openModel(readFileSync(rm.qdq));
+  const classes = readdirSync(testRoot).sort();
+  const picks = classes.slice(0, nImages).map((cls, label) => ({ name: `${cls}/${readdirSync(join(testRoot, cls)).sort()[0]}`, label }));
+  const rowsOut: string[] = [];
+  let first: number[] | null = null;
+  let equalAll = 0, top1Same = 0;
+  const load = loadavg()[0];
+  const t0 = performance.now();
+  for (const pick of picks) {
+    const x = preprocess(readImageFile(join(testRoot, pick.name)), PRESETS.cifar10);
+    const want = runNetwork(model, x, rm.hwq);
+    const got = runProgramOnSystem(prog, cfg, x);
+    first ??= got.instrCycles;
+    const logitsEqual = got.accumulators.every((v, i) => v === want.accumulators[i]);
+    const tensorsEqual = [...want.tensors].every(([name, t]) => prog.tensors.get(name)!.copies.every((c) => tensorCodes(got.memory, c).every((v, i) => v === t.codes[i])));
+    const o = await ort.run({ [ort.inputNames[0]]: { dims: [1, 3, 32, 32], data: x } });
+    const qdq = top1(o.get(ort.outputNames[0])!.data as Float32Array);
+    const sys = top1(want.logits.map((_, c) => got.accumulators[c] * want.scales[c]));
+    equalAll += logitsEqual && tensorsEqual ? 1 : 0;
+    top1Same += sys === qdq ? 1 : 0;
+    rowsOut.push(`| ${pick.name} | ${pick.label} | ${logitsEqual ? 'yes' : 'no'} | ${tensorsEqual ? 'yes' : 'no'} | ${got.segments.map((s) => s.cycles).join(' + ')} | `
+      + `${sys} | ${qdq} |`);
+  }
+  await ort.release();
+  const seconds = (performance.now() - t0) / 1000;
+  const t = layerTable(model, cfg, prog, first!);
+  return `## ${rm.net.name} ${rm.precision}
+
+\`${rm.command}\`; ${prog.instrs.length} instructions, ${prog.words.toLocaleString('en-US')} memory words.
+**${picks.length} images through the system in ${seconds.toFixed(0)} s** (Verilator build included; 1-minute load average ${load.toFixed(1)} at the
+start): every tensor and the logits equal to the integer model on **${equalAll} of ${picks.length}**, top-1 equal to onnxruntime's run of the
+QDQ model on **${top1Same} of ${picks.length}**.
+
+| image | label | logits equal | tensors equal | cycles (run to the pool + run to the end) | top-1 (system) | top-1 (QDQ) |
+|---|---|---|---|---|---|---|
+${rowsOut.join('\n')}
+
+Per layer, first image: the system's cycles by kind of instruction (each runs to completion before the next is fetched,
+fetch included), the array tiles' cycles as the layer compiler counts them, and the simulator's with the same tiling.
+All layers: system ${t.total.toLocaleString('en-US')} cycles, simulator ${t.simTotal.toLocaleString('en-US')} (compute
+${t.simCompute.toLocaleString('en-US')}), ratio ${(t.total / t.simTotal).toFixed(2)}.
+
+${t.md}`;
+}
+
+async function main(): Promise<void> {
+  if (!hasTool('verilator')) throw new Error('needs verilator on PATH');
+  const cfg = loadConfig(configName);
+  const dir = mkdtempSync(join(tmpdir(), 'hwq-rtl-system-'));
+  const sections: string[] = [];
+  for (const m of models) {
+    process.stderr.write(`${m} ...\n`);
+    sections.push(await section(m, cfg, dir));
+  }
+  const md = `# Quantized networks on the generated system
+
+Generated by \`node dist/scripts/rtl-system-report.js --images ${nImages} --models ${models.join(',')} --config ${configName}\`
+(scripts/rtl-system-report.ts; needs verilator and ../shared).
+
+Each model is compiled once into a network program (rtl/net-program.ts: instructions, weights and tables in memory,
+every layer under the cycle simulator's tiling). Each image then runs on \`bitfusion_system\` (config \`${configName}\`,
+${cfg.rows}x${cfg.cols} array) on the DRAM model (the config's latency and bytes per cycle) under Verilator, as a host
+runs it on the board (rtl/system-run.ts): the image quantized into memory, run from the first instruction, the average pool
+done by the host at the program's host step, run again to the end, the logits read back with the last layer's bias added.
+The QDQ models are written in the \`fixed-point\` form, which computes the integer model's codes in onnxruntime.
+
+What stays on the host: quantizing the image (the host has the floats), the average pool (no pooling unit; one
+global average over 64 pixels in these networks), and the last layer's bias (the core stores its 32-bit sums).
+
+Why the system takes more cycles than the simulator: the sequencer runs one instruction at a time, so every load and
+store waits for the tile before it and the tiles wait for their loads, where the simulator double-buffers them; the
+array tiles themselves take the simulator's compute cycles to the cycle (the "array tiles" column against "sim compute",
+and reports/rtl/network.md), and the output passes are a stage the simulator does not count.
+
+${sections.join('\n')}`;
+  writeFilesAtomic({ [join('reports', 'rtl', 'system.md')]: md });
+  process.stdout.write('wrote reports/rtl/system.md\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
