@@ -39,12 +39,11 @@ import { actRange } from '../src/intmodel/activation.js';
 import { type IntegerLayer, integerLayerOf } from '../src/intmodel/execute.js';
 import type { HwqLayer, HwqModel } from '../src/intmodel/format.js';
 import { networkPlan } from '../src/intmodel/network-plan.js';
-import type { QuantizedMultiplier } from '../src/intmodel/requant.js';
 import { integerShell, requantizedLayer, rescaleMultiplier } from '../src/intmodel/run-network.js';
 import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
 import type { TileDescriptor } from './descriptor.js';
 import type { OutputFormat } from './layer.js';
-import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
+import { type ElementBits, type OutputPass, type ResidualLane, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
 import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
@@ -66,20 +65,14 @@ export interface LayerTiling {
 /** The tiling of a compute layer (by its IR layer), or undefined for the compiler's own. */
 export type TilingFor = (l: ComputeLayer) => LayerTiling | undefined;
 
-/** How an output pass reads its residual operand (see the file comment). */
-export interface ResidualRead {
+/**
+ * How a layer reads its residual operand: the output unit's residual lane (rtl/output-path.ts ResidualLane) on
+ * a source tensor in memory, whose output pixel (oy, ox) is source pixel (oy * strideY, ox * strideX).
+ */
+export interface ResidualRead extends Omit<ResidualLane, 'src' | 'wordLo' | 'words'> {
   src: PackedTensor;
-  /** Output pixel (oy, ox) reads source pixel (oy * strideY, ox * strideX). */
   strideY: number;
   strideX: number;
-  /** Output channel n reads source channel n - channelOffset; outside 0 .. src.c - 1 the source's zero point. */
-  channelOffset: number;
-  zeroPoint: number;
-  /** Onto the output grid (null: the grids are the same); the result clamped to min .. max, the output grid's codes. */
-  rescale: QuantizedMultiplier | null;
-  outZeroPoint: number;
-  min: number;
-  max: number;
 }
 
 /** A block of output pixels: rows oy0 .. oy0+rows-1, columns ox0 .. ox0+cols-1 of an output `width` wide. */

@@ -5,7 +5,7 @@
 import type { NetInstr } from '../net-program.js';
 import { instrLayout } from '../isa.js';
 import type { MemEngineParams } from '../mem-engine-model.js';
-import { VerilogParam, table } from '../verilog.js';
+import { Port, VerilogParam, table } from '../verilog.js';
 
 /** Localparams `<PREFIX>_<FIELD>_LSB/_W` of an op's payload and 32-bit wires `<prefix>_<field>` reading them from `f`. */
 export function fieldDecls(op: NetInstr['op'], prefix: string): { params: string; wires: string } {
@@ -160,3 +160,17 @@ export const FIELD_WIDTH_FN = `  function is_width(input [31:0] b);
     width_log2 = b[5] ? 3'd5 : b[4] ? 3'd4 : b[3] ? 3'd3 : b[2] ? 3'd2 : b[1] ? 3'd1 : 3'd0;
   endfunction
 `;
+
+/** The ports both engines start with: clock, reset and the command handshake; `done` and `err` say when they pulse. */
+export function commandPorts(fieldsW: number, done: string, err: string): Port[] {
+  return [
+    { name: 'clk', dir: 'input', width: 1 },
+    { name: 'rst', dir: 'input', width: 1, comment: 'synchronous, active high' },
+    { name: 'cmd_valid', dir: 'input', width: 1 },
+    { name: 'cmd_ready', dir: 'output', width: 1, comment: 'idle: a command is accepted in a cycle with cmd_valid high' },
+    { name: 'cmd_op', dir: 'input', width: 8, comment: 'rtl/isa.ts OPCODES' },
+    { name: 'cmd_fields', dir: 'input', width: fieldsW, widthExpr: 'FIELDS_W', comment: 'the instruction\'s payload words as encodeProgram packs them' },
+    { name: 'done', dir: 'output', width: 1, reg: true, comment: done },
+    { name: 'err', dir: 'output', width: 1, reg: true, comment: err },
+  ];
+}

@@ -4,7 +4,7 @@
 import { OPCODES } from '../isa.js';
 import { LOADER_OPS, MemEngineParams, checkMemEngineParams, fieldsBits, payloadBits, wbBankBits } from '../mem-engine-model.js';
 import { axiPorts } from './axi-ports.js';
-import { BEAT_PARAMS, FIELD_WIDTH_FN, REQUEST_SIDE, commonParams, divisorMasks, divisorTest, fieldDecls } from './mem-engine-common.js';
+import { BEAT_PARAMS, FIELD_WIDTH_FN, REQUEST_SIDE, commonParams, divisorMasks, divisorTest, fieldDecls, commandPorts } from './mem-engine-common.js';
 import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
 
 export function memLoaderParamList(e: MemEngineParams): VerilogParam[] {
@@ -25,14 +25,7 @@ export function memLoaderParamList(e: MemEngineParams): VerilogParam[] {
 export function memLoaderPorts(e: MemEngineParams): Port[] {
   const fw = fieldsBits(LOADER_OPS);
   return [
-    { name: 'clk', dir: 'input', width: 1 },
-    { name: 'rst', dir: 'input', width: 1, comment: 'synchronous, active high' },
-    { name: 'cmd_valid', dir: 'input', width: 1 },
-    { name: 'cmd_ready', dir: 'output', width: 1, comment: 'idle: a command is accepted in a cycle with cmd_valid high' },
-    { name: 'cmd_op', dir: 'input', width: 8, comment: 'rtl/isa.ts OPCODES' },
-    { name: 'cmd_fields', dir: 'input', width: fw, widthExpr: 'FIELDS_W', comment: 'the instruction\'s payload words as encodeProgram packs them' },
-    { name: 'done', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse with the last local write' },
-    { name: 'err', dir: 'output', width: 1, reg: true, comment: 'the command was refused, or an R beat was SLVERR/DECERR; valid with done' },
+    ...commandPorts(fw, 'one-cycle pulse with the last local write', 'the command was refused, or an R beat was SLVERR/DECERR; valid with done'),
     { name: 'ib_wr_en', dir: 'output', width: 1, reg: true },
     { name: 'ib_wr_mask', dir: 'output', width: e.rows, widthExpr: 'ROWS', reg: true, comment: 'IBUF banks written (r % d == g % d)' },
     { name: 'ib_wr_addr', dir: 'output', width: e.ibAddrBits, widthExpr: 'IB_AW', reg: true },

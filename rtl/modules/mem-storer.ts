@@ -4,7 +4,7 @@
 import { OPCODES } from '../isa.js';
 import { MemEngineParams, STORER_OPS, checkMemEngineParams, fieldsBits, obBankBits } from '../mem-engine-model.js';
 import { axiPorts } from './axi-ports.js';
-import { BEAT_PARAMS, REQUEST_SIDE, commonParams, fieldDecls } from './mem-engine-common.js';
+import { BEAT_PARAMS, REQUEST_SIDE, commonParams, fieldDecls, commandPorts } from './mem-engine-common.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead } from '../verilog.js';
 
 export function memStorerParamList(e: MemEngineParams): VerilogParam[] {
@@ -23,14 +23,7 @@ export function memStorerParamList(e: MemEngineParams): VerilogParam[] {
 export function memStorerPorts(e: MemEngineParams): Port[] {
   const fw = fieldsBits(STORER_OPS);
   return [
-    { name: 'clk', dir: 'input', width: 1 },
-    { name: 'rst', dir: 'input', width: 1, comment: 'synchronous, active high' },
-    { name: 'cmd_valid', dir: 'input', width: 1 },
-    { name: 'cmd_ready', dir: 'output', width: 1, comment: 'idle: a command is accepted in a cycle with cmd_valid high' },
-    { name: 'cmd_op', dir: 'input', width: 8, comment: 'rtl/isa.ts OPCODES' },
-    { name: 'cmd_fields', dir: 'input', width: fw, widthExpr: 'FIELDS_W', comment: 'the instruction\'s payload words as encodeProgram packs them' },
-    { name: 'done', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse the cycle after the last B response' },
-    { name: 'err', dir: 'output', width: 1, reg: true, comment: 'the command was refused, or a B was SLVERR/DECERR; valid with done' },
+    ...commandPorts(fw, 'one-cycle pulse the cycle after the last B response', 'the command was refused, or a B was SLVERR/DECERR; valid with done'),
     { name: 'st_rd_en', dir: 'output', width: 1, comment: 'staging buffer read, data on st_rd_data the next cycle' },
     { name: 'st_rd_addr', dir: 'output', width: e.stAddrBits, widthExpr: 'ST_AW' },
     { name: 'st_rd_data', dir: 'input', width: 32 },

@@ -10,16 +10,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withVerilator } from '../helpers.js';
 import { loadHwq } from '../../src/intmodel/format.js';
-import { poolCodes, quantizeInput } from '../../src/intmodel/run-network.js';
 import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { LAYER_VLT, layerTop } from '../../rtl/layer-fast.js';
 import { actWrites } from '../../rtl/layer-verify.js';
-import { coreState, executeInstr, tensorCodes } from '../../rtl/net-exec.js';
+import { coreState, executeInstr, hostStep, programMemory } from '../../rtl/net-exec.js';
 import { compileNetwork } from '../../rtl/net-program.js';
 import {
-  type ElementBits, type OutputPass, type OutputWrite, type ResidualLane, outputPassCycles, outputPassProblem, packActivations, packOutputDescriptor,
+  type ElementBits, type OutputPass, type OutputWrite, type ResidualLane, outputPassCycles, outputPassProblem, packOutputDescriptor,
   runOutputPass, wordsPerPixel,
 } from '../../rtl/output-path.js';
 import type { RtlParams } from '../../rtl/params.js';
@@ -45,18 +44,11 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as
     const design = generateRtl(cfg);
     const p = design.params;
     const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
-    const memory = new Uint32Array(prog.words);
-    memory.set(prog.image);
     const [x] = tinyInputs(1, 3);
-    const codes = quantizeInput(x, prog.input.grid);
-    for (const c of prog.input.copies) memory.set(packActivations(codes, c.h * c.w, c.c, c.format.bits, c.format.perWord), c.base);
+    const memory = programMemory(prog, x);
     const st = coreState(p, memory);
     // The host's pooling, as runProgram does it, so the layers after it see real codes.
-    const host = (step: number) => {
-      const h = prog.hostSteps[step];
-      const pooled = poolCodes(h.layer, { shape: h.layer.input, codes: tensorCodes(memory, h.from), scale: h.fromGrid.scale, zeroPoint: h.fromGrid.zeroPoint }, h.out);
-      for (const t of h.to) memory.set(packActivations(pooled, t.h * t.w, t.c, t.format.bits, t.format.perWord), t.base);
-    };
+    const host = (step: number) => hostStep(prog, memory, step);
 
     const top = layerTop(design);
     const s = new EventScript(top);
