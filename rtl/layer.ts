@@ -65,7 +65,7 @@ export function compileIntegerLayer(L: IntegerLayer, input: ArrayLike<number>, p
 
 /**
  * Compiles one layer given as a GEMM: activations [M][K] and weights [K][N] in the reduction order the tiles
- * take (im2col's, or rtl/gather.ts's window order), the layer's per-channel tables and output grid from `L`.
+ * take (im2col's, or rtl/window.ts's window order), the layer's per-channel tables and output grid from `L`.
  */
 export function compileLayerGemm(
   L: IntegerLayer, g: { M: number; K: number; N: number; a: Int32Array; w: Int32Array }, p: RtlParams, opts: LayerOptions,

@@ -43,7 +43,7 @@ export function tensorWords(t: Omit<PackedTensor, 'base'>): number {
   return t.h * t.w * wordsPerPixel(t.c, t.format.perWord);
 }
 
-/** What a gather walks: the input's size and words per pixel, the window and how it moves over the output. */
+/** A layer's window: the input's size and words per pixel, the kernel and how it moves over the output. */
 export interface WindowGeometry {
   inH: number;
   inW: number;
@@ -78,7 +78,7 @@ export function windowOf(l: ConvLayer | FcLayer, input: { c: number; h: number; 
     }
     return { inH: input.h, inW: input.w, outH: 1, outW: 1, kh: input.h, kw: input.w, strideY: 1, strideX: 1, padTop: 0, padLeft: 0, dilY: 1, dilX: 1, G };
   }
-  if (l.groups !== 1) throw new RangeError(`conv '${l.name}' has ${l.groups} groups; gathered windows are ungrouped`);
+  if (l.groups !== 1) throw new RangeError(`conv '${l.name}' has ${l.groups} groups; windows are read ungrouped`);
   return {
     inH: l.input.h, inW: l.input.w, outH: l.output.h, outW: l.output.w, kh: l.kernel[0], kw: l.kernel[1],
     strideY: l.stride[0], strideX: l.stride[1], padTop: l.pad[0], padLeft: l.pad[1], dilY: l.dilation[0], dilX: l.dilation[1], G,
@@ -91,7 +91,7 @@ export function padWord(mode: FuMode, zeroPoint: number): number {
 }
 
 /**
- * The layer as a GEMM in window order: activations [M][K'] as the gather delivers them (pad codes where the
+ * The layer as a GEMM in window order: activations [M][K'] as the rows read them from input tiles (pad codes where the
  * window leaves the image, zero in channel slots past C) and weights [K'][N] permuted to match (zero in those
  * slots), K' = windowWords * P. `input` is [C][H][W] codes; the weights are the integer layer's [N][C*kh*kw].
  */

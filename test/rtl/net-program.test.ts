@@ -1,4 +1,4 @@
-// The network program (rtl/net-program.ts) run word by word (rtl/net-exec.ts): gathered windows, weights loaded
+// The network program (rtl/net-program.ts) run word by word (rtl/net-exec.ts): input tiles read through the windows, weights loaded
 // per tile, residuals read with option-A strides and channel offsets and rescaled in the output lane, pools on the
 // host. Every tensor it leaves in memory and the logits must equal the network executor's; the tiles it would run
 // must hold the operands the layer compiler derives from the window-order GEMM.
@@ -90,7 +90,7 @@ test('the controller\'s walk: per-row digits stepped by ROWS words give every wi
   }
 });
 
-test('the window order: a gathered conv equals its im2col GEMM, pad words where the window leaves the image', async () => {
+test('the window order: a conv in window order equals its im2col GEMM, pad words where the window leaves the image', async () => {
   const { hwq } = await quantizeTiny(4);
   const model = loadHwq(hwq);
   const h = model.layers[1];
