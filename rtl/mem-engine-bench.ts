@@ -102,7 +102,7 @@ export function engineBenchModule(s: EngineBenchSetup, prov: Provenance): Verilo
   const text = header('mem_engine_bench', [
     'SIMULATION ONLY: mem_loader and mem_storer on one axi_dram_model, a command FIFO each, a staging buffer and',
     'OBUF banks with registered reads, every handshake and local port brought out for the comparison with the',
-    'cycle model (rtl/mem-engine-model.ts).',
+    'cycle model (rtl/mem-engine-sim.ts).',
   ], prov) + moduleHead('mem_engine_bench', [], ports) + `
   localparam DATA_W = ${e.dataBits};
   localparam ADDR_W = ${e.addrBits};

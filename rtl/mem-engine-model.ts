@@ -1,7 +1,8 @@
 // The memory engines of the network program (rtl/modules/mem-loader.ts, rtl/modules/mem-storer.ts): their sizes,
-// the plan a command turns into (runs of contiguous memory words and the local words they feed), and a cycle
-// model of each engine against the DRAM model (rtl/modules/axi-dram-model.ts), one clock cycle at a time with
-// the same registers as the RTL, so the tests can hold every local write and handshake to the model's cycle.
+// the plan a command turns into (runs of contiguous memory words and the local words they feed), and the parts of
+// their cycle model both engines use (the DRAM model of rtl/modules/axi-dram-model.ts, the burst requests, the
+// command control); rtl/mem-engine-sim.ts steps each engine with them one clock cycle at a time, with the same
+// registers as the RTL, so the tests can hold every local write and handshake to the model's cycle.
 //
 // Rules the RTL and this model share:
 // - A command is accepted when idle (cmd_ready); an op the engine does not take, or a field it cannot carry out
@@ -112,7 +113,7 @@ function opName(code: number): NetInstr['op'] | undefined {
 }
 
 /** The command's walk, or null when the engine refuses it (err). */
-function planOf(e: MemEngineParams, cmd: EngineCommand, ops: ReadonlyArray<NetInstr['op']>): Plan | null {
+export function planOf(e: MemEngineParams, cmd: EngineCommand, ops: ReadonlyArray<NetInstr['op']>): Plan | null {
   const op = opName(cmd.op);
   if (!op || !ops.includes(op)) return null;
   const f = unpackValues(instrLayout(op), cmd.fields);
@@ -233,7 +234,7 @@ export class DramModel {
 }
 
 /** The request side both engines share: the walk of runs and the burst split. */
-class Requests {
+export class Requests {
   addr = 0;
   left = 0;
   run = 0;
@@ -322,12 +323,20 @@ export interface EngineModelInput {
   obuf?: Int32Array[];
 }
 
-function emptyTrace(): EngineTrace {
+/** What both engines' simulations start from: the beat size, the DRAM model, the trace, the command control and the requests. */
+export function engineSetup(m: EngineModelInput, ops: ReadonlyArray<NetInstr['op']>):
+  { k: number; dram: DramModel; trace: EngineTrace; ctl: Control; rq: Requests } {
+  const k = m.e.dataBits / 32;
+  const trace = emptyTrace();
+  return { k, dram: new DramModel(m.dram, m.e.dataBits, m.memory), trace, ctl: new Control(m, ops, trace), rq: new Requests(k) };
+}
+
+export function emptyTrace(): EngineTrace {
   return { accepted: [], done: [], err: [], req: [], w: [], writes: [], reads: [] };
 }
 
 /** Both engines' command handshake and setup: the phase counter, refusal and done. */
-class Control {
+export class Control {
   phase = 0;
   plan: Plan | null = null;
   next = 0;
@@ -353,292 +362,6 @@ class Control {
   }
 }
 
-/** The loader and the DRAM model, one cycle at a time, for `cycles` cycles. */
-export function simulateLoader(m: EngineModelInput): EngineTrace {
-  const { e } = m;
-  const k = e.dataBits / 32;
-  const dram = new DramModel(m.dram, e.dataBits, m.memory);
-  const trace = emptyTrace();
-  const ctl = new Control(m, LOADER_OPS, trace);
-  const rq = new Requests(k);
-  const banks = e.rows * e.cols;
-  let inFlight = 0;
-  const recs: Array<{ lo: number; words: number }> = [];
-  let uStarted = false;
-  let uPos = 0;
-  let uLeft = 0;
-  // the write walker
-  let wLeft = 0;
-  let fo = 0;
-  let bits = 32;
-  let tSel = 0;
-  let tCh = 0;
-  let kBank = 0;
-  let kAddr = 0;
-  let rAddr = 0;
-  let g = 0;
-  let gmod = 0;
-  let gdiv = 0;
-  let tx = 0;
-  let y = 0;
-  let x = 0;
-  let pix = 0;
-  let fo0 = 0;
-  let x0 = 0;
-  let pending: Omit<LocalWrite, 'cycle'> | undefined;
-  for (let c = 0; c < m.cycles; c++) {
-    if (pending) trace.writes.push({ cycle: c, ...pending });
-    pending = undefined;
-    if (ctl.doneNext) {
-      trace.done.push(c);
-      trace.err.push(ctl.err);
-      ctl.doneNext = false;
-    }
-    const plan = ctl.plan;
-    const run = ctl.phase === SETUP_CYCLES + 1;
-    const f = plan?.f ?? {};
-    // request side
-    const b = run && rq.left !== 0 ? rq.burst() : undefined;
-    const arFire = b !== undefined && inFlight !== e.maxOutstanding && dram.arReady;
-    // the walker and the R word
-    const inside = plan?.op !== 'load-input' || (y >= 0 && y < f.in_h && x >= 0 && x < f.in_w);
-    const need = inside;
-    const sFire = run && wLeft !== 0 && (!need || dram.rValid);
-    const lastG = plan?.op === 'load-input' && g === f.gs - 1;
-    const sPop = sFire && need && (fo + bits === 32 || wLeft === 1 || lastG);
-    const pos = uStarted ? uPos : recs[0]?.lo ?? 0;
-    const left = uStarted ? uLeft : recs[0]?.words ?? 0;
-    const beatEnd = pos === k - 1 || left === 1;
-    const rReady = sPop && beatEnd;
-    const word = need && sFire ? dram.rWord(pos) : 0;
-    const field = bits === 32 ? word : (word >>> fo) & (2 ** bits - 1);
-    const finishing = run && (wLeft === 0 || (sFire && wLeft === 1));
-    const q = ctl.fire(c);
-    if (sFire) {
-      const data = need ? field >>> 0 : f.pad >>> 0;
-      switch (plan!.op) {
-        case 'tables': pending = { port: 'pt', sel: tSel, addr: tCh, data }; break;
-        case 'weights': pending = { port: 'wb', sel: kBank, addr: kAddr, data }; break;
-        case 'residual': pending = { port: 'rb', sel: 0, addr: rAddr, data }; break;
-        default: {
-          let mask = 0;
-          for (let r = gmod; r < e.rows; r += f.d) mask |= 1 << r;
-          pending = { port: 'ib', sel: mask >>> 0, addr: pix + gdiv, data };
-        }
-      }
-    }
-    if (arFire) trace.req.push({ cycle: c, addr: b!.addr, beats: b!.beats });
-    dram.edge({ ar: arFire ? { addr: b!.addr, beats: b!.beats } : undefined, r: rReady, b: false });
-    // the engine's edge
-    if (finishing) ctl.doneNext = true;
-    if (q) {
-      ctl.accept(q);
-      continue;
-    }
-    if (finishing) {
-      ctl.phase = 0;
-      ctl.plan = null;
-    } else if (ctl.phase >= 1 && ctl.phase <= SETUP_CYCLES) {
-      if (ctl.phase === SETUP_CYCLES) {
-        const p = plan!;
-        rq.load(p.runs);
-        wLeft = p.total;
-        const half = (h: number, base: number) => (f.half ? h : 0) + base;
-        bits = p.op === 'weights' ? f.word_bits : p.op === 'load-input' ? f.act_bits : 32;
-        fo = p.op === 'load-input' ? (f.g0 * f.act_bits) % 32 : 0;
-        fo0 = fo;
-        tSel = 0; tCh = 0; kBank = 0; kAddr = half(e.wbHalf, 0); rAddr = 0;
-        g = 0; gmod = 0; gdiv = 0; tx = 0;
-        y = f.oy0 * f.stride_y - f.pad_top;
-        x0 = f.ox0 * f.stride_x - f.pad_left;
-        x = x0;
-        pix = half(e.ibHalf, 0);
-      }
-      ctl.phase++;
-    }
-    if (arFire) {
-      recs.push({ lo: b!.lo, words: b!.words });
-      rq.advance(b!.words);
-    }
-    if (sPop) {
-      if (left === 1) {
-        recs.shift();
-        uStarted = false;
-      } else {
-        uStarted = true;
-        uPos = (pos + 1) % k;
-        uLeft = left - 1;
-      }
-    }
-    inFlight += (arFire ? 1 : 0) - (sPop && left === 1 ? 1 : 0);
-    if (sFire) {
-      wLeft--;
-      fo = (fo + bits) % 32;
-      switch (plan!.op) {
-        case 'tables':
-          if (tSel === 2) { tSel = 0; tCh++; } else tSel++;
-          break;
-        case 'weights':
-          if (kBank === banks - 1) { kBank = 0; kAddr++; } else kBank++;
-          break;
-        case 'residual':
-          rAddr++;
-          break;
-        default:
-          if (lastG) {
-            pix += gdiv + 1 + (tx === f.tw - 1 ? f.row_skip : 0);
-            g = 0; gmod = 0; gdiv = 0; fo = fo0;
-            if (tx === f.tw - 1) { tx = 0; x = x0; y++; } else { tx++; x++; }
-          } else {
-            g++;
-            if (gmod === f.d - 1) { gmod = 0; gdiv++; } else gmod++;
-          }
-      }
-    }
-  }
-  return trace;
-}
-
-/** The storer and the DRAM model, one cycle at a time, for `cycles` cycles. */
-export function simulateStorer(m: EngineModelInput): EngineTrace {
-  const { e } = m;
-  const k = e.dataBits / 32;
-  const dram = new DramModel(m.dram, e.dataBits, m.memory);
-  const trace = emptyTrace();
-  const ctl = new Control(m, STORER_OPS, trace);
-  const rq = new Requests(k);
-  const staging = m.staging ?? new Uint32Array(0);
-  const obuf = m.obuf ?? [];
-  let inFlight = 0;
-  const recs: Array<{ lo: number; words: number }> = [];
-  let started = false;
-  let posR = 0;
-  let leftR = 0;
-  // fetch side
-  let fLeft = 0;
-  let stAddr = 0;
-  let fBank = 0;
-  let fN = 0;
-  let fRow = 0;
-  let fObAddr = 0;
-  let fPending = false;
-  let fPendingData = 0;
-  const fifo: number[] = [];
-  // W side
-  let fillLeft = 0;
-  let wFull = false;
-  let wLast = false;
-  let wWords = new Array<number>(k).fill(0);
-  let wStrb = new Array<boolean>(k).fill(false);
-  for (let c = 0; c < m.cycles; c++) {
-    if (ctl.doneNext) {
-      trace.done.push(c);
-      trace.err.push(ctl.err);
-      ctl.doneNext = false;
-    }
-    const plan = ctl.plan;
-    const run = ctl.phase === SETUP_CYCLES + 1;
-    const f = plan?.f ?? {};
-    const isStore = plan?.op === 'store';
-    const b = run && rq.left !== 0 ? rq.burst() : undefined;
-    const awFire = b !== undefined && inFlight !== e.maxOutstanding && dram.awReady;
-    const lrEn: boolean = run && fLeft !== 0 && fifo.length + (fPending ? 1 : 0) < e.fifoDepth;
-    const wFire: boolean = wFull && dram.wReady;
-    const bFire = dram.bValid;
-    const fill: boolean = run && fifo.length !== 0 && recs.length !== 0 && (!wFull || wFire);
-    const pos = started ? posR : recs[0]?.lo ?? 0;
-    const left = started ? leftR : recs[0]?.words ?? 0;
-    const beatEnd = pos === k - 1 || left === 1;
-    const flightNx = inFlight + (awFire ? 1 : 0) - (bFire ? 1 : 0);
-    const fillLeftNx = fillLeft - (fill ? 1 : 0);
-    const wFullNx: boolean = fill && beatEnd ? true : wFire ? false : wFull;
-    const finishing = run && fillLeftNx === 0 && !wFullNx && flightNx === 0;
-    const q = ctl.fire(c);
-    if (awFire) trace.req.push({ cycle: c, addr: b!.addr, beats: b!.beats });
-    if (wFire) trace.w.push({ cycle: c, last: wLast });
-    if (lrEn) trace.reads.push(isStore ? { cycle: c, port: 'st', sel: 0, addr: stAddr } : { cycle: c, port: 'ob', sel: fBank, addr: fObAddr });
-    dram.edge({ aw: awFire ? { addr: b!.addr, beats: b!.beats } : undefined, r: false, w: wFull ? { words: wWords, strb: wStrb } : undefined, b: bFire });
-    if (finishing) ctl.doneNext = true;
-    if (q) {
-      ctl.accept(q);
-      continue;
-    }
-    fillLeft = fillLeftNx;
-    if (finishing) {
-      ctl.phase = 0;
-      ctl.plan = null;
-    } else if (ctl.phase >= 1 && ctl.phase <= SETUP_CYCLES) {
-      if (ctl.phase === SETUP_CYCLES) {
-        const p = plan!;
-        rq.load(p.runs);
-        fLeft = p.total;
-        fillLeft = p.total;
-        stAddr = 0;
-        fBank = 0;
-        fN = 0;
-        fRow = f.half ? e.obHalf : 0;
-        fObAddr = fRow;
-      }
-      ctl.phase++;
-    }
-    if (awFire) {
-      recs.push({ lo: b!.lo, words: b!.words });
-      rq.advance(b!.words);
-    }
-    inFlight = flightNx;
-    if (fill) {
-      // a beat on the bus this cycle leaves: the new one starts with no strobes
-      wStrb = wFull ? new Array<boolean>(k).fill(false) : wStrb.slice();
-      wWords = wWords.slice();
-      wWords[pos] = fifo.shift()!;
-      wStrb[pos] = true;
-      if (beatEnd) wLast = left === 1;
-      if (left === 1) {
-        recs.shift();
-        started = false;
-      } else {
-        started = true;
-        posR = (pos + 1) % k;
-        leftR = left - 1;
-      }
-    } else if (wFire) wStrb = new Array<boolean>(k).fill(false);
-    wFull = wFullNx;
-    if (fPending) fifo.push(fPendingData);
-    fPending = lrEn;
-    if (lrEn) {
-      if (isStore) {
-        fPendingData = staging[stAddr] ?? 0;
-        stAddr++;
-      } else {
-        const v = obuf[fBank]?.[fObAddr] ?? 0;
-        fPendingData = e.obWordBits >= 32 ? v >>> 0 : ((v << (32 - e.obWordBits)) >> (32 - e.obWordBits)) >>> 0;
-        if (fN === f.n - 1) {
-          fN = 0;
-          fBank = 0;
-          fRow++;
-          fObAddr = fRow;
-        } else {
-          fN++;
-          if (fBank === e.cols - 1) { fBank = 0; fObAddr += f.m; } else fBank++;
-        }
-      }
-      fLeft--;
-    }
-  }
-  return trace;
-}
-
-/** Cycles from accepting `cmd` to its done with both the engine and the memory otherwise idle. */
-export function engineCommandCycles(which: 'loader' | 'storer', e: MemEngineParams, dram: DramTiming, cmd: EngineCommand, memory: Uint32Array): number {
-  for (let cycles = 4096; ; cycles *= 2) {
-    const input: EngineModelInput = { e, dram, commands: [{ ...cmd, validFrom: 0 }], memory: memory.slice(), cycles };
-    const t = which === 'loader' ? simulateLoader(input) : simulateStorer(input);
-    if (t.done.length === 1) return t.done[0] - t.accepted[0];
-    if (cycles > 1 << 24) throw new Error('internal: the engine model never finished the command');
-  }
-}
-
-/** Bits of a WBUF bank number. */
 export const wbBankBits = (e: MemEngineParams) => Math.max(1, clog2(e.rows * e.cols));
 /** Bits of an OBUF bank number. */
 export const obBankBits = (e: MemEngineParams) => Math.max(1, clog2(e.cols));

@@ -11,10 +11,8 @@ import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { packValues } from '../../rtl/descriptor.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { OPCODES, decodeProgram, encodeProgram, instrLayout } from '../../rtl/isa.js';
-import {
-  EngineCommand, EngineTrace, LOADER_OPS, MemEngineParams, SETUP_CYCLES, STORER_OPS, engineCommandCycles, fieldsBits, memEngineParams,
-  simulateLoader, simulateStorer,
-} from '../../rtl/mem-engine-model.js';
+import { EngineCommand, EngineTrace, LOADER_OPS, MemEngineParams, SETUP_CYCLES, STORER_OPS, fieldsBits, memEngineParams } from '../../rtl/mem-engine-model.js';
+import { engineCommandCycles, simulateLoader, simulateStorer } from '../../rtl/mem-engine-sim.js';
 import { EngineBenchRun, EngineBenchSetup, queuedEngineCommands, runEngineBench } from '../../rtl/mem-engine-bench.js';
 import { memLoaderModule } from '../../rtl/modules/mem-loader.js';
 import { memStorerModule } from '../../rtl/modules/mem-storer.js';

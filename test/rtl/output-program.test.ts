@@ -9,14 +9,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withVerilator } from '../helpers.js';
-import { loadHwq } from '../../src/intmodel/format.js';
-import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
 import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl, sourcesOf } from '../../rtl/generate.js';
 import { LAYER_VLT, layerTop } from '../../rtl/layer-fast.js';
 import { actWrites } from '../../rtl/layer-verify.js';
-import { coreState, executeInstr, hostStep, programMemory } from '../../rtl/net-exec.js';
-import { compileNetwork } from '../../rtl/net-program.js';
+import { executeInstr, hostStep } from '../../rtl/net-exec.js';
 import {
   type ElementBits, type OutputPass, type OutputWrite, type ResidualLane, outputPassCycles, outputPassProblem, packOutputDescriptor,
   runOutputPass, wordsPerPixel,
@@ -24,7 +21,7 @@ import {
 import type { RtlParams } from '../../rtl/params.js';
 import { prng, randInt } from '../../rtl/verify.js';
 import { EventScript, runEvents } from '../../rtl/sim-events.js';
-import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+import { tinyProgram } from './tiny-program.js';
 
 const CORE = 'TOP.bitfusion_layer.u_core';
 const u32 = (v: number): bigint => BigInt.asUintN(32, BigInt(v));
@@ -38,15 +35,7 @@ interface PassRun {
 
 for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as const) {
   withVerilator(test, `tiny network a${bits}w${bits} on ${rows}x${cols}: every output pass's words and cycles equal the executor's`, async () => {
-    const { hwq } = await quantizeTiny(bits);
-    const model = loadHwq(hwq);
-    const cfg = vc709Sized(rows, cols);
-    const design = generateRtl(cfg);
-    const p = design.params;
-    const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
-    const [x] = tinyInputs(1, 3);
-    const memory = programMemory(prog, x);
-    const st = coreState(p, memory);
+    const { design, p, prog, memory, st } = await tinyProgram(bits, rows, cols);
     // The host's pooling, as runProgram does it, so the layers after it see real codes.
     const host = (step: number) => hostStep(prog, memory, step);
 

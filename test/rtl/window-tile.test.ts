@@ -6,31 +6,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withVerilator } from '../helpers.js';
 import { tileCycles } from '../../hw/array-timing.js';
-import { loadHwq } from '../../src/intmodel/format.js';
-import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
-import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { packDescriptor, rowTableWord } from '../../rtl/descriptor.js';
-import { generateRtl, sourcesOf } from '../../rtl/generate.js';
+import { sourcesOf } from '../../rtl/generate.js';
 import { LAYER_VLT, layerTop } from '../../rtl/layer-fast.js';
-import { coreState, executeInstr, programMemory } from '../../rtl/net-exec.js';
-import { compileNetwork, tileDescriptor } from '../../rtl/net-program.js';
+import { executeInstr } from '../../rtl/net-exec.js';
+import { tileDescriptor } from '../../rtl/net-program.js';
 import { EventScript, runEvents } from '../../rtl/sim-events.js';
 import { signedOf } from '../../rtl/verify.js';
-import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+import { tinyProgram } from './tiny-program.js';
 
 const CORE = 'TOP.bitfusion_layer.u_core';
 
 for (const [bits, rows, cols] of [[4, 4, 2], [8, 2, 2]] as const) {
   withVerilator(test, `tiny network a${bits}w${bits} on ${rows}x${cols}: every program tile's OBUF words and cycles through the walk`, async () => {
-    const { hwq } = await quantizeTiny(bits);
-    const model = loadHwq(hwq);
-    const cfg = vc709Sized(rows, cols);
-    const design = generateRtl(cfg);
-    const p = design.params;
-    const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
-    const [x] = tinyInputs(1, 3);
-    const memory = programMemory(prog, x);
-    const st = coreState(p, memory);
+    const { design, p, prog, st } = await tinyProgram(bits, rows, cols);
 
     const top = layerTop(design);
     const s = new EventScript(top);
