@@ -18,8 +18,8 @@ import { hostStep, programLogits, programMemory } from './net-exec.js';
 import type { NetInstr, NetProgram } from './net-program.js';
 import { outputPassCycles, wordsPerPixel } from './output-path.js';
 import { rtlParams } from './params.js';
-import { valueOf } from './sim.js';
-import { EventScript, runEvents } from './sim-events.js';
+import { type SimTop, valueOf } from './sim.js';
+import { EventScript, buildEventModel, runEvents } from './sim-events.js';
 
 const SIM_TOP = 'bitfusion_system_sim';
 const VLT = '`verilator_config\npublic_flat_rw -module "sdp_ram" -var "mem"\npublic_flat_rw -module "axi_dram_model" -var "mem"\n';
@@ -59,19 +59,30 @@ function segmentBudget(instrs: readonly NetInstr[], rows: number, cols: number):
   return c * 2;
 }
 
-/** Runs `prog` (compiled for `cfg`) on the image `x` on the simulated system. */
-export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike<number>): SystemRun {
-  const p = rtlParams(cfg);
-  const words = encodeProgram(prog.instrs, p);
-  if (words.length > 2 ** IM_ADDR_BITS) throw new RangeError(`the program takes ${words.length} words; the instruction memory holds ${2 ** IM_ADDR_BITS}`);
-  const perBeat = axiDmaParams(p).dataBits / 32;
+/** The simulated system for `prog`: the design with a DRAM model big enough for the program's memory. */
+function systemModel(prog: NetProgram, cfg: HwConfig): { sources: Map<string, string>; top: SimTop; beats: number; perBeat: number } {
+  const perBeat = axiDmaParams(rtlParams(cfg)).dataBits / 32;
   let beats = 2;
   while (beats * perBeat < prog.words) beats *= 2;
   const models = simulationModels(cfg, beats);
   const sources = sourcesOf(generateRtl(cfg));
   for (const m of models) sources.set(`${m.name}.v`, m.text);
   const simTop = models.find((m) => m.name === SIM_TOP)!;
-  const top = { name: SIM_TOP, ports: simTop.ports, clock: 'clk' };
+  return { sources, top: { name: SIM_TOP, ports: simTop.ports, clock: 'clk' }, beats, perBeat };
+}
+
+/** Builds (or finds in the model cache) the Verilator model runProgramOnSystem runs `prog` on: once, before parallel runs. */
+export function buildSystemModel(prog: NetProgram, cfg: HwConfig): void {
+  const { sources, top } = systemModel(prog, cfg);
+  buildEventModel(sources, top, VLT);
+}
+
+/** Runs `prog` (compiled for `cfg`) on the image `x` on the simulated system. */
+export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike<number>): SystemRun {
+  const p = rtlParams(cfg);
+  const words = encodeProgram(prog.instrs, p);
+  if (words.length > 2 ** IM_ADDR_BITS) throw new RangeError(`the program takes ${words.length} words; the instruction memory holds ${2 ** IM_ADDR_BITS}`);
+  const { sources, top, beats, perBeat } = systemModel(prog, cfg);
   const outs = top.ports.filter((q) => q.dir === 'output').map((q) => q.name);
   // Word offsets of the instructions, to find a segment's instructions from its start word.
   const starts: number[] = [];

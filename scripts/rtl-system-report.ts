@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../hw/presets.js';
 import { hasTool } from '../rtl/sim.js';
 import { compileNetwork } from '../rtl/net-program.js';
-import type { NetInstr, NetProgram } from '../rtl/net-program.js';
+import type { NetProgram } from '../rtl/net-program.js';
+import { systemLayerCycles } from '../rtl/system-layers.js';
 import { tensorCodes } from '../rtl/net-exec.js';
 import { rtlParams } from '../rtl/params.js';
 import { runProgramOnSystem } from '../rtl/system-run.js';
@@ -36,29 +37,22 @@ const shared = arg('shared', join(process.cwd(), '..', 'shared'));
 const models = arg('models', 'r20:a4w4,r20:a8w8,r20:mixed,r32:a4w4').split(',');
 const testRoot = join(shared, 'data', 'cifar10', 'test');
 
-/** What each kind of instruction is for, in the per-layer table. */
-const KIND: Record<NetInstr['op'], string> = {
-  tables: 'loads', 'load-input': 'loads', weights: 'loads', rows: 'loads', residual: 'loads', tile: 'tiles', output: 'output passes',
-  store: 'stores', 'store-acc': 'stores', host: 'host', end: 'host',
-};
-
 function layerTable(model: HwqModel, cfg: HwConfig, prog: NetProgram, cycles: number[]): { md: string; total: number; simTotal: number; simCompute: number } {
   const byName = new Map(model.layers.map((l) => [l.header.name, l.header.layer]));
   const head = ['layer', 'tiling', 'system cycles', 'loads', 'tiles', 'output passes', 'stores', 'array tiles (model)', 'sim compute', 'sim total',
     'system / sim total'];
   let total = 0, simTotal = 0, simCompute = 0;
-  const rows = prog.layers.map((l) => {
-    const by: Record<string, number> = { loads: 0, tiles: 0, 'output passes': 0, stores: 0, host: 0 };
-    for (let i = l.first; i <= l.last; i++) by[KIND[prog.instrs[i].op]] += cycles[i];
-    const sum = Object.values(by).reduce((a, b) => a + b, 0);
+  const tilingOf = new Map(prog.layers.map((l) => [l.name, l.tiling]));
+  const rows = systemLayerCycles(prog, cycles).map((l) => {
     const ir = byName.get(l.name)!;
     const t = layerTiming(ir, cfg, ir.precision ?? { a: 8, w: 8 }, 1);
-    total += sum;
+    total += l.cycles;
     simTotal += t.totalCycles;
     simCompute += t.computeCycles;
-    const m = l.tiling;
-    return `| ${l.name} | ${m.order.join('>')} oh${m.outRowTile} ow${m.outColTile} oc${m.outChanTile} ic${m.inChanTile} | ${sum} | ${by.loads} | ${by.tiles} | `
-      + `${by['output passes']} | ${by.stores} | ${l.tileCycles} | ${t.computeCycles} | ${t.totalCycles} | ${(sum / t.totalCycles).toFixed(2)} |`;
+    const m = tilingOf.get(l.name)!;
+    const k = l.byKind;
+    return `| ${l.name} | ${m.order.join('>')} oh${m.outRowTile} ow${m.outColTile} oc${m.outChanTile} ic${m.inChanTile} | ${l.cycles} | ${k.loads} | ${k.tiles} | `
+      + `${k.passes} | ${k.stores} | ${l.arrayTileCycles} | ${t.computeCycles} | ${t.totalCycles} | ${(l.cycles / t.totalCycles).toFixed(2)} |`;
   });
   const md = `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${rows.join('\n')}\n`;
   return { md, total, simTotal, simCompute };

@@ -106,7 +106,39 @@ withVerilator(test, 'hwq rtl --run --jobs 2 --cache: one rtl-image job per image
   assert.ok(JSON.parse(again.stdout).images.some((r: { top1: number }) => r.top1 === 77));
 });
 
-test('hwq rtl --run: bad input is one line and exit 2', async () => {
+withVerilator(test, 'hwq rtl --run --system: the network program on the whole system, every tensor and the logits equal, per layer cycles', async () => {
+  const { hwq, dir, config, q } = await tinyRunDir();
+  const fixed = join(dir, '..', 'fixed-point.onnx');
+  writeFileSync(fixed, encodeModel(toIntegerQdqModel(q, 'fixed-point')));
+  const r = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '2', '--config', config, '--qdq', fixed, '--system');
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const images = lines.filter((l) => l.includes('.npy'));
+  assert.is(images.length, 2);
+  for (const l of images) assert.match(l, /logits equal yes, tensors equal yes, top-1 \d \(QDQ \(fixed-point form\) top-1 \d, equal yes\); \d+ cycles \(\d+ \+ \d+\)$/);
+  const table = lines.slice(lines.findIndex((l) => l.startsWith('layer ')) + 1);
+  assert.equal(table.map((l) => l.split(/\s+/)[0]), ['stem', 'b1c1', 'b1c2', 'b2c1', 'b2c2', 'fc']);
+  const j = await cli('rtl', '--model', hwq, '--run', dir, '--limit', '1', '--json', '--config', config, '--system');
+  assert.is(j.code, 0, j.stderr);
+  const out = JSON.parse(j.stdout);
+  assert.is(out.target, 'system');
+  const img = out.images[0];
+  assert.ok(img.logitsEqual && img.tensorsEqual);
+  type Layer = { cycles: number; byKind: Record<string, number>; arrayTileCycles: number; simTotalCycles: number };
+  const layers: Layer[] = img.layers;
+  assert.is(layers.length, 6);
+  for (const l of layers) {
+    assert.is(l.cycles, Object.values(l.byKind).reduce((a, b) => a + b, 0));
+    // The tile instructions run at least the array's cycles; every layer ran some.
+    assert.ok(l.byKind.tiles >= l.arrayTileCycles && l.arrayTileCycles > 0 && l.simTotalCycles > 0);
+  }
+  // The layers' cycles are the run's, but for the host step between its two runs.
+  const sum = layers.reduce((a, l) => a + l.cycles, 0);
+  assert.ok(sum <= img.cycles && sum > 0.9 * img.cycles, `${sum} of ${img.cycles}`);
+});
+
+test('hwq rtl --run: bad input is one line and exit 2'
+, async () => {
   const { hwq, dir } = await tinyRunDir();
   assert.match(userError(await cli('rtl', '--run', dir), 'no model'), /--run needs --model/);
   assert.match(userError(await cli('rtl', '--model', hwq, '--run', join(dir, 'absent')), 'missing folder'), /absent/);
@@ -115,6 +147,7 @@ test('hwq rtl --run: bad input is one line and exit 2', async () => {
   assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--qdq', join(dir, 'none.onnx')), 'missing qdq'), /none\.onnx/);
   assert.match(userError(await cli('rtl', '--config', 'vc709'), 'no out'), /--out is required/);
   assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--limit', '3'), 'limit without run'), /go with --run/);
+  assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--system'), 'system without run'), /--system go with --run/);
   assert.match(userError(await cli('rtl', '--out', join(dir, 'o'), '--jobs', '2'), 'jobs without run'), /--jobs, --queue and --cache go with --run/);
   assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--jobs', '0'), 'jobs 0'), /--jobs/);
   assert.match(userError(await cli('rtl', '--model', hwq, '--run', dir, '--queue', 'http://x'), 'bad queue'), /http:\/\/x/);

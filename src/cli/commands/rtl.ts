@@ -8,6 +8,8 @@
 // `hwq quantize --qdq-form`), and per layer the
 // core's cycles beside the cycle simulator's. Each image is one 'rtl-image' job: on this machine's threads (--jobs),
 // on `hwq worker` processes through Redis (--queue), its result kept in the result cache (--cache).
+// `--run DIR --system` runs each image as one network program on the whole generated system instead
+// (rtl/system-run.ts: sequencer, memory engines, DRAM model), one 'rtl-system-image' job per image.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -26,8 +28,10 @@ import type { InputSpec } from '../../data/input-spec.js';
 import { PRESETS, outputChannels } from '../../data/preprocess.js';
 import { samplesHash } from '../../data/samples-hash.js';
 import { executeJobs } from '../../jobs/execute.js';
-import { fileRef, makeJob } from '../../jobs/job.js';
+import { type DataRef, fileRef, makeJob } from '../../jobs/job.js';
 import { type ImageRun, RTL_IMAGE, type RtlImageSpec, designHash, layerSimCycles } from '../../jobs/kinds/rtl-image.js';
+import { RTL_SYSTEM_IMAGE, type RtlSystemImageSpec, type SystemImageRun, type SystemLayerRun, programOf } from '../../jobs/kinds/rtl-system-image.js';
+import { buildSystemModel } from '../../../rtl/system-run.js';
 import { type JobArgs, execOptions, jobOptions } from '../job-options.js';
 import { intOption } from '../numbers.js';
 import { UserError } from '../../errors.js';
@@ -43,6 +47,7 @@ interface RtlArgs extends JobArgs {
   run?: string;
   limit?: number;
   qdq?: string;
+  system?: boolean;
   verify: boolean;
   force: boolean;
   json: boolean;
@@ -80,7 +85,7 @@ export async function runRtl(a: RtlArgs & { out: string }): Promise<{ files: str
 }
 
 
-export type { ImageRun };
+export type { ImageRun, SystemImageRun };
 export { layerSimCycles };
 
 /** .npy samples as they are, images through the preprocessing preset whose output is the network's input size. */
@@ -95,11 +100,19 @@ function inputSpecFor(model: HwqModel, path: string, npy: boolean): InputSpec {
   return p;
 }
 
-/**
- * `--run DIR`: the first --limit images of DIR through the network on the core, one 'rtl-image' job per image
- * (src/jobs/kinds/rtl-image.ts) on this machine's threads or a Redis queue, results in image order.
- */
-export async function runImages(a: RtlArgs & { model: string; run: string }, onImage: (r: ImageRun) => void): Promise<ImageRun[]> {
+/** What both --run targets share: the model, config and design, the QDQ model, the images and how jobs run. */
+interface ImageRunSetup {
+  model: HwqModel;
+  cfg: ReturnType<typeof loadConfig>;
+  design: ReturnType<typeof generateRtl>;
+  base: { model: ReturnType<typeof fileRef>; qdq?: ReturnType<typeof fileRef>; config: ReturnType<typeof loadConfig>; design: string; input: InputSpec };
+  data: ReturnType<typeof openDataSet>;
+  exec: ReturnType<typeof execOptions>;
+  /** One job spec per image, its data reference filled in. */
+  perImage<T extends object>(spec: T): Array<T & { data: DataRef }>;
+}
+
+function imageRunSetup(a: RtlArgs & { model: string; run: string }): ImageRunSetup {
   const model = loadHwq(a.model);
   const cfg = loadConfig(a.config);
   const inp = model.network.input;
@@ -113,20 +126,26 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
   const design = generateRtl(cfg);
   const base = {
     model: fileRef(a.model), ...(qdqPath !== a.model && existsSync(qdqPath) ? { qdq: fileRef(qdqPath) } : {}), config: cfg,
-    design: designHash(design), input: spec, sim: 'verilator-events' as const,
+    design: designHash(design), input: spec,
   };
   const dataset = resolve(a.run);
-  const jobs = data.samples.map((_, i) => makeJob<RtlImageSpec>(RTL_IMAGE, {
-    ...base, data: { dataset, open, from: i, to: i + 1, sha256: samplesHash(data.samples.slice(i, i + 1)) },
+  const perImage = <T extends object>(x: T) => data.samples.map((_, i) => ({
+    ...x, data: { dataset, open, from: i, to: i + 1, sha256: samplesHash(data.samples.slice(i, i + 1)) },
   }));
-  const bar = progress('images through the core under Verilator', wantProgress(a.progress));
+  return { model, cfg, design, base, data, exec, perImage };
+}
+
+/** Runs one job per image (`kind`), after `build` (one model build before the threads start, rather than one per thread racing for the cache). */
+async function runImageJobs<S, R>(setup: ImageRunSetup, kind: string, specs: S[], build: () => void, what: string, a: RtlArgs, onImage: (r: R) => void): Promise<R[]> {
+  const { data, exec } = setup;
+  const jobs = specs.map((spec) => makeJob<S>(kind, spec));
+  const bar = progress(what, wantProgress(a.progress));
   try {
-    // One build before the threads start, rather than one per thread racing for the cache (queue workers build their own).
-    if (exec.queue === undefined) buildEventModel(sourcesOf(design), layerTop(design), LAYER_VLT);
+    if (exec.queue === undefined) build();  // queue workers build their own
     const { results } = await executeJobs(jobs, {
       ...exec, label: (i) => `image ${sampleName(data.samples[i])}`, onProgress: (done, total) => bar.update(done, total),
     });
-    const runs = results.flatMap((r) => r as ImageRun[]);
+    const runs = results.flatMap((r) => r as R[]);
     for (const r of runs) onImage(r);
     return runs;
   } finally {
@@ -134,7 +153,52 @@ export async function runImages(a: RtlArgs & { model: string; run: string }, onI
   }
 }
 
+/**
+ * `--run DIR`: the first --limit images of DIR through the network on the core, one 'rtl-image' job per image
+ * (src/jobs/kinds/rtl-image.ts) on this machine's threads or a Redis queue, results in image order.
+ */
+export async function runImages(a: RtlArgs & { model: string; run: string }, onImage: (r: ImageRun) => void): Promise<ImageRun[]> {
+  const setup = imageRunSetup(a);
+  const specs: RtlImageSpec[] = setup.perImage({ ...setup.base, sim: 'verilator-events' as const });
+  return runImageJobs(setup, RTL_IMAGE, specs, () => buildEventModel(sourcesOf(setup.design), layerTop(setup.design), LAYER_VLT),
+    'images through the core under Verilator', a, onImage);
+}
+
+/**
+ * `--run DIR --system`: the first --limit images of DIR through the network program on the whole system, one
+ * 'rtl-system-image' job per image (src/jobs/kinds/rtl-system-image.ts), results in image order.
+ */
+export async function runSystemImages(a: RtlArgs & { model: string; run: string }, onImage: (r: SystemImageRun) => void): Promise<SystemImageRun[]> {
+  const setup = imageRunSetup(a);
+  // Compiled here first so a network the program cannot run fails before any job starts.
+  const prog = programOf(setup.model, setup.base.model, setup.cfg);
+  const specs: RtlSystemImageSpec[] = setup.perImage(setup.base);
+  return runImageJobs(setup, RTL_SYSTEM_IMAGE, specs, () => buildSystemModel(prog, setup.cfg), 'images through the system under Verilator', a, onImage);
+}
+
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
+function systemImageLine(r: SystemImageRun): string {
+  const form = r.qdqForm ? ` (${r.qdqForm} form)` : '';
+  const qdq = r.qdqTop1 === null ? 'no QDQ model' : `QDQ${form} top-1 ${r.qdqTop1}, equal ${yesNo(r.qdqTop1 === r.top1)}`;
+  return `${r.image}: logits equal ${yesNo(r.logitsEqual)}, tensors equal ${yesNo(r.tensorsEqual)}, top-1 ${r.top1} (${qdq}); `
+    + `${r.cycles} cycles (${r.segmentCycles.join(' + ')})\n`;
+}
+
+function systemLayerTable(layers: SystemLayerRun[]): string {
+  const head = ['layer', 'system cycles', 'loads', 'tiles', 'passes', 'stores', 'array tiles', 'sim compute', 'sim total', 'system/sim'];
+  const rows = layers.map((l) => [
+    l.name, String(l.cycles), String(l.byKind.loads), String(l.byKind.tiles), String(l.byKind.passes), String(l.byKind.stores), String(l.arrayTileCycles),
+    String(l.simComputeCycles), String(l.simTotalCycles), (l.cycles / l.simTotalCycles).toFixed(2),
+  ]);
+  return textTable(head, rows);
+}
+
+function textTable(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n';
+  return line(head) + rows.map(line).join('');
+}
 
 function imageLine(r: ImageRun): string {
   const form = r.qdqForm ? ` (${r.qdqForm} form)` : '';
@@ -145,10 +209,7 @@ function imageLine(r: ImageRun): string {
 
 function layerTable(layers: RtlLayerRun[]): string {
   const rows = layers.map((l) => [l.name, String(l.tiles), String(l.passes), String(l.rtlCycles), String(l.simComputeCycles), String(l.simTotalCycles)]);
-  const head = ['layer', 'tiles', 'passes', 'rtl cycles', 'sim compute', 'sim total'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + '\n';
-  return line(head) + rows.map(line).join('');
+  return textTable(['layer', 'tiles', 'passes', 'rtl cycles', 'sim compute', 'sim total'], rows);
 }
 
 export const command: CommandModule<{}, RtlArgs> = {
@@ -175,6 +236,10 @@ export const command: CommandModule<{}, RtlArgs> = {
         describe: '--run: the QDQ ONNX model whose onnxruntime top-1 is compared (default: the .hwq path with .onnx, if present); '
           + 'the output names its form (hwq quantize --qdq-form)',
       })
+      .option('system', {
+        type: 'boolean', default: false,
+        describe: '--run: run each image as one network program on the whole system (sequencer, memory engines, DRAM model) instead of layer by layer on the core',
+      })
       .option('verify', { type: 'boolean', default: false, describe: 'First run the Verilator checks against the TypeScript models (nothing is written if they fail)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace a non-empty --out directory' })
       .option('json', { type: 'boolean', default: false, describe: 'Print a JSON summary' })
@@ -182,12 +247,24 @@ export const command: CommandModule<{}, RtlArgs> = {
       .example('hwq rtl --config vc709 --out build/vc709 --verify', 'generate and check the VC709 design')
       .example('hwq rtl --config vc709 --model resnet18.hwq --out build/vc709', 'also write the model\'s weight memory images')
       .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 5', 'run 5 images through the whole network on the core')
+      .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 2 --system', 'the whole network as one program on the generated system')
       .example('hwq rtl --model q.hwq --run data/cifar10/test --limit 100 --queue redis://host:6379', 'the images on `hwq worker` processes')
       .example('vivado -mode batch -source build/vc709/build.tcl', 'then build the bitstream') as unknown as Argv<RtlArgs>,
   handler: async (a) => {
     if (a.run !== undefined) {
       if (!a.model) throw new UserError('--run needs --model q.hwq (the quantized network to run)');
       if (a.out !== undefined || a.verify) throw new UserError('--run runs a model on the core and writes nothing: leave out --out and --verify');
+      if (a.system) {
+        const runs = await runSystemImages({ ...a, model: a.model, run: a.run }, (r) => { if (!a.json) process.stdout.write(systemImageLine(r)); });
+        if (a.json) process.stdout.write(JSON.stringify({ model: resolve(a.model), config: a.config, target: 'system', images: runs }, null, 2) + '\n');
+        else if (runs.length) {
+          process.stdout.write('per layer (first image): the system\'s cycles from each instruction\'s fetch to the next one\'s, by kind, '
+            + 'beside the array\'s tile cycles and the cycle simulator\'s\n');
+          process.stdout.write(systemLayerTable(runs[0].layers));
+        }
+        if (runs.some((r) => !r.logitsEqual || !r.tensorsEqual)) process.exitCode = 1;
+        return;
+      }
       const runs = await runImages({ ...a, model: a.model, run: a.run }, (r) => { if (!a.json) process.stdout.write(imageLine(r)); });
       if (a.json) process.stdout.write(JSON.stringify({ model: resolve(a.model), config: a.config, images: runs }, null, 2) + '\n');
       else if (runs.length) {
@@ -198,7 +275,7 @@ export const command: CommandModule<{}, RtlArgs> = {
       if (runs.some((r) => !r.logitsEqual || r.layers.some((l) => !l.equal))) process.exitCode = 1;
       return;
     }
-    if (a.limit !== undefined || a.qdq !== undefined) throw new UserError('--limit and --qdq go with --run');
+    if (a.limit !== undefined || a.qdq !== undefined || a.system) throw new UserError('--limit, --qdq and --system go with --run');
     if (a.jobs !== undefined || a.queue !== undefined || a.cache !== undefined) throw new UserError('--jobs, --queue and --cache go with --run');
     if (a.out === undefined) throw new UserError('--out is required: the directory to write the design to (or give --model and --run to run images)');
     const { files, checks } = await runRtl({ ...a, out: a.out });

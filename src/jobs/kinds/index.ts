@@ -5,3 +5,4 @@ export { quantizeKind } from './quantize.js';
 export { evaluateKind } from './evaluate.js';
 export { sensitivityKind } from './sensitivity.js';
 export { rtlImageKind } from './rtl-image.js';
+export { rtlSystemImageKind } from './rtl-system-image.js';

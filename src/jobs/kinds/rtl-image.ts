@@ -75,7 +75,7 @@ const models = new Map<string, HwqModel>();
 const designs = new Map<string, RtlDesign>();
 const sessions = new Map<string, Promise<{ ort: OrtModel; form: QdqForm | null }>>();
 
-function modelOf(ref: FileRef): HwqModel {
+export function modelOf(ref: FileRef): HwqModel {
   let m = models.get(ref.sha256);
   if (!m) {
     m = readHwq(new Uint8Array(readFileRef(ref)), ref.path);
@@ -84,7 +84,7 @@ function modelOf(ref: FileRef): HwqModel {
   return m;
 }
 
-function designOf(cfg: HwConfig, want: string): RtlDesign {
+export function designOf(cfg: HwConfig, want: string): RtlDesign {
   const key = JSON.stringify(cfg);
   let d = designs.get(key);
   if (!d) {
@@ -99,7 +99,7 @@ function designOf(cfg: HwConfig, want: string): RtlDesign {
   return d;
 }
 
-function sessionOf(ref: FileRef): Promise<{ ort: OrtModel; form: QdqForm | null }> {
+export function sessionOf(ref: FileRef): Promise<{ ort: OrtModel; form: QdqForm | null }> {
   let s = sessions.get(ref.sha256);
   if (!s) {
     const bytes = new Uint8Array(readFileRef(ref));
