@@ -98,7 +98,7 @@ test('bad --jobs, --cache, --queue, cache options: one line naming the input', a
     [['cache', 'tidy'], /unknown --action 'tidy': valid choices are list, prune|Invalid values/],
     [['cache', 'prune', '--older-than', '7x', '--cache', cache], /--older-than '7x' is not an age: give a number and a unit s, m, h, d or w/],
     [['cache', 'list', '--older-than', '7d', '--cache', cache], /--older-than applies to hwq cache prune, not list/],
-    [['cache', 'prune', '--kind', 'sim-pont', '--cache', cache], /unknown --kind 'sim-pont': valid choices are evaluate, other, quantize, rtl-image, sensitivity, sim-point/],
+    [['cache', 'prune', '--kind', 'sim-pont', '--cache', cache], /unknown --kind 'sim-pont': valid choices are evaluate, other, quantize, rtl-image, rtl-system-image, sensitivity, sim-point/],
     [['cache', 'list', '--no-cache'], /needs a cache folder: give --cache DIR, not --no-cache/],
   ];
   for (const [args, re] of cases) assert.match(userError(await hwq(...args), args.join(' ')), re, args.join(' '));
