@@ -11,25 +11,17 @@ import { type SystemLayerCycles, systemLayerCycles } from '../../../rtl/system-l
 import { runProgramOnSystem } from '../../../rtl/system-run.js';
 import { decodeBatch } from '../../data/decode-batch.js';
 import { sampleName } from '../../data/dataset.js';
-import type { InputSpec } from '../../data/input-spec.js';
 import type { HwqModel } from '../../intmodel/format.js';
 import { runNetwork, top1 } from '../../intmodel/run-network.js';
 import type { QdqForm } from '../../quant/qdq.js';
 import { openDataRef } from '../data-ref.js';
-import { type DataRef, type FileRef, registerJob } from '../job.js';
-import { designOf, layerSimCycles, modelOf, sessionOf, simTiling } from './rtl-image.js';
+import { type FileRef, registerJob } from '../job.js';
+import { type RtlImageSpec, designOf, layerSimCycles, modelOf, sessionOf, simTiling } from './rtl-image.js';
 
 export const RTL_SYSTEM_IMAGE = 'rtl-system-image';
 
-export interface RtlSystemImageSpec {
-  model: FileRef;
-  qdq?: FileRef;
-  config: HwConfig;
-  /** designHash of the Verilog generated for `config`. */
-  design: string;
-  data: DataRef;
-  input: InputSpec;
-}
+/** An 'rtl-image' spec without the layer simulator: the system runs on its own event build. */
+export type RtlSystemImageSpec = Omit<RtlImageSpec, 'sim'>;
 
 export interface SystemLayerRun extends SystemLayerCycles {
   /** The cycle simulator's cycles for the layer on the same config (compute, and in all with DRAM stalls). */
