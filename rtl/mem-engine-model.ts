@@ -59,11 +59,15 @@ export interface MemEngineParams {
   stAddrBits: number;
 }
 
-/** The engines of design `p`: a buffer's second half starts at its tile depth when it is double-buffered (0: one half). */
+/**
+ * The engines of design `p`: a buffer's second half starts at its tile depth when it is double-buffered (0: one half).
+ * Eight bursts in flight: a store of one word per pixel (an output channel slice narrower than the tensor's pixel)
+ * is one single-beat burst a pixel, each in flight for about the DRAM latency, so the bursts in flight set its rate.
+ */
 export function memEngineParams(p: RtlParams, dataBits = 64): MemEngineParams {
   const half = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? b.tileDepth : 0);
   return {
-    dataBits, addrBits: 32, maxOutstanding: 4, fifoDepth: 4, rows: p.rows, cols: p.cols,
+    dataBits, addrBits: 32, maxOutstanding: 15, fifoDepth: 4, rows: p.rows, cols: p.cols,
     ibAddrBits: p.ibuf.addrBits, ibHalf: half(p.ibuf), wbAddrBits: p.wbuf.addrBits, wbHalf: half(p.wbuf),
     obAddrBits: p.obuf.addrBits, obHalf: half(p.obuf), obWordBits: p.obuf.wordBits,
     chAddrBits: p.output.chAddrBits, rbAddrBits: p.output.resAddrBits, stAddrBits: p.output.outAddrBits,

@@ -176,24 +176,31 @@ export function orderViolations(instrs: readonly NetInstr[], masks: readonly num
 export type CycleEstimate = (ins: NetInstr) => number;
 
 /**
- * The instructions of `instrs[from..to]` in the order an engine-per-command machine would start them: each
- * starts when its engine is free (commands of an engine in program order) and every earlier conflicting
- * instruction has finished (estimated cycles, at least 1). Issuing in this order lets the sequencer's in-order
- * issue start a load for the next tile while the array runs this one (the double-buffered halves), and a tile
- * while the output unit and the storer finish the one before. Conflicting instructions keep their order.
+ * The order an engine-per-command machine would start the instructions in: each starts at the earliest time its
+ * engine is free for its estimated cycles (a gap between commands already placed will do: an engine's commands
+ * need not keep the program's order) once every earlier conflicting instruction has finished. Issuing in this
+ * order lets the sequencer's in-order issue start a load for the next tile while the array runs this one (the
+ * double-buffered halves), and a tile while the output unit and the storer finish the one before. Conflicting
+ * instructions keep their order (a later one starts after the earlier one's finish, and estimates are >= 1), so
+ * running the reordered program one instruction at a time gives the same results.
  */
 export function scheduleOrder(instrs: readonly NetInstr[], estimate: CycleEstimate): number[] {
   const acc = instrs.map(accessOf);
-  const free = new Map<string, number>();
+  const busy = new Map<string, Array<[number, number]>>();
   const finish: number[] = [];
   const start: number[] = [];
   instrs.forEach((ins, j) => {
     const unit = asyncEngine(ins.op) ?? 'seq';
-    let t = free.get(unit) ?? 0;
+    const d = Math.max(1, estimate(ins));
+    let t = 0;
     for (let i = 0; i < j; i++) if (finish[i] > t && conflicts(acc[i], acc[j])) t = finish[i];
+    const slots = busy.get(unit) ?? [];
+    for (const [s, f] of slots) if (t < f && s < t + d) t = f;
     start.push(t);
-    finish.push(t + Math.max(1, estimate(ins)));
-    free.set(unit, finish[j]);
+    finish.push(t + d);
+    slots.push([t, t + d]);
+    slots.sort((x, y) => x[0] - y[0]);
+    busy.set(unit, slots);
   });
   return instrs.map((_, j) => j).sort((a, b) => start[a] - start[b] || a - b);
 }

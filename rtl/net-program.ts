@@ -367,7 +367,13 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       tables[3 * n + 1] = L.m0[n] >>> 0;
       tables[3 * n + 2] = L.shift[n] >>> 0;
     }
-    instrs.push({ op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N });
+    // The tables go just before the layer's first residual, output pass or store: the output unit reads the layer
+    // before's until its last pass, and the loader may fetch this layer's first weights before then.
+    let tablesOut: NetInstr | null = { op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N };
+    const pushTables = () => {
+      if (tablesOut) instrs.push(tablesOut);
+      tablesOut = null;
+    };
 
     // Every input tile of the layer is laid out with the full block's row pitch, so its rows' walk is the same.
     const pitch = (Math.min(tiling.outColTile, window.outW) - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
@@ -396,9 +402,12 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       const th = (block.rows - 1) * window.strideY + (window.kh - 1) * window.dilY + 1;
       const tw = (block.cols - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
       const tile = inputTile(th, tw, gs, R, pitch);
+      // The input tile goes after the first weights: a layer's first weights only wait for a WBUF half, its input
+      // for the layer before's stores.
+      let loadOut: NetInstr | null = null;
       if (loaded !== `${at.p}/${at.i}`) {
         ibHalf = (1 - ibHalf) as 0 | 1;
-        instrs.push({ op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad });
+        loadOut = { op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad };
         const perMemory = 32 / (P * mode.a);
         layer.traffic.input += th * tw * (Math.ceil((g0 + gs) / perMemory) - Math.floor(g0 / perMemory));
         loaded = `${at.p}/${at.i}`;
@@ -430,6 +439,8 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         }
         wbHalf = (1 - wbHalf) as 0 | 1;
         instrs.push({ op: 'weights', addr, words: S * banks, wordBits: P * mode.w, half: wbHalf });
+        if (loadOut) instrs.push(loadOut);
+        loadOut = null;
         layer.traffic.weights += Math.ceil((S * banks) / perMemory);
         const starts = rowStarts(tile, window, R);
         const startsKey = JSON.stringify(starts);
@@ -446,6 +457,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         layer.tileCycles += tileCycles(M * S, R, Cols) + 1;
       }
       if (at.i !== trips.i - 1) continue;
+      pushTables();
       if (!out) {
         const bias = Int32Array.from({ length: N }, (_, n) => (L.bias ? L.bias[n] : 0));
         logits ??= { addr: mem.alloc(`${l.name} accumulators`, window.outH * window.outW * N), M: window.outH * window.outW, N, bias };
@@ -481,10 +493,6 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         layer.passCycles += outputPassCycles(pass, Cols) + 1;
       }
     }
-    // Issue order: the sequencer issues in order, so the layer's instructions go in the order an overlapped run
-    // would start them (rtl/net-deps.ts; conflicting instructions keep their order, so the results do not change).
-    const mine = instrs.slice(layer.first);
-    instrs.splice(layer.first, mine.length, ...scheduleOrder(mine, (ins) => estimateCycles(ins, R, Cols)).map((j) => mine[j]));
     layer.last = instrs.length - 1;
     layers.push(layer);
   };
@@ -518,6 +526,25 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
   }
   instrs.push({ op: 'end' });
   if (!logits) throw new Error(`'${source}': the program has no logits`);
+  // Issue order: the sequencer issues in order, so the instructions go in the order an overlapped run would start
+  // them (rtl/net-deps.ts; conflicting instructions keep their order, so the results do not change). A layer's
+  // weights and tables may move into the layer before; a layer's range ends at its last instruction.
+  const order = scheduleOrder(instrs, (ins) => estimateCycles(ins, R, Cols));
+  const pos = new Array<number>(order.length);
+  order.forEach((j, k) => { pos[j] = k; });
+  const sorted = order.map((j) => instrs[j]);
+  let prevLast = -1;
+  for (const l of layers) {
+    let lo = Infinity, hi = -1;
+    for (let j = l.first; j <= l.last; j++) {
+      lo = Math.min(lo, pos[j]);
+      hi = Math.max(hi, pos[j]);
+    }
+    l.first = Math.max(lo, prevLast + 1);
+    l.last = hi;
+    prevLast = hi;
+  }
+  instrs.splice(0, instrs.length, ...sorted);
   const image = new Uint32Array(mem.words);
   for (const c of mem.chunks) image.set(c.data, c.base);
   return { instrs, words: mem.words, image, regions: mem.regions, input, tensors, hostSteps, logits, layers };

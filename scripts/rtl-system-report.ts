@@ -44,7 +44,7 @@ const KIND: Record<NetInstr['op'], string> = {
 
 function layerTable(model: HwqModel, cfg: HwConfig, prog: NetProgram, cycles: number[]): { md: string; total: number; simTotal: number; simCompute: number } {
   const byName = new Map(model.layers.map((l) => [l.header.name, l.header.layer]));
-  const head = ['layer', 'tiling', 'system cycles', 'loads', 'tiles', 'output passes', 'stores', 'array tiles (model)', 'sim compute', 'sim total',
+  const head = ['layer', 'tiling', 'system cycles', 'at loads', 'at tiles', 'at output passes', 'at stores', 'array tiles (model)', 'sim compute', 'sim total',
     'system / sim total'];
   let total = 0, simTotal = 0, simCompute = 0;
   const rows = prog.layers.map((l) => {
@@ -106,8 +106,11 @@ QDQ model on **${top1Same} of ${picks.length}**.
 |---|---|---|---|---|---|---|
 ${rowsOut.join('\n')}
 
-Per layer, first image: the system's cycles by kind of instruction (each runs to completion before the next is fetched,
-fetch included), the array tiles' cycles as the layer compiler counts them, and the simulator's with the same tiling.
+Per layer, first image: the system's cycles (from the issue after the layer before's last instruction to the issue
+after the layer's last; the engines overlap, so these are where the in-order issue spent its time: the cycles from
+fetching an instruction to fetching the next, by kind: waiting for its engine and its wait mask, e.g. "output passes"
+is mostly the wait for the tile before), the array tiles' cycles as the layer compiler counts them, and the simulator's
+with the same tiling.
 All layers: system ${t.total.toLocaleString('en-US')} cycles, simulator ${t.simTotal.toLocaleString('en-US')} (compute
 ${t.simCompute.toLocaleString('en-US')}), ratio ${(t.total / t.simTotal).toFixed(2)}.
 
@@ -138,10 +141,24 @@ The QDQ models are written in the \`fixed-point\` form, which computes the integ
 What stays on the host: quantizing the image (the host has the floats), the average pool (no pooling unit; one
 global average over 64 pixels in these networks), and the last layer's bias (the core stores its 32-bit sums).
 
-Why the system takes more cycles than the simulator: the sequencer runs one instruction at a time, so every load and
-store waits for the tile before it and the tiles wait for their loads, where the simulator double-buffers them; the
-array tiles themselves take the simulator's compute cycles to the cycle (the "array tiles" column against "sim compute",
-and reports/rtl/network.md), and the output passes are a stage the simulator does not count.
+How the system runs: the sequencer issues in order and each engine (loader, storer, core, output unit) runs one
+command at a time; an instruction issues when its engine is free and every engine of its wait mask is idle. The
+compiler derives the masks from what each instruction reads and writes (rtl/net-deps.ts: buffer halves, the OBUF read
+port, the row table, the output unit's tables, the residual and staging buffers, memory ranges), and orders the
+instructions as an overlapped run would start them: the loads of the next tile go into the other IBUF and WBUF half
+while the array runs this one, the output pass and the store of a tile run while the array runs the next.
+
+Why the system still takes more cycles than the simulator (the array tiles take the simulator's compute cycles to the
+cycle: the "array tiles" column against "sim compute", and reports/rtl/network.md):
+- the loader writes one buffer word a cycle (an IBUF or WBUF word: 16 or 32 bits here), where the simulator moves
+  the config's DRAM bandwidth (418 bits a cycle for vc709) into the buffers: a layer's first input tile and weights
+  (about 1,300 cycles in layer1, before its first tile can start) and, in layer3, each tile's weights (1,182 cycles
+  for 1,152 WBUF words, against 1,170 for the tile) take longer than the simulator's transfers;
+- the layer's last output pass and store run after its last tile (the simulator does not count the output pass, and
+  stores at its DRAM bandwidth); a layer's first input tile waits for the layer before's stores of the rows it reads;
+- stores of one output-channel slice write one word a pixel (the slice is narrower than the tensor's pixel), each
+  its own burst: up to 15 in flight (mem_storer MAX_OUT), about 2 cycles a word;
+- a layer's tables go to the output unit after the layer before's last output pass (one table set in the unit).
 
 ${sections.join('\n')}`;
   writeFilesAtomic({ [join('reports', 'rtl', 'system.md')]: md });
