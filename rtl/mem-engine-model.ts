@@ -199,6 +199,7 @@ export class DramModel {
   get awReady(): boolean { return this.wq.length < this.t.queueDepth; }
   get rValid(): boolean { return this.rq.length > 0 && this.now >= this.rq[0].due && this.canBeat; }
   get rLast(): boolean { return this.rq.length > 0 && this.rBeat === this.rq[0].len - 1; }
+  // The RTL model holds W back only in a cycle an R beat moves; a model runs one engine, so R and W never meet here.
   get wReady(): boolean { return this.wq.length > 0 && this.canBeat && !this.rValid; }
   get bValid(): boolean { return this.bq.length > 0 && this.now >= this.bq[0]; }
 

@@ -7,7 +7,7 @@
 // engine of its mask. The compiler gives an instruction the engines of the earlier instructions it conflicts
 // with (a resource one writes and the other reads or writes) that are not known to be finished already.
 // accessOf is the one place that says what an instruction touches; the masks and the checker derive from it.
-import type { NetInstr } from './net-program.js';
+import type { NetInstr } from './net-instr.js';
 
 /** The engines that run commands while the sequencer goes on ('seq': rows, host and end run in the sequencer). */
 export type Engine = 'loader' | 'storer' | 'core' | 'output';

@@ -42,13 +42,14 @@ import { networkPlan } from '../src/intmodel/network-plan.js';
 import { integerShell, requantizedLayer, rescaleMultiplier } from '../src/intmodel/run-network.js';
 import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
 import type { TileDescriptor } from './descriptor.js';
+import type { NetInstr, PixelBlock, ResidualRead, WindowTile } from './net-instr.js';
 import { scheduleOrder } from './net-deps.js';
 import type { OutputFormat } from './layer.js';
-import { type ElementBits, type OutputPass, type ResidualLane, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
+import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
 import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
-import { type InputTile, type RowStart, type WindowSteps, bankWords, inputTile, rowStarts, windowSteps } from './walk.js';
+import { bankWords, inputTile, rowStarts, windowSteps } from './walk.js';
 import {
   type PackedTensor, type WindowGeometry, memoryFormat, padWord, tensorWords, windowGemm, windowOf,
 } from './window.js';
@@ -66,42 +67,6 @@ export interface LayerTiling {
 /** The tiling of a compute layer (by its IR layer), or undefined for the compiler's own. */
 export type TilingFor = (l: ComputeLayer) => LayerTiling | undefined;
 
-/**
- * How a layer reads its residual operand: the output unit's residual lane (rtl/output-path.ts ResidualLane) on
- * a source tensor in memory, whose output pixel (oy, ox) is source pixel (oy * strideY, ox * strideX).
- */
-export interface ResidualRead extends Omit<ResidualLane, 'src' | 'wordLo' | 'words'> {
-  src: PackedTensor;
-  strideY: number;
-  strideX: number;
-}
-
-/** A block of output pixels: rows oy0 .. oy0+rows-1, columns ox0 .. ox0+cols-1 of an output `width` wide. */
-export interface PixelBlock {
-  oy0: number;
-  ox0: number;
-  rows: number;
-  cols: number;
-}
-
-/** What one array tile runs: operand modes, the block's pixels and steps, the rows' walk over the IBUF tile, and the halves it uses. */
-export interface WindowTile {
-  mode: FuMode;
-  aSigned: boolean;
-  wSigned: boolean;
-  /** Output pixels (block rows x cols, row-major) and reduction steps. */
-  M: number;
-  S: number;
-  walk: WindowSteps;
-  ibHalf: 0 | 1;
-  wbHalf: 0 | 1;
-  obHalf: 0 | 1;
-  /** OBUF word of the tile's pixel 0 (in the half). */
-  obufBase: number;
-  /** Add to the partial sums in OBUF (a channel slice after the first). */
-  accumulate: boolean;
-}
-
 /** The core's descriptor of a program tile (IBUF, WBUF and OBUF bases 0). */
 export function tileDescriptor(t: WindowTile): TileDescriptor {
   return {
@@ -110,22 +75,7 @@ export function tileDescriptor(t: WindowTile): TileDescriptor {
   };
 }
 
-export type NetInstr =
-  | { op: 'tables'; layer: string; addr: number; channels: number }
-  | {
-    op: 'load-input'; src: PackedTensor; block: PixelBlock; window: WindowGeometry; g0: number; input: InputTile;
-    /** Bits of one IBUF word (P codes): 32 / actBits of them a memory word. */
-    actBits: number; half: 0 | 1; pad: number;
-  }
-  | { op: 'weights'; addr: number; words: number; wordBits: number; half: 0 | 1 }
-  | { op: 'rows'; starts: RowStart[] }
-  | { op: 'tile'; tile: WindowTile }
-  | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
-  | { op: 'output'; pass: OutputPass }
-  | { op: 'store'; dst: PackedTensor; block: PixelBlock; wordLo: number; words: number }
-  | { op: 'store-acc'; addr: number; half: 0 | 1; M: number; N: number; stride: number }
-  | { op: 'host'; step: number }
-  | { op: 'end' };
+export type { NetInstr, PixelBlock, ResidualRead, WindowTile } from './net-instr.js';
 
 /** A step the host runs while the program pauses. */
 export interface HostPool {

@@ -149,16 +149,23 @@ instructions as an overlapped run would start them: the loads of the next tile g
 while the array runs this one, the output pass and the store of a tile run while the array runs the next.
 
 Why the system still takes more cycles than the simulator (the array tiles take the simulator's compute cycles to the
-cycle: the "array tiles" column against "sim compute", and reports/rtl/network.md):
+cycle: the "array tiles" column against "sim compute", and reports/rtl/network.md). A layer takes about the longer of
+its core's and its loader's busy cycles, plus a start and an end:
 - the loader writes one buffer word a cycle (an IBUF or WBUF word: 16 or 32 bits here), where the simulator moves
-  the config's DRAM bandwidth (418 bits a cycle for vc709) into the buffers: a layer's first input tile and weights
-  (about 1,300 cycles in layer1, before its first tile can start) and, in layer3, each tile's weights (1,182 cycles
-  for 1,152 WBUF words, against 1,170 for the tile) take longer than the simulator's transfers;
-- the layer's last output pass and store run after its last tile (the simulator does not count the output pass, and
-  stores at its DRAM bandwidth); a layer's first input tile waits for the layer before's stores of the rows it reads;
-- stores of one output-channel slice write one word a pixel (the slice is narrower than the tensor's pixel), each
-  its own burst: up to 15 in flight (mem_storer MAX_OUT), about 2 cycles a word;
-- a layer's tables go to the output unit after the layer before's last output pass (one table set in the unit).
+  the config's DRAM bandwidth into the buffers (418 bits a cycle for vc709) and hides every load but the first
+  behind the tiles. By the engines' cycle model (rtl/mem-engine-sim.ts) the loader is busy 8,130 cycles in a4w4
+  layer1.0.conv1 (core 10,384: core-bound, system 12,523), 12,222 in a4w4 layer3.1.conv2 (core 9,360:
+  loader-bound, system 12,417), 51,644 in a8w8 layer2.1.conv1 and 44,838 in a8w8 layer3.1.conv2 (core 37,008 each);
+- start: a layer's first input tile (1,302 cycles for a4w4 layer1's 18x18 pixels of 4 IBUF words) comes after the
+  layer before's stores of the rows it reads, and its first tile after it (its first weights are fetched during the
+  layer before); end: the layer's last output pass and store run after its last tile (the simulator does not count
+  output passes, and stores at its DRAM bandwidth);
+- a store of one output-channel slice narrower than the tensor's pixel writes one word a pixel, each its own burst:
+  up to 15 in flight (mem_storer MAX_OUT), 493 cycles for 256 pixels, hidden behind the tiles;
+- one staging buffer and one table set in the output unit: a pass waits for the store of the pass before, and a
+  layer's tables for the layer before's last pass.
+The compiler orders the instructions by estimated cycles (rtl/net-program.ts estimateCycles); where an estimate is
+off, an instruction early in the order can hold back a later one that could have issued (in-order issue).
 
 ${sections.join('\n')}`;
   writeFilesAtomic({ [join('reports', 'rtl', 'system.md')]: md });

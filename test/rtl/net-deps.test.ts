@@ -51,7 +51,9 @@ test('conflicts: a load into one IBUF half and a tile reading the other do not; 
     op: 'load-input', half, src: { base: 100, c: 8, h: 4, w: 4, format: { bits: 4, perWord: 8, signed: false } }, block: { oy0: 2, ox0: 0, rows: 2, cols: 4 },
     window: { inH: 4, inW: 4, strideY: 1, strideX: 1, padTop: 1, padLeft: 1 }, input: { th: 4, tw: 6, pitch: 6, gs: 1, d: 1 },
   }) as unknown as NetInstr;
-  const store = (oy0: number) => ({ op: 'store', dst: { base: 100, c: 8, h: 4, w: 4, format: { bits: 4, perWord: 8, signed: false } }, block: { oy0, ox0: 0, rows: 1, cols: 4 }, wordLo: 0, words: 1 }) as unknown as NetInstr;
+  const store = (oy0: number) => ({
+    op: 'store', dst: { base: 100, c: 8, h: 4, w: 4, format: { bits: 4, perWord: 8, signed: false } }, block: { oy0, ox0: 0, rows: 1, cols: 4 }, wordLo: 0, words: 1,
+  }) as unknown as NetInstr;
   assert.not.ok(conflicts(accessOf(load(1)), accessOf(tile(0))));
   assert.ok(conflicts(accessOf(load(0)), accessOf(tile(0))));
   // The load reads input rows 1..3 (block rows 2..3 with a 3-row window and a pad row).
