@@ -72,9 +72,9 @@ function hostLinkModules(clockMHz: number, prov: Provenance): VerilogModule[] {
 export function simulationModels(cfg: HwConfig, words = 1 << 16): VerilogModule[] {
   const params = rtlParams(cfg);
   const dma = axiDmaParams(params);
-  const dram = { latency: DRAM_MODEL_LATENCY, bytesPerCycle: dramBytesPerCycle(cfg), queueDepth: 2 * dma.maxOutstanding };
-  const model = { ...dram, dataBits: dma.dataBits, addrBits: dma.addrBits, words };
   const engines = memEngineParams(params, dma.dataBits);
+  const dram = { latency: DRAM_MODEL_LATENCY, bytesPerCycle: dramBytesPerCycle(cfg), queueDepth: 2 * Math.max(dma.maxOutstanding, engines.maxOutstanding) };
+  const model = { ...dram, dataBits: dma.dataBits, addrBits: dma.addrBits, words };
   return [axiDramModelModule(model, provenance(params)), systemSimModule(params, { imAddrBits: IM_ADDR_BITS, engines }, model, provenance(params))];
 }
 

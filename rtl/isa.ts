@@ -1,5 +1,5 @@
 // The network program's binary form, what the sequencer fetches: each instruction is a header word (opcode in
-// bits [7:0], payload words in [15:8]) and its payload, the op's fields packed from bit 0 of the first payload
+// bits [7:0], payload words in [15:8], the wait mask in [19:16]: rtl/net-deps.ts; [31:20] zero) and its payload, the op's fields packed from bit 0 of the first payload
 // word in the order listed below (signed fields two's complement). A tile's payload is the core's tile descriptor
 // (rtl/descriptor.ts), an output's the output unit's pass descriptor (rtl/output-path.ts) and a rows payload the row
 // table's entries, so the sequencer hands them on unchanged. decodeProgram is the inverse; running the
@@ -9,6 +9,7 @@ import type { FuWidth } from '../hw/fusion-unit.js';
 import {
   type DescField, KW_BITS, descriptorLayout, gsBits, packDescriptor, packFields, packValues, rowTableBits, rowTableWord, unpackValues,
 } from './descriptor.js';
+import { waitMasks } from './net-deps.js';
 import { type NetInstr, type ResidualRead, tileDescriptor } from './net-program.js';
 import type { RtlParams } from './params.js';
 import type { PackedTensor } from './window.js';
@@ -98,18 +99,32 @@ function designOf(p: RtlParams | undefined, op: string): RtlParams {
   return p;
 }
 
-/** The instruction stream as words for the design `p` (needed when the program has tile or rows instructions). */
-export function encodeProgram(instrs: readonly NetInstr[], p?: RtlParams): Uint32Array {
+/** Header bits of the wait mask: the engines that must be idle before the instruction issues. */
+export const MASK_LSB = 16;
+export const MASK_BITS = 4;
+
+/**
+ * The instruction stream as words for the design `p` (needed when the program has tile or rows instructions),
+ * each header with its wait mask (waitMasks of the stream unless `masks` says otherwise).
+ */
+export function encodeProgram(instrs: readonly NetInstr[], p?: RtlParams, masks: readonly number[] = waitMasks(instrs)): Uint32Array {
   const out: number[] = [];
-  for (const ins of instrs) {
+  for (const [k, ins] of instrs.entries()) {
     const layout = instrLayout(ins.op, p);
     const bits = layout.length ? layout[layout.length - 1].lsb + layout[layout.length - 1].bits : 0;
     const n = Math.ceil(bits / 32);
-    out.push(OPCODES[ins.op] | (n << 8));
+    out.push((OPCODES[ins.op] | (n << 8) | ((masks[k] & ((1 << MASK_BITS) - 1)) << MASK_LSB)) >>> 0);
     const v = packValues(layout, instrValues(ins, p), `instruction ${ins.op}`);
     for (let i = 0; i < n; i++) out.push(Number((v >> BigInt(32 * i)) & 0xffffffffn));
   }
   return Uint32Array.from(out);
+}
+
+/** The wait mask of each instruction of an encoded program. */
+export function decodeMasks(words: Uint32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < words.length; i += 1 + ((words[i] >>> 8) & 0xff)) out.push((words[i] >>> MASK_LSB) & ((1 << MASK_BITS) - 1));
+  return out;
 }
 
 /** A tensor as far as an instruction describes it: base, width and words per pixel (as c channels of one code a word). */

@@ -59,11 +59,15 @@ export interface MemEngineParams {
   stAddrBits: number;
 }
 
-/** The engines of design `p`: a buffer's second half starts at its tile depth when it is double-buffered (0: one half). */
+/**
+ * The engines of design `p`: a buffer's second half starts at its tile depth when it is double-buffered (0: one half).
+ * Eight bursts in flight: a store of one word per pixel (an output channel slice narrower than the tensor's pixel)
+ * is one single-beat burst a pixel, each in flight for about the DRAM latency, so the bursts in flight set its rate.
+ */
 export function memEngineParams(p: RtlParams, dataBits = 64): MemEngineParams {
   const half = (b: { doubleBuffered: boolean; tileDepth: number }) => (b.doubleBuffered ? b.tileDepth : 0);
   return {
-    dataBits, addrBits: 32, maxOutstanding: 4, fifoDepth: 4, rows: p.rows, cols: p.cols,
+    dataBits, addrBits: 32, maxOutstanding: 15, fifoDepth: 4, rows: p.rows, cols: p.cols,
     ibAddrBits: p.ibuf.addrBits, ibHalf: half(p.ibuf), wbAddrBits: p.wbuf.addrBits, wbHalf: half(p.wbuf),
     obAddrBits: p.obuf.addrBits, obHalf: half(p.obuf), obWordBits: p.obuf.wordBits,
     chAddrBits: p.output.chAddrBits, rbAddrBits: p.output.resAddrBits, stAddrBits: p.output.outAddrBits,
@@ -195,6 +199,7 @@ export class DramModel {
   get awReady(): boolean { return this.wq.length < this.t.queueDepth; }
   get rValid(): boolean { return this.rq.length > 0 && this.now >= this.rq[0].due && this.canBeat; }
   get rLast(): boolean { return this.rq.length > 0 && this.rBeat === this.rq[0].len - 1; }
+  // The RTL model holds W back only in a cycle an R beat moves; a model runs one engine, so R and W never meet here.
   get wReady(): boolean { return this.wq.length > 0 && this.canBeat && !this.rValid; }
   get bValid(): boolean { return this.bq.length > 0 && this.now >= this.bq[0]; }
 

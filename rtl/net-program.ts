@@ -42,12 +42,14 @@ import { networkPlan } from '../src/intmodel/network-plan.js';
 import { integerShell, requantizedLayer, rescaleMultiplier } from '../src/intmodel/run-network.js';
 import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
 import type { TileDescriptor } from './descriptor.js';
+import type { NetInstr, PixelBlock, ResidualRead, WindowTile } from './net-instr.js';
+import { scheduleOrder } from './net-deps.js';
 import type { OutputFormat } from './layer.js';
-import { type ElementBits, type OutputPass, type ResidualLane, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
+import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
 import { packWord } from './pack.js';
 import type { RtlParams } from './params.js';
 import { layerMode } from './weights.js';
-import { type InputTile, type RowStart, type WindowSteps, bankWords, inputTile, rowStarts, windowSteps } from './walk.js';
+import { bankWords, inputTile, rowStarts, windowSteps } from './walk.js';
 import {
   type PackedTensor, type WindowGeometry, memoryFormat, padWord, tensorWords, windowGemm, windowOf,
 } from './window.js';
@@ -65,42 +67,6 @@ export interface LayerTiling {
 /** The tiling of a compute layer (by its IR layer), or undefined for the compiler's own. */
 export type TilingFor = (l: ComputeLayer) => LayerTiling | undefined;
 
-/**
- * How a layer reads its residual operand: the output unit's residual lane (rtl/output-path.ts ResidualLane) on
- * a source tensor in memory, whose output pixel (oy, ox) is source pixel (oy * strideY, ox * strideX).
- */
-export interface ResidualRead extends Omit<ResidualLane, 'src' | 'wordLo' | 'words'> {
-  src: PackedTensor;
-  strideY: number;
-  strideX: number;
-}
-
-/** A block of output pixels: rows oy0 .. oy0+rows-1, columns ox0 .. ox0+cols-1 of an output `width` wide. */
-export interface PixelBlock {
-  oy0: number;
-  ox0: number;
-  rows: number;
-  cols: number;
-}
-
-/** What one array tile runs: operand modes, the block's pixels and steps, the rows' walk over the IBUF tile, and the halves it uses. */
-export interface WindowTile {
-  mode: FuMode;
-  aSigned: boolean;
-  wSigned: boolean;
-  /** Output pixels (block rows x cols, row-major) and reduction steps. */
-  M: number;
-  S: number;
-  walk: WindowSteps;
-  ibHalf: 0 | 1;
-  wbHalf: 0 | 1;
-  obHalf: 0 | 1;
-  /** OBUF word of the tile's pixel 0 (in the half). */
-  obufBase: number;
-  /** Add to the partial sums in OBUF (a channel slice after the first). */
-  accumulate: boolean;
-}
-
 /** The core's descriptor of a program tile (IBUF, WBUF and OBUF bases 0). */
 export function tileDescriptor(t: WindowTile): TileDescriptor {
   return {
@@ -109,22 +75,7 @@ export function tileDescriptor(t: WindowTile): TileDescriptor {
   };
 }
 
-export type NetInstr =
-  | { op: 'tables'; layer: string; addr: number; channels: number }
-  | {
-    op: 'load-input'; src: PackedTensor; block: PixelBlock; window: WindowGeometry; g0: number; input: InputTile;
-    /** Bits of one IBUF word (P codes): 32 / actBits of them a memory word. */
-    actBits: number; half: 0 | 1; pad: number;
-  }
-  | { op: 'weights'; addr: number; words: number; wordBits: number; half: 0 | 1 }
-  | { op: 'rows'; starts: RowStart[] }
-  | { op: 'tile'; tile: WindowTile }
-  | { op: 'residual'; read: ResidualRead; block: PixelBlock; wordLo: number; words: number }
-  | { op: 'output'; pass: OutputPass }
-  | { op: 'store'; dst: PackedTensor; block: PixelBlock; wordLo: number; words: number }
-  | { op: 'store-acc'; addr: number; half: 0 | 1; M: number; N: number; stride: number }
-  | { op: 'host'; step: number }
-  | { op: 'end' };
+export type { NetInstr, PixelBlock, ResidualRead, WindowTile } from './net-instr.js';
 
 /** A step the host runs while the program pauses. */
 export interface HostPool {
@@ -175,6 +126,26 @@ export interface NetProgram {
   /** The last layer's accumulators in memory ([M][N], N fastest) and the bias the host adds. */
   logits: { addr: number; M: number; N: number; bias: Int32Array };
   layers: ProgramLayer[];
+}
+
+/**
+ * Rough cycles of an instruction, for the issue order only: memory traffic at a word a cycle after the DRAM
+ * latency (a store's pixels as separate short bursts), the array and the output unit as they count.
+ */
+export function estimateCycles(ins: NetInstr, rows: number, cols: number): number {
+  const latency = 30;
+  switch (ins.op) {
+    case 'tile': return tileCycles(ins.tile.M * ins.tile.S, rows, cols) + 1;
+    case 'output': return outputPassCycles(ins.pass, cols) + 1;
+    case 'load-input': return latency + ins.input.th * ins.input.tw * Math.ceil(ins.input.gs / ins.input.d);
+    case 'weights': return latency + Math.ceil(ins.words / (32 / ins.wordBits));
+    case 'tables': return latency + 3 * ins.channels;
+    case 'residual': return latency + ins.block.rows * ins.block.cols * ins.words;
+    case 'store': return latency + 2 * ins.block.rows * ins.block.cols * ins.words;
+    case 'store-acc': return latency + 2 * ins.M * ins.N;
+    case 'rows': return rows;
+    default: return 1;
+  }
 }
 
 const formatKey = (f: OutputFormat) => `${f.bits}/${f.perWord}/${f.signed ? 's' : 'u'}`;
@@ -346,7 +317,13 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       tables[3 * n + 1] = L.m0[n] >>> 0;
       tables[3 * n + 2] = L.shift[n] >>> 0;
     }
-    instrs.push({ op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N });
+    // The tables go just before the layer's first residual, output pass or store: the output unit reads the layer
+    // before's until its last pass, and the loader may fetch this layer's first weights before then.
+    let tablesOut: NetInstr | null = { op: 'tables', layer: l.name, addr: mem.alloc(`${l.name} tables`, tables.length, tables), channels: N };
+    const pushTables = () => {
+      if (tablesOut) instrs.push(tablesOut);
+      tablesOut = null;
+    };
 
     // Every input tile of the layer is laid out with the full block's row pitch, so its rows' walk is the same.
     const pitch = (Math.min(tiling.outColTile, window.outW) - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
@@ -375,9 +352,12 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
       const th = (block.rows - 1) * window.strideY + (window.kh - 1) * window.dilY + 1;
       const tw = (block.cols - 1) * window.strideX + (window.kw - 1) * window.dilX + 1;
       const tile = inputTile(th, tw, gs, R, pitch);
+      // The input tile goes after the first weights: a layer's first weights only wait for a WBUF half, its input
+      // for the layer before's stores.
+      let loadOut: NetInstr | null = null;
       if (loaded !== `${at.p}/${at.i}`) {
         ibHalf = (1 - ibHalf) as 0 | 1;
-        instrs.push({ op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad });
+        loadOut = { op: 'load-input', src, block, window, g0, input: tile, actBits: P * mode.a, half: ibHalf, pad };
         const perMemory = 32 / (P * mode.a);
         layer.traffic.input += th * tw * (Math.ceil((g0 + gs) / perMemory) - Math.floor(g0 / perMemory));
         loaded = `${at.p}/${at.i}`;
@@ -409,6 +389,8 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         }
         wbHalf = (1 - wbHalf) as 0 | 1;
         instrs.push({ op: 'weights', addr, words: S * banks, wordBits: P * mode.w, half: wbHalf });
+        if (loadOut) instrs.push(loadOut);
+        loadOut = null;
         layer.traffic.weights += Math.ceil((S * banks) / perMemory);
         const starts = rowStarts(tile, window, R);
         const startsKey = JSON.stringify(starts);
@@ -425,6 +407,7 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
         layer.tileCycles += tileCycles(M * S, R, Cols) + 1;
       }
       if (at.i !== trips.i - 1) continue;
+      pushTables();
       if (!out) {
         const bias = Int32Array.from({ length: N }, (_, n) => (L.bias ? L.bias[n] : 0));
         logits ??= { addr: mem.alloc(`${l.name} accumulators`, window.outH * window.outW * N), M: window.outH * window.outW, N, bias };
@@ -493,6 +476,25 @@ export function compileNetwork(model: HwqModel, cfg: HwConfig, p: RtlParams, sou
   }
   instrs.push({ op: 'end' });
   if (!logits) throw new Error(`'${source}': the program has no logits`);
+  // Issue order: the sequencer issues in order, so the instructions go in the order an overlapped run would start
+  // them (rtl/net-deps.ts; conflicting instructions keep their order, so the results do not change). A layer's
+  // weights and tables may move into the layer before; a layer's range ends at its last instruction.
+  const order = scheduleOrder(instrs, (ins) => estimateCycles(ins, R, Cols));
+  const pos = new Array<number>(order.length);
+  order.forEach((j, k) => { pos[j] = k; });
+  const sorted = order.map((j) => instrs[j]);
+  let prevLast = -1;
+  for (const l of layers) {
+    let lo = Infinity, hi = -1;
+    for (let j = l.first; j <= l.last; j++) {
+      lo = Math.min(lo, pos[j]);
+      hi = Math.max(hi, pos[j]);
+    }
+    l.first = Math.max(lo, prevLast + 1);
+    l.last = hi;
+    prevLast = hi;
+  }
+  instrs.splice(0, instrs.length, ...sorted);
   const image = new Uint32Array(mem.words);
   for (const c of mem.chunks) image.set(c.data, c.base);
   return { instrs, words: mem.words, image, regions: mem.regions, input, tensors, hostSteps, logits, layers };

@@ -1,6 +1,8 @@
 // A network program's cycles on the system, per layer: the instruction cycles rtl/system-run.ts measures (from an
-// instruction's fetch to the next one's) summed over each layer's instructions and split by what they do. Layers
-// follow one another in the program, so the layers' cycles add up to the run's (the host steps aside).
+// instruction's fetch to the next one's) summed over each layer's instructions and split by what they are. The
+// engines overlap, so an instruction's cycles are the in-order issue's wait at it (for its engine and its wait mask),
+// not its engine's work. A layer's instructions are contiguous in the program (from after the layer before's last to
+// its own last), so the layers' cycles add up to the run's (the host steps aside).
 import type { NetInstr, NetProgram } from './net-program.js';
 
 export type InstrKind = 'loads' | 'tiles' | 'passes' | 'stores' | 'host';

@@ -36,7 +36,10 @@ export interface SystemRun {
   memory: Uint32Array;
   accumulators: Int32Array;
   segments: SystemSegment[];
-  /** Cycles each instruction ran, from its fetch to the next one's (its index in the program). */
+  /**
+   * Cycles from each instruction's fetch to the next one's (its index in the program): the sequencer issues in
+   * order, so this is its fetch and its wait for its engine and its wait mask, not how long its engine runs it.
+   */
   instrCycles: number[];
 }
 
@@ -77,10 +80,13 @@ export function buildSystemModel(prog: NetProgram, cfg: HwConfig): void {
   buildEventModel(sources, top, VLT);
 }
 
-/** Runs `prog` (compiled for `cfg`) on the image `x` on the simulated system. */
-export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike<number>): SystemRun {
+/**
+ * Runs `prog` (compiled for `cfg`) on the image `x` on the simulated system; `masks` replaces the compiler's wait
+ * masks (rtl/net-deps.ts), e.g. every engine for each instruction to run it one instruction at a time.
+ */
+export function runProgramOnSystem(prog: NetProgram, cfg: HwConfig, x: ArrayLike<number>, masks?: readonly number[]): SystemRun {
   const p = rtlParams(cfg);
-  const words = encodeProgram(prog.instrs, p);
+  const words = encodeProgram(prog.instrs, p, masks);
   if (words.length > 2 ** IM_ADDR_BITS) throw new RangeError(`the program takes ${words.length} words; the instruction memory holds ${2 ** IM_ADDR_BITS}`);
   const { sources, top, beats, perBeat } = systemModel(prog, cfg);
   const outs = top.ports.filter((q) => q.dir === 'output').map((q) => q.name);

@@ -39,7 +39,7 @@ const testRoot = join(shared, 'data', 'cifar10', 'test');
 
 function layerTable(model: HwqModel, cfg: HwConfig, prog: NetProgram, cycles: number[]): { md: string; total: number; simTotal: number; simCompute: number } {
   const byName = new Map(model.layers.map((l) => [l.header.name, l.header.layer]));
-  const head = ['layer', 'tiling', 'system cycles', 'loads', 'tiles', 'output passes', 'stores', 'array tiles (model)', 'sim compute', 'sim total',
+  const head = ['layer', 'tiling', 'system cycles', 'at loads', 'at tiles', 'at output passes', 'at stores', 'array tiles (model)', 'sim compute', 'sim total',
     'system / sim total'];
   let total = 0, simTotal = 0, simCompute = 0;
   const tilingOf = new Map(prog.layers.map((l) => [l.name, l.tiling]));
@@ -100,8 +100,11 @@ QDQ model on **${top1Same} of ${picks.length}**.
 |---|---|---|---|---|---|---|
 ${rowsOut.join('\n')}
 
-Per layer, first image: the system's cycles by kind of instruction (each runs to completion before the next is fetched,
-fetch included), the array tiles' cycles as the layer compiler counts them, and the simulator's with the same tiling.
+Per layer, first image: the system's cycles (from the issue after the layer before's last instruction to the issue
+after the layer's last; the engines overlap, so these are where the in-order issue spent its time: the cycles from
+fetching an instruction to fetching the next, by kind: waiting for its engine and its wait mask, e.g. "output passes"
+is mostly the wait for the tile before), the array tiles' cycles as the layer compiler counts them, and the simulator's
+with the same tiling.
 All layers: system ${t.total.toLocaleString('en-US')} cycles, simulator ${t.simTotal.toLocaleString('en-US')} (compute
 ${t.simCompute.toLocaleString('en-US')}), ratio ${(t.total / t.simTotal).toFixed(2)}.
 
@@ -132,10 +135,31 @@ The QDQ models are written in the \`fixed-point\` form, which computes the integ
 What stays on the host: quantizing the image (the host has the floats), the average pool (no pooling unit; one
 global average over 64 pixels in these networks), and the last layer's bias (the core stores its 32-bit sums).
 
-Why the system takes more cycles than the simulator: the sequencer runs one instruction at a time, so every load and
-store waits for the tile before it and the tiles wait for their loads, where the simulator double-buffers them; the
-array tiles themselves take the simulator's compute cycles to the cycle (the "array tiles" column against "sim compute",
-and reports/rtl/network.md), and the output passes are a stage the simulator does not count.
+How the system runs: the sequencer issues in order and each engine (loader, storer, core, output unit) runs one
+command at a time; an instruction issues when its engine is free and every engine of its wait mask is idle. The
+compiler derives the masks from what each instruction reads and writes (rtl/net-deps.ts: buffer halves, the OBUF read
+port, the row table, the output unit's tables, the residual and staging buffers, memory ranges), and orders the
+instructions as an overlapped run would start them: the loads of the next tile go into the other IBUF and WBUF half
+while the array runs this one, the output pass and the store of a tile run while the array runs the next.
+
+Why the system still takes more cycles than the simulator (the array tiles take the simulator's compute cycles to the
+cycle: the "array tiles" column against "sim compute", and reports/rtl/network.md). A layer takes about the longer of
+its core's and its loader's busy cycles, plus a start and an end:
+- the loader writes one buffer word a cycle (an IBUF or WBUF word: 16 or 32 bits here), where the simulator moves
+  the config's DRAM bandwidth into the buffers (418 bits a cycle for vc709) and hides every load but the first
+  behind the tiles. By the engines' cycle model (rtl/mem-engine-sim.ts) the loader is busy 8,130 cycles in a4w4
+  layer1.0.conv1 (core 10,384: core-bound, system 12,523), 12,222 in a4w4 layer3.1.conv2 (core 9,360:
+  loader-bound, system 12,417), 51,644 in a8w8 layer2.1.conv1 and 44,838 in a8w8 layer3.1.conv2 (core 37,008 each);
+- start: a layer's first input tile (1,302 cycles for a4w4 layer1's 18x18 pixels of 4 IBUF words) comes after the
+  layer before's stores of the rows it reads, and its first tile after it (its first weights are fetched during the
+  layer before); end: the layer's last output pass and store run after its last tile (the simulator does not count
+  output passes, and stores at its DRAM bandwidth);
+- a store of one output-channel slice narrower than the tensor's pixel writes one word a pixel, each its own burst:
+  up to 15 in flight (mem_storer MAX_OUT), 493 cycles for 256 pixels, hidden behind the tiles;
+- one staging buffer and one table set in the output unit: a pass waits for the store of the pass before, and a
+  layer's tables for the layer before's last pass.
+The compiler orders the instructions by estimated cycles (rtl/net-program.ts estimateCycles); where an estimate is
+off, an instruction early in the order can hold back a later one that could have issued (in-order issue).
 
 ${sections.join('\n')}`;
   writeFilesAtomic({ [join('reports', 'rtl', 'system.md')]: md });

@@ -44,7 +44,8 @@ export function axiDramModelModule(m: DramModelParams, prov: Provenance): Verilo
     'INCR bursts of whole-bus beats (AxSIZE, AxBURST and the protection fields are not modelled). A read',
     'burst may start LATENCY cycles after its AR is accepted, bursts in order; a write burst\'s B comes',
     'LATENCY cycles after its last beat. Bandwidth: a credit of BW_BYTES bytes per cycle, capped at one beat',
-    'plus BW_BYTES - 1, pays for every R or W beat (one a cycle, R first); a W beat needs its AW first.',
+    'plus BW_BYTES - 1, pays for every R or W beat (one a cycle, R first: a W beat waits only in a cycle an R',
+    'beat moves, not while the master holds RREADY low); a W beat needs its AW first.',
   ], prov) + moduleHead('axi_dram_model', params, ports) + `
   localparam BYTES = DATA_W / 8;
   localparam SZ    = $clog2(BYTES);
@@ -76,7 +77,7 @@ export function axiDramModelModule(m: DramModelParams, prov: Provenance): Verilo
   assign s_axi_rlast   = rq_count != 0 && r_beat == rq_len[rq_head];
   assign s_axi_rresp   = 2'b00;
   assign s_axi_awready = wq_count < QDEPTH;
-  assign s_axi_wready  = wq_count != 0 && can_beat && !s_axi_rvalid;
+  assign s_axi_wready  = wq_count != 0 && can_beat && !r_fire;
   assign s_axi_bvalid  = bq_count != 0 && now >= bq_due[bq_head];
   assign s_axi_bresp   = 2'b00;
   assign bd_rdata      = mem[bd_addr];

@@ -1,17 +1,15 @@
 // net_sequencer.v: runs a network program (rtl/net-program.ts, binary form rtl/isa.ts) from its instruction
 // memory, handing each instruction's payload to the engine that carries it out.
-import { OPCODES, instrLayout } from '../isa.js';
+import { ENGINE_OF, ENGINE_BIT } from '../net-deps.js';
+import { MASK_BITS, MASK_LSB, OPCODES, instrLayout } from '../isa.js';
 import type { NetInstr } from '../net-program.js';
 import { descriptorBits, rowTableBits } from '../descriptor.js';
 import { outputDescriptorBits } from '../output-path.js';
 import { RtlParams } from '../params.js';
 import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead, table } from '../verilog.js';
 
-/** Which engine carries out each op ('halt' stops the sequencer: the end, or a step for the host). */
-export const ENGINE_OF: Record<NetInstr['op'], 'loader' | 'storer' | 'core' | 'rows' | 'output' | 'halt'> = {
-  tables: 'loader', 'load-input': 'loader', weights: 'loader', residual: 'loader', store: 'storer', 'store-acc': 'storer',
-  tile: 'core', rows: 'rows', output: 'output', host: 'halt', end: 'halt',
-};
+/** Which engine carries out each op (rtl/net-deps.ts, where the wait masks come from). */
+export { ENGINE_OF } from '../net-deps.js';
 
 /** Why the sequencer stopped (stop_code). */
 export const STOP_CODE = { end: 0, host: 1, badOpcode: 2 } as const;
@@ -52,7 +50,7 @@ export function sequencerPorts(p: RtlParams, s: SequencerParams): Port[] {
     { name: 'run', dir: 'input', width: 1, comment: 'host: start at run_pc (when idle)' },
     { name: 'run_pc', dir: 'input', width: s.imAddrBits, widthExpr: 'IM_AW' },
     { name: 'busy', dir: 'output', width: 1 },
-    { name: 'pc', dir: 'output', width: s.imAddrBits, widthExpr: 'IM_AW', reg: true, comment: 'status: the running instruction\'s first word' },
+    { name: 'pc', dir: 'output', width: s.imAddrBits, widthExpr: 'IM_AW', reg: true, comment: 'status: the first word of the instruction being fetched or issued' },
     { name: 'halted', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse: stopped at an end, a host step or a bad opcode' },
     { name: 'stop_code', dir: 'output', width: 2, reg: true, comment: '0 end, 1 host step, 2 bad opcode' },
     { name: 'stop_pc', dir: 'output', width: s.imAddrBits, widthExpr: 'IM_AW', reg: true, comment: 'the word after the stopping instruction' },
@@ -85,15 +83,24 @@ export function sequencerModule(p: RtlParams, s: SequencerParams, prov: Provenan
   const ops = Object.entries(OPCODES) as Array<[NetInstr['op'], number]>;
   const name = (op: string) => `OP_${op.replace('-', '_').toUpperCase()}`;
   const opRows = ops.map(([op, code]) => [`localparam [7:0] ${name(op)}`, `= 8'd${code};`]);
+  const bit = (e: keyof typeof ENGINE_BIT) => Math.log2(ENGINE_BIT[e]);
+  const outVec = '{' + [3, 2, 1, 0].map((k) => ({ [bit('loader')]: 'ld_out', [bit('storer')]: 'st_out', [bit('core')]: 'core_out', [bit('output')]: 'op_out' })[k]).join(', ') + '}';
   const of = (engine: string) => ops.filter(([op]) => ENGINE_OF[op] === engine).map(([op]) => `op == ${name(op)}`).join(' || ');
   const text = header('net_sequencer', [
     'Network program sequencer: after `run` it fetches instructions from its instruction memory, starting at',
-    'run_pc. An instruction is a header word (op in [7:0], payload words in [15:8]) and its payload (rtl/isa.ts);',
-    'the payload goes out on `fields` and the op to its engine: loads to the loader, stores to the storer, tiles to',
-    'the core (the payload is the tile descriptor), output passes to the output unit (the pass descriptor), and',
-    'a rows instruction becomes ROWS row-table writes. Each instruction runs to its engine\'s done pulse before',
-    'the next is fetched. An end or a host step stops it (halted, stop_code, stop_pc = the next instruction): the',
-    'host runs the step on memory and resumes with run at stop_pc. An unknown opcode stops it with code 2.',
+    `run_pc. An instruction is a header word (op in [7:0], payload words in [15:8], wait mask in [${MASK_LSB + MASK_BITS - 1}:${MASK_LSB}]) and its payload`,
+    '(rtl/isa.ts); the payload goes out on `fields` and the op to its engine: loads to the loader, stores to the',
+    'storer, tiles to the core (the payload is the tile descriptor), output passes to the output unit (the pass',
+    'descriptor); a rows instruction becomes ROWS row-table writes. The engines latch their command when they',
+    'accept it, so the sequencer fetches the next instruction while they run.',
+    'Issue is in order, each engine one command at a time: an instruction issues when its engine has no command',
+    'outstanding (accepted, done not yet seen) and neither has any engine of its wait mask (bit 0 loader,',
+    '1 storer, 2 core, 3 output unit). The compiler sets the mask from what the instructions read and write',
+    '(rtl/net-deps.ts), so the overlapped run leaves memory as the sequential one does. A rows instruction',
+    'waits for its mask too (the core, when a tile reading the row table may run).',
+    'An end or a host step waits for every engine to finish, then stops it (halted, stop_code, stop_pc = the',
+    'next instruction): the host runs the step on memory and resumes with run at stop_pc. An unknown opcode',
+    'stops it with code 2, also after the engines finish.',
     'Fetch: the header read takes two cycles, each payload word one more (the memory reads are pipelined).',
   ], prov) + '`default_nettype none\n\n' + moduleHead('net_sequencer', params, ports) + `
 ${table(opRows)}
@@ -101,8 +108,7 @@ ${table(opRows)}
   localparam [2:0] S_FETCH = 3'd1;  // header read issued
   localparam [2:0] S_HEAD  = 3'd2;  // header on the read data
   localparam [2:0] S_PAY   = 3'd3;  // payload words arriving
-  localparam [2:0] S_ISSUE = 3'd4;  // handing the instruction to its engine
-  localparam [2:0] S_WAIT  = 3'd5;  // waiting for the engine's done
+  localparam [2:0] S_ISSUE = 3'd4;  // waiting for the engine and the wait mask, then handing the instruction on
   localparam [2:0] S_ROWS  = 3'd6;  // row table writes
 
   reg  [2:0]         state;
@@ -110,8 +116,10 @@ ${table(opRows)}
   reg  [7:0]         op;
   reg  [7:0]         n;         // payload words
   reg  [7:0]         got;       // payload words captured
+  reg  [3:0]         mask;      // engines that must be idle before the issue
   reg  [PAY_N*32-1:0] pay;
   reg  [RT_RW:0]     row;
+  reg                ld_out, st_out, core_out, op_out;  // a command accepted and its done not yet seen
 
   wire               re    = (state == S_FETCH) || (state == S_HEAD && im_rdata[15:8] != 8'd0) || (state == S_PAY && got + 8'd1 < n);
   wire [IM_AW-1:0]   raddr = (state == S_FETCH) ? pc : (state == S_HEAD) ? pc + 1'b1 : ptr;
@@ -135,7 +143,13 @@ ${table(opRows)}
   wire is_output = ${of('output')};
   wire is_host   = op == ${name('host')};
   wire is_end    = op == ${name('end')};
-  wire issuing   = (state == S_ISSUE);
+
+  // Outstanding commands by mask bit: loader ${bit('loader')}, storer ${bit('storer')}, core ${bit('core')}, output unit ${bit('output')}.
+  wire [3:0] outstanding = ${outVec};
+  wire       mask_ok     = (mask & outstanding) == 4'd0;
+  wire       engine_free = is_loader ? !ld_out : is_storer ? !st_out : is_tile ? !core_out : is_output ? !op_out : 1'b1;
+  wire       issuing     = (state == S_ISSUE) && mask_ok && engine_free;
+  wire       halting     = (state == S_ISSUE) && !(is_loader || is_storer || is_tile || is_output || is_rows) && outstanding == 4'd0;
 
   assign busy       = (state != S_IDLE);
   assign fields     = pay;
@@ -147,14 +161,27 @@ ${table(opRows)}
   assign op_start   = issuing && is_output && !op_busy;
   assign op_desc    = pay[OP_DESC_W-1:0];
 
-  wire engine_done = (is_loader && ld_done) || (is_storer && st_done) || (is_tile && tile_done) || (is_output && op_done);
+  wire ld_acc = ld_valid && ld_ready;
+  wire st_acc = st_valid && st_ready;
 
   always @(posedge clk) begin
     halted   <= 1'b0;
     rt_wr_en <= 1'b0;
     if (rst) begin
-      state <= S_IDLE;
+      state    <= S_IDLE;
+      ld_out   <= 1'b0;
+      st_out   <= 1'b0;
+      core_out <= 1'b0;
+      op_out   <= 1'b0;
     end else begin
+      if (ld_acc) ld_out <= 1'b1;
+      else if (ld_done) ld_out <= 1'b0;
+      if (st_acc) st_out <= 1'b1;
+      else if (st_done) st_out <= 1'b0;
+      if (tile_start) core_out <= 1'b1;
+      else if (tile_done) core_out <= 1'b0;
+      if (op_start) op_out <= 1'b1;
+      else if (op_done) op_out <= 1'b0;
       case (state)
         S_IDLE: if (run) begin
           pc    <= run_pc;
@@ -164,6 +191,7 @@ ${table(opRows)}
         S_HEAD: begin
           op    <= im_rdata[7:0];
           n     <= im_rdata[15:8];
+          mask  <= im_rdata[${MASK_LSB + MASK_BITS - 1}:${MASK_LSB}];
           got   <= 8'd0;
           ptr   <= pc + {{(IM_AW-2){1'b0}}, 2'd2};
           pay   <= {(PAY_N*32){1'b0}};
@@ -176,22 +204,19 @@ ${table(opRows)}
           if (got + 8'd1 == n) state <= S_ISSUE;
         end
         S_ISSUE: begin
-          if ((is_loader && ld_ready) || (is_storer && st_ready) || tile_start || op_start) begin
-            state <= S_WAIT;
-          end else if (is_rows) begin
+          if (ld_acc || st_acc || tile_start || op_start) begin
+            pc    <= next_pc;
+            state <= S_FETCH;
+          end else if (issuing && is_rows) begin
             row   <= {(RT_RW+1){1'b0}};
             state <= S_ROWS;
-          end else if (is_host || is_end || !(is_loader || is_storer || is_tile || is_output)) begin
+          end else if (halting) begin
             halted    <= 1'b1;
             stop_code <= is_end ? 2'd${STOP_CODE.end} : is_host ? 2'd${STOP_CODE.host} : 2'd${STOP_CODE.badOpcode};
             stop_pc   <= next_pc;
             stop_arg  <= is_host ? pay[15:0] : {8'd0, op};
             state     <= S_IDLE;
           end
-        end
-        S_WAIT: if (engine_done) begin
-          pc    <= next_pc;
-          state <= S_FETCH;
         end
         S_ROWS: begin
           rt_wr_en   <= 1'b1;

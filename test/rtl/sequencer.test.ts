@@ -38,10 +38,11 @@ module tb;
   wire [${width('op_desc') - 1}:0] op_desc;
   wire [${width('rt_wr_row') - 1}:0] rt_wr_row;
   wire [${width('rt_wr_data') - 1}:0] rt_wr_data;
-  // Behavioural engines: ready after (cycle % 3) cycles, done 2..6 cycles after accepting.
-  integer cyc = 0, left = -1;
+  // Behavioural engines, each on its own: ready after (cycle % 3) cycles, done 2..12 cycles after accepting.
+  integer cyc = 0;
+  integer left [0:3];
   reg ld_ready = 0, st_ready = 0, ld_done = 0, st_done = 0, tile_done = 0, op_done = 0, tile_busy = 0, op_busy = 0;
-  reg [1:0] which = 0;
+  wire [3:0] eng_busy = {left[3] >= 0, left[2] >= 0, left[1] >= 0, left[0] >= 0};
   net_sequencer u_seq (
     .clk(clk), .rst(rst), .im_we(1'b0), .im_waddr({${imAw}{1'b0}}), .im_wdata(32'd0), .run(run), .run_pc(run_pc),
     .busy(busy), .pc(), .halted(halted), .stop_code(stop_code), .stop_pc(stop_pc), .stop_arg(stop_arg), .fields(fields),
@@ -51,23 +52,30 @@ module tb;
   );
   always #5 clk = ~clk;
   initial begin
+    left[0] = -1; left[1] = -1; left[2] = -1; left[3] = -1;
 ${init}
   end
+  // At every issue: the wait mask and which engines still run a command (bit 0 loader, 1 storer, 2 core, 3 output).
   always @(posedge clk) begin
     cyc <= cyc + 1;
     ld_done <= 0; st_done <= 0; tile_done <= 0; op_done <= 0;
     ld_ready <= ld_valid && (cyc % 3 == 0);
     st_ready <= st_valid && (cyc % 3 == 1);
-    if (ld_valid && ld_ready) begin $display("D %0d %h", cmd_op, fields); left <= 2 + cyc % 5; which <= 0; end
-    if (st_valid && st_ready) begin $display("D %0d %h", cmd_op, fields); left <= 2 + cyc % 5; which <= 1; end
-    if (tile_start) begin $display("D 4 %h", tile_desc); left <= 2 + cyc % 5; which <= 2; tile_busy <= 1; end
-    if (op_start) begin $display("D 6 %h", op_desc); left <= 2 + cyc % 5; which <= 3; op_busy <= 1; end
+    if (ld_valid && ld_ready) begin $display("D %0d %h", cmd_op, fields); $display("W %0d %0d %0d", u_seq.mask, eng_busy, 0); left[0] <= 2 + (cyc * 7) % 11; end
+    if (st_valid && st_ready) begin $display("D %0d %h", cmd_op, fields); $display("W %0d %0d %0d", u_seq.mask, eng_busy, 1); left[1] <= 2 + (cyc * 7) % 11; end
+    if (tile_start) begin $display("D 4 %h", tile_desc); $display("W %0d %0d %0d", u_seq.mask, eng_busy, 2); left[2] <= 2 + (cyc * 7) % 11; tile_busy <= 1; end
+    if (op_start) begin $display("D 6 %h", op_desc); $display("W %0d %0d %0d", u_seq.mask, eng_busy, 3); left[3] <= 2 + (cyc * 7) % 11; op_busy <= 1; end
     if (rt_wr_en) $display("R %0d %h", rt_wr_row, rt_wr_data);
-    if (left == 0) begin
-      case (which) 0: ld_done <= 1; 1: st_done <= 1; 2: begin tile_done <= 1; tile_busy <= 0; end default: begin op_done <= 1; op_busy <= 0; end endcase
-    end
-    if (left >= 0) left <= left - 1;
-    if (halted) $display("H %0d %0d %0d", stop_code, stop_pc, stop_arg);
+    if (u_seq.state == 3'd6 && u_seq.row == 0) $display("W %0d %0d %0d", u_seq.mask, eng_busy, 4);
+    if (left[0] == 0) ld_done <= 1;
+    if (left[1] == 0) st_done <= 1;
+    if (left[2] == 0) begin tile_done <= 1; tile_busy <= 0; end
+    if (left[3] == 0) begin op_done <= 1; op_busy <= 0; end
+    if (left[0] >= 0 && !(ld_valid && ld_ready)) left[0] <= left[0] - 1;
+    if (left[1] >= 0 && !(st_valid && st_ready)) left[1] <= left[1] - 1;
+    if (left[2] >= 0 && !tile_start) left[2] <= left[2] - 1;
+    if (left[3] >= 0 && !op_start) left[3] <= left[3] - 1;
+    if (halted) $display("H %0d %0d %0d %0d", stop_code, stop_pc, stop_arg, eng_busy);
   end
   initial begin
     #21 rst = 0;
@@ -97,7 +105,9 @@ withIcarus(test, 'the sequencer hands a compiled program to its engines in order
   writeFileSync(join(dir, 'net_sequencer.v'), seq.text);
   writeFileSync(join(dir, 'tb.v'), testbench(words, imAw, payBits, (n) => seq.ports.find((x) => x.name === n)!.width));
   runTool('iverilog', ['-g2012', '-o', 'sim.vvp', '-s', 'tb', 'sdp_ram.v', 'net_sequencer.v', 'tb.v'], dir, 'iverilog compile of the sequencer');
-  const out = runTool('vvp', ['-n', 'sim.vvp'], dir, 'the sequencer testbench').stdout.split('\n').filter((l) => /^[DRH] |TIMEOUT/.test(l));
+  const out = runTool('vvp', ['-n', 'sim.vvp'], dir, 'the sequencer testbench').stdout.split('\n').filter((l) => /^[DRHW] |TIMEOUT/.test(l));
+  const waits = out.filter((l) => l.startsWith('W ')).map((l) => l.split(' ').slice(1).map(Number));
+  const events = out.filter((l) => !l.startsWith('W '));
 
   // What it should do: every engine instruction's payload, every row write, and the two stops.
   const want: string[] = [];
@@ -115,13 +125,13 @@ withIcarus(test, 'the sequencer hands a compiled program to its engines in order
       const w = rowTableBits(p);
       for (let r = 0; r < p.rows; r++) want.push(`R ${r} ${((v >> BigInt(r * w)) & ((1n << BigInt(w)) - 1n)).toString(16).padStart(Math.ceil(w / 4), '0')}`);
     } else if (engine === 'halt') {
-      want.push(`H ${ins.op === 'end' ? STOP_CODE.end : STOP_CODE.host} ${at} ${k === hostAt && ins.op === 'host' ? ins.step : 0}`);
+      want.push(`H ${ins.op === 'end' ? STOP_CODE.end : STOP_CODE.host} ${at} ${k === hostAt && ins.op === 'host' ? ins.step : 0} 0`);
     } else {
       // The engine sees the whole payload register; compare the instruction's own bits.
       want.push(`D ${words[at - 1 - n] & 0xff} ${bits}:${(v & ((1n << BigInt(bits)) - 1n)).toString(16)}`);
     }
   });
-  const got = out.map((l) => {
+  const got = events.map((l) => {
     if (!l.startsWith('D ')) return l;
     const [, op, hex] = l.split(' ');
     const ins = Object.entries(ENGINE_OF).find(([o]) => instrOpcode(o) === Number(op))![0] as keyof typeof ENGINE_OF;
@@ -132,6 +142,13 @@ withIcarus(test, 'the sequencer hands a compiled program to its engines in order
   assert.ok(!out.includes('TIMEOUT'), 'the testbench finished');
   assert.is(got.length, want.length, 'as many events as the program has');
   assert.equal(got, want);
+  // Overlap: an issue finds no engine of its mask, nor its own engine, still running (halts find all idle: H ... 0).
+  assert.ok(waits.length > 0);
+  for (const [mask, busy, engine] of waits) {
+    assert.is(mask & busy, 0, `an issue with mask ${mask} while engines ${busy} run`);
+    if (engine < 4) assert.is(busy & (1 << engine), 0, `an issue to engine ${engine} while it runs`);
+  }
+  assert.ok(waits.some(([, busy]) => busy !== 0), 'some instruction issued while another engine ran');
 });
 
 function instrOpcode(op: string): number {

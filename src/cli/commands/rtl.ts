@@ -258,8 +258,9 @@ export const command: CommandModule<{}, RtlArgs> = {
         const runs = await runSystemImages({ ...a, model: a.model, run: a.run }, (r) => { if (!a.json) process.stdout.write(systemImageLine(r)); });
         if (a.json) process.stdout.write(JSON.stringify({ model: resolve(a.model), config: a.config, target: 'system', images: runs }, null, 2) + '\n');
         else if (runs.length) {
-          process.stdout.write('per layer (first image): the system\'s cycles from each instruction\'s fetch to the next one\'s, by kind, '
-            + 'beside the array\'s tile cycles and the cycle simulator\'s\n');
+          process.stdout.write('per layer (first image): the system\'s cycles from the issue after the layer before\'s last instruction to the issue '
+            + 'after its own last (the engines overlap: split by the kind of instruction the in-order issue waited at), beside the array\'s tile cycles '
+            + 'and the cycle simulator\'s\n');
           process.stdout.write(systemLayerTable(runs[0].layers));
         }
         if (runs.some((r) => !r.logitsEqual || !r.tensorsEqual)) process.exitCode = 1;
