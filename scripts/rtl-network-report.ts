@@ -277,6 +277,10 @@ config, batch 1: its compute cycles and its total with the DRAM stalls it models
 - DRAM: the core run takes its operands from the host between steps and that time is not counted, so it has no
   DRAM stalls; the simulator's total adds the stalls it models (its compute cycles are the comparison that fits).
 
+With memory in the loop: reports/rtl/system.md (\`hwq rtl --run --system\`) runs the same models as one network program
+on the whole system (sequencer, memory engines, the DRAM model at the config's bandwidth and latency) and sets its
+cycles per layer beside the simulator's totals, with the differences that remain and why.
+
 The QDQ models are written in the \`${qdqForm}\` form (\`hwq quantize --qdq-form\`). How far each form computes what the
 integer model computes is in src/intmodel/run-network.ts and measured in reports/rtl/integer-vs-qdq.md: \`fixed-point\`
 spells out the integer model's requantizations, so its codes equal the integer model's and only float32 sums in the
