@@ -5,7 +5,10 @@ import { HwConfig } from '../hw/config.js';
 import { descriptorBits, descriptorLayout } from './descriptor.js';
 import { OUTPUT_LATENCY, outputDescriptorBits, outputDescriptorLayout } from './output-path.js';
 import { RtlDesign, generateRtl, provenance } from './generate.js';
-import { bistTile, vc709TopModule } from './modules/vc709-top.js';
+import { BOARD_WINDOW, STATUS_REG, windowBase } from './board-map.js';
+import { HOST_BAUD } from './host-link.js';
+import { boardModules, boardSystemParams } from './modules/board-system.js';
+import { VC709_LEDS, vc709TopModule } from './modules/vc709-top.js';
 import { VerilogModule } from './verilog.js';
 
 export const VC709_PART = 'xc7vx690tffg1761-2';
@@ -32,6 +35,15 @@ export function xdc(design: RtlDesign): string {
     '## CPU reset push button (active high)',
     'set_property -dict {PACKAGE_PIN AV40 IOSTANDARD LVCMOS18} [get_ports cpu_reset]',
     'set_false_path -from [get_ports cpu_reset]',
+    '',
+    '## USB-UART (CP2103 bridge). The reference sheet names the pins UART TX AU36 and RX AU33; read here from the',
+    '## FPGA\'s side, as the VC709 user guide (UG887) and the VC707 master XDC name USB_UART_TX/USB_UART_RX: TX is the',
+    '## FPGA\'s output into the bridge\'s RXD, RX the FPGA\'s input from the bridge\'s TXD. Bank voltage 1.8 V as for',
+    '## the LEDs. If the board answers nothing, swap the two PACKAGE_PINs (the other reading).',
+    'set_property -dict {PACKAGE_PIN AU36 IOSTANDARD LVCMOS18} [get_ports uart_txd]',
+    'set_property -dict {PACKAGE_PIN AU33 IOSTANDARD LVCMOS18} [get_ports uart_rxd]',
+    'set_false_path -from [get_ports uart_rxd]',
+    'set_false_path -to [get_ports uart_txd]',
     '',
     '## User LEDs 0-7',
     ...LED_PINS.map((pin, i) => `set_property -dict {PACKAGE_PIN ${pin} IOSTANDARD LVCMOS18} [get_ports {led[${i}]}]`),
@@ -100,7 +112,14 @@ export function paramsJson(cfg: HwConfig, design: RtlDesign, files: string[]): s
       startToDone: 'tileCycles + 1: the descriptor is accepted in the start cycle, done pulses the cycle after the last OBUF write',
       outputPass: `M*ceil(N/cols) + ${OUTPUT_LATENCY} (rtl/output-path.ts), first OBUF read to last word write; start to op_done one more`,
     },
-    selfTest: bistTile(p),
+    board: {
+      baud: HOST_BAUD,
+      clksPerBit: boardSystemParams(p).clksPerBit,
+      memoryWords: boardSystemParams(p).memWords,
+      windows: Object.fromEntries(Object.keys(BOARD_WINDOW).map((k) => [k, windowBase(k as keyof typeof BOARD_WINDOW)])),
+      statusRegisters: STATUS_REG,
+      leds: VC709_LEDS,
+    },
     files,
   }, null, 2) + '\n';
 }
@@ -108,10 +127,12 @@ export function paramsJson(cfg: HwConfig, design: RtlDesign, files: string[]): s
 /** The generated core plus the VC709 files. */
 export function boardOutput(cfg: HwConfig): BoardOutput {
   const design = generateRtl(cfg);
-  const top = vc709TopModule(design.params, provenance(design.params));
+  const prov = provenance(design.params);
+  const top = vc709TopModule(prov);
+  const modules = [...design.modules, ...boardModules(design.params, prov), top];
   const files = new Map<string, string>();
-  const verilog = [...design.modules, top].map((m) => `${m.name}.v`);
-  for (const m of [...design.modules, top]) files.set(`${m.name}.v`, m.text);
+  const verilog = modules.map((m) => `${m.name}.v`);
+  for (const m of modules) files.set(`${m.name}.v`, m.text);
   files.set('vc709.xdc', xdc(design));
   files.set('build.tcl', buildTcl(design, verilog));
   files.set('params.json', paramsJson(cfg, design, [...files.keys(), 'params.json']));

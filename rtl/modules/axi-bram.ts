@@ -105,6 +105,9 @@ export function axiBramModule(m: AxiBramParams, prov: Provenance): VerilogModule
     h_lane_q <= h_addr[LK-1:0];
   end
 
+  // The RAM decodes the beat bits of an address (it wraps above them) and ends a write burst on wlast, not awlen.
+  wire unused_bits = &{1'b0, s_axi_araddr, s_axi_awaddr, s_axi_awlen};
+
   always @(posedge clk) begin
     if (rst) begin
       rd_active <= 1'b0;

@@ -1,0 +1,67 @@
+// board_system (host_link + bitfusion_system + axi_bram) under Verilator as a serial device: the host code that
+// drives the board's USB-UART (HostLink over a StreamByteLink) runs the tiny residual network through the
+// simulated UART pins, host step included; the logits equal the integer model's. A bad opcode stops the run with
+// a clear error, and the status registers report the build's sizes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withVerilator } from '../helpers.js';
+import { getPreset } from '../../hw/presets.js';
+import { loadHwq } from '../../src/intmodel/format.js';
+import { runNetwork } from '../../src/intmodel/run-network.js';
+import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
+import { BOARD_MEM_WORDS, windowBase } from '../../rtl/board-map.js';
+import { BoardRunError, loadProgramOverLink, readBoardStatus, runLoadedProgram } from '../../rtl/board-run.js';
+import { BoardSim, SIM_CLKS_PER_BIT } from '../../rtl/board-sim.js';
+import { vc709Sized } from '../../rtl/cosim-suite.js';
+import { generateRtl, provenance, sourcesOf } from '../../rtl/generate.js';
+import { boardModules } from '../../rtl/modules/board-system.js';
+import { IM_ADDR_BITS } from '../../rtl/modules/system.js';
+import { compileNetwork } from '../../rtl/net-program.js';
+import { rtlParams } from '../../rtl/params.js';
+import { lintVerilator } from '../../rtl/sim.js';
+import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+
+withVerilator(test, 'board_system as generated for vc709 lints clean (-Wall)', () => {
+  const design = generateRtl(getPreset('vc709')!);
+  const src = sourcesOf(design);
+  for (const m of boardModules(design.params, provenance(design.params))) src.set(`${m.name}.v`, m.text);
+  assert.is(lintVerilator(src, 'board_system'), '');
+});
+
+withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: load, run, host step, run; logits equal; a bad opcode is an error', async () => {
+  const { hwq } = await quantizeTiny(4);
+  const model = loadHwq(hwq);
+  const cfg = vc709Sized(4, 2);
+  const p = rtlParams(cfg);
+  const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
+  const [x] = tinyInputs(1, 13);
+  const want = runNetwork(model, x, hwq);
+  const sim = BoardSim.start(cfg);
+  try {
+    const st = await readBoardStatus(sim.link);
+    assert.equal([st.busy, st.done, st.memWords, st.imWords], [false, false, BOARD_MEM_WORDS, 2 ** IM_ADDR_BITS]);
+    const loaded = await loadProgramOverLink(sim.link, prog, p, x);
+    const run = await runLoadedProgram(sim.link, loaded);
+    assert.equal(run.segments.map((s) => s.stopCode), [1, 0], 'a host step, then the end');
+    assert.ok(run.segments.every((s) => s.cycles > 100), 'the board counted the running cycles');
+    assert.equal(Array.from(run.logits), Array.from(want.accumulators));
+    // The same program again from the board's memory as the first run left it: the input copies are read-only, so
+    // only the instruction memory's first word changes: an unknown opcode (0xff, no payload).
+    await sim.link.write(windowBase('imem'), [0xffn]);
+    try {
+      await runLoadedProgram(sim.link, loaded);
+      assert.unreachable('a bad opcode must stop the run');
+    } catch (e) {
+      assert.instance(e, BoardRunError);
+      assert.match((e as Error).message, /bad opcode 0xff in the instruction before word 1/);
+    }
+    const after = await readBoardStatus(sim.link);
+    assert.equal([after.done, after.stopCode, after.stopArg, after.stopPc], [true, 2, 0xff, 1]);
+  } finally {
+    const { cycles } = await sim.close();
+    assert.ok(cycles > 0);
+    console.log(`  board sim at ${SIM_CLKS_PER_BIT} cycles per bit: ${cycles} cycles, program ${prog.words} memory words`);
+  }
+});
+
+test.run();
