@@ -4,22 +4,30 @@
 // a clear error, and the status registers report the build's sizes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { withVerilator } from '../helpers.js';
-import { getPreset } from '../../hw/presets.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, withVerilator } from '../helpers.js';
+import { writeNpy } from '../compat/models.js';
+import { runCaptured } from '../cli/run-hwq.js';
+import { getPreset, loadConfig } from '../../hw/presets.js';
 import { loadHwq } from '../../src/intmodel/format.js';
 import { runNetwork } from '../../src/intmodel/run-network.js';
 import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
 import { BOARD_MEM_WORDS, windowBase } from '../../rtl/board-map.js';
 import { BoardRunError, loadProgramOverLink, readBoardStatus, runLoadedProgram } from '../../rtl/board-run.js';
 import { BoardSim, SIM_CLKS_PER_BIT } from '../../rtl/board-sim.js';
-import { vc709Sized } from '../../rtl/cosim-suite.js';
 import { generateRtl, provenance, sourcesOf } from '../../rtl/generate.js';
 import { boardModules } from '../../rtl/modules/board-system.js';
 import { IM_ADDR_BITS } from '../../rtl/modules/system.js';
 import { compileNetwork } from '../../rtl/net-program.js';
 import { rtlParams } from '../../rtl/params.js';
 import { lintVerilator } from '../../rtl/sim.js';
-import { quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+import { TINY, quantizeTiny, tinyInputs } from '../intmodel/tiny-resnet.js';
+
+// The 4x2 vc709 design of both runs, as a config file for the CLI (one Verilator build serves both).
+const dir = tempDir('hwq-board-');
+const CFG_FILE = join(dir, 'vc709-4x2.json');
+writeFileSync(CFG_FILE, JSON.stringify({ base: 'vc709', rows: 4, cols: 2 }));
 
 withVerilator(test, 'board_system as generated for vc709 lints clean (-Wall)', () => {
   const design = generateRtl(getPreset('vc709')!);
@@ -31,7 +39,7 @@ withVerilator(test, 'board_system as generated for vc709 lints clean (-Wall)', (
 withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: load, run, host step, run; logits equal; a bad opcode is an error', async () => {
   const { hwq } = await quantizeTiny(4);
   const model = loadHwq(hwq);
-  const cfg = vc709Sized(4, 2);
+  const cfg = loadConfig(CFG_FILE);
   const p = rtlParams(cfg);
   const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
   const [x] = tinyInputs(1, 13);
@@ -62,6 +70,22 @@ withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: 
     assert.ok(cycles > 0);
     console.log(`  board sim at ${SIM_CLKS_PER_BIT} cycles per bit: ${cycles} cycles, program ${prog.words} memory words`);
   }
+});
+
+withVerilator(test, 'hwq board run --sim: the tiny network a4w4 on the 4x2 board model, logits equal, JSON and text', async () => {
+  const { hwq } = await quantizeTiny(4);
+  const cfg = CFG_FILE;
+  const npy = writeNpy(join(dir, 'x.npy'), [TINY.C0, TINY.H, TINY.W], Array.from(tinyInputs(1, 21)[0]));
+  const want = runNetwork(loadHwq(hwq), tinyInputs(1, 21)[0], hwq).accumulators;
+  const r = await runCaptured(['board', 'run', '--model', hwq, '--image', npy, '--sim', '--config', cfg, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal([j.logitsEqual, j.link, j.segments.map((s: { stopCode: number }) => s.stopCode)], [true, 'sim', [1, 0]]);
+  assert.equal(j.logits, Array.from(want));
+  assert.ok(j.simCycles > j.runCycles && j.runCycles > 0 && j.wordsWritten > 0 && j.wordsRead > 0);
+  const t = await runCaptured(['board', 'run', '--model', hwq, '--image', npy, '--sim', '--config', cfg]);
+  assert.is(t.code, 0, t.stderr);
+  assert.match(t.stdout, /logits equal to the integer model's/);
 });
 
 test.run();
