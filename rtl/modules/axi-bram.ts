@@ -101,7 +101,7 @@ export function axiBramModule(m: AxiBramParams, prov: Provenance): VerilogModule
   always @(posedge clk) begin
     if (r_issue) rdata_q <= mem[rd_beat];
     for (b = 0; b < BYTES; b = b + 1) if (wstrb[b]) mem[baddr][b*8 +: 8] <= wdata[b*8 +: 8];
-    if (h_re) h_q <= mem[h_beat];
+    if (h_re) h_q <= mem[baddr];  // baddr is h_beat then: one address for port B, so the RAM is not duplicated for a third port
     h_lane_q <= h_addr[LK-1:0];
   end
 

@@ -160,7 +160,7 @@ export async function runBoard(a: BoardRunArgs): Promise<BoardCliResult> {
 }
 
 function summary(r: BoardCliResult): string {
-  const segs = r.segments.map((s) => `${s.cycles} cycles from word ${s.fromPc} to a ${['end', 'host step', 'bad opcode'][s.stopCode] ?? `stop ${s.stopCode}`}`);
+  const segs = r.segments.map((s) => `${s.cycles} cycles from word ${s.fromPc} to ${['the end', 'a host step', 'a bad opcode'][s.stopCode] ?? `stop code ${s.stopCode}`}`);
   return [
     `${r.image} on ${r.link === 'sim' ? 'the simulated board' : `the board at ${r.link}`}: top-1 ${r.top1}, logits ${r.logitsEqual ? 'equal to' : 'DIFFERENT from'} the integer model's`,
     `logits: ${r.logits.join(' ')}`,
