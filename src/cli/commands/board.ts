@@ -93,9 +93,11 @@ function openSerial(port: string): { input: Readable; output: Writable; close: (
       closeSync(fd);
       throw new UserError(`cannot set --port '${port}' to ${HOST_BAUD} 8N1 raw with stty: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
     }
+    // A second descriptor for writing: each tty stream owns (and closes) its own.
+    const out = openSync(port, 'w');
     const input = new ReadStream(fd);
-    const output = new WriteStream(fd);
-    return { input, output, close: () => input.destroy() };
+    const output = new WriteStream(out);
+    return { input, output, close: () => { input.destroy(); output.destroy(); } };
   }
   // Not a terminal (a FIFO or a socket file standing in for the board): plain file streams.
   const input = createReadStream('', { fd, autoClose: false });
