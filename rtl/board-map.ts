@@ -10,7 +10,7 @@ import { hostLinkParams } from './host-link.js';
  */
 export const BOARD_WINDOW = { memory: 0, imem: 2, status: 3 } as const;
 
-/** Word address bits of host_link on the board: hostLinkParams' 24. */
+/** Word address bits of host_link on the board: hostLinkParams' (24 whatever the clock, which sets only the bit time). */
 export const BOARD_ADDR_BITS = hostLinkParams(200).memAddrBits;
 
 /** First word address of a window. */
@@ -34,6 +34,8 @@ export const STATUS_REG = {
   memWords: 5,
   /** Instruction memory words (a constant of the build). */
   imWords: 6,
+  /** The array the build has, rows << 16 | cols: a program compiled for another array cannot run on it. */
+  array: 7,
 } as const;
 export const STATUS_REGS = Object.keys(STATUS_REG).length;
 
@@ -59,6 +61,8 @@ export interface BoardStatus {
   runCycles: number;
   memWords: number;
   imWords: number;
+  rows: number;
+  cols: number;
 }
 
 /** The status registers as read in one block from the status window's first word. */
@@ -77,5 +81,7 @@ export function decodeStatus(words: readonly bigint[]): BoardStatus {
     runCycles: r(STATUS_REG.runCycles),
     memWords: r(STATUS_REG.memWords),
     imWords: r(STATUS_REG.imWords),
+    rows: r(STATUS_REG.array) >>> 16,
+    cols: r(STATUS_REG.array) & 0xffff,
   };
 }

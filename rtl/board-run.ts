@@ -83,6 +83,9 @@ function tensorSpan(t: PackedTensor): { base: number; words: number } {
 export async function loadProgramOverLink(link: HostLink, prog: NetProgram, p: RtlParams, x: ArrayLike<number>): Promise<LoadedProgram> {
   const st = await readBoardStatus(link);
   if (st.busy) throw new BoardRunError(`the board is busy (running the instruction at word ${st.pc}); reset it or wait for it to halt`);
+  if (st.rows !== p.rows || st.cols !== p.cols) {
+    throw new BoardRunError(`the board's design has a ${st.rows}x${st.cols} array; the program is compiled for ${p.rows}x${p.cols} (give the config the bitstream was built from)`);
+  }
   const words = encodeProgram(prog.instrs, p);
   if (words.length > st.imWords) throw new BoardRunError(`the program takes ${words.length} instruction words; the board's instruction memory holds ${st.imWords}`);
   if (prog.words > st.memWords) throw new BoardRunError(`the program's memory takes ${prog.words} words; the board has ${st.memWords}`);

@@ -81,7 +81,7 @@ export function boardSystemModule(p: RtlParams, b: BoardSystemParams, prov: Prov
   const win = BOARD_WINDOW;
   const regs: Record<keyof typeof STATUS_REG, string> = {
     flags: 'flags', pc: `{{(32-IM_AW){1'b0}}, sys_pc}`, stopPc: `{{(32-IM_AW){1'b0}}, stop_pc}`, stopArg: `{16'd0, stop_arg}`, runCycles: 'run_cycles',
-    memWords: `32'd${b.memWords}`, imWords: `32'd${2 ** IM_ADDR_BITS}`,
+    memWords: `32'd${b.memWords}`, imWords: `32'd${2 ** IM_ADDR_BITS}`, array: `{16'd${p.rows}, 16'd${p.cols}}`,
   };
   const regW = clog2(STATUS_REGS);
   const text = header('board_system', [

@@ -47,7 +47,14 @@ withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: 
   const sim = BoardSim.start(cfg);
   try {
     const st = await readBoardStatus(sim.link);
-    assert.equal([st.busy, st.done, st.memWords, st.imWords], [false, false, BOARD_MEM_WORDS, 2 ** IM_ADDR_BITS]);
+    assert.equal([st.busy, st.done, st.memWords, st.imWords, st.rows, st.cols], [false, false, BOARD_MEM_WORDS, 2 ** IM_ADDR_BITS, 4, 2]);
+    try {
+      await loadProgramOverLink(sim.link, prog, rtlParams(getPreset('vc709')!), x);
+      assert.unreachable('a program for another array must be refused');
+    } catch (e) {
+      assert.instance(e, BoardRunError);
+      assert.match((e as Error).message, /the board's design has a 4x2 array; the program is compiled for 8x8/);
+    }
     const loaded = await loadProgramOverLink(sim.link, prog, p, x);
     const run = await runLoadedProgram(sim.link, loaded);
     assert.equal(run.segments.map((s) => s.stopCode), [1, 0], 'a host step, then the end');

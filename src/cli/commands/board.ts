@@ -4,10 +4,9 @@
 // code against a Verilator model of the board's design behind a simulated UART (rtl/board-sim.ts) instead. The
 // logits are checked against the integer model's on this machine.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, openSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
-import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
 import type { HwConfig } from '../../../hw/config.js';
