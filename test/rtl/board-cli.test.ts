@@ -36,6 +36,8 @@ test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', 
   ]) assert.ok(tcl.includes(step), step);
   assert.match(tcl, /set part  xc7vx690tffg1761-2/);
   for (const f of [...files.keys()].filter((n) => n.endsWith('.v'))) assert.ok(tcl.includes(`$here ${f}]`), f);
+  assert.ok(files.has('board_system.v') && files.has('axi_bram.v') && files.has('vc709_top.v'));
+  assert.not.ok(files.has('board_system_sim.v'), 'the simulation wrapper is no synthesis source');
   const pj = JSON.parse(files.get('params.json')!);
   assert.is(pj.array.rows, 8);
   assert.is(pj.descriptor.bits, 166);
