@@ -39,8 +39,8 @@ export const STATUS_REG = {
 } as const;
 export const STATUS_REGS = Object.keys(STATUS_REG).length;
 
-/** Bits of the flags register. */
-export const FLAG = { done: 0, busy: 1, err: 2 } as const;
+/** Bits of the flags register (lost: a host memory access was refused or dropped; stays set until a reset). */
+export const FLAG = { done: 0, busy: 1, err: 2, lost: 5 } as const;
 export const STOP_CODE_LSB = 3;
 
 /**
@@ -54,6 +54,7 @@ export interface BoardStatus {
   done: boolean;
   busy: boolean;
   err: boolean;
+  lost: boolean;
   stopCode: number;
   pc: number;
   stopPc: number;
@@ -74,6 +75,7 @@ export function decodeStatus(words: readonly bigint[]): BoardStatus {
     done: ((f >> FLAG.done) & 1) === 1,
     busy: ((f >> FLAG.busy) & 1) === 1,
     err: ((f >> FLAG.err) & 1) === 1,
+    lost: ((f >> FLAG.lost) & 1) === 1,
     stopCode: (f >> STOP_CODE_LSB) & 3,
     pc: r(STATUS_REG.pc),
     stopPc: r(STATUS_REG.stopPc),

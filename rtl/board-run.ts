@@ -93,6 +93,8 @@ export async function loadProgramOverLink(link: HostLink, prog: NetProgram, p: R
   let wordsWritten = await writeWords(link, windowBase('imem'), words);
   // The whole image: the tensors' words are zero before the program writes them, whatever an earlier run left.
   wordsWritten += await writeWords(link, windowBase('memory'), memory);
+  const after = await readBoardStatus(link);
+  if (after.lost) throw new BoardRunError('the board lost memory words the host wrote (it was busy, or a word came before the last was stored)');
   return { prog, memory, wordsWritten };
 }
 
@@ -116,6 +118,7 @@ export async function runLoadedProgram(link: HostLink, loaded: LoadedProgram, op
     const st = await readBoardStatus(link);
     segments.push({ fromPc: pc, stopCode: st.stopCode, stopPc: st.stopPc, cycles: st.runCycles });
     if (st.err) throw new BoardRunError(`a memory engine got an error response in the run from word ${pc} (halted before word ${st.stopPc})`);
+    if (st.lost) throw new BoardRunError(`the board lost a host memory access before the run from word ${pc}`);
     if (st.stopCode === STOP_CODE.end) break;
     if (st.stopCode === STOP_CODE.badOpcode) {
       throw new BoardRunError(`the board stopped on a bad opcode 0x${st.stopArg.toString(16).padStart(2, '0')} in the instruction before word ${st.stopPc}`);

@@ -8,13 +8,13 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { HwConfig } from '../hw/config.js';
 import { generateRtl, provenance, sourcesOf } from './generate.js';
 import { HostLink } from './host-link.js';
-import { boardModules } from './modules/board-system.js';
+import { DRAM_MODEL_LATENCY, axiDmaParams, dramBytesPerCycle } from './axi-model.js';
+import { axiDramModelModule } from './modules/axi-dram-model.js';
+import { boardBus, boardModules } from './modules/board-system.js';
 import { boardSystemSimModule } from './modules/board-system-sim.js';
 import { SimError, type SimTop, buildVerilator } from './sim.js';
 import { StreamByteLink } from './serial-link.js';
 import { onCleanup } from '../src/cleanup.js';
-
-const SIM_TOP = 'board_system_sim';
 
 /** The fastest UART host_link accepts: 4 cycles a bit (the board runs 1736 at 200 MHz, 115200 baud). */
 export const SIM_CLKS_PER_BIT = 4;
@@ -150,16 +150,29 @@ export interface BoardSimOptions {
   clksPerBit?: number;
   /** How long the host waits for a reply, in ms: the simulation is far slower than the board. */
   replyTimeoutMs?: number;
+  /**
+   * 'bram': board_system as the bitstream has it; 'dram': board_system_axi on the DRAM model (the config's latency
+   * and bandwidth), the design an external memory controller would take.
+   */
+  memory?: 'bram' | 'dram';
 }
 
+/** Beats of the DRAM model behind board_system_axi in simulation (1 MiB at 64 bits, as axi_bram). */
+const SIM_DRAM_BEATS = 2 ** 17;
+
 /** Sources and top of the simulated board. */
-export function boardSimDesign(cfg: HwConfig, clksPerBit = SIM_CLKS_PER_BIT): { sources: Map<string, string>; top: SimTop } {
+export function boardSimDesign(cfg: HwConfig, clksPerBit = SIM_CLKS_PER_BIT, memory: 'bram' | 'dram' = 'bram'): { sources: Map<string, string>; top: SimTop } {
   const design = generateRtl(cfg);
   const prov = provenance(design.params);
   const sources = sourcesOf(design);
-  const sim = boardSystemSimModule(clksPerBit, prov);
-  for (const m of [...boardModules(design.params, prov), sim]) sources.set(`${m.name}.v`, m.text);
-  return { sources, top: { name: SIM_TOP, ports: sim.ports, clock: 'clk' } };
+  const dma = axiDmaParams(design.params);
+  const dram = memory === 'dram' ? {
+    latency: DRAM_MODEL_LATENCY, bytesPerCycle: dramBytesPerCycle(cfg), queueDepth: 2 * dma.maxOutstanding, ...boardBus(design.params), words: SIM_DRAM_BEATS,
+  } : undefined;
+  const sim = boardSystemSimModule(design.params, clksPerBit, prov, dram);
+  const extra = dram ? [axiDramModelModule(dram, prov)] : [];
+  for (const m of [...boardModules(design.params, prov, undefined, dram !== undefined), ...extra, sim]) sources.set(`${m.name}.v`, m.text);
+  return { sources, top: { name: sim.name, ports: sim.ports, clock: 'clk' } };
 }
 
 /** A running simulation of the board and the host link to it. */
@@ -181,7 +194,7 @@ export class BoardSim {
   /** Builds (or reuses) the Verilator model of the board for `cfg` and starts it. */
   static start(cfg: HwConfig, opts: BoardSimOptions = {}): BoardSim {
     const cpb = opts.clksPerBit ?? SIM_CLKS_PER_BIT;
-    const { sources, top } = boardSimDesign(cfg, cpb);
+    const { sources, top } = boardSimDesign(cfg, cpb, opts.memory);
     const exe = buildVerilator(sources, top, { harness: boardHarness(top, cpb), optimize: true, flavor: 'board' });
     const child = spawn(exe, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     return new BoardSim(child, cpb, opts.replyTimeoutMs ?? 120_000);

@@ -128,7 +128,7 @@ export function paramsJson(cfg: HwConfig, design: RtlDesign, files: string[]): s
 export function boardOutput(cfg: HwConfig): BoardOutput {
   const design = generateRtl(cfg);
   const prov = provenance(design.params);
-  const top = vc709TopModule(prov);
+  const top = vc709TopModule(design.params, prov);
   const modules = [...design.modules, ...boardModules(design.params, prov), top];
   const files = new Map<string, string>();
   const verilog = modules.map((m) => `${m.name}.v`);

@@ -2,6 +2,7 @@
 // reset button synchronized, board_system on the USB-UART's two pins, and LEDs that show what the accelerator and
 // the link are doing. Everything else is board_system's, which simulates without the Xilinx primitives.
 import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
+import { RtlParams } from '../params.js';
 import { boardSystemPorts } from './board-system.js';
 
 /** What each LED shows, [0] first (the XDC and params.json print it). */
@@ -16,7 +17,7 @@ export const VC709_LEDS = [
   'UART TX activity (board to host)',
 ] as const;
 
-export function vc709TopModule(prov: Provenance): VerilogModule {
+export function vc709TopModule(p: RtlParams, prov: Provenance): VerilogModule {
   const ports: Port[] = [
     { name: 'sys_clk_p', dir: 'input', width: 1, comment: '200 MHz system clock, H19' },
     { name: 'sys_clk_n', dir: 'input', width: 1, comment: 'G18' },
@@ -28,7 +29,7 @@ export function vc709TopModule(prov: Provenance): VerilogModule {
   const params: VerilogParam[] = [
     { name: 'BLINK_W', value: 22, comment: 'an activity LED stays on 2^BLINK_W cycles (21 ms at 200 MHz) after the line was low' },
   ];
-  const bs = boardSystemPorts();
+  const bs = boardSystemPorts(p);
   const w = Math.max(...bs.map((x) => x.name.length));
   const conn: Record<string, string> = { clk: 'clk', rst: 'rst', uart_rxd: 'uart_rxd', uart_txd: 'uart_txd', busy: 'busy', done: 'done', err: 'err', stop_code: 'stop_code' };
   const text = header('vc709_top', [

@@ -14,7 +14,7 @@ import { loadHwq } from '../../src/intmodel/format.js';
 import { runNetwork } from '../../src/intmodel/run-network.js';
 import { simTiling } from '../../src/jobs/kinds/rtl-image.js';
 import { BOARD_MEM_WORDS, windowBase } from '../../rtl/board-map.js';
-import { BoardRunError, loadProgramOverLink, readBoardStatus, runLoadedProgram } from '../../rtl/board-run.js';
+import { BoardRunError, loadProgramOverLink, readBoardStatus, runLoadedProgram, runProgramOverLink } from '../../rtl/board-run.js';
 import { BoardSim, SIM_CLKS_PER_BIT } from '../../rtl/board-sim.js';
 import { generateRtl, provenance, sourcesOf } from '../../rtl/generate.js';
 import { boardModules } from '../../rtl/modules/board-system.js';
@@ -29,11 +29,11 @@ const dir = tempDir('hwq-board-');
 const CFG_FILE = join(dir, 'vc709-4x2.json');
 writeFileSync(CFG_FILE, JSON.stringify({ base: 'vc709', rows: 4, cols: 2 }));
 
-withVerilator(test, 'board_system as generated for vc709 lints clean (-Wall)', () => {
+withVerilator(test, 'board_system, board_system_axi and axi_word_port as generated for vc709 lint clean (-Wall)', () => {
   const design = generateRtl(getPreset('vc709')!);
   const src = sourcesOf(design);
-  for (const m of boardModules(design.params, provenance(design.params))) src.set(`${m.name}.v`, m.text);
-  assert.is(lintVerilator(src, 'board_system'), '');
+  for (const m of boardModules(design.params, provenance(design.params), undefined, true)) src.set(`${m.name}.v`, m.text);
+  for (const top of ['board_system', 'board_system_axi', 'axi_word_port']) assert.is(lintVerilator(src, top), '', top);
 });
 
 withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: load, run, host step, run; logits equal; a bad opcode is an error', async () => {
@@ -76,6 +76,27 @@ withVerilator(test, 'tiny network a4w4 on the 4x2 board through the UART model: 
     const { cycles } = await sim.close();
     assert.ok(cycles > 0);
     console.log(`  board sim at ${SIM_CLKS_PER_BIT} cycles per bit: ${cycles} cycles, program ${prog.words} memory words`);
+  }
+});
+
+withVerilator(test, 'tiny network a4w4 on board_system_axi: the host\'s words and the system\'s bursts through one AXI4 port to the DRAM model', async () => {
+  const { hwq } = await quantizeTiny(4);
+  const model = loadHwq(hwq);
+  const cfg = loadConfig(CFG_FILE);
+  const p = rtlParams(cfg);
+  const prog = compileNetwork(model, cfg, p, hwq, simTiling(cfg));
+  const [x] = tinyInputs(1, 17);
+  const sim = BoardSim.start(cfg, { memory: 'dram' });
+  try {
+    const st = await readBoardStatus(sim.link);
+    assert.equal([st.memWords, st.lost], [2 ** 23, false]);
+    const run = await runProgramOverLink(sim.link, prog, p, x);
+    assert.equal(run.segments.map((s) => s.stopCode), [1, 0]);
+    assert.equal(Array.from(run.logits), Array.from(runNetwork(model, x, hwq).accumulators));
+    assert.is((await readBoardStatus(sim.link)).lost, false);
+    console.log(`  board_system_axi on the DRAM model: ${run.segments.map((s) => s.cycles).join(' + ')} cycles`);
+  } finally {
+    await sim.close();
   }
 });
 
