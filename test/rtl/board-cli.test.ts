@@ -38,6 +38,11 @@ test('vc709 files: XDC pins and clock, Vivado non-project script, params JSON', 
   for (const f of [...files.keys()].filter((n) => n.endsWith('.v'))) assert.ok(tcl.includes(`$here ${f}]`), f);
   assert.ok(files.has('board_system.v') && files.has('axi_bram.v') && files.has('vc709_top.v'));
   assert.not.ok(files.has('board_system_sim.v'), 'the simulation wrapper is no synthesis source');
+  // the DDR3 path: only with -tclargs use_ddr3, board_system_axi behind MIG; its own pins file
+  assert.match(tcl, /set use_ddr3 \[expr \{\[lsearch -exact \$argv use_ddr3\] >= 0\}\]/);
+  assert.match(tcl, /create_bd_cell -type module -reference board_system_axi u_board/);
+  assert.match(tcl, /set_property CONFIG.CLKS_PER_BIT 2025 \$board/);
+  assert.match(files.get('vc709_ddr3.xdc')!, /PACKAGE_PIN AU36 IOSTANDARD LVCMOS18\} \[get_ports uart_txd\]/);
   const pj = JSON.parse(files.get('params.json')!);
   assert.is(pj.array.rows, 8);
   assert.is(pj.descriptor.bits, 166);
