@@ -34,6 +34,7 @@ export interface BoardRunArgs {
   image: string;
   port?: string;
   sim: boolean;
+  dram?: boolean;
   clksPerBit?: number;
   timeout?: number;
   json: boolean;
@@ -107,6 +108,7 @@ function openSerial(port: string): { input: Readable; output: Writable; close: (
 export async function runBoard(a: BoardRunArgs): Promise<BoardCliResult> {
   if (a.sim === (a.port !== undefined)) throw new UserError(a.sim ? '--sim and --port exclude each other: give one' : 'give --port DEVICE (the board) or --sim (its Verilator model)');
   if (!a.sim && a.clksPerBit !== undefined) throw new UserError('--clks-per-bit goes with --sim (the board runs at its clock over 115200 baud)');
+  if (!a.sim && a.dram) throw new UserError('--dram goes with --sim (on the board, the memory is the one the bitstream was built with)');
   const cfg: HwConfig = loadConfig(a.config);
   const model = loadHwq(a.model);
   const x = boardInput(model, a.model, a.image);
@@ -133,7 +135,7 @@ export async function runBoard(a: BoardRunArgs): Promise<BoardCliResult> {
     throw e;
   };
   if (a.sim) {
-    const sim = BoardSim.start(cfg, { clksPerBit: a.clksPerBit ?? SIM_CLKS_PER_BIT, replyTimeoutMs: opts.haltTimeoutMs });
+    const sim = BoardSim.start(cfg, { clksPerBit: a.clksPerBit ?? SIM_CLKS_PER_BIT, replyTimeoutMs: opts.haltTimeoutMs, memory: a.dram ? 'dram' : 'bram' });
     try {
       run = await runProgramOverLink(sim.link, prog, p, x, opts).catch((e) => fail(e, 'the simulated board'));
       simCycles = (await sim.close()).cycles;
@@ -184,6 +186,7 @@ export const command: CommandModule<{}, BoardArgs> = {
       .option('image', { type: 'string', demandOption: true, describe: 'The input: an image file (preprocessed by the preset of the model\'s input size) or a .npy sample' })
       .option('port', { type: 'string', describe: 'The board\'s serial device (e.g. /dev/ttyUSB0), running the bitstream of `hwq rtl --config CONFIG`' })
       .option('sim', { type: 'boolean', default: false, describe: 'Run on a Verilator model of the board\'s design instead (board_system behind a simulated UART)' })
+      .option('dram', { type: 'boolean', describe: '--sim: the external-memory design (board_system_axi, build.tcl\'s DDR3 path) on the DRAM model instead of block RAM' })
       .option('config', configOption('vc709'))
       .option('clks-per-bit', intOption('clks-per-bit', { min: 4, describe: `--sim: UART bit time in cycles (default ${SIM_CLKS_PER_BIT}; the board's is its clock over 115200)` }))
       .option('timeout', intOption('timeout', { min: 1, describe: 'Seconds a run may take to halt (default 60 on the board, 3600 under --sim)' }))
