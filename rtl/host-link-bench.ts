@@ -29,12 +29,13 @@ export function hostLinkBenchModule(h: HostLinkParams, prov: Provenance): Verilo
   wire [31:0]       start_arg;
   reg  [WORD_W-1:0] mem [0:(1 << MEM_AW) - 1];
   reg  [WORD_W-1:0] mem_q;
+  reg  [2:0]        rd_pipe;  // the word is offered three cycles after mem_re: host_link waits for mem_rvalid
   reg  [7:0]        left;
   reg               done;
 
   host_link #(.CLKS_PER_BIT(${h.clksPerBit}), .WORD_W(WORD_W), .MEM_AW(MEM_AW), .TIMEOUT(${h.timeoutCycles}), .TO_W($clog2(${h.timeoutCycles + 1}))) u_link (
     .clk(clk), .rst(rst), .uart_rxd(rxd), .uart_txd(txd),
-    .mem_we(mem_we), .mem_re(mem_re), .mem_addr(mem_addr), .mem_wdata(mem_wdata), .mem_rdata(mem_q),
+    .mem_we(mem_we), .mem_re(mem_re), .mem_addr(mem_addr), .mem_wdata(mem_wdata), .mem_rdata(mem_q), .mem_rvalid(rd_pipe[2]),
     .start(start), .start_arg(start_arg), .busy(busy), .done(done)
   );
 
@@ -43,6 +44,7 @@ export function hostLinkBenchModule(h: HostLinkParams, prov: Provenance): Verilo
   always @(posedge clk) begin
     if (mem_we) mem[mem_addr] <= mem_wdata;
     if (mem_re) mem_q <= mem[mem_addr];
+    rd_pipe <= rst ? 3'd0 : {rd_pipe[1:0], mem_re};
     if (rst) begin
       left <= 8'd0;
       done <= 1'b0;

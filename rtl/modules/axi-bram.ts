@@ -101,9 +101,12 @@ export function axiBramModule(m: AxiBramParams, prov: Provenance): VerilogModule
   always @(posedge clk) begin
     if (r_issue) rdata_q <= mem[rd_beat];
     for (b = 0; b < BYTES; b = b + 1) if (wstrb[b]) mem[baddr][b*8 +: 8] <= wdata[b*8 +: 8];
-    if (h_re) h_q <= mem[h_beat];
+    if (h_re) h_q <= mem[baddr];  // baddr is h_beat then: one address for port B, so the RAM is not duplicated for a third port
     h_lane_q <= h_addr[LK-1:0];
   end
+
+  // The RAM decodes the beat bits of an address (it wraps above them) and ends a write burst on wlast, not awlen.
+  wire unused_bits = &{1'b0, s_axi_araddr, s_axi_awaddr, s_axi_awlen};
 
   always @(posedge clk) begin
     if (rst) begin

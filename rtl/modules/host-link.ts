@@ -12,10 +12,11 @@ export function hostLinkPorts(h: HostLinkParams): Port[] {
     { name: 'uart_rxd', dir: 'input', width: 1, comment: 'from the host (board pin RX)' },
     { name: 'uart_txd', dir: 'output', width: 1, comment: 'to the host (board pin TX)' },
     { name: 'mem_we', dir: 'output', width: 1, reg: true, comment: 'local memory bus: one word write' },
-    { name: 'mem_re', dir: 'output', width: 1, reg: true, comment: 'one word read, data on mem_rdata the next cycle' },
+    { name: 'mem_re', dir: 'output', width: 1, reg: true, comment: 'one word read, data on mem_rdata with mem_rvalid' },
     { name: 'mem_addr', dir: 'output', width: h.memAddrBits, widthExpr: 'MEM_AW', reg: true, comment: 'word address' },
     { name: 'mem_wdata', dir: 'output', width: h.wordBits, widthExpr: 'WORD_W', reg: true },
     { name: 'mem_rdata', dir: 'input', width: h.wordBits, widthExpr: 'WORD_W' },
+    { name: 'mem_rvalid', dir: 'input', width: 1, comment: 'mem_rdata holds the read word (a block RAM: mem_re a cycle later; DRAM: later)' },
     { name: 'start', dir: 'output', width: 1, reg: true, comment: 'one-cycle pulse with start_arg' },
     { name: 'start_arg', dir: 'output', width: 32, reg: true },
     { name: 'busy', dir: 'input', width: 1, comment: 'status: the engine is running' },
@@ -63,8 +64,7 @@ export function hostLinkModule(h: HostLinkParams, prov: Provenance): VerilogModu
                    S_WDATA   = 4'd3,   // write data bytes
                    S_SEND    = 4'd4,   // a reply byte is offered to the transmitter
                    S_RD_REQ  = 4'd5,   // read: address out
-                   S_RD_WAIT = 4'd6,   // read: the memory's cycle
-                   S_RD_TAKE = 4'd7,   // read: data in
+                   S_RD_WAIT = 4'd6,   // read: until the memory answers
                    S_RD_BYTE = 4'd8,   // read: next byte of the word
                    S_STATUS  = 4'd9,   // status byte
                    S_SECOND  = 4'd10;  // second byte of an error reply
@@ -200,8 +200,8 @@ export function hostLinkModule(h: HostLinkParams, prov: Provenance): VerilogModu
             addr     <= addr + 1'b1;
             state    <= S_RD_WAIT;
           end
-          S_RD_WAIT: state <= S_RD_TAKE;
-          S_RD_TAKE: begin
+          // The host waits for the reply, so a read may take any number of cycles.
+          S_RD_WAIT: if (mem_rvalid) begin
             word      <= mem_rdata;
             byte_left <= WB[3:0];
             count     <= count - 1'b1;

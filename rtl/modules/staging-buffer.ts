@@ -56,7 +56,13 @@ export function stagingModule(p: RtlParams, prov: Provenance): VerilogModule {
       /* verilator lint_off UNUSEDSIGNAL */
       wire [AW-1:0]     addr  = wr_addr + {{(AW-BANK_W){1'b0}}, lane};  // its low bits are BANK
       /* verilator lint_on UNUSEDSIGNAL */
-      wire              take  = wr_en && ({1'b0, lane} < wr_count);
+      wire              take;
+      // wr_count has one bit more than a lane when COLS is a power of two, as many otherwise.
+      if ($clog2(COLS+1) > BANK_W) begin : g_wide
+        assign take = wr_en && ({1'b0, lane} < wr_count);
+      end else begin : g_narrow
+        assign take = wr_en && (lane < wr_count);
+      end
       sdp_ram #(.WIDTH(32), .DEPTH(DEPTH / BANKS), .AW(ROW_W)) u_bank (
         .clk   (clk),
         .we    (take),

@@ -1,4 +1,4 @@
-// `verilator --lint-only -Wall` of the whole generated design (vc709_top over bitfusion_core, with stand-ins
+// `verilator --lint-only -Wall` of the whole generated design (vc709_top over board_system, with stand-ins
 // for the two Xilinx clock primitives) at several array sizes up to 16x32: every size must be warning-free.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -7,6 +7,7 @@ import { command as quantize } from './quantize.js';
 import { command as evalCommand } from './eval.js';
 import { command as compare } from './compare.js';
 import { command as rtl } from './rtl.js';
+import { command as board } from './board.js';
 import { command as codesign } from './codesign.js';
 import { command as calibrate } from './calibrate.js';
 import { command as config } from './config.js';
@@ -14,4 +15,4 @@ import { command as cache } from './cache.js';
 import { command as worker } from './worker.js';
 
 // typed by hand: the declaration files cannot name each command's private argument type
-export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, calibrate, rtl, config, cache, worker];
+export const commands: Array<CommandModule<{}, any>> = [sim, sweep, zoo, quantize, evalCommand, compare, codesign, calibrate, rtl, board, config, cache, worker];

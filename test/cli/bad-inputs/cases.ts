@@ -120,6 +120,10 @@ export const BAD_CASES: BadCase[] = [
   c('hwq', 'rtl: missing .hwq', ['rtl', '--model', '@dir/none.hwq', '--out', '@dir/rtl-m'], '@dir/none.hwq'),
   c('hwq', 'rtl: weight-only .hwq', ['rtl', '--model', '@hwqWeightOnly', '--out', '@dir/rtl-w'], '@hwqWeightOnly', /float activations/),
   c('hwq', 'rtl: a .onnx given as --model', ['rtl', '--model', '@cnn', '--out', '@dir/rtl-o'], '@cnn'),
+  c('hwq', 'board: corrupted .hwq', ['board', 'run', '--model', '@hwqCorrupt', '--image', '@flat/a.png', '--port', '@dir/tty0'], '@hwqCorrupt', /corrupted/),
+  c('images', 'board: missing --image', ['board', 'run', '--model', '@hwq', '--image', '@dir/none.png', '--sim'], '@dir/none.png', /not found/),
+  c('flags', 'board: --port and --sim', ['board', 'run', '--model', '@hwq', '--image', '@flat/a.png', '--port', '@dir/tty0', '--sim'], '--sim'),
+  c('flags', 'board: no serial device', ['board', 'run', '--model', '@hwq', '--image', '@flat/a.png', '--port', '@dir/ttyNone'], '@dir/ttyNone', /not found/),
   c('hwq', 'sim: .hwq on 4-bit units', ['sim', '@hwq', '--config', '@unit4'], '4-bit'),
 
   // ---- image folders
