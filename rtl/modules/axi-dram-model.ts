@@ -26,6 +26,34 @@ export function axiDramModelPorts(m: DramModelParams): Port[] {
   ];
 }
 
+/**
+ * The DRAM model as u_dram on a master's AXI4 wires (m_axi_*, declared here with the model's unused back-door read),
+ * for the simulation wrappers that put it behind the system or the board.
+ */
+export function dramModelInstance(m: DramModelParams): string {
+  const axi = axiPorts('master', m.addrBits, m.dataBits);
+  const slave = new Set(axiDramModelPorts(m).map((x) => x.name));
+  const range = (n: number) => (n > 1 ? `[${n - 1}:0] ` : '');
+  const pairs: Array<[string, string]> = [
+    ['clk', 'clk'], ['rst', 'rst'],
+    ...axi.filter((x) => slave.has(x.name.replace('m_axi_', 's_axi_'))).map((x): [string, string] => [x.name.replace('m_axi_', 's_axi_'), x.name]),
+    ['bd_we', "1'b0"], ['bd_addr', `${clog2(m.words)}'d0`], ['bd_wdata', `${m.dataBits}'d0`], ['bd_rdata', 'bd_rdata'],
+  ];
+  const w = Math.max(...pairs.map(([n]) => n.length));
+  return `  /* verilator lint_off UNUSEDSIGNAL */
+${axi.map((x) => `  wire ${range(x.width)}${x.name};`).join('\n')}
+  wire [${m.dataBits - 1}:0] bd_rdata;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  axi_dram_model #(
+    .DATA_W(${m.dataBits}), .ADDR_W(${m.addrBits}), .WORDS(${m.words}), .WA_W(${clog2(m.words)}), .LATENCY(${m.latency}),
+    .BW_BYTES(${m.bytesPerCycle}), .QDEPTH(${m.queueDepth})
+  ) u_dram (
+${pairs.map(([a, b], k) => `    .${a.padEnd(w)} (${b})${k < pairs.length - 1 ? ',' : ''}`).join('\n')}
+  );
+`;
+}
+
 export function axiDramModelModule(m: DramModelParams, prov: Provenance): VerilogModule {
   if (m.latency < 1) throw new Error('axi_dram_model: latency must be at least 1 cycle');
   if (m.bytesPerCycle < 1) throw new Error('axi_dram_model: bytesPerCycle must be at least 1');

@@ -1,10 +1,9 @@
 // board_system_sim.v and board_system_axi_sim.v: SIMULATION ONLY: board_system as generated, with a shorter UART
 // bit time set by a parameter override, so a simulated host link moves a program's words in fewer cycles; the
 // AXI variant also gets the DRAM model (latency and bandwidth of the config) as its external memory.
-import type { DramModelParams } from './axi-dram-model.js';
-import { axiDramModelPorts } from './axi-dram-model.js';
+import { type DramModelParams, dramModelInstance } from './axi-dram-model.js';
 import { RtlParams } from '../params.js';
-import { Port, Provenance, VerilogModule, VerilogParam, clog2, header, moduleHead } from '../verilog.js';
+import { Port, Provenance, VerilogModule, VerilogParam, header, moduleHead } from '../verilog.js';
 import { boardSystemName, boardSystemPorts } from './board-system.js';
 
 /** The sim top's ports: board_system's, without the external memory port. */
@@ -24,23 +23,8 @@ export function boardSystemSimModule(p: RtlParams, clksPerBit: number, prov: Pro
     const w = Math.max(...pairs.map(([n]) => n.length));
     return pairs.map(([a, x], i) => `    .${a.padEnd(w)} (${x})${i < pairs.length - 1 ? ',' : ''}`).join('\n');
   };
-  const axi = innerPorts.filter((x) => x.name.startsWith('m_axi_'));
-  const slave = new Set(dram ? axiDramModelPorts(dram).map((x) => x.name) : []);
-  const range = (n: number) => (n > 1 ? `[${n - 1}:0] ` : '');
   const memText = dram ? `
-  /* verilator lint_off UNUSEDSIGNAL */
-${axi.map((x) => `  wire ${range(x.width)}${x.name};`).join('\n')}
-  wire [${dram.dataBits - 1}:0] bd_rdata;
-  /* verilator lint_on UNUSEDSIGNAL */
-
-  axi_dram_model #(
-    .DATA_W(${dram.dataBits}), .ADDR_W(${dram.addrBits}), .WORDS(${dram.words}), .WA_W(${clog2(dram.words)}), .LATENCY(${dram.latency}),
-    .BW_BYTES(${dram.bytesPerCycle}), .QDEPTH(${dram.queueDepth})
-  ) u_dram (
-${conn([['clk', 'clk'], ['rst', 'rst'], ...axi.filter((x) => slave.has(x.name.replace('m_axi_', 's_axi_'))).map((x): [string, string] => [x.name.replace('m_axi_', 's_axi_'), x.name]),
-    ['bd_we', "1'b0"], ['bd_addr', `${clog2(dram.words)}'d0`], ['bd_wdata', `${dram.dataBits}'d0`], ['bd_rdata', 'bd_rdata']])}
-  );
-` : '';
+${dramModelInstance(dram)}` : '';
   const text = header(name, [
     `SIMULATION ONLY: ${inner} with CLKS_PER_BIT overridden; rtl/board-sim.ts drives its UART pins.`,
     ...(dram ? [`The external memory is axi_dram_model (latency ${dram.latency} cycles, ${dram.bytesPerCycle} bytes a cycle): a stand-in for the DDR3 controller.`] : []),
