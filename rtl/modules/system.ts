@@ -62,6 +62,7 @@ export function systemModule(p: RtlParams, s: SystemParams, prov: Provenance): V
   const stFields = stPorts.find((x) => x.name === 'cmd_fields')!.width;
   // The engines read the low payload bits; a longer tile or pass payload (the sequencer decodes those itself) leaves the rest.
   const engineFields = Math.max(ldFields, stFields);
+  const unreadFields = engineFields < payBits ? `, fields[${payBits - 1}:${engineFields}]` : '';
   const stAw = clog2(stagingWords(p));
   const axi = (n: string) => (n.startsWith('m_axi_') ? n : null);
   const text = header('bitfusion_system', [
@@ -110,7 +111,7 @@ ${instance('mem_storer', 'u_st', memStorerParamList(e), stPorts, (n) => axi(n) ?
   } as Record<string, string>)[n] ?? n)}
   // The staging buffer is smaller than the output unit's and the storer's address reach; the storer's OBUF read
   // needs no enable (the port reads every cycle).
-  wire unused_bits = &{1'b0, ob_rd_en, st_rd_addr[${e.stAddrBits - 1}:${stAw}], act_wr_addr[${p.output.outAddrBits - 1}:${stAw}]${engineFields < payBits ? `, fields[${payBits - 1}:${engineFields}]` : ''}};
+  wire unused_bits = &{1'b0, ob_rd_en, st_rd_addr[${e.stAddrBits - 1}:${stAw}], act_wr_addr[${p.output.outAddrBits - 1}:${stAw}]${unreadFields}};
 
   always @(posedge clk) begin
     if (rst || run) err <= 1'b0;
