@@ -20,7 +20,7 @@ import {
 } from '../../rtl/output-path.js';
 import type { RtlParams } from '../../rtl/params.js';
 import { prng, randInt } from '../../rtl/verify.js';
-import { EventScript, runEvents } from '../../rtl/sim-events.js';
+import { type EventRun, EventScript, runEvents } from '../../rtl/sim-events.js';
 import { tinyProgram } from './tiny-program.js';
 
 const CORE = 'TOP.bitfusion_layer.u_core';
@@ -31,6 +31,23 @@ interface PassRun {
   start: number;
   /** The executor's staging words of the pass. */
   want: Uint32Array;
+}
+
+/**
+ * What each pass of `runs` did in an event run watching op_done and act_wr_en: its act_wr words (cycles from the
+ * pass's start) and the cycles from its start to op_done (NaN: never), the pass lasting until the next one's start.
+ */
+function passResults(run: EventRun, outNames: string[], runs: readonly { start: number }[], end: number): Array<{ got: OutputWrite[]; cycles: number }> {
+  const value = (l: { values: string[] }, n: string) => l.values[outNames.indexOf(n)];
+  return runs.map((pr, i) => {
+    const k0 = pr.start + 1;
+    const last = i + 1 < runs.length ? runs[i + 1].start + 1 : end;
+    const mine = run.lines.filter((l) => l.cycle >= k0 && l.cycle < last);
+    const got: OutputWrite[] = [];
+    for (const l of mine) if (value(l, 'act_wr_en') !== '0') got.push(...actWrites(l.cycle - k0, (n) => value(l, n), []));
+    const done = mine.find((l) => value(l, 'op_done') !== '0');
+    return { got, cycles: done ? done.cycle - k0 + 1 : NaN };
+  });
 }
 
 for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as const) {
@@ -94,7 +111,7 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as
     s.at(at + 2);
     const run = runEvents(sourcesOf(design), top, LAYER_VLT, s, ['op_done', 'act_wr_en']);
     const outNames = top.ports.filter((q) => q.dir === 'output').map((q) => q.name);
-    const value = (l: { values: string[] }, n: string) => l.values[outNames.indexOf(n)];
+    const results = passResults(run, outNames, runs, at + 2);
 
     // The tiny network's passes must include what this test is about.
     assert.ok(seen.residual >= 2 && seen.rescale >= 1 && seen.offset >= 1, `passes seen: ${JSON.stringify(seen)}`);
@@ -102,14 +119,7 @@ for (const [bits, rows, cols] of [[4, 4, 2], [8, 4, 2], [4, 2, 2], [8, 2, 2]] as
     let wrongCycles = 0;
     const problems: string[] = [];
     runs.forEach((pr, i) => {
-      const k0 = pr.start + 1;
-      const end = i + 1 < runs.length ? runs[i + 1].start + 1 : at + 2;
-      const mine = run.lines.filter((l) => l.cycle >= k0 && l.cycle < end);
-      const got: OutputWrite[] = [];
-      const words: number[] = [];
-      for (const l of mine) if (value(l, 'act_wr_en') !== '0') got.push(...actWrites(l.cycle - k0, (n) => value(l, n), words));
-      const done = mine.find((l) => value(l, 'op_done') !== '0');
-      const cycles = done ? done.cycle - k0 + 1 : NaN;
+      const { got, cycles } = results[i];
       if (cycles !== outputPassCycles(pr.pass, p.cols) + 1) problems.push(`pass ${i}: done after ${cycles} cycles, the model says ${outputPassCycles(pr.pass, p.cols) + 1}`);
       // The write schedule does not read the data: any accumulators give it.
       const schedule = runOutputPass(pr.pass, p.cols, { bias: st.bias, m0: st.m0, shift: st.shift }, () => 0, () => 0);
@@ -224,19 +234,14 @@ for (const [rows, cols, seed] of [[2, 4, 11], [2, 3, 12]] as const) {
     s.at(at + 2);
     const run = runEvents(sourcesOf(design), top, LAYER_VLT, s, ['op_done', 'act_wr_en']);
     const outNames = top.ports.filter((q) => q.dir === 'output').map((q) => q.name);
-    const value = (l: { values: string[] }, n: string) => l.values[outNames.indexOf(n)];
+    const results = passResults(run, outNames, runs, at + 2);
     assert.ok(rescaled >= 10, `${rescaled} rescaled passes`);
     const problems: string[] = [];
     runs.forEach((pr, i) => {
-      const k0 = pr.start + 1;
-      const end = i + 1 < runs.length ? runs[i + 1].start + 1 : at + 2;
-      const mine = run.lines.filter((l) => l.cycle >= k0 && l.cycle < end);
-      const got: OutputWrite[] = [];
-      for (const l of mine) if (value(l, 'act_wr_en') !== '0') got.push(...actWrites(l.cycle - k0, (n) => value(l, n), []));
-      const done = mine.find((l) => value(l, 'op_done') !== '0');
+      const { got, cycles } = results[i];
       const fmt = (w: OutputWrite[]) => w.map((q) => `${q.cycle}:${q.addr}:${(q.data >>> 0).toString(16)}`).join(' ');
       if (fmt(got) !== fmt(pr.want)) problems.push(`pass ${i} ${JSON.stringify(pr.pass)}: wrote ${fmt(got).slice(0, 200)}, the model ${fmt(pr.want).slice(0, 200)}`);
-      if (!done || done.cycle - k0 + 1 !== outputPassCycles(pr.pass, p.cols) + 1) problems.push(`pass ${i}: done ${done ? done.cycle - k0 + 1 : 'never'}`);
+      if (cycles !== outputPassCycles(pr.pass, p.cols) + 1) problems.push(`pass ${i}: done ${Number.isNaN(cycles) ? 'never' : cycles}`);
     });
     assert.equal(problems.slice(0, 3), []);
   });
