@@ -44,6 +44,7 @@ import type { ComputeLayer, PoolLayer, Shape3 } from '../src/model/ir.js';
 import type { TileDescriptor } from './descriptor.js';
 import type { NetInstr, PixelBlock, ResidualRead, WindowTile } from './net-instr.js';
 import { scheduleOrder } from './net-deps.js';
+import { estimateCycles } from './instr-estimate.js';
 import type { OutputFormat } from './layer.js';
 import { type ElementBits, type OutputPass, outputPassCycles, outputPassProblem, wordsPerPixel } from './output-path.js';
 import { packWord } from './pack.js';
@@ -126,26 +127,6 @@ export interface NetProgram {
   /** The last layer's accumulators in memory ([M][N], N fastest) and the bias the host adds. */
   logits: { addr: number; M: number; N: number; bias: Int32Array };
   layers: ProgramLayer[];
-}
-
-/**
- * Rough cycles of an instruction, for the issue order only: memory traffic at a word a cycle after the DRAM
- * latency (a store's pixels as separate short bursts), the array and the output unit as they count.
- */
-export function estimateCycles(ins: NetInstr, rows: number, cols: number): number {
-  const latency = 30;
-  switch (ins.op) {
-    case 'tile': return tileCycles(ins.tile.M * ins.tile.S, rows, cols) + 1;
-    case 'output': return outputPassCycles(ins.pass, cols) + 1;
-    case 'load-input': return latency + ins.input.th * ins.input.tw * Math.ceil(ins.input.gs / ins.input.d);
-    case 'weights': return latency + Math.ceil(ins.words / (32 / ins.wordBits));
-    case 'tables': return latency + 3 * ins.channels;
-    case 'residual': return latency + ins.block.rows * ins.block.cols * ins.words;
-    case 'store': return latency + 2 * ins.block.rows * ins.block.cols * ins.words;
-    case 'store-acc': return latency + 2 * ins.M * ins.N;
-    case 'rows': return rows;
-    default: return 1;
-  }
 }
 
 const formatKey = (f: OutputFormat) => `${f.bits}/${f.perWord}/${f.signed ? 's' : 'u'}`;

@@ -158,7 +158,7 @@ its core's and its loader's busy cycles, plus a start and an end:
   up to 15 in flight (mem_storer MAX_OUT), 493 cycles for 256 pixels, hidden behind the tiles;
 - one staging buffer and one table set in the output unit: a pass waits for the store of the pass before, and a
   layer's tables for the layer before's last pass.
-The compiler orders the instructions by estimated cycles (rtl/net-program.ts estimateCycles); where an estimate is
+The compiler orders the instructions by estimated cycles (rtl/instr-estimate.ts); where an estimate is
 off, an instruction early in the order can hold back a later one that could have issued (in-order issue).
 
 ${sections.join('\n')}`;
